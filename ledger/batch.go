@@ -1,0 +1,367 @@
+package ledger
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"coffer"
+)
+
+// needs is what the commands of a batch read, gathered before the transaction locks anything.
+type needs struct {
+	assets    map[string]bool
+	accounts  map[string]bool
+	transfers map[string]bool
+}
+
+func (n *needs) asset(code string)  { n.assets[code] = true }
+func (n *needs) account(id string)  { n.accounts[id] = true }
+func (n *needs) transfer(id string) { n.transfers[id] = true }
+func (n *needs) wallet(owner, asset string) {
+	n.asset(asset)
+	n.account(coffer.AccountID(coffer.KindWallet, owner, asset))
+}
+
+// batch is the in-memory state of one write transaction: the rows it loaded (accounts locked),
+// the changes the commands made so far, and an undo log that takes back a rejected command's
+// changes without touching the others'.
+type batch struct {
+	ctx context.Context
+	tx  coffer.WriteTx
+	now time.Time
+
+	assets    map[string]coffer.Asset
+	accounts  map[string]*coffer.Account
+	transfers map[string]*coffer.Transfer
+	ops       map[string]*coffer.Operation
+
+	changes       coffer.Changes
+	dirtyAccounts map[string]bool // existing accounts changed by a command that stood
+	dirtyTransfer map[string]bool
+	newAccounts   map[string]bool
+	newTransfers  map[string]bool
+
+	undo []func()
+}
+
+// mark is a point in the batch that rollback returns to.
+type mark struct {
+	undo, newAssets, newAccounts, newTransfers, entries, events int
+}
+
+func (b *batch) mark() mark {
+	c := &b.changes
+	return mark{len(b.undo), len(c.NewAssets), len(c.NewAccounts), len(c.NewTransfers), len(c.Entries), len(c.Events)}
+}
+
+// rollback takes back every change made since m, newest first.
+func (b *batch) rollback(m mark) {
+	for i := len(b.undo) - 1; i >= m.undo; i-- {
+		b.undo[i]()
+	}
+	b.undo = b.undo[:m.undo]
+	c := &b.changes
+	c.NewAssets = c.NewAssets[:m.newAssets]
+	c.NewAccounts = c.NewAccounts[:m.newAccounts]
+	c.NewTransfers = c.NewTransfers[:m.newTransfers]
+	c.Entries = c.Entries[:m.entries]
+	c.Events = c.Events[:m.events]
+}
+
+// touchAccount records a's current state in the undo log before a command changes it.
+func (b *batch) touchAccount(a *coffer.Account) {
+	saved := *a
+	wasDirty := b.dirtyAccounts[a.ID]
+	b.undo = append(b.undo, func() {
+		*a = saved
+		if !wasDirty {
+			delete(b.dirtyAccounts, a.ID)
+		}
+	})
+	if !b.newAccounts[a.ID] {
+		b.dirtyAccounts[a.ID] = true
+	}
+}
+
+// touchTransfer records t's current state in the undo log before a command changes it.
+func (b *batch) touchTransfer(t *coffer.Transfer) {
+	saved := *t
+	wasDirty := b.dirtyTransfer[t.ID]
+	b.undo = append(b.undo, func() {
+		*t = saved
+		if !wasDirty {
+			delete(b.dirtyTransfer, t.ID)
+		}
+	})
+	if !b.newTransfers[t.ID] {
+		b.dirtyTransfer[t.ID] = true
+	}
+}
+
+func (b *batch) addAccount(a *coffer.Account) {
+	b.accounts[a.ID] = a
+	b.newAccounts[a.ID] = true
+	b.changes.NewAccounts = append(b.changes.NewAccounts, a)
+	b.undo = append(b.undo, func() {
+		delete(b.accounts, a.ID)
+		delete(b.newAccounts, a.ID)
+	})
+}
+
+func (b *batch) addTransfer(t *coffer.Transfer) {
+	b.transfers[t.ID] = t
+	b.newTransfers[t.ID] = true
+	b.changes.NewTransfers = append(b.changes.NewTransfers, t)
+	b.undo = append(b.undo, func() {
+		delete(b.transfers, t.ID)
+		delete(b.newTransfers, t.ID)
+	})
+}
+
+func (b *batch) addAsset(a coffer.Asset) {
+	b.assets[a.Code] = a
+	b.changes.NewAssets = append(b.changes.NewAssets, a)
+	b.undo = append(b.undo, func() { delete(b.assets, a.Code) })
+}
+
+// event appends an event whose data is v's JSON snapshot now.
+func (b *batch) event(typ, subject string, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s event: %w", typ, err)
+	}
+	b.changes.Events = append(b.changes.Events, coffer.Event{Type: typ, Subject: subject, Data: data, CreatedAt: b.now})
+	return nil
+}
+
+// asset returns a known asset or a not_found rejection.
+func (b *batch) asset(code string) (coffer.Asset, error) {
+	a, ok := b.assets[code]
+	if !ok {
+		return coffer.Asset{}, coffer.Errorf(coffer.ENOTFOUND, "asset %q does not exist", code)
+	}
+	return a, nil
+}
+
+// account returns a locked or newly created account, or a not_found rejection.
+func (b *batch) account(id string) (*coffer.Account, error) {
+	a, ok := b.accounts[id]
+	if !ok {
+		return nil, coffer.Errorf(coffer.ENOTFOUND, "account %q does not exist", id)
+	}
+	return a, nil
+}
+
+// openAccount returns the owner's account of the kind in the asset, creating it on first use.
+func (b *batch) openAccount(kind coffer.AccountKind, owner, asset string) (*coffer.Account, error) {
+	id := coffer.AccountID(kind, owner, asset)
+	if a, ok := b.accounts[id]; ok {
+		return a, nil
+	}
+	if _, err := b.asset(asset); err != nil {
+		return nil, err
+	}
+	a := &coffer.Account{ID: id, Owner: owner, Asset: asset, Kind: kind, CreatedAt: b.now, UpdatedAt: b.now}
+	b.addAccount(a)
+	if err := b.event(coffer.EventAccountCreated, a.ID, a); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// transfer returns a known transfer or a not_found rejection.
+func (b *batch) transfer(id string) (*coffer.Transfer, error) {
+	t, ok := b.transfers[id]
+	if !ok {
+		return nil, coffer.Errorf(coffer.ENOTFOUND, "transfer %q does not exist", id)
+	}
+	return t, nil
+}
+
+// fingerprint is a digest of a command's kind and parameters, compared on replay.
+func fingerprint(c Command) (string, error) {
+	data, err := json.Marshal(c)
+	if err != nil {
+		return "", fmt.Errorf("fingerprint %s: %w", c.kind(), err)
+	}
+	h := sha256.New()
+	h.Write([]byte(c.kind()))
+	h.Write([]byte{0})
+	h.Write(data)
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// writeBatch applies the commands in one database transaction and returns an outcome for each.
+// Commands are applied in order; a rejected one is rolled back in memory and recorded, and the
+// others go on. Any other error fails the whole batch and nothing is written.
+func (l *Ledger) writeBatch(ctx context.Context, cmds []Command) ([]Outcome, error) {
+	outs := make([]Outcome, len(cmds))
+	prints := make([]string, len(cmds))
+	opIDs := make([]string, len(cmds))
+	for i, c := range cmds {
+		fp, err := fingerprint(c)
+		if err != nil {
+			return nil, err
+		}
+		prints[i], opIDs[i] = fp, c.OperationID()
+	}
+	now := l.cfg.Now().UTC().Truncate(time.Microsecond)
+
+	err := l.store.Write(ctx, func(tx coffer.WriteTx) error {
+		clear(outs)
+		b := &batch{
+			ctx: ctx, tx: tx, now: now,
+			assets:        map[string]coffer.Asset{},
+			dirtyAccounts: map[string]bool{}, dirtyTransfer: map[string]bool{},
+			newAccounts: map[string]bool{}, newTransfers: map[string]bool{},
+		}
+		ops, err := tx.Operations(ctx, opIDs)
+		if err != nil {
+			return fmt.Errorf("read operations: %w", err)
+		}
+		b.ops = ops
+		if err := l.load(b, cmds); err != nil {
+			return err
+		}
+		for i, c := range cmds {
+			outs[i] = b.applyOne(c, opIDs[i], prints[i])
+		}
+		b.collect()
+		if err := tx.Save(ctx, &b.changes); err != nil {
+			return fmt.Errorf("save: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return outs, nil
+}
+
+// load reads and locks what the commands need: assets, the transfers they act on, and the
+// accounts of both, locked in id order by the store.
+func (l *Ledger) load(b *batch, cmds []Command) error {
+	n := needs{assets: map[string]bool{}, accounts: map[string]bool{}, transfers: map[string]bool{}}
+	for _, c := range cmds {
+		if _, done := b.ops[c.OperationID()]; !done {
+			c.needs(&n)
+		}
+	}
+	var missing []string
+	for code := range n.assets {
+		if a, ok := l.assets.Load(code); ok {
+			b.assets[code] = a.(coffer.Asset)
+		} else {
+			missing = append(missing, code)
+		}
+	}
+	if len(missing) > 0 {
+		found, err := b.tx.Assets(b.ctx, missing)
+		if err != nil {
+			return fmt.Errorf("read assets: %w", err)
+		}
+		for code, a := range found {
+			b.assets[code] = a
+			l.assets.Store(code, a)
+		}
+	}
+	transferIDs := keys(n.transfers)
+	if len(transferIDs) > 0 {
+		// First read, unlocked, only to learn which accounts the transfers touch.
+		ts, err := b.tx.Transfers(b.ctx, transferIDs)
+		if err != nil {
+			return fmt.Errorf("read transfers: %w", err)
+		}
+		for _, t := range ts {
+			n.accounts[t.DebitAccountID] = true
+			n.accounts[t.CreditAccountID] = true
+		}
+	}
+	accounts, err := b.tx.LockAccounts(b.ctx, keys(n.accounts))
+	if err != nil {
+		return fmt.Errorf("lock accounts: %w", err)
+	}
+	b.accounts = accounts
+	b.transfers = map[string]*coffer.Transfer{}
+	if len(transferIDs) > 0 {
+		// Read again under the accounts' locks: now no other writer can change them.
+		ts, err := b.tx.Transfers(b.ctx, transferIDs)
+		if err != nil {
+			return fmt.Errorf("read transfers: %w", err)
+		}
+		b.transfers = ts
+	}
+	return nil
+}
+
+func keys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// applyOne applies one command, or replays its recorded outcome, and records a new outcome.
+func (b *batch) applyOne(c Command, opID, print string) Outcome {
+	if op, ok := b.ops[opID]; ok {
+		if op.Fingerprint != print {
+			return Outcome{Err: coffer.Errorf(coffer.ECONFLICT,
+				"operation id %q was already used for a %s with other parameters", opID, op.Kind)}
+		}
+		return replay(op)
+	}
+	m := b.mark()
+	res, err := c.apply(b)
+	op := coffer.Operation{ID: opID, Kind: c.kind(), Fingerprint: print, CreatedAt: b.now}
+	if err != nil {
+		b.rollback(m)
+		ce, ok := err.(*coffer.Error)
+		if !ok {
+			// Not a rule: the batch cannot go on (a bug or a database error).
+			return Outcome{Err: err}
+		}
+		op.ErrCode, op.ErrMessage = ce.Code, ce.Message
+	} else {
+		data, merr := json.Marshal(res)
+		if merr != nil {
+			b.rollback(m)
+			return Outcome{Err: fmt.Errorf("encode result: %w", merr)}
+		}
+		op.Result = data
+	}
+	b.ops[opID] = &op
+	b.changes.Operations = append(b.changes.Operations, op)
+	if err != nil {
+		return Outcome{Err: err}
+	}
+	return Outcome{Result: res}
+}
+
+// replay returns a recorded outcome as it was first given.
+func replay(op *coffer.Operation) Outcome {
+	if err := op.Err(); err != nil {
+		return Outcome{Err: err}
+	}
+	var r Result
+	if err := json.Unmarshal(op.Result, &r); err != nil {
+		return Outcome{Err: fmt.Errorf("decode recorded result of %q: %w", op.ID, err)}
+	}
+	return Outcome{Result: &r}
+}
+
+// collect moves the changed existing rows into the changes, in a stable order.
+func (b *batch) collect() {
+	for _, id := range keys(b.dirtyAccounts) {
+		b.changes.Accounts = append(b.changes.Accounts, b.accounts[id])
+	}
+	for _, id := range keys(b.dirtyTransfer) {
+		b.changes.Transfers = append(b.changes.Transfers, b.transfers[id])
+	}
+}

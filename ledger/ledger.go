@@ -1,0 +1,220 @@
+// Package ledger holds Coffer's money rules: validation, posting, holds, idempotency, and the
+// batched write path that applies them. It reads and writes through a coffer.Store.
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"coffer"
+)
+
+// Config tunes the write path. The zero value of a field means its default.
+type Config struct {
+	// BatchSizeMax caps the commands written in one database transaction. Default 1000: larger
+	// batches add latency to every command in them for little more throughput.
+	BatchSizeMax int
+	// Writers is how many batches may be in flight at once. One suits SQLite, which has a single
+	// writer; PostgreSQL overlaps the commit wait of one batch with the work of the next.
+	Writers int
+	// QueueMax caps the commands waiting for a writer; Do blocks (until its context ends) beyond it.
+	QueueMax int
+	// RetriesMax caps how often a batch that lost a race with another process is run again.
+	RetriesMax int
+	// Now is the clock; tests set it to move time.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+const (
+	batchSizeMaxDefault = 1000
+	writersDefault      = 1
+	queueMaxDefault     = 10000
+	retriesMaxDefault   = 20
+)
+
+func (c *Config) setDefaults() {
+	if c.BatchSizeMax <= 0 {
+		c.BatchSizeMax = batchSizeMaxDefault
+	}
+	if c.Writers <= 0 {
+		c.Writers = writersDefault
+	}
+	if c.QueueMax <= 0 {
+		c.QueueMax = queueMaxDefault
+	}
+	if c.RetriesMax <= 0 {
+		c.RetriesMax = retriesMaxDefault
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// Ledger applies commands through batches. It is safe for concurrent use.
+type Ledger struct {
+	store coffer.Store
+	cfg   Config
+	queue chan *request
+
+	mu     sync.RWMutex // guards closed against sends on queue
+	closed bool
+	wg     sync.WaitGroup
+
+	assets sync.Map // code -> coffer.Asset; assets never change once created
+}
+
+// Outcome is the result of one command of DoAll.
+type Outcome struct {
+	Result *Result
+	Err    error
+}
+
+type request struct {
+	cmd  Command
+	done chan Outcome
+}
+
+// New returns a Ledger writing to store and starts its writers. Close stops them.
+func New(store coffer.Store, cfg Config) *Ledger {
+	cfg.setDefaults()
+	l := &Ledger{store: store, cfg: cfg, queue: make(chan *request, cfg.QueueMax)}
+	for range cfg.Writers {
+		l.wg.Add(1)
+		go l.write()
+	}
+	return l
+}
+
+// Store returns the store the ledger writes to.
+func (l *Ledger) Store() coffer.Store { return l.store }
+
+// Do applies one command and returns its outcome: a *Result, or an error whose coffer.ErrorCode
+// says why it was rejected. A rejection is final for that operation id; EUNAVAILABLE and
+// EINTERNAL are not recorded, and the same id may be sent again.
+func (l *Ledger) Do(ctx context.Context, cmd Command) (*Result, error) {
+	out := l.DoAll(ctx, []Command{cmd})
+	return out[0].Result, out[0].Err
+}
+
+// DoAll applies independent commands, each under its own operation id, and returns an outcome
+// for each in the same order. They are queued together so they usually share one batch, but one
+// command's rejection never affects another.
+func (l *Ledger) DoAll(ctx context.Context, cmds []Command) []Outcome {
+	out := make([]Outcome, len(cmds))
+	reqs := make([]*request, len(cmds))
+	for i, c := range cmds {
+		if id := c.OperationID(); id == "" || len(id) > coffer.IDLengthMax {
+			out[i].Err = coffer.Errorf(coffer.EINVALID, "an operation id of 1 to %d characters is required", coffer.IDLengthMax)
+		}
+	}
+	l.mu.RLock()
+	if l.closed {
+		l.mu.RUnlock()
+		for i := range out {
+			out[i].Err = coffer.Errorf(coffer.EUNAVAILABLE, "the ledger is shutting down; retry with the same id")
+		}
+		return out
+	}
+	for i, c := range cmds {
+		if out[i].Err != nil {
+			continue
+		}
+		reqs[i] = &request{cmd: c, done: make(chan Outcome, 1)}
+		select {
+		case l.queue <- reqs[i]:
+		case <-ctx.Done():
+			l.mu.RUnlock()
+			for j := i; j < len(cmds); j++ {
+				if out[j].Err == nil {
+					out[j].Err = coffer.Errorf(coffer.EUNAVAILABLE, "not queued before the request ended: %v", ctx.Err())
+				}
+				reqs[j] = nil
+			}
+			return l.collect(reqs, out)
+		}
+	}
+	l.mu.RUnlock()
+	return l.collect(reqs, out)
+}
+
+// collect waits for every queued request. It waits even past the caller's context: a queued
+// command will be written, and its caller must learn the outcome to know whether to retry.
+func (l *Ledger) collect(reqs []*request, out []Outcome) []Outcome {
+	for i, r := range reqs {
+		if r != nil {
+			out[i] = <-r.done
+		}
+	}
+	return out
+}
+
+// Close stops accepting commands, writes those already queued, and waits for the writers.
+func (l *Ledger) Close() error {
+	l.mu.Lock()
+	if !l.closed {
+		l.closed = true
+		close(l.queue)
+	}
+	l.mu.Unlock()
+	l.wg.Wait()
+	return nil
+}
+
+// write is one writer: it takes what is queued, up to BatchSizeMax, and writes it as one batch.
+// It never waits to fill a batch; under load the queue fills while the previous batch commits,
+// so batches grow with the load and latency stays low when it is light.
+func (l *Ledger) write() {
+	defer l.wg.Done()
+	reqs := make([]*request, 0, l.cfg.BatchSizeMax)
+	for r := range l.queue {
+		reqs = append(reqs[:0], r)
+	fill:
+		for len(reqs) < l.cfg.BatchSizeMax {
+			select {
+			case r, ok := <-l.queue:
+				if !ok {
+					break fill
+				}
+				reqs = append(reqs, r)
+			default:
+				break fill
+			}
+		}
+		l.run(reqs)
+	}
+}
+
+// run writes one batch, running it again when it lost a race with another writer, and hands each
+// request its outcome.
+func (l *Ledger) run(reqs []*request) {
+	cmds := make([]Command, len(reqs))
+	for i, r := range reqs {
+		cmds[i] = r.cmd
+	}
+	var outs []Outcome
+	var err error
+	for attempt := 0; ; attempt++ {
+		outs, err = l.writeBatch(context.Background(), cmds)
+		if err == nil || !errors.Is(err, coffer.ErrRetry) || attempt >= l.cfg.RetriesMax {
+			break
+		}
+	}
+	if err != nil {
+		l.cfg.Logger.Error("write batch", "commands", len(cmds), "err", err)
+		for _, r := range reqs {
+			r.done <- Outcome{Err: fmt.Errorf("write batch: %w", err)}
+		}
+		return
+	}
+	for i, r := range reqs {
+		r.done <- outs[i]
+	}
+}

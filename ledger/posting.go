@@ -1,0 +1,208 @@
+package ledger
+
+import (
+	"time"
+
+	"coffer"
+)
+
+// move changes one running total of an account by amount, as phase and side say, and appends the
+// entry with the figures before and after. It rejects the change if a total or the sum of a
+// side's totals would pass MaxAmount; it does not check the overdraft floor (see checkFloor).
+func (b *batch) move(a *coffer.Account, t *coffer.Transfer, side coffer.Side, phase coffer.Phase, amount coffer.Amount) error {
+	b.touchAccount(a)
+	balanceBefore, availableBefore := a.Balance(), a.Available()
+	pending, posted := &a.DebitsPending, &a.DebitsPosted
+	if side == coffer.Credit {
+		pending, posted = &a.CreditsPending, &a.CreditsPosted
+	}
+	var ok bool
+	switch phase {
+	case coffer.PhasePosted:
+		*posted, ok = posted.Add(amount)
+	case coffer.PhasePending:
+		*pending, ok = pending.Add(amount)
+	case coffer.PhaseReleased:
+		*pending, ok = pending.Sub(amount)
+		if ok && pending.Sign() < 0 {
+			panic("ledger: released more than was pending on " + a.ID)
+		}
+	}
+	if !ok {
+		return coffer.Errorf(coffer.ELIMIT, "account %s would pass the largest total Coffer keeps (2^127-1 minor units)", a.ID)
+	}
+	if _, ok := pending.Add(*posted); !ok {
+		return coffer.Errorf(coffer.ELIMIT, "account %s would pass the largest total Coffer keeps (2^127-1 minor units)", a.ID)
+	}
+	a.Seq++
+	a.UpdatedAt = b.now
+	b.changes.Entries = append(b.changes.Entries, coffer.Entry{
+		AccountID: a.ID, Seq: a.Seq, TransferID: t.ID, Type: t.Type, Phase: phase, Side: side,
+		Amount: amount, BalanceBefore: balanceBefore, BalanceAfter: a.Balance(),
+		AvailableBefore: availableBefore, AvailableAfter: a.Available(), CreatedAt: b.now,
+	})
+	return nil
+}
+
+// checkFloor rejects a debit that took the account's available below its floor: zero, or minus
+// its overdraft limit.
+func checkFloor(a *coffer.Account, amount coffer.Amount) error {
+	if a.OverdraftUnlimited {
+		return nil
+	}
+	if a.Available().Cmp(a.OverdraftLimit.Neg()) < 0 {
+		return coffer.Errorf(coffer.EINSUFFICIENTFUNDS, "account %s has not enough available to debit %s %s",
+			a.ID, amount.String(), a.Asset)
+	}
+	return nil
+}
+
+// assertFloor panics if an account shows available below its floor: the ledger must never get
+// there, so a batch that would is a bug and must not be written.
+func assertFloor(a *coffer.Account) {
+	if !a.OverdraftUnlimited && a.Available().Cmp(a.OverdraftLimit.Neg()) < 0 {
+		panic("ledger: account " + a.ID + " is below its floor")
+	}
+}
+
+// newTransfer is what a command asks to create.
+type newTransfer struct {
+	ID        string
+	Debit     *coffer.Account
+	Credit    *coffer.Account
+	Amount    coffer.Amount
+	Type      coffer.TransferType
+	Pending   bool
+	Timeout   time.Duration
+	Group     string
+	Reference string
+	Metadata  map[string]string
+}
+
+// createTransfer checks and applies a new transfer: posted at once, or pending.
+func (b *batch) createTransfer(n newTransfer) (*coffer.Transfer, error) {
+	if _, taken := b.transfers[n.ID]; taken {
+		return nil, coffer.Errorf(coffer.ECONFLICT, "transfer %q already exists", n.ID)
+	}
+	dr, cr := n.Debit, n.Credit
+	switch {
+	case n.Amount.Sign() <= 0:
+		return nil, coffer.Errorf(coffer.EINVALID, "amount must be greater than zero")
+	case dr.ID == cr.ID:
+		return nil, coffer.Errorf(coffer.EINVALID, "debit and credit account are both %s", dr.ID)
+	case dr.Asset != cr.Asset:
+		return nil, coffer.Errorf(coffer.EINVALID, "account %s holds %s but %s holds %s", dr.ID, dr.Asset, cr.ID, cr.Asset)
+	case dr.LockedDebits:
+		return nil, coffer.Errorf(coffer.ELOCKED, "account %s is locked for debits: %s", dr.ID, dr.LockReason)
+	case cr.LockedCredits:
+		return nil, coffer.Errorf(coffer.ELOCKED, "account %s is locked for credits: %s", cr.ID, cr.LockReason)
+	case !n.Pending && n.Timeout != 0:
+		return nil, coffer.Errorf(coffer.EINVALID, "only a pending transfer can have a timeout")
+	case n.Timeout < 0:
+		return nil, coffer.Errorf(coffer.EINVALID, "timeout must not be negative")
+	}
+	t := &coffer.Transfer{
+		ID: n.ID, DebitAccountID: dr.ID, CreditAccountID: cr.ID, Asset: dr.Asset, Amount: n.Amount,
+		Type: n.Type, State: coffer.StatePosted, Pending: n.Pending, Group: n.Group,
+		Reference: n.Reference, Metadata: n.Metadata, CreatedAt: b.now,
+	}
+	if t.Type == "" {
+		t.Type = coffer.TypeTransfer
+	}
+	phase := coffer.PhasePosted
+	if n.Pending {
+		t.State, phase = coffer.StatePending, coffer.PhasePending
+		if n.Timeout > 0 {
+			at := b.now.Add(n.Timeout).Truncate(time.Microsecond)
+			t.ExpiresAt = &at
+		}
+	}
+	if err := b.move(dr, t, coffer.Debit, phase, n.Amount); err != nil {
+		return nil, err
+	}
+	if err := checkFloor(dr, n.Amount); err != nil {
+		return nil, err
+	}
+	if err := b.move(cr, t, coffer.Credit, phase, n.Amount); err != nil {
+		return nil, err
+	}
+	b.addTransfer(t)
+	if err := b.event(coffer.EventTransferCreated, t.ID, t); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// pendingFor returns a pending transfer that an action of want type (empty: any) may resolve.
+func (b *batch) pendingFor(id string, want coffer.TransferType) (*coffer.Transfer, error) {
+	t, err := b.transfer(id)
+	if err != nil {
+		return nil, err
+	}
+	if want != "" && t.Type != want {
+		return nil, coffer.Errorf(coffer.ENOTFOUND, "%s %q does not exist (transfer %q is a %s)", want, id, id, t.Type)
+	}
+	if !t.Pending {
+		return nil, coffer.Errorf(coffer.ECONFLICT, "transfer %q is not pending: it was posted when created", id)
+	}
+	if t.State != coffer.StatePending {
+		return nil, coffer.Errorf(coffer.ECONFLICT, "transfer %q is already %s", id, t.State)
+	}
+	return t, nil
+}
+
+// postPending posts a pending transfer for amount (zero: all of it), releasing what it held.
+func (b *batch) postPending(t *coffer.Transfer, amount coffer.Amount) error {
+	if t.ExpiresAt != nil && !b.now.Before(*t.ExpiresAt) {
+		return coffer.Errorf(coffer.EEXPIRED, "transfer %q expired at %s", t.ID, t.ExpiresAt.Format(time.RFC3339Nano))
+	}
+	if amount.IsZero() {
+		amount = t.Amount
+	}
+	if amount.Sign() < 0 || amount.Cmp(t.Amount) > 0 {
+		return coffer.Errorf(coffer.EINVALID, "cannot post %s of transfer %q: it holds %s", amount.String(), t.ID, t.Amount.String())
+	}
+	dr, cr := b.accounts[t.DebitAccountID], b.accounts[t.CreditAccountID]
+	if dr.LockedDebits {
+		return coffer.Errorf(coffer.ELOCKED, "account %s is locked for debits: %s", dr.ID, dr.LockReason)
+	}
+	if cr.LockedCredits {
+		return coffer.Errorf(coffer.ELOCKED, "account %s is locked for credits: %s", cr.ID, cr.LockReason)
+	}
+	b.touchTransfer(t)
+	at := b.now
+	t.State, t.PostedAmount, t.ResolvedAt = coffer.StatePosted, amount, &at
+	// Posting never lowers available: it releases the whole pending amount and posts at most
+	// that much, so no floor check is needed.
+	for _, m := range []struct {
+		a    *coffer.Account
+		side coffer.Side
+	}{{dr, coffer.Debit}, {cr, coffer.Credit}} {
+		if err := b.move(m.a, t, m.side, coffer.PhaseReleased, t.Amount); err != nil {
+			return err
+		}
+		if err := b.move(m.a, t, m.side, coffer.PhasePosted, amount); err != nil {
+			return err
+		}
+	}
+	assertFloor(dr)
+	return b.event(coffer.EventTransferPosted, t.ID, t)
+}
+
+// voidPending releases a pending transfer: voided by a caller, or expired by the expiry duty.
+func (b *batch) voidPending(t *coffer.Transfer, state coffer.TransferState) error {
+	b.touchTransfer(t)
+	at := b.now
+	t.State, t.ResolvedAt = state, &at
+	if err := b.move(b.accounts[t.DebitAccountID], t, coffer.Debit, coffer.PhaseReleased, t.Amount); err != nil {
+		return err
+	}
+	if err := b.move(b.accounts[t.CreditAccountID], t, coffer.Credit, coffer.PhaseReleased, t.Amount); err != nil {
+		return err
+	}
+	typ := coffer.EventTransferVoided
+	if state == coffer.StateExpired {
+		typ = coffer.EventTransferExpired
+	}
+	return b.event(typ, t.ID, t)
+}
