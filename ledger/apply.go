@@ -377,16 +377,22 @@ func exchangeCounter(c Exchange, from, to coffer.Asset) (coffer.Amount, string, 
 const rateDigitsMax = 40
 
 func parseRate(s string) (*big.Rat, bool) {
-	if len(s) > rateDigitsMax {
+	whole, frac, hasPoint := strings.Cut(s, ".")
+	if len(s) > rateDigitsMax || whole == "" || (hasPoint && frac == "") || !digitsOnly(whole) || !digitsOnly(frac) {
 		return nil, false
 	}
-	a, err := coffer.ParseAmount(s, rateDigitsMax)
-	if err != nil || a.Sign() <= 0 {
-		return nil, false
-	}
-	whole, frac, _ := strings.Cut(s, ".")
 	num, _ := new(big.Int).SetString(whole+frac, 10)
-	return new(big.Rat).SetFrac(num, pow10(len(frac))), true
+	r := new(big.Rat).SetFrac(num, pow10(len(frac)))
+	return r, r.Sign() > 0
+}
+
+func digitsOnly(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func pow10(n int) *big.Int { return new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil) }
