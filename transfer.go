@@ -70,8 +70,10 @@ type Transfer struct {
 
 // Limits on what a transfer may carry.
 const (
-	IDLengthMax        = 128 // transfer and operation ids
-	ReferenceLengthMax = 256
-	MetadataKeysMax    = 32
-	MetadataValueMax   = 1024
+	IDLengthMax = 128 // transfer ids and the operation ids callers choose
+	// OperationIDLengthMax leaves room for the ids derived from a transfer id ("<id>/expire").
+	OperationIDLengthMax = IDLengthMax + 16
+	ReferenceLengthMax   = 256
+	MetadataKeysMax      = 32
+	MetadataValueMax     = 1024
 )

@@ -249,7 +249,7 @@ func (c Refund) apply(b *batch) (*Result, error) {
 	}
 	if amount.Cmp(left) > 0 {
 		return nil, coffer.Errorf(coffer.EINVALID, "refund of %s is more than the %s left to refund on payment %q",
-			amount.String(), left.String(), p.ID)
+			b.format(amount, p.Asset), b.format(left, p.Asset), p.ID)
 	}
 	md := c.Metadata
 	if c.Reason != "" {

@@ -148,6 +148,14 @@ func (b *batch) asset(code string) (coffer.Asset, error) {
 	return a, nil
 }
 
+// format writes amount in the asset's major units with its code, as callers think of money.
+func (b *batch) format(amount coffer.Amount, asset string) string {
+	if a, ok := b.assets[asset]; ok {
+		return amount.Format(a.Scale) + " " + asset
+	}
+	return amount.String() + " minor units of " + asset
+}
+
 // account returns a locked or newly created account, or a not_found rejection.
 func (b *batch) account(id string) (*coffer.Account, error) {
 	a, ok := b.accounts[id]
@@ -252,23 +260,8 @@ func (l *Ledger) load(b *batch, cmds []Command) error {
 			c.needs(&n)
 		}
 	}
-	var missing []string
-	for code := range n.assets {
-		if a, ok := l.assets.Load(code); ok {
-			b.assets[code] = a.(coffer.Asset)
-		} else {
-			missing = append(missing, code)
-		}
-	}
-	if len(missing) > 0 {
-		found, err := b.tx.Assets(b.ctx, missing)
-		if err != nil {
-			return fmt.Errorf("read assets: %w", err)
-		}
-		for code, a := range found {
-			b.assets[code] = a
-			l.assets.Store(code, a)
-		}
+	if err := l.loadAssets(b, n.assets); err != nil {
+		return err
 	}
 	transferIDs := keys(n.transfers)
 	if len(transferIDs) > 0 {
@@ -287,6 +280,15 @@ func (l *Ledger) load(b *batch, cmds []Command) error {
 		return fmt.Errorf("lock accounts: %w", err)
 	}
 	b.accounts = accounts
+	// Assets of the accounts too, for messages in major units; cached, so this rarely reads.
+	for _, a := range accounts {
+		if _, ok := b.assets[a.Asset]; !ok {
+			n.assets[a.Asset] = true
+		}
+	}
+	if err := l.loadAssets(b, n.assets); err != nil {
+		return err
+	}
 	b.transfers = map[string]*coffer.Transfer{}
 	if len(transferIDs) > 0 {
 		// Read again under the accounts' locks: now no other writer can change them.
@@ -295,6 +297,33 @@ func (l *Ledger) load(b *batch, cmds []Command) error {
 			return fmt.Errorf("read transfers: %w", err)
 		}
 		b.transfers = ts
+	}
+	return nil
+}
+
+// loadAssets puts the assets among codes into the batch, from the cache or the database.
+func (l *Ledger) loadAssets(b *batch, codes map[string]bool) error {
+	var missing []string
+	for code := range codes {
+		if _, ok := b.assets[code]; ok {
+			continue
+		}
+		if a, ok := l.assets.Load(code); ok {
+			b.assets[code] = a.(coffer.Asset)
+		} else {
+			missing = append(missing, code)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	found, err := b.tx.Assets(b.ctx, missing)
+	if err != nil {
+		return fmt.Errorf("read assets: %w", err)
+	}
+	for code, a := range found {
+		b.assets[code] = a
+		l.assets.Store(code, a)
 	}
 	return nil
 }

@@ -5,7 +5,6 @@ package ledger
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -111,8 +110,8 @@ func (l *Ledger) DoAll(ctx context.Context, cmds []Command) []Outcome {
 	out := make([]Outcome, len(cmds))
 	reqs := make([]*request, len(cmds))
 	for i, c := range cmds {
-		if id := c.OperationID(); id == "" || len(id) > coffer.IDLengthMax {
-			out[i].Err = coffer.Errorf(coffer.EINVALID, "an operation id of 1 to %d characters is required", coffer.IDLengthMax)
+		if id := c.OperationID(); id == "" || len(id) > coffer.OperationIDLengthMax {
+			out[i].Err = coffer.Errorf(coffer.EINVALID, "an operation id of 1 to %d characters is required", coffer.OperationIDLengthMax)
 		}
 	}
 	l.mu.RLock()
@@ -208,9 +207,12 @@ func (l *Ledger) run(reqs []*request) {
 		}
 	}
 	if err != nil {
+		// Logged here, once: callers get only an unavailable error, since whether to retry is
+		// all they can act on. Nothing was committed, or the commit's answer was lost; either
+		// way a retry with the same ids is safe and returns the outcome.
 		l.cfg.Logger.Error("write batch", "commands", len(cmds), "err", err)
 		for _, r := range reqs {
-			r.done <- Outcome{Err: fmt.Errorf("write batch: %w", err)}
+			r.done <- Outcome{Err: coffer.Errorf(coffer.EUNAVAILABLE, "the write could not be completed; retry with the same id")}
 		}
 		return
 	}

@@ -46,13 +46,13 @@ func (b *batch) move(a *coffer.Account, t *coffer.Transfer, side coffer.Side, ph
 
 // checkFloor rejects a debit that took the account's available below its floor: zero, or minus
 // its overdraft limit.
-func checkFloor(a *coffer.Account, amount coffer.Amount) error {
+func checkFloor(a *coffer.Account, amount string) error {
 	if a.OverdraftUnlimited {
 		return nil
 	}
 	if a.Available().Cmp(a.OverdraftLimit.Neg()) < 0 {
-		return coffer.Errorf(coffer.EINSUFFICIENTFUNDS, "account %s has not enough available to debit %s %s",
-			a.ID, amount.String(), a.Asset)
+		return coffer.Errorf(coffer.EINSUFFICIENTFUNDS, "account %s has not enough available to debit %s",
+			a.ID, amount)
 	}
 	return nil
 }
@@ -120,7 +120,7 @@ func (b *batch) createTransfer(n newTransfer) (*coffer.Transfer, error) {
 	if err := b.move(dr, t, coffer.Debit, phase, n.Amount); err != nil {
 		return nil, err
 	}
-	if err := checkFloor(dr, n.Amount); err != nil {
+	if err := checkFloor(dr, b.format(n.Amount, dr.Asset)); err != nil {
 		return nil, err
 	}
 	if err := b.move(cr, t, coffer.Credit, phase, n.Amount); err != nil {
@@ -160,7 +160,7 @@ func (b *batch) postPending(t *coffer.Transfer, amount coffer.Amount) error {
 		amount = t.Amount
 	}
 	if amount.Sign() < 0 || amount.Cmp(t.Amount) > 0 {
-		return coffer.Errorf(coffer.EINVALID, "cannot post %s of transfer %q: it holds %s", amount.String(), t.ID, t.Amount.String())
+		return coffer.Errorf(coffer.EINVALID, "cannot post %s of transfer %q: it holds %s", b.format(amount, t.Asset), t.ID, b.format(t.Amount, t.Asset))
 	}
 	dr, cr := b.accounts[t.DebitAccountID], b.accounts[t.CreditAccountID]
 	if dr.LockedDebits {

@@ -1,0 +1,82 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"coffer"
+)
+
+func appendEntry(args []any, e *coffer.Entry) []any {
+	return append(args, e.AccountID, int64(e.Seq), e.TransferID, string(e.Type), string(e.Phase),
+		string(e.Side), e.Amount.String(), e.BalanceBefore.String(), e.BalanceAfter.String(),
+		e.AvailableBefore.String(), e.AvailableAfter.String(), micro(e.CreatedAt))
+}
+
+func scanEntry(r row) (coffer.Entry, error) {
+	var e coffer.Entry
+	var seq, created int64
+	var typ, phase, side, amount, balanceBefore, balanceAfter, availableBefore, availableAfter string
+	if err := r.Scan(&e.AccountID, &seq, &e.TransferID, &typ, &phase, &side, &amount, &balanceBefore,
+		&balanceAfter, &availableBefore, &availableAfter, &created); err != nil {
+		return coffer.Entry{}, err
+	}
+	var p amounts
+	e.Amount = p.parse("amount", amount)
+	e.BalanceBefore = p.parse("balance_before", balanceBefore)
+	e.BalanceAfter = p.parse("balance_after", balanceAfter)
+	e.AvailableBefore = p.parse("available_before", availableBefore)
+	e.AvailableAfter = p.parse("available_after", availableAfter)
+	if p.err != nil {
+		return coffer.Entry{}, fmt.Errorf("entry %s/%d: %w", e.AccountID, seq, p.err)
+	}
+	e.Seq = uint64(seq)
+	e.Type = coffer.TransferType(typ)
+	e.Phase = coffer.Phase(phase)
+	e.Side = coffer.Side(side)
+	e.CreatedAt = fromMicro(created)
+	return e, nil
+}
+
+// Entries returns the entries of the account f names that f selects, ordered by Seq, newest
+// first if f.Desc. An empty f.AccountID is EINVALID.
+func (s *Store) Entries(ctx context.Context, f coffer.EntryFilter) ([]coffer.Entry, error) {
+	if f.AccountID == "" {
+		return nil, coffer.Errorf(coffer.EINVALID, "listing entries needs an account id")
+	}
+	where := []string{"account_id = ?"}
+	args := []any{f.AccountID}
+	if f.Type != "" {
+		where, args = append(where, "type = ?"), append(args, string(f.Type))
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, "created_at >= ?"), append(args, micro(f.From))
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "created_at < ?"), append(args, micro(f.To))
+	}
+	order := " ORDER BY seq LIMIT ?"
+	if f.Desc {
+		order = " ORDER BY seq DESC LIMIT ?"
+	}
+	if f.AfterSeq > 0 {
+		cond := "seq > ?"
+		if f.Desc {
+			cond = "seq < ?"
+		}
+		where, args = append(where, cond), append(args, int64(f.AfterSeq))
+	}
+	args = append(args, pageSize(f.Limit))
+	q := `SELECT ` + entryColumns + ` FROM entries` + whereClause(where) + order
+	var out []coffer.Entry
+	err := s.list(ctx, q, args, func(r *sql.Rows) error {
+		e, err := scanEntry(r)
+		out = append(out, e)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list entries of %s: %w", f.AccountID, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,262 @@
+// Package sqlite is the embedded coffer.Store: one SQLite file, no other server.
+//
+// The file is in WAL mode with synchronous=FULL, so a committed write survives kill -9 and power
+// loss. One connection writes (SQLite has one writer at a time anyway) and begins every
+// transaction with BEGIN IMMEDIATE, so a transaction that reads and then writes never has to
+// upgrade its lock and cannot deadlock; a pool of other connections reads, and WAL lets those
+// reads go on while a write is in progress. Several processes may open the same file: their
+// writes wait for each other up to busyTimeout.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+
+	"coffer"
+)
+
+// Settings of the SQLite store, each with its reason.
+const (
+	// busyTimeout is how long a statement waits for a lock held by another connection (another
+	// process on the same file, a backup) before it fails; a write that fails so reports
+	// coffer.ErrRetry.
+	busyTimeout = 5 * time.Second
+
+	// writeCacheKiB is the write connection's page cache. A batch of a thousand transfers
+	// touches thousands of table and index pages; SQLite's default of 2 MiB would read them from
+	// the file again for every batch.
+	writeCacheKiB = 64 << 10
+
+	// readCacheKiB is each read connection's page cache: there are readConnsMax of them, and
+	// the operating system caches the file for all of them besides.
+	readCacheKiB = 8 << 10
+
+	// walCheckpointPages is how long the WAL grows (in pages of 4 KiB) before a commit copies it
+	// into the database file. A batch of a thousand transfers writes about a thousand pages, so
+	// SQLite's default of 1,000 would checkpoint, with its own fsync, after nearly every batch; a
+	// longer WAL also writes a page that many batches change once per checkpoint, not per batch.
+	walCheckpointPages = 10_000
+
+	// readConnsMax bounds the read pool. WAL lets every one of them read during a write.
+	readConnsMax = 8
+
+	// readStmtCache is how many prepared statements each read connection keeps, so the list
+	// queries, whose text depends only on which filters are set, are parsed once.
+	readStmtCache = 64
+)
+
+// Store is a coffer.Store on one SQLite file. It is safe for concurrent use.
+type Store struct {
+	write *sql.DB // exactly one connection
+	read  *sql.DB
+	stmts *statements // prepared on the write connection, nil until Open has migrated
+}
+
+var _ coffer.Store = (*Store)(nil)
+
+// Open opens the SQLite file at path, creating it and its parent folders if needed, and applies
+// the migrations it lacks.
+func Open(ctx context.Context, path string) (*Store, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o750); err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	ms := strconv.FormatInt(busyTimeout.Milliseconds(), 10)
+	write := sql.OpenDB(connector(abs, url.Values{
+		"_txlock":       {"immediate"},
+		"_journal_mode": {"WAL"},
+		"_synchronous":  {"FULL"},
+		"_busy_timeout": {ms},
+		"_cache_size":   {strconv.Itoa(-writeCacheKiB)}, // negative: KiB, not pages
+	}, tempInMemory, "wal_autocheckpoint = "+strconv.Itoa(walCheckpointPages)))
+	// The prepared statements live on the one write connection, so it is never retired.
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	write.SetConnMaxIdleTime(0)
+
+	read := sql.OpenDB(connector(abs, url.Values{
+		"_query_only":      {"true"},
+		"_busy_timeout":    {ms},
+		"_cache_size":      {strconv.Itoa(-readCacheKiB)},
+		"_stmt_cache_size": {strconv.Itoa(readStmtCache)},
+	}, tempInMemory))
+	read.SetMaxOpenConns(readConnsMax)
+	read.SetMaxIdleConns(readConnsMax)
+
+	s := &Store{write: write, read: read}
+	if err := s.open(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func (s *Store) open(ctx context.Context) error {
+	// Durability rests on WAL: a file system that cannot do it leaves the old journal mode in
+	// place without an error, so check.
+	var mode string
+	if err := s.write.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return fmt.Errorf("read journal mode: %w", err)
+	}
+	if !strings.EqualFold(mode, "wal") {
+		return fmt.Errorf("journal mode is %q, not wal; is the file on a network file system?", mode)
+	}
+	if err := s.Migrate(ctx); err != nil {
+		return err
+	}
+	st, err := prepare(ctx, s.write)
+	if err != nil {
+		return err
+	}
+	s.stmts = st
+	return nil
+}
+
+// tempInMemory keeps the sorts and temporary tables of queries in memory rather than in files.
+const tempInMemory = "temp_store = MEMORY"
+
+// sqliteConnector opens connections with the mattn/go-sqlite3 driver and sets what its data
+// source name cannot.
+type sqliteConnector struct {
+	driver *sqlite3.SQLiteDriver
+	dsn    string
+}
+
+// connector returns a connector to the file at path with the driver's options params, which
+// runs pragmas on every new connection.
+func connector(path string, params url.Values, pragmas ...string) driver.Connector {
+	return sqliteConnector{dsn: dsn(path, params), driver: &sqlite3.SQLiteDriver{
+		ConnectHook: func(c *sqlite3.SQLiteConn) error {
+			for _, p := range pragmas {
+				if _, err := c.Exec("PRAGMA "+p, nil); err != nil {
+					return fmt.Errorf("pragma %s: %w", p, err)
+				}
+			}
+			return nil
+		},
+	}}
+}
+
+func (c sqliteConnector) Connect(context.Context) (driver.Conn, error) { return c.driver.Open(c.dsn) }
+
+func (c sqliteConnector) Driver() driver.Driver { return c.driver }
+
+// dsn returns the mattn/go-sqlite3 data source name of the file at path with the given options:
+// a file: URI, so any character of the path is escaped.
+func dsn(path string, params url.Values) string {
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(path), RawQuery: params.Encode()}
+	return u.String()
+}
+
+// Ping checks that the write connection and the read pool answer. It waits for a Write in
+// progress, since that holds the write connection.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.write.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping: %w", err)
+	}
+	if err := s.read.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping: %w", err)
+	}
+	return nil
+}
+
+// Close closes the prepared statements and the connections. A Write in progress finishes first.
+func (s *Store) Close() error {
+	var errs []error
+	if s.stmts != nil {
+		errs = append(errs, s.stmts.close())
+	}
+	errs = append(errs, s.write.Close(), s.read.Close())
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("close: %w", err)
+	}
+	return nil
+}
+
+// retryable wraps in coffer.ErrRetry the SQLite errors that mean another writer got there
+// first: a primary or unique key taken, or a lock still held after busyTimeout. It judges by the
+// extended error code, never by the message.
+func retryable(err error) error {
+	var e sqlite3.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	switch {
+	case e.ExtendedCode == sqlite3.ErrConstraintPrimaryKey, e.ExtendedCode == sqlite3.ErrConstraintUnique,
+		e.Code == sqlite3.ErrBusy, e.Code == sqlite3.ErrLocked:
+		return fmt.Errorf("%w: %w", coffer.ErrRetry, err)
+	}
+	return err
+}
+
+// isConstraint reports whether err is a primary or unique key violation.
+func isConstraint(err error) bool {
+	var e sqlite3.Error
+	return errors.As(err, &e) &&
+		(e.ExtendedCode == sqlite3.ErrConstraintPrimaryKey || e.ExtendedCode == sqlite3.ErrConstraintUnique)
+}
+
+// pageSize returns the number of rows a list returns for a requested limit.
+func pageSize(limit int) int {
+	if limit <= 0 {
+		return coffer.PageSizeDefault
+	}
+	return min(limit, coffer.PageSizeMax)
+}
+
+// micro returns t as stored: unix microseconds.
+func micro(t time.Time) int64 { return t.UnixMicro() }
+
+// fromMicro returns a stored time in UTC.
+func fromMicro(v int64) time.Time { return time.UnixMicro(v).UTC() }
+
+// nullMicro returns t as stored, NULL for nil.
+func nullMicro(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+// fromNullMicro returns a stored nullable time.
+func fromNullMicro(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMicro(v.Int64)
+	return &t
+}
+
+// amounts parses the stored amounts of one row, keeping the first error.
+type amounts struct{ err error }
+
+func (p *amounts) parse(column, s string) coffer.Amount {
+	a, err := coffer.ParseMinor(s)
+	if err != nil && p.err == nil {
+		p.err = fmt.Errorf("column %s: %w", column, err)
+	}
+	return a
+}
+
+// rawJSON returns stored JSON text as bytes, nil for ”.
+func rawJSON(s string) []byte {
+	if s == "" {
+		return nil
+	}
+	return []byte(s)
+}

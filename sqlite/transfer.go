@@ -1,0 +1,165 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"coffer"
+)
+
+func appendTransfer(args []any, t *coffer.Transfer) []any {
+	return append(args, t.ID, t.DebitAccountID, t.CreditAccountID, t.Asset, t.Amount.String(),
+		string(t.Type), string(t.State), t.Pending, t.PostedAmount.String(), t.Refunded.String(),
+		nullMicro(t.ExpiresAt), t.Group, t.Reference, metadataJSON(t.Metadata), micro(t.CreatedAt),
+		nullMicro(t.ResolvedAt))
+}
+
+// appendTransferUpdate appends the arguments of statements.updateTransfer.
+func appendTransferUpdate(args []any, t *coffer.Transfer) []any {
+	return append(args, string(t.State), t.PostedAmount.String(), t.Refunded.String(),
+		nullMicro(t.ResolvedAt), t.ID)
+}
+
+// metadataJSON returns m as a JSON object, ” when it is empty.
+func metadataJSON(m map[string]string) string {
+	if len(m) == 0 {
+		return ""
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		panic(err) // a map of strings always encodes
+	}
+	return string(b)
+}
+
+func scanTransfer(r row) (coffer.Transfer, error) {
+	var t coffer.Transfer
+	var typ, state, amount, posted, refunded, metadata string
+	var expires, resolved sql.NullInt64
+	var created int64
+	if err := r.Scan(&t.ID, &t.DebitAccountID, &t.CreditAccountID, &t.Asset, &amount, &typ, &state,
+		&t.Pending, &posted, &refunded, &expires, &t.Group, &t.Reference, &metadata, &created,
+		&resolved); err != nil {
+		return coffer.Transfer{}, err
+	}
+	var p amounts
+	t.Amount = p.parse("amount", amount)
+	t.PostedAmount = p.parse("posted_amount", posted)
+	t.Refunded = p.parse("refunded", refunded)
+	if p.err != nil {
+		return coffer.Transfer{}, fmt.Errorf("transfer %s: %w", t.ID, p.err)
+	}
+	if metadata != "" {
+		if err := json.Unmarshal([]byte(metadata), &t.Metadata); err != nil {
+			return coffer.Transfer{}, fmt.Errorf("transfer %s: metadata: %w", t.ID, err)
+		}
+	}
+	t.Type = coffer.TransferType(typ)
+	t.State = coffer.TransferState(state)
+	t.ExpiresAt = fromNullMicro(expires)
+	t.CreatedAt = fromMicro(created)
+	t.ResolvedAt = fromNullMicro(resolved)
+	return t, nil
+}
+
+// Transfer returns the transfer with the id, or ENOTFOUND.
+func (s *Store) Transfer(ctx context.Context, id string) (coffer.Transfer, error) {
+	t, err := scanTransfer(s.read.QueryRowContext(ctx, `SELECT `+transferColumns+` FROM transfers WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return coffer.Transfer{}, coffer.Errorf(coffer.ENOTFOUND, "transfer %q does not exist", id)
+	}
+	if err != nil {
+		return coffer.Transfer{}, fmt.Errorf("read transfer %s: %w", id, err)
+	}
+	return t, nil
+}
+
+// Transfers returns the transfers f selects, ordered by (CreatedAt, ID), newest first if f.Desc.
+func (s *Store) Transfers(ctx context.Context, f coffer.TransferFilter) ([]coffer.Transfer, error) {
+	var where []string
+	var args []any
+	if f.Type != "" {
+		where, args = append(where, "type = ?"), append(args, string(f.Type))
+	}
+	from := " FROM transfers"
+	if f.Reference != "" {
+		// A reference names a handful of transfers, but without statistics SQLite would rather
+		// walk an index that also gives the order (all transfers of a type or an account), so
+		// it is told. The literal lets it use the partial index of transfers with a reference.
+		from = " FROM transfers INDEXED BY transfers_reference_idx"
+		where, args = append(where, "reference = ? AND reference <> ''"), append(args, f.Reference)
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, "created_at >= ?"), append(args, micro(f.From))
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "created_at < ?"), append(args, micro(f.To))
+	}
+	if !f.AfterTime.IsZero() {
+		cond := "(created_at, id) > (?, ?)"
+		if f.Desc {
+			cond = "(created_at, id) < (?, ?)"
+		}
+		where, args = append(where, cond), append(args, micro(f.AfterTime), f.AfterID)
+	}
+	order := " ORDER BY created_at, id LIMIT ?"
+	if f.Desc {
+		order = " ORDER BY created_at DESC, id DESC LIMIT ?"
+	}
+	limit := pageSize(f.Limit)
+
+	var q string
+	if f.AccountID == "" {
+		q = `SELECT ` + transferColumns + from + whereClause(where) + order
+		args = append(args, limit)
+	} else {
+		// One query per side, each walking its own index in order and stopping at the limit,
+		// merged: an OR of the sides would read all of the account's transfers to sort them.
+		// The credit side skips transfers whose debit side is the account too, so none comes
+		// twice.
+		debit := append([]string{"debit_account_id = ?"}, where...)
+		credit := append([]string{"credit_account_id = ?", "debit_account_id <> ?"}, where...)
+		q = `SELECT * FROM (SELECT ` + transferColumns + from + whereClause(debit) + order + `)
+			UNION ALL
+			SELECT * FROM (SELECT ` + transferColumns + from + whereClause(credit) + order + `)` +
+			order
+		all := make([]any, 0, 2*len(args)+5)
+		all = append(all, f.AccountID)
+		all = append(all, args...)
+		all = append(all, limit, f.AccountID, f.AccountID)
+		all = append(all, args...)
+		args = append(all, limit, limit)
+	}
+	var out []coffer.Transfer
+	err := s.list(ctx, q, args, func(r *sql.Rows) error {
+		t, err := scanTransfer(r)
+		out = append(out, t)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list transfers: %w", err)
+	}
+	return out, nil
+}
+
+// ExpiredTransfers returns the ids of up to limit pending transfers with ExpiresAt <= now,
+// earliest first; limit is bounded like a page.
+func (s *Store) ExpiredTransfers(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	// state = 'pending' is a literal so that SQLite uses the partial index on expires_at.
+	q := `SELECT id FROM transfers WHERE state = 'pending' AND expires_at <= ? ORDER BY expires_at, id LIMIT ?`
+	var out []string
+	err := s.list(ctx, q, []any{micro(now), pageSize(limit)}, func(r *sql.Rows) error {
+		var id string
+		err := r.Scan(&id)
+		out = append(out, id)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list expired transfers: %w", err)
+	}
+	return out, nil
+}
