@@ -1,0 +1,313 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"sync"
+
+	"coffer"
+	"coffer/ledger"
+)
+
+// Account is an account as the API shows it, amounts in major units. For a wallet, balance is
+// posted credits less posted debits, held is what pending debits reserve, incoming is pending
+// credits, and available is balance less held.
+type Account struct {
+	ID                 string `json:"id"`
+	Owner              string `json:"owner"`
+	Asset              string `json:"asset"`
+	Kind               string `json:"kind"`
+	Balance            string `json:"balance"`
+	Available          string `json:"available"`
+	Held               string `json:"held"`
+	Incoming           string `json:"incoming"`
+	OverdraftLimit     string `json:"overdraft_limit"`
+	OverdraftUnlimited bool   `json:"overdraft_unlimited"`
+	LockedDebits       bool   `json:"locked_debits"`
+	LockedCredits      bool   `json:"locked_credits"`
+	LockReason         string `json:"lock_reason"`
+	DebitsPosted       string `json:"debits_posted"`
+	CreditsPosted      string `json:"credits_posted"`
+	DebitsPending      string `json:"debits_pending"`
+	CreditsPending     string `json:"credits_pending"`
+	Seq                uint64 `json:"seq"`
+	CreatedAt          Time   `json:"created_at"`
+	UpdatedAt          Time   `json:"updated_at"`
+}
+
+// CreateAccountRequest is the body of POST /v1/accounts. The account's id is
+// "<kind>:<owner>:<asset>"; creating it again with the same fields replays the first answer.
+type CreateAccountRequest struct {
+	Kind               string `json:"kind"`
+	Owner              string `json:"owner"`
+	Asset              string `json:"asset"`
+	OverdraftLimit     string `json:"overdraft_limit,omitempty"`
+	OverdraftUnlimited bool   `json:"overdraft_unlimited,omitempty"`
+}
+
+// AccountsQuery selects accounts for GET /v1/accounts. Empty fields match all.
+type AccountsQuery struct {
+	Owner  string
+	Asset  string
+	Kind   string
+	Cursor string
+	Limit  int
+}
+
+// AccountPage is one page of GET /v1/accounts, ordered by id. NextCursor is set when there may
+// be more.
+type AccountPage struct {
+	Accounts   []Account `json:"accounts"`
+	NextCursor string    `json:"next_cursor,omitempty"`
+}
+
+// LockAccountRequest is the body of POST /v1/accounts/{id}/lock. ID is the operation id.
+type LockAccountRequest struct {
+	ID      string `json:"id"`
+	Debits  bool   `json:"debits"`
+	Credits bool   `json:"credits"`
+	Reason  string `json:"reason"`
+}
+
+// UnlockAccountRequest is the body of POST /v1/accounts/{id}/unlock. ID is the operation id.
+type UnlockAccountRequest struct {
+	ID string `json:"id"`
+}
+
+// Balance is one asset of an owner's wallets.
+type Balance struct {
+	Asset     string `json:"asset"`
+	AccountID string `json:"account_id"`
+	Balance   string `json:"balance"`
+	Available string `json:"available"`
+	Held      string `json:"held"`
+	Incoming  string `json:"incoming"`
+}
+
+// Balances is the answer to GET /v1/owners/{owner}/balances: every wallet of the owner, by asset.
+type Balances struct {
+	Owner    string    `json:"owner"`
+	Balances []Balance `json:"balances"`
+}
+
+func (s *Server) renderAccount(ctx context.Context, a coffer.Account) (Account, error) {
+	scale, err := s.scale(ctx, a.Asset)
+	if err != nil {
+		return Account{}, err
+	}
+	return Account{
+		ID: a.ID, Owner: a.Owner, Asset: a.Asset, Kind: string(a.Kind),
+		Balance: a.Balance().Format(scale), Available: a.Available().Format(scale),
+		Held: a.Held().Format(scale), Incoming: a.Incoming().Format(scale),
+		OverdraftLimit: a.OverdraftLimit.Format(scale), OverdraftUnlimited: a.OverdraftUnlimited,
+		LockedDebits: a.LockedDebits, LockedCredits: a.LockedCredits, LockReason: a.LockReason,
+		DebitsPosted: a.DebitsPosted.Format(scale), CreditsPosted: a.CreditsPosted.Format(scale),
+		DebitsPending: a.DebitsPending.Format(scale), CreditsPending: a.CreditsPending.Format(scale),
+		Seq: a.Seq, CreatedAt: apiTime(a.CreatedAt), UpdatedAt: apiTime(a.UpdatedAt),
+	}, nil
+}
+
+// accountCacheSizeMax bounds accountAssetCache; when full it starts again empty.
+const accountCacheSizeMax = 100_000
+
+// accountAssetCache keeps which asset an account holds, to parse amounts given against an
+// account without a read per request. An account's asset never changes and accounts are never
+// deleted, so entries need no expiry.
+type accountAssetCache struct {
+	store coffer.Store
+	mu    sync.RWMutex
+	byID  map[string]string
+}
+
+func (c *accountAssetCache) get(ctx context.Context, id string) (string, error) {
+	c.mu.RLock()
+	code, ok := c.byID[id]
+	c.mu.RUnlock()
+	if ok {
+		return code, nil
+	}
+	a, err := c.store.Account(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byID == nil || len(c.byID) >= accountCacheSizeMax {
+		c.byID = map[string]string{}
+	}
+	c.byID[id] = a.Asset
+	return a.Asset, nil
+}
+
+// accountAsset returns the asset of the account named in a request field: invalid if the id is
+// malformed, not_found if there is no such account.
+func (s *Server) accountAsset(ctx context.Context, field, id string) (coffer.Asset, error) {
+	if err := checkID(field, id); err != nil {
+		return coffer.Asset{}, err
+	}
+	code, err := s.accounts.get(ctx, id)
+	if err != nil {
+		return coffer.Asset{}, err
+	}
+	return s.assets.get(ctx, code)
+}
+
+func (s *Server) accountResult(ctx context.Context, status int, res *ledger.Result) (int, any, error) {
+	if res.Account == nil {
+		return 0, nil, errNoSnapshot("account")
+	}
+	a, err := s.renderAccount(ctx, *res.Account)
+	if err != nil {
+		return 0, nil, err
+	}
+	return status, a, nil
+}
+
+func (s *Server) createAccount(r *http.Request) (int, any, error) {
+	var req CreateAccountRequest
+	if err := decode(r, s.cfg.BodyBytesMax, &req, false); err != nil {
+		return 0, nil, err
+	}
+	kind := coffer.AccountKind(req.Kind)
+	if !coffer.ValidKind(kind) {
+		return 0, nil, errInvalid("kind %q must be wallet, merchant or system", req.Kind)
+	}
+	if err := checkOwner("owner", req.Owner); err != nil {
+		return 0, nil, err
+	}
+	asset, err := s.asset(r.Context(), "asset", req.Asset)
+	if err != nil {
+		return 0, nil, err
+	}
+	limit, err := parseAmount("overdraft_limit", req.OverdraftLimit, asset.Scale, nonNegative)
+	if err != nil {
+		return 0, nil, err
+	}
+	res, err := s.ledger.Do(r.Context(), ledger.CreateAccount{Kind: kind, Owner: req.Owner, Asset: asset.Code,
+		OverdraftLimit: limit, OverdraftUnlimited: req.OverdraftUnlimited})
+	if err != nil {
+		return 0, nil, err
+	}
+	return s.accountResult(r.Context(), http.StatusCreated, res)
+}
+
+func (s *Server) getAccount(r *http.Request) (int, any, error) {
+	a, err := s.store.Account(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	out, err := s.renderAccount(r.Context(), a)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, out, nil
+}
+
+func (s *Server) listAccounts(r *http.Request) (int, any, error) {
+	q := r.URL.Query()
+	f := coffer.AccountFilter{Owner: q.Get("owner"), Asset: q.Get("asset"), Kind: coffer.AccountKind(q.Get("kind"))}
+	if f.Kind != "" && !coffer.ValidKind(f.Kind) {
+		return 0, nil, errInvalid("kind %q must be wallet, merchant or system", f.Kind)
+	}
+	var err error
+	if f.Limit, err = pageLimit(q); err != nil {
+		return 0, nil, err
+	}
+	if c := q.Get("cursor"); c != "" {
+		if f.AfterID, err = decodeCursor(c); err != nil {
+			return 0, nil, err
+		}
+	}
+	as, err := s.store.Accounts(r.Context(), f)
+	if err != nil {
+		return 0, nil, err
+	}
+	page := AccountPage{Accounts: make([]Account, len(as))}
+	for i, a := range as {
+		if page.Accounts[i], err = s.renderAccount(r.Context(), a); err != nil {
+			return 0, nil, err
+		}
+	}
+	if len(as) == f.Limit {
+		page.NextCursor = encodeCursor(as[len(as)-1].ID)
+	}
+	return http.StatusOK, page, nil
+}
+
+// existingAccount checks that the account in the path exists, so that a lock of a mistyped id
+// is answered without using up the operation id.
+func (s *Server) existingAccount(ctx context.Context, id string) error {
+	_, err := s.accounts.get(ctx, id)
+	return err
+}
+
+func (s *Server) lockAccount(r *http.Request) (int, any, error) {
+	var req LockAccountRequest
+	if err := decode(r, s.cfg.BodyBytesMax, &req, false); err != nil {
+		return 0, nil, err
+	}
+	err := firstError(checkID("id", req.ID), checkRequiredText("reason", req.Reason))
+	if err == nil && !req.Debits && !req.Credits {
+		err = errInvalid("a lock must refuse debits, credits or both: set debits, credits or both to true")
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	accountID := r.PathValue("id")
+	if err := s.existingAccount(r.Context(), accountID); err != nil {
+		return 0, nil, err
+	}
+	res, err := s.ledger.Do(r.Context(), ledger.LockAccount{ID: req.ID, AccountID: accountID,
+		Debits: req.Debits, Credits: req.Credits, Reason: req.Reason})
+	if err != nil {
+		return 0, nil, err
+	}
+	return s.accountResult(r.Context(), http.StatusOK, res)
+}
+
+func (s *Server) unlockAccount(r *http.Request) (int, any, error) {
+	var req UnlockAccountRequest
+	if err := decode(r, s.cfg.BodyBytesMax, &req, false); err != nil {
+		return 0, nil, err
+	}
+	if err := checkID("id", req.ID); err != nil {
+		return 0, nil, err
+	}
+	accountID := r.PathValue("id")
+	if err := s.existingAccount(r.Context(), accountID); err != nil {
+		return 0, nil, err
+	}
+	res, err := s.ledger.Do(r.Context(), ledger.UnlockAccount{ID: req.ID, AccountID: accountID})
+	if err != nil {
+		return 0, nil, err
+	}
+	return s.accountResult(r.Context(), http.StatusOK, res)
+}
+
+func (s *Server) balances(r *http.Request) (int, any, error) {
+	owner := r.PathValue("owner")
+	if err := checkOwner("owner", owner); err != nil {
+		return 0, nil, err
+	}
+	out := Balances{Owner: owner, Balances: []Balance{}}
+	f := coffer.AccountFilter{Owner: owner, Kind: coffer.KindWallet, Limit: coffer.PageSizeMax}
+	for {
+		as, err := s.store.Accounts(r.Context(), f)
+		if err != nil {
+			return 0, nil, err
+		}
+		for _, a := range as {
+			scale, err := s.scale(r.Context(), a.Asset)
+			if err != nil {
+				return 0, nil, err
+			}
+			out.Balances = append(out.Balances, Balance{Asset: a.Asset, AccountID: a.ID,
+				Balance: a.Balance().Format(scale), Available: a.Available().Format(scale),
+				Held: a.Held().Format(scale), Incoming: a.Incoming().Format(scale)})
+		}
+		if len(as) < f.Limit {
+			return http.StatusOK, out, nil
+		}
+		f.AfterID = as[len(as)-1].ID
+	}
+}

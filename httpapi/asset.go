@@ -1,0 +1,125 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"sync"
+
+	"coffer"
+	"coffer/ledger"
+)
+
+// Asset is a currency as the API shows it.
+type Asset struct {
+	Code      string `json:"code"`
+	Scale     int    `json:"scale"`
+	CreatedAt Time   `json:"created_at"`
+}
+
+// CreateAssetRequest is the body of POST /v1/assets. Scale is required: 0 for whole units.
+type CreateAssetRequest struct {
+	Code  string `json:"code"`
+	Scale int    `json:"scale"`
+}
+
+// AssetList is the answer to GET /v1/assets.
+type AssetList struct {
+	Assets []Asset `json:"assets"`
+}
+
+func renderAsset(a coffer.Asset) Asset {
+	return Asset{Code: a.Code, Scale: a.Scale, CreatedAt: apiTime(a.CreatedAt)}
+}
+
+// assetCache keeps the assets seen so far. Assets never change once created and there are few of
+// them (only an admin creates one), so the cache needs neither expiry nor a bound.
+type assetCache struct {
+	store  coffer.Store
+	mu     sync.RWMutex
+	byCode map[string]coffer.Asset
+}
+
+func (c *assetCache) get(ctx context.Context, code string) (coffer.Asset, error) {
+	c.mu.RLock()
+	a, ok := c.byCode[code]
+	c.mu.RUnlock()
+	if ok {
+		return a, nil
+	}
+	a, err := c.store.Asset(ctx, code)
+	if err != nil {
+		return coffer.Asset{}, err
+	}
+	c.put(a)
+	return a, nil
+}
+
+func (c *assetCache) put(a coffer.Asset) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byCode == nil {
+		c.byCode = map[string]coffer.Asset{}
+	}
+	c.byCode[a.Code] = a
+}
+
+// asset returns the asset named in a request field: invalid if it is left out, not_found if
+// there is no such asset.
+func (s *Server) asset(ctx context.Context, field, code string) (coffer.Asset, error) {
+	if code == "" {
+		return coffer.Asset{}, errInvalid("%s is required", field)
+	}
+	if len(code) > coffer.IDLengthMax || !printableNoSpace(code) {
+		return coffer.Asset{}, coffer.Errorf(coffer.ENOTFOUND, "asset %q does not exist", code)
+	}
+	return s.assets.get(ctx, code)
+}
+
+// scale returns the scale of an asset that is known to exist (a stored account's or transfer's).
+func (s *Server) scale(ctx context.Context, code string) (int, error) {
+	a, err := s.assets.get(ctx, code)
+	if err != nil {
+		return 0, err
+	}
+	return a.Scale, nil
+}
+
+// createAssetBody is CreateAssetRequest as decoded, to tell a missing scale from scale 0.
+type createAssetBody struct {
+	Code  string `json:"code"`
+	Scale *int   `json:"scale"`
+}
+
+func (s *Server) createAsset(r *http.Request) (int, any, error) {
+	var req createAssetBody
+	if err := decode(r, s.cfg.BodyBytesMax, &req, false); err != nil {
+		return 0, nil, err
+	}
+	if req.Scale == nil {
+		return 0, nil, errInvalid("scale is required: the number of decimals of the minor unit, 0 to %d", coffer.ScaleMax)
+	}
+	if err := (coffer.Asset{Code: req.Code, Scale: *req.Scale}).Validate(); err != nil {
+		return 0, nil, err
+	}
+	res, err := s.ledger.Do(r.Context(), ledger.CreateAsset{Code: req.Code, Scale: *req.Scale})
+	if err != nil {
+		return 0, nil, err
+	}
+	if res.Asset == nil {
+		return 0, nil, errNoSnapshot("asset")
+	}
+	s.assets.put(*res.Asset)
+	return http.StatusCreated, renderAsset(*res.Asset), nil
+}
+
+func (s *Server) listAssets(r *http.Request) (int, any, error) {
+	as, err := s.store.Assets(r.Context())
+	if err != nil {
+		return 0, nil, err
+	}
+	out := AssetList{Assets: make([]Asset, len(as))}
+	for i, a := range as {
+		out.Assets[i] = renderAsset(a)
+	}
+	return http.StatusOK, out, nil
+}

@@ -1,0 +1,167 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"coffer"
+	"coffer/ledger"
+)
+
+// Batch modes.
+const (
+	BatchAtomic      = "atomic"      // all transfers or none, under the batch's id
+	BatchIndependent = "independent" // each transfer on its own, under its own id
+)
+
+// BatchRequest is the body of POST /v1/transfers/batch. ID, the operation id of the group, is
+// required in atomic mode and not allowed in independent mode.
+type BatchRequest struct {
+	Mode      string            `json:"mode"`
+	ID        string            `json:"id,omitempty"`
+	Transfers []TransferRequest `json:"transfers"`
+}
+
+// BatchResponse is the answer to a batch: one result per transfer, in the request's order.
+type BatchResponse struct {
+	Mode    string        `json:"mode"`
+	ID      string        `json:"id,omitempty"`
+	Results []BatchResult `json:"results"`
+}
+
+// BatchResult is one transfer's outcome: Status is the HTTP status it would have had alone, with
+// the transfer on success and the error otherwise.
+type BatchResult struct {
+	ID       string     `json:"id"`
+	Status   int        `json:"status"`
+	Transfer *Transfer  `json:"transfer,omitempty"`
+	Error    *ErrorBody `json:"error,omitempty"`
+}
+
+func (s *Server) createTransferBatch(r *http.Request) (int, any, error) {
+	var req BatchRequest
+	if err := decode(r, s.cfg.BatchBodyBytesMax, &req, false); err != nil {
+		return 0, nil, err
+	}
+	switch {
+	case req.Mode != BatchAtomic && req.Mode != BatchIndependent:
+		return 0, nil, errInvalid("mode must be %s or %s", BatchAtomic, BatchIndependent)
+	case len(req.Transfers) == 0:
+		return 0, nil, errInvalid("transfers is empty; give 1 to %d", BatchItemsMax)
+	case len(req.Transfers) > BatchItemsMax:
+		return 0, nil, errInvalid("transfers has %d items; at most %d are allowed", len(req.Transfers), BatchItemsMax)
+	}
+	if req.Mode == BatchAtomic {
+		return s.atomicBatch(r.Context(), req)
+	}
+	if req.ID != "" {
+		return 0, nil, errInvalid("id is for atomic batches; in an independent batch each transfer's id is its operation id")
+	}
+	return s.independentBatch(r.Context(), req)
+}
+
+// itemError names the batch item an error is about, keeping its code.
+func itemError(i int, err error) error {
+	var ce *coffer.Error
+	if !errors.As(err, &ce) {
+		return err
+	}
+	return &coffer.Error{Code: ce.Code, Message: fmt.Sprintf("transfers[%d]: %s", i, ce.Message)}
+}
+
+func (s *Server) atomicBatch(ctx context.Context, req BatchRequest) (int, any, error) {
+	if err := checkID("id", req.ID); err != nil {
+		return 0, nil, err
+	}
+	if len(req.Transfers) == 1 && req.Transfers[0].ID != req.ID {
+		return 0, nil, errInvalid("an atomic batch of one transfer must have the transfer's id as its id")
+	}
+	specs := make([]ledger.TransferSpec, len(req.Transfers))
+	seen := make(map[string]bool, len(req.Transfers))
+	for i, item := range req.Transfers {
+		sp, err := s.spec(ctx, item)
+		if err != nil {
+			return 0, nil, itemError(i, err)
+		}
+		if seen[sp.ID] {
+			return 0, nil, errInvalid("transfers[%d]: id %q appears twice in the batch", i, sp.ID)
+		}
+		seen[sp.ID] = true
+		specs[i] = sp
+	}
+	res, err := s.ledger.Do(ctx, ledger.CreateTransfers{ID: req.ID, Transfers: specs})
+	if err != nil {
+		return 0, nil, err
+	}
+	out := BatchResponse{Mode: req.Mode, ID: req.ID, Results: make([]BatchResult, len(specs))}
+	byID := make(map[string]coffer.Transfer, len(res.Transfers))
+	for _, t := range res.Transfers {
+		byID[t.ID] = t
+	}
+	for i, sp := range specs {
+		t, ok := byID[sp.ID]
+		if !ok {
+			return 0, nil, errNoSnapshot("transfer " + sp.ID)
+		}
+		rt, err := s.renderTransfer(ctx, t)
+		if err != nil {
+			return 0, nil, err
+		}
+		out.Results[i] = BatchResult{ID: sp.ID, Status: http.StatusCreated, Transfer: &rt}
+	}
+	return http.StatusCreated, out, nil
+}
+
+func (s *Server) independentBatch(ctx context.Context, req BatchRequest) (int, any, error) {
+	out := BatchResponse{Mode: req.Mode, Results: make([]BatchResult, len(req.Transfers))}
+	var cmds []ledger.Command
+	var at []int // at[j] is the item of cmds[j]
+	for i, item := range req.Transfers {
+		out.Results[i].ID = item.ID
+		sp, err := s.spec(ctx, item)
+		if err != nil {
+			if coffer.ErrorCode(err) == coffer.EINTERNAL {
+				return 0, nil, err
+			}
+			s.setItemError(ctx, &out.Results[i], err)
+			continue
+		}
+		cmds = append(cmds, ledger.CreateTransfers{ID: sp.ID, Transfers: []ledger.TransferSpec{sp}})
+		at = append(at, i)
+	}
+	for j, o := range s.ledger.DoAll(ctx, cmds) {
+		res := &out.Results[at[j]]
+		if o.Err != nil {
+			s.setItemError(ctx, res, o.Err)
+			continue
+		}
+		var t *coffer.Transfer
+		for k := range o.Result.Transfers {
+			if o.Result.Transfers[k].ID == res.ID {
+				t = &o.Result.Transfers[k]
+			}
+		}
+		if t == nil {
+			s.setItemError(ctx, res, errNoSnapshot("transfer "+res.ID))
+			continue
+		}
+		rt, err := s.renderTransfer(ctx, *t)
+		if err != nil {
+			s.setItemError(ctx, res, err)
+			continue
+		}
+		res.Status, res.Transfer = http.StatusCreated, &rt
+	}
+	return http.StatusOK, out, nil
+}
+
+// setItemError records a batch item's error, logging it if it is unexpected.
+func (s *Server) setItemError(ctx context.Context, res *BatchResult, err error) {
+	status, body, unexpected := errorBody(err)
+	if unexpected {
+		s.log.Error("batch item failed", "request_id", info(ctx).id, "transfer_id", res.ID, "err", err)
+	}
+	res.Status, res.Error = status, &body
+}

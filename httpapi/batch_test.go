@@ -1,0 +1,87 @@
+package httpapi_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"reflect"
+	"testing"
+
+	"coffer"
+	"coffer/httpapi"
+)
+
+func TestTransferBatch(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx := context.Background()
+	e.deposit("d-1", "alice", "USD", "10")
+	e.deposit("d-2", "bob", "USD", "0.01")
+	item := func(id, dr, cr, amount string) httpapi.TransferRequest {
+		return httpapi.TransferRequest{ID: id, DebitAccountID: "wallet:" + dr + ":USD", CreditAccountID: "wallet:" + cr + ":USD", Amount: amount}
+	}
+
+	// Atomic: all or none.
+	res, err := e.operator.CreateTransfers(ctx, httpapi.BatchRequest{Mode: "atomic", ID: "g-1", Transfers: []httpapi.TransferRequest{
+		item("g-1.a", "alice", "bob", "3"), item("g-1.b", "bob", "alice", "1")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Results) != 2 || res.Results[0].Status != http.StatusCreated || res.Results[1].Transfer.Group != "g-1" {
+		t.Errorf("atomic %+v", res)
+	}
+	e.wantBalance("alice", "USD", "8.00", "8.00", "0.00", "0.00")
+	before := e.state("alice", "bob")
+	_, err = e.operator.CreateTransfers(ctx, httpapi.BatchRequest{Mode: "atomic", ID: "g-2", Transfers: []httpapi.TransferRequest{
+		item("g-2.a", "alice", "bob", "1"), item("g-2.b", "bob", "alice", "500")}})
+	wantCode(t, err, coffer.EINSUFFICIENTFUNDS)
+	if after := e.state("alice", "bob"); after != before {
+		t.Errorf("a rejected atomic batch changed\n%s\nto\n%s", before, after)
+	}
+	_, err = e.reader.Transfer(ctx, "g-2.a")
+	wantCode(t, err, coffer.ENOTFOUND)
+
+	// Independent: each on its own; a bad item does not stop the others.
+	res, err = e.operator.CreateTransfers(ctx, httpapi.BatchRequest{Mode: "independent", Transfers: []httpapi.TransferRequest{
+		item("i-1", "alice", "bob", "1"), item("i-2", "bob", "alice", "999"), item("i-3", "alice", "bob", "1.001"),
+		item("i-4", "alice", "nobody", "1"), item("i-5", "alice", "bob", "2")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range res.Results {
+		code := ""
+		if r.Error != nil {
+			code = r.Error.Code
+		}
+		got = append(got, fmt.Sprintf("%s:%d:%s", r.ID, r.Status, code))
+	}
+	if fmt.Sprint(got) != "[i-1:201: i-2:402:insufficient_funds i-3:400:invalid i-4:404:not_found i-5:201:]" {
+		t.Errorf("independent results %v", got)
+	}
+	e.wantBalance("alice", "USD", "5.00", "5.00", "0.00", "0.00")
+
+	// Replayed, the same outcomes.
+	again, err := e.operator.CreateTransfers(ctx, httpapi.BatchRequest{Mode: "independent", Transfers: []httpapi.TransferRequest{
+		item("i-1", "alice", "bob", "1"), item("i-2", "bob", "alice", "999"), item("i-3", "alice", "bob", "1.001"),
+		item("i-4", "alice", "nobody", "1"), item("i-5", "alice", "bob", "2")}})
+	if err != nil || !reflect.DeepEqual(again, res) {
+		t.Errorf("replay %+v, %v\nfirst %+v", again, err, res)
+	}
+	e.wantBalance("alice", "USD", "5.00", "5.00", "0.00", "0.00")
+}
+
+func TestTransferBatchLimit(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	items := make([]httpapi.TransferRequest, httpapi.BatchItemsMax+1)
+	for i := range items {
+		items[i] = httpapi.TransferRequest{ID: fmt.Sprint("b-", i), DebitAccountID: "system:world:USD", CreditAccountID: "system:fees:USD", Amount: "1"}
+	}
+	before := e.state()
+	_, err := e.operator.CreateTransfers(context.Background(), httpapi.BatchRequest{Mode: "independent", Transfers: items})
+	wantCode(t, err, coffer.EINVALID)
+	if e.state() != before {
+		t.Error("a batch over the limit changed something")
+	}
+}

@@ -1,0 +1,18 @@
+package httpapi
+
+// Routes returns the server's routes, "METHOD path", with the least role each needs ("none" for
+// the public ones), for the test that holds the OpenAPI document to them.
+func Routes(s *Server) map[string]string {
+	out := map[string]string{}
+	for _, rt := range s.routes {
+		role := string(rt.role)
+		if role == "" {
+			role = "none"
+		}
+		out[rt.method+" "+rt.path] = role
+	}
+	return out
+}
+
+// StatusByCode is the status of each error code.
+var StatusByCode = statusByCode

@@ -1,0 +1,109 @@
+package httpapi
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"time"
+
+	"coffer"
+)
+
+// Key is an API key as the API shows it: never its secret.
+type Key struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Role      string `json:"role"`
+	CreatedAt Time   `json:"created_at"`
+	RevokedAt *Time  `json:"revoked_at,omitempty"`
+}
+
+// CreatedKey is the answer to POST /v1/keys: the key and its secret, shown this once.
+type CreatedKey struct {
+	Key
+	Secret string `json:"secret"`
+}
+
+// CreateKeyRequest is the body of POST /v1/keys.
+type CreateKeyRequest struct {
+	Name string `json:"name"`
+	Role string `json:"role"`
+}
+
+// KeyList is the answer to GET /v1/keys.
+type KeyList struct {
+	Keys []Key `json:"keys"`
+}
+
+// keyNameLengthMax caps a key's name, a label for people.
+const keyNameLengthMax = 64
+
+func renderKey(k coffer.Key) Key {
+	return Key{ID: k.ID, Name: k.Name, Role: string(k.Role), CreatedAt: apiTime(k.CreatedAt), RevokedAt: apiTimePtr(k.RevokedAt)}
+}
+
+// randomHex returns n random bytes in hex. crypto/rand.Read never fails.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func (s *Server) createKey(r *http.Request) (int, any, error) {
+	var req CreateKeyRequest
+	if err := decode(r, s.cfg.BodyBytesMax, &req, false); err != nil {
+		return 0, nil, err
+	}
+	switch {
+	case req.Name == "" || len(req.Name) > keyNameLengthMax || !printableNoSpace(req.Name):
+		return 0, nil, errInvalid("name must be 1 to %d printable characters without spaces", keyNameLengthMax)
+	case !coffer.ValidRole(coffer.Role(req.Role)):
+		return 0, nil, errInvalid("role %q must be admin, operator or reader", req.Role)
+	}
+	secret := "ck_" + randomHex(32)
+	sum := sha256.Sum256([]byte(secret))
+	k := coffer.Key{ID: "key_" + randomHex(8), Name: req.Name, Role: coffer.Role(req.Role),
+		Hash: hex.EncodeToString(sum[:]), CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
+	if err := s.store.CreateKey(r.Context(), k); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, CreatedKey{Key: renderKey(k), Secret: secret}, nil
+}
+
+func (s *Server) listKeys(r *http.Request) (int, any, error) {
+	ks, err := s.store.Keys(r.Context())
+	if err != nil {
+		return 0, nil, err
+	}
+	out := KeyList{Keys: make([]Key, len(ks))}
+	for i, k := range ks {
+		out.Keys[i] = renderKey(k)
+	}
+	return http.StatusOK, out, nil
+}
+
+// revokeKey revokes a key; revoking a revoked key again answers the same, with the first
+// revocation's time.
+func (s *Server) revokeKey(r *http.Request) (int, any, error) {
+	id := r.PathValue("id")
+	err := s.store.RevokeKey(r.Context(), id, time.Now().UTC().Truncate(time.Microsecond))
+	if err != nil && coffer.ErrorCode(err) != coffer.ENOTFOUND {
+		return 0, nil, err
+	}
+	// Drop it here at once; other processes drop it within KeyCacheTTL.
+	s.auth.forget(id)
+	ks, lerr := s.store.Keys(r.Context())
+	if lerr != nil {
+		return 0, nil, lerr
+	}
+	for _, k := range ks {
+		if k.ID == id && k.RevokedAt != nil {
+			return http.StatusOK, renderKey(k), nil
+		}
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	return 0, nil, coffer.Errorf(coffer.ENOTFOUND, "key %q does not exist", id)
+}

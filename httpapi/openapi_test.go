@@ -1,0 +1,221 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"coffer/httpapi"
+	"coffer/internal/testdb"
+	"coffer/ledger"
+)
+
+// TestOpenAPI holds the document to the implementation: the same routes with the same roles,
+// the same fields in every wire type, the same status for every error code, and no dangling
+// reference.
+func TestOpenAPI(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		OpenAPI    string                                           `json:"openapi"`
+		Paths      map[string]map[string]map[string]json.RawMessage `json:"paths"`
+		Components struct {
+			SecuritySchemes map[string]any `json:"securitySchemes"`
+			Responses       map[string]struct {
+				Content map[string]struct {
+					Example struct {
+						Error struct{ Code string } `json:"error"`
+					} `json:"example"`
+				} `json:"content"`
+			} `json:"responses"`
+			Schemas map[string]struct {
+				Properties map[string]any `json:"properties"`
+				Required   []string       `json:"required"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatalf("openapi.json: %v", err)
+	}
+	if !strings.HasPrefix(doc.OpenAPI, "3.1.") {
+		t.Errorf("openapi %q, want 3.1.x", doc.OpenAPI)
+	}
+	if doc.Components.SecuritySchemes["bearer"] == nil {
+		t.Error("no bearer security scheme")
+	}
+
+	// Routes and roles; every error response under the status of its code.
+	store := testdb.SQLite(t)
+	l := ledger.New(store, ledger.Config{})
+	t.Cleanup(func() { l.Close() })
+	routes := httpapi.Routes(httpapi.New(httpapi.Config{Ledger: l}))
+	codeOf := map[string]string{}
+	for name, resp := range doc.Components.Responses {
+		codeOf["#/components/responses/"+name] = resp.Content["application/json"].Example.Error.Code
+	}
+	documented := map[string]string{}
+	used := map[string]bool{}
+	for path, ops := range doc.Paths {
+		for method, op := range ops {
+			var role string
+			json.Unmarshal(op["x-role"], &role)
+			documented[strings.ToUpper(method)+" "+path] = role
+			var responses map[string]struct {
+				Ref string `json:"$ref"`
+			}
+			json.Unmarshal(op["responses"], &responses)
+			if role != "none" && (responses["401"].Ref == "" || responses["403"].Ref == "") {
+				t.Errorf("%s %s: no 401 or 403 response", method, path)
+			}
+			for status, r := range responses {
+				if r.Ref == "" {
+					continue
+				}
+				code := codeOf[r.Ref]
+				used[code] = true
+				if strconv.Itoa(httpapi.StatusByCode[code]) != status {
+					t.Errorf("%s %s: status %s answers %s (code %q), whose status is %d", method, path, status, r.Ref, code, httpapi.StatusByCode[code])
+				}
+			}
+		}
+	}
+	if !reflect.DeepEqual(routes, documented) {
+		for r, role := range routes {
+			if documented[r] != role {
+				t.Errorf("route %s (role %s) is documented with role %q", r, role, documented[r])
+			}
+		}
+		for r := range documented {
+			if _, ok := routes[r]; !ok {
+				t.Errorf("documented %s is no route", r)
+			}
+		}
+	}
+	for code := range httpapi.StatusByCode {
+		if !used[code] {
+			t.Errorf("code %s is documented under no status", code)
+		}
+	}
+
+	// Wire types: the same JSON fields; a response field is required unless it is omitempty.
+	wire := map[string]struct {
+		v        any
+		response bool
+	}{
+		"ErrorResponse": {httpapi.ErrorResponse{}, true}, "ErrorBody": {httpapi.ErrorBody{}, true},
+		"Asset": {httpapi.Asset{}, true}, "CreateAssetRequest": {httpapi.CreateAssetRequest{}, false},
+		"AssetList": {httpapi.AssetList{}, true}, "Account": {httpapi.Account{}, true},
+		"CreateAccountRequest": {httpapi.CreateAccountRequest{}, false}, "AccountPage": {httpapi.AccountPage{}, true},
+		"LockAccountRequest": {httpapi.LockAccountRequest{}, false}, "UnlockAccountRequest": {httpapi.UnlockAccountRequest{}, false},
+		"Balance": {httpapi.Balance{}, true}, "Balances": {httpapi.Balances{}, true},
+		"Transfer": {httpapi.Transfer{}, true}, "TransferResult": {httpapi.TransferResult{}, true},
+		"TransferRequest": {httpapi.TransferRequest{}, false}, "PostRequest": {httpapi.PostRequest{}, false},
+		"VoidRequest": {httpapi.VoidRequest{}, false}, "BatchRequest": {httpapi.BatchRequest{}, false},
+		"BatchResult": {httpapi.BatchResult{}, true}, "BatchResponse": {httpapi.BatchResponse{}, true},
+		"TransferPage": {httpapi.TransferPage{}, true}, "DepositRequest": {httpapi.DepositRequest{}, false},
+		"WithdrawalRequest": {httpapi.WithdrawalRequest{}, false}, "PaymentRequest": {httpapi.PaymentRequest{}, false},
+		"RefundRequest": {httpapi.RefundRequest{}, false}, "ExchangeRequest": {httpapi.ExchangeRequest{}, false},
+		"HoldRequest": {httpapi.HoldRequest{}, false}, "AdjustmentRequest": {httpapi.AdjustmentRequest{}, false},
+		"Entry": {httpapi.Entry{}, true}, "EntryPage": {httpapi.EntryPage{}, true},
+		"Event": {httpapi.Event{}, true}, "EventPage": {httpapi.EventPage{}, true},
+		"Key": {httpapi.Key{}, true}, "CreatedKey": {httpapi.CreatedKey{}, true},
+		"CreateKeyRequest": {httpapi.CreateKeyRequest{}, false}, "KeyList": {httpapi.KeyList{}, true},
+		"VerifyReport": {httpapi.VerifyReport{}, true}, "Violation": {httpapi.Violation{}, true},
+		"Health": {httpapi.Health{}, true},
+	}
+	for name, w := range wire {
+		s, ok := doc.Components.Schemas[name]
+		if !ok {
+			t.Errorf("schema %s is missing", name)
+			continue
+		}
+		fields, required := jsonFields(reflect.TypeOf(w.v))
+		var props []string
+		for p := range s.Properties {
+			props = append(props, p)
+		}
+		slices.Sort(props)
+		if !slices.Equal(props, fields) {
+			t.Errorf("schema %s has %v; the type has %v", name, props, fields)
+		}
+		if w.response {
+			got := slices.Clone(s.Required)
+			slices.Sort(got)
+			if !slices.Equal(got, required) {
+				t.Errorf("schema %s requires %v; the type always writes %v", name, got, required)
+			}
+		}
+	}
+
+	// Every reference resolves.
+	var refs func(v any)
+	refs = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				if s, ok := x.(string); ok && k == "$ref" {
+					parts := strings.Split(strings.TrimPrefix(s, "#/"), "/")
+					var cur any
+					json.Unmarshal(raw, &cur)
+					for _, p := range parts {
+						m, _ := cur.(map[string]any)
+						cur = m[p]
+					}
+					if cur == nil {
+						t.Errorf("dangling reference %s", s)
+					}
+				}
+				refs(x)
+			}
+		case []any:
+			for _, x := range v {
+				refs(x)
+			}
+		}
+	}
+	var all any
+	json.Unmarshal(raw, &all)
+	refs(all)
+}
+
+// jsonFields returns the sorted JSON names of a struct's fields (embedded structs flattened) and
+// those written always (not omitempty).
+func jsonFields(t reflect.Type) (names, always []string) {
+	for f := range t.Fields() {
+		if f.Anonymous {
+			n, a := jsonFields(f.Type)
+			names, always = append(names, n...), append(always, a...)
+			continue
+		}
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		names = append(names, name)
+		if !strings.Contains(opts, "omitempty") {
+			always = append(always, name)
+		}
+	}
+	slices.Sort(names)
+	slices.Sort(always)
+	return names, always
+}
+
+func TestOpenAPIServed(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	got, err := httpapi.NewClient(e.url, "").OpenAPI(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := os.ReadFile("openapi.json")
+	if !bytes.Equal(got, want) {
+		t.Error("GET /v1/openapi.json does not serve openapi.json")
+	}
+}

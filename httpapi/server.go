@@ -1,0 +1,282 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"coffer"
+	"coffer/ledger"
+)
+
+// Limits on requests.
+const (
+	// BodyBytesMaxDefault caps a request body: the largest single command, metadata included,
+	// is a few kilobytes, and a cap keeps a hostile client from filling memory.
+	BodyBytesMaxDefault = 1 << 20
+	// BatchBodyBytesMaxDefault caps the body of POST /v1/transfers/batch: BatchItemsMax transfers
+	// of about 400 bytes each.
+	BatchBodyBytesMaxDefault = 4 << 20
+	// BatchItemsMax caps the transfers of one batch request, the ledger's own limit on a linked
+	// group.
+	BatchItemsMax = 10_000
+	// TimeoutSecondsMax caps the timeout of a pending transfer (a withdrawal, a hold): a year is
+	// longer than any payout or reservation should wait.
+	TimeoutSecondsMax = 366 * 24 * 60 * 60
+	// textLengthMax caps free text: reasons, key names, destinations.
+	textLengthMax = coffer.ReferenceLengthMax
+	// requestIDLengthMax caps a client-chosen X-Request-Id; a longer or odd one is replaced.
+	requestIDLengthMax = 128
+)
+
+// Config configures a Server.
+type Config struct {
+	// Ledger applies every write.
+	Ledger *ledger.Ledger
+	// Store serves reads and API keys. Default: the ledger's store.
+	Store coffer.Store
+	// AdminKey is the bootstrap admin key, accepted besides the stored keys; empty accepts none.
+	AdminKey string
+	// Logger receives one line per request and every internal error. Default: slog.Default().
+	Logger *slog.Logger
+	// BodyBytesMax caps request bodies. Default BodyBytesMaxDefault.
+	BodyBytesMax int64
+	// BatchBodyBytesMax caps the body of the batch endpoint. Default BatchBodyBytesMaxDefault.
+	BatchBodyBytesMax int64
+}
+
+// Server is the HTTP handler of the API.
+type Server struct {
+	cfg      Config
+	ledger   *ledger.Ledger
+	store    coffer.Store
+	log      *slog.Logger
+	mux      *http.ServeMux
+	auth     *authenticator
+	assets   assetCache
+	accounts accountAssetCache
+	routes   []route
+}
+
+// A route is one endpoint: a ServeMux pattern, the role a key needs ("" for none), and the
+// handler, which returns the status and body of a success or an error.
+type route struct {
+	method, path string
+	role         coffer.Role
+	handle       func(r *http.Request) (int, any, error)
+}
+
+// New returns a Server. It panics if cfg has no Ledger: that is a wiring mistake.
+func New(cfg Config) *Server {
+	if cfg.Ledger == nil {
+		panic("httpapi: Config.Ledger is nil")
+	}
+	if cfg.Store == nil {
+		cfg.Store = cfg.Ledger.Store()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.BodyBytesMax <= 0 {
+		cfg.BodyBytesMax = BodyBytesMaxDefault
+	}
+	if cfg.BatchBodyBytesMax <= 0 {
+		cfg.BatchBodyBytesMax = BatchBodyBytesMaxDefault
+	}
+	s := &Server{
+		cfg:    cfg,
+		ledger: cfg.Ledger,
+		store:  cfg.Store,
+		log:    cfg.Logger,
+		mux:    http.NewServeMux(),
+		auth:   newAuthenticator(cfg.Store, cfg.AdminKey),
+	}
+	s.assets.store = cfg.Store
+	s.accounts.store = cfg.Store
+	s.routes = s.routeTable()
+	for _, rt := range s.routes {
+		s.mux.HandleFunc(rt.method+" "+rt.path, s.endpoint(rt))
+	}
+	// Every other path and method: a JSON not_found, never ServeMux's plain-text 404 or 405.
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, coffer.Errorf(coffer.ENOTFOUND, "there is no endpoint %s %s", r.Method, r.URL.Path))
+	})
+	return s
+}
+
+func (s *Server) routeTable() []route {
+	const (
+		admin    = coffer.RoleAdmin
+		operator = coffer.RoleOperator
+		reader   = coffer.RoleReader
+		public   = coffer.Role("")
+	)
+	return []route{
+		{"GET", "/healthz", public, s.healthz},
+		{"GET", "/readyz", public, s.readyz},
+		{"GET", "/v1/openapi.json", public, s.openAPI},
+
+		{"POST", "/v1/assets", admin, s.createAsset},
+		{"GET", "/v1/assets", reader, s.listAssets},
+
+		{"POST", "/v1/accounts", operator, s.createAccount},
+		{"GET", "/v1/accounts", reader, s.listAccounts},
+		{"GET", "/v1/accounts/{id}", reader, s.getAccount},
+		{"POST", "/v1/accounts/{id}/lock", operator, s.lockAccount},
+		{"POST", "/v1/accounts/{id}/unlock", operator, s.unlockAccount},
+		{"GET", "/v1/accounts/{id}/entries", reader, s.listEntries},
+		{"GET", "/v1/owners/{owner}/balances", reader, s.balances},
+
+		{"POST", "/v1/deposits", operator, s.deposit},
+		{"POST", "/v1/withdrawals", operator, s.withdraw},
+		{"POST", "/v1/withdrawals/{id}/complete", operator, s.completeWithdrawal},
+		{"POST", "/v1/withdrawals/{id}/fail", operator, s.failWithdrawal},
+		{"POST", "/v1/payments", operator, s.pay},
+		{"POST", "/v1/payments/{id}/refunds", operator, s.refund},
+		{"POST", "/v1/exchanges", operator, s.exchange},
+		{"POST", "/v1/holds", operator, s.hold},
+		{"POST", "/v1/holds/{id}/capture", operator, s.captureHold},
+		{"POST", "/v1/holds/{id}/release", operator, s.releaseHold},
+
+		{"POST", "/v1/transfers", operator, s.createTransfer},
+		{"POST", "/v1/transfers/batch", operator, s.createTransferBatch},
+		{"GET", "/v1/transfers", reader, s.listTransfers},
+		{"GET", "/v1/transfers/{id}", reader, s.getTransfer},
+		{"POST", "/v1/transfers/{id}/post", operator, s.postTransfer},
+		{"POST", "/v1/transfers/{id}/void", operator, s.voidTransfer},
+
+		{"POST", "/v1/adjustments", admin, s.adjust},
+
+		{"GET", "/v1/events", reader, s.listEvents},
+
+		{"POST", "/v1/keys", admin, s.createKey},
+		{"GET", "/v1/keys", admin, s.listKeys},
+		{"POST", "/v1/keys/{id}/revoke", admin, s.revokeKey},
+
+		{"GET", "/v1/verify", admin, s.verify},
+	}
+}
+
+// requestInfo is what one request carries through the handlers for its log line.
+type requestInfo struct {
+	id    string
+	keyID string
+}
+
+type requestInfoKey struct{}
+
+func info(ctx context.Context) *requestInfo {
+	if ri, ok := ctx.Value(requestInfoKey{}).(*requestInfo); ok {
+		return ri
+	}
+	return &requestInfo{}
+}
+
+// statusRecorder remembers the status a handler wrote, for the log line and the panic handler.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusRecorder) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *statusRecorder) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// ServeHTTP gives every request an id (X-Request-Id, kept from the request if it is sensible),
+// turns a panic into a 500, and logs one line when the request is done.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	ri := &requestInfo{id: requestID(r.Header.Get("X-Request-Id"))}
+	w.Header().Set("X-Request-Id", ri.id)
+	rec := &statusRecorder{ResponseWriter: w}
+	r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, ri))
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			s.log.Error("panic", "request_id", ri.id, "method", r.Method, "path", r.URL.Path,
+				"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			if rec.status == 0 {
+				writeJSON(rec, http.StatusInternalServerError,
+					ErrorResponse{ErrorBody{Code: coffer.EINTERNAL, Message: "internal error"}})
+			}
+		}
+		s.log.Info("request", "request_id", ri.id, "method", r.Method, "path", r.URL.Path,
+			"status", rec.status, "key_id", ri.keyID, "duration", time.Since(start))
+	}()
+	s.mux.ServeHTTP(rec, r)
+}
+
+// requestID returns the client's request id if it is short and printable, else a new one.
+func requestID(given string) string {
+	if given != "" && len(given) <= requestIDLengthMax && printableNoSpace(given) {
+		return given
+	}
+	b := make([]byte, 12)
+	rand.Read(b)
+	return "req_" + hex.EncodeToString(b)
+}
+
+// endpoint wraps a route: authenticate, authorize, run, write.
+func (s *Server) endpoint(rt route) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if rt.role != "" {
+			if err := s.authorize(r, rt.role); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+		}
+		status, body, err := rt.handle(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if raw, ok := body.([]byte); ok {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			w.Write(raw)
+			return
+		}
+		writeJSON(w, status, body)
+	}
+}
+
+// writeError sends err in the envelope, and logs it if the caller may not see it.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	status, body, unexpected := errorBody(err)
+	if unexpected {
+		s.log.Error("request failed", "request_id", info(r.Context()).id, "method", r.Method,
+			"path", r.URL.Path, "err", err)
+	}
+	writeJSON(w, status, ErrorResponse{Error: body})
+}
+
+// writeJSON sends v. encoding/json writes struct fields in declaration order and map keys
+// sorted, so the same value always gives the same bytes: replays depend on it.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		// Every response type marshals, so this is a bug; ServeHTTP recovers, logs and sends 500.
+		panic(fmt.Sprintf("httpapi: encode %T: %v", v, err))
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(append(data, '\n'))
+}

@@ -1,0 +1,343 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"coffer"
+	"coffer/ledger"
+)
+
+// Transfer is a transfer as the API shows it, amounts in major units of its asset.
+type Transfer struct {
+	ID              string            `json:"id"`
+	Type            string            `json:"type"`
+	State           string            `json:"state"`
+	Asset           string            `json:"asset"`
+	DebitAccountID  string            `json:"debit_account_id"`
+	CreditAccountID string            `json:"credit_account_id"`
+	Amount          string            `json:"amount"`
+	Pending         bool              `json:"pending"`
+	PostedAmount    string            `json:"posted_amount"`
+	Refunded        string            `json:"refunded"`
+	ExpiresAt       *Time             `json:"expires_at,omitempty"`
+	Group           string            `json:"group,omitempty"`
+	Reference       string            `json:"reference,omitempty"`
+	Metadata        map[string]string `json:"metadata,omitempty"`
+	CreatedAt       Time              `json:"created_at"`
+	ResolvedAt      *Time             `json:"resolved_at,omitempty"`
+}
+
+// TransferResult is the answer to every write that creates or resolves transfers: the transfer
+// the request is about, and the ones it moved with it, as they stood when the operation was
+// first applied.
+type TransferResult struct {
+	Transfer Transfer `json:"transfer"`
+	// Fee is a payment's fee transfer, from the merchant to the fee account.
+	Fee *Transfer `json:"fee,omitempty"`
+	// Counter is an exchange's second leg, from the exchange pool of the bought asset.
+	Counter *Transfer `json:"counter,omitempty"`
+	// Payment is the refunded payment, with its refunded total after the refund.
+	Payment *Transfer `json:"payment,omitempty"`
+	// Rate is an exchange's rate: units of the bought asset per unit of the sold one.
+	Rate string `json:"rate,omitempty"`
+}
+
+// TransferRequest is the body of POST /v1/transfers and one item of a batch. The amount is in
+// major units of the debit account's asset.
+type TransferRequest struct {
+	ID              string            `json:"id"`
+	DebitAccountID  string            `json:"debit_account_id"`
+	CreditAccountID string            `json:"credit_account_id"`
+	Amount          string            `json:"amount"`
+	Type            string            `json:"type,omitempty"`
+	Pending         bool              `json:"pending,omitempty"`
+	TimeoutSeconds  int64             `json:"timeout_seconds,omitempty"`
+	Reference       string            `json:"reference,omitempty"`
+	Metadata        map[string]string `json:"metadata,omitempty"`
+}
+
+// PostRequest is the body of the endpoints that post a pending transfer (complete, capture,
+// post). ID is the operation id, "<transfer id>/post" if left out; Amount, if given, posts only
+// that much.
+type PostRequest struct {
+	ID     string `json:"id,omitempty"`
+	Amount string `json:"amount,omitempty"`
+}
+
+// VoidRequest is the body of the endpoints that void a pending transfer (fail, release, void).
+// ID is the operation id, "<transfer id>/void" if left out.
+type VoidRequest struct {
+	ID string `json:"id,omitempty"`
+}
+
+// TransfersQuery selects transfers for GET /v1/transfers. Empty fields match all; From and To
+// bound the creation time as [From, To).
+type TransfersQuery struct {
+	AccountID string
+	Type      string
+	Reference string
+	From, To  time.Time
+	Desc      bool
+	Cursor    string
+	Limit     int
+}
+
+// TransferPage is one page of GET /v1/transfers, ordered by (created_at, id). NextCursor is set
+// when there may be more.
+type TransferPage struct {
+	Transfers  []Transfer `json:"transfers"`
+	NextCursor string     `json:"next_cursor,omitempty"`
+}
+
+func (s *Server) renderTransfer(ctx context.Context, t coffer.Transfer) (Transfer, error) {
+	scale, err := s.scale(ctx, t.Asset)
+	if err != nil {
+		return Transfer{}, err
+	}
+	return Transfer{
+		ID: t.ID, Type: string(t.Type), State: string(t.State), Asset: t.Asset,
+		DebitAccountID: t.DebitAccountID, CreditAccountID: t.CreditAccountID,
+		Amount: t.Amount.Format(scale), Pending: t.Pending, PostedAmount: t.PostedAmount.Format(scale),
+		Refunded: t.Refunded.Format(scale), ExpiresAt: apiTimePtr(t.ExpiresAt), Group: t.Group,
+		Reference: t.Reference, Metadata: t.Metadata, CreatedAt: apiTime(t.CreatedAt),
+		ResolvedAt: apiTimePtr(t.ResolvedAt),
+	}, nil
+}
+
+// transferResult renders a ledger result whose main transfer has the id mainID. The wallet
+// verbs name the other transfers after it: mainID+":fee", mainID+":counter".
+func (s *Server) transferResult(ctx context.Context, status int, res *ledger.Result, mainID string) (int, any, error) {
+	var out TransferResult
+	found := false
+	for _, t := range res.Transfers {
+		rt, err := s.renderTransfer(ctx, t)
+		if err != nil {
+			return 0, nil, err
+		}
+		switch {
+		case t.ID == mainID:
+			out.Transfer, found = rt, true
+		case t.ID == mainID+":fee":
+			out.Fee = &rt
+		case t.ID == mainID+":counter":
+			out.Counter = &rt
+		case t.Type == coffer.TypePayment:
+			out.Payment = &rt
+		}
+	}
+	if !found {
+		return 0, nil, errNoSnapshot("transfer " + mainID)
+	}
+	out.Rate = res.Rate
+	return status, out, nil
+}
+
+// spec validates one transfer request and turns it into a ledger spec. Both accounts must exist
+// and hold one asset, in which the amount is parsed.
+func (s *Server) spec(ctx context.Context, req TransferRequest) (ledger.TransferSpec, error) {
+	typ := coffer.TransferType(req.Type)
+	err := firstError(
+		checkID("id", req.ID),
+		checkID("debit_account_id", req.DebitAccountID),
+		checkID("credit_account_id", req.CreditAccountID),
+		checkText("reference", req.Reference),
+		checkMetadata(req.Metadata),
+	)
+	switch {
+	case err != nil:
+	case req.DebitAccountID == req.CreditAccountID:
+		err = errInvalid("debit_account_id and credit_account_id are both %q", req.DebitAccountID)
+	case typ != "" && !coffer.ValidType(typ):
+		err = errInvalid("type %q is not a transfer type", req.Type)
+	case !req.Pending && req.TimeoutSeconds != 0:
+		err = errInvalid("timeout_seconds is for pending transfers only")
+	}
+	if err != nil {
+		return ledger.TransferSpec{}, err
+	}
+	timeout, err := checkTimeout(req.TimeoutSeconds)
+	if err != nil {
+		return ledger.TransferSpec{}, err
+	}
+	asset, err := s.accountAsset(ctx, "debit_account_id", req.DebitAccountID)
+	if err != nil {
+		return ledger.TransferSpec{}, err
+	}
+	creditAsset, err := s.accountAsset(ctx, "credit_account_id", req.CreditAccountID)
+	if err != nil {
+		return ledger.TransferSpec{}, err
+	}
+	if asset.Code != creditAsset.Code {
+		return ledger.TransferSpec{}, errInvalid("account %s holds %s but account %s holds %s",
+			req.DebitAccountID, asset.Code, req.CreditAccountID, creditAsset.Code)
+	}
+	amount, err := parseAmount("amount", req.Amount, asset.Scale, positive)
+	if err != nil {
+		return ledger.TransferSpec{}, err
+	}
+	return ledger.TransferSpec{ID: req.ID, DebitAccountID: req.DebitAccountID, CreditAccountID: req.CreditAccountID,
+		Amount: amount, Type: typ, Pending: req.Pending, Timeout: timeout, Reference: req.Reference,
+		Metadata: req.Metadata}, nil
+}
+
+func (s *Server) createTransfer(r *http.Request) (int, any, error) {
+	var req TransferRequest
+	if err := decode(r, s.cfg.BodyBytesMax, &req, false); err != nil {
+		return 0, nil, err
+	}
+	sp, err := s.spec(r.Context(), req)
+	if err != nil {
+		return 0, nil, err
+	}
+	res, err := s.ledger.Do(r.Context(), ledger.CreateTransfers{ID: sp.ID, Transfers: []ledger.TransferSpec{sp}})
+	if err != nil {
+		return 0, nil, err
+	}
+	return s.transferResult(r.Context(), http.StatusCreated, res, sp.ID)
+}
+
+// transferOfType loads the transfer in the path that an action on transfers of type typ (empty:
+// any) is about, so that a mistyped id or the wrong verb is answered before the ledger records an
+// outcome under the operation id: posting a hold through a withdrawal's "complete" would
+// otherwise fix a rejection under "<id>/post", the default id of the right verb too.
+func (s *Server) transferOfType(ctx context.Context, id string, typ coffer.TransferType) (coffer.Transfer, error) {
+	t, err := s.store.Transfer(ctx, id)
+	if err != nil {
+		return coffer.Transfer{}, err
+	}
+	if typ != "" && t.Type != typ {
+		return coffer.Transfer{}, coffer.Errorf(coffer.ENOTFOUND, "%s %q does not exist (transfer %q is a %s)", typ, id, id, t.Type)
+	}
+	return t, nil
+}
+
+// post posts the pending transfer in the path; typ is the verb's transfer type.
+func (s *Server) post(r *http.Request, typ coffer.TransferType) (int, any, error) {
+	var req PostRequest
+	if err := decode(r, s.cfg.BodyBytesMax, &req, true); err != nil {
+		return 0, nil, err
+	}
+	if err := checkOptionalID("id", req.ID); err != nil {
+		return 0, nil, err
+	}
+	t, err := s.transferOfType(r.Context(), r.PathValue("id"), typ)
+	if err != nil {
+		return 0, nil, err
+	}
+	scale, err := s.scale(r.Context(), t.Asset)
+	if err != nil {
+		return 0, nil, err
+	}
+	amount, err := parseAmount("amount", req.Amount, scale, optionalPositive)
+	if err != nil {
+		return 0, nil, err
+	}
+	if amount.Cmp(t.Amount) > 0 {
+		return 0, nil, errInvalid("amount %s is more than the %s transfer %q holds", req.Amount, t.Amount.Format(scale), t.ID)
+	}
+	opID := req.ID
+	if opID == "" {
+		opID = t.ID + "/post"
+	}
+	res, err := s.ledger.Do(r.Context(), ledger.PostTransfer{ID: opID, TransferID: t.ID, Amount: amount, Type: typ})
+	if err != nil {
+		return 0, nil, err
+	}
+	return s.transferResult(r.Context(), http.StatusOK, res, t.ID)
+}
+
+// void voids the pending transfer in the path; typ is the verb's transfer type.
+func (s *Server) void(r *http.Request, typ coffer.TransferType) (int, any, error) {
+	var req VoidRequest
+	if err := decode(r, s.cfg.BodyBytesMax, &req, true); err != nil {
+		return 0, nil, err
+	}
+	if err := checkOptionalID("id", req.ID); err != nil {
+		return 0, nil, err
+	}
+	t, err := s.transferOfType(r.Context(), r.PathValue("id"), typ)
+	if err != nil {
+		return 0, nil, err
+	}
+	opID := req.ID
+	if opID == "" {
+		opID = t.ID + "/void"
+	}
+	res, err := s.ledger.Do(r.Context(), ledger.VoidTransfer{ID: opID, TransferID: t.ID, Type: typ})
+	if err != nil {
+		return 0, nil, err
+	}
+	return s.transferResult(r.Context(), http.StatusOK, res, t.ID)
+}
+
+func (s *Server) postTransfer(r *http.Request) (int, any, error) { return s.post(r, "") }
+func (s *Server) voidTransfer(r *http.Request) (int, any, error) { return s.void(r, "") }
+
+func (s *Server) getTransfer(r *http.Request) (int, any, error) {
+	t, err := s.store.Transfer(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	out, err := s.renderTransfer(r.Context(), t)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, out, nil
+}
+
+func (s *Server) listTransfers(r *http.Request) (int, any, error) {
+	q := r.URL.Query()
+	f := coffer.TransferFilter{AccountID: q.Get("account_id"), Reference: q.Get("reference")}
+	var err error
+	if f.Type, err = typeParam(q); err != nil {
+		return 0, nil, err
+	}
+	if f.From, err = timeParam(q, "from"); err != nil {
+		return 0, nil, err
+	}
+	if f.To, err = timeParam(q, "to"); err != nil {
+		return 0, nil, err
+	}
+	if f.Desc, err = descending(q); err != nil {
+		return 0, nil, err
+	}
+	if f.Limit, err = pageLimit(q); err != nil {
+		return 0, nil, err
+	}
+	if c := q.Get("cursor"); c != "" {
+		if f.AfterTime, f.AfterID, err = decodeTransferCursor(c); err != nil {
+			return 0, nil, err
+		}
+	}
+	ts, err := s.store.Transfers(r.Context(), f)
+	if err != nil {
+		return 0, nil, err
+	}
+	page := TransferPage{Transfers: make([]Transfer, len(ts))}
+	for i, t := range ts {
+		if page.Transfers[i], err = s.renderTransfer(r.Context(), t); err != nil {
+			return 0, nil, err
+		}
+	}
+	if len(ts) == f.Limit {
+		last := ts[len(ts)-1]
+		page.NextCursor = encodeCursor(last.CreatedAt.UTC().Format(time.RFC3339Nano) + "\n" + last.ID)
+	}
+	return http.StatusOK, page, nil
+}
+
+func decodeTransferCursor(c string) (time.Time, string, error) {
+	s, err := decodeCursor(c)
+	if err != nil {
+		return time.Time{}, "", err
+	}
+	ts, id, ok := strings.Cut(s, "\n")
+	t, perr := time.Parse(time.RFC3339Nano, ts)
+	if !ok || perr != nil || id == "" {
+		return time.Time{}, "", errInvalid("cursor is not one this API returned")
+	}
+	return t, id, nil
+}

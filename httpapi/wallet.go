@@ -1,0 +1,364 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+
+	"coffer"
+	"coffer/ledger"
+)
+
+// The wallet verbs: thin requests over the ledger's commands, each answered with a
+// TransferResult whose transfer id is the request's id.
+
+// DepositRequest is the body of POST /v1/deposits: money enters the owner's wallet from outside.
+// The wallet is created on first use.
+type DepositRequest struct {
+	ID       string            `json:"id"`
+	Owner    string            `json:"owner"`
+	Asset    string            `json:"asset"`
+	Amount   string            `json:"amount"`
+	Source   string            `json:"source,omitempty"`
+	Metadata map[string]string `json:"metadata,omitempty"`
+}
+
+// WithdrawalRequest is the body of POST /v1/withdrawals: the amount is held on the owner's
+// wallet, pending until the payout is completed or fails, or until TimeoutSeconds pass.
+type WithdrawalRequest struct {
+	ID             string            `json:"id"`
+	Owner          string            `json:"owner"`
+	Asset          string            `json:"asset"`
+	Amount         string            `json:"amount"`
+	Destination    string            `json:"destination"`
+	TimeoutSeconds int64             `json:"timeout_seconds,omitempty"`
+	Metadata       map[string]string `json:"metadata,omitempty"`
+}
+
+// PaymentRequest is the body of POST /v1/payments: the owner pays the merchant, and the merchant
+// pays Fee, if any, out of it to the fee account; both or neither.
+type PaymentRequest struct {
+	ID       string            `json:"id"`
+	Owner    string            `json:"owner"`
+	Merchant string            `json:"merchant"`
+	Asset    string            `json:"asset"`
+	Amount   string            `json:"amount"`
+	Fee      string            `json:"fee,omitempty"`
+	OrderID  string            `json:"order_id"`
+	Metadata map[string]string `json:"metadata,omitempty"`
+}
+
+// RefundRequest is the body of POST /v1/payments/{id}/refunds. Amount left out refunds all that
+// is not yet refunded.
+type RefundRequest struct {
+	ID       string            `json:"id"`
+	Amount   string            `json:"amount,omitempty"`
+	Reason   string            `json:"reason,omitempty"`
+	Metadata map[string]string `json:"metadata,omitempty"`
+}
+
+// ExchangeRequest is the body of POST /v1/exchanges: the owner sells Amount of From for To, at
+// Rate (units of To per unit of From; the counter amount is rounded down) or for exactly
+// CounterAmount of To. Give one of the two.
+type ExchangeRequest struct {
+	ID            string            `json:"id"`
+	Owner         string            `json:"owner"`
+	From          string            `json:"from"`
+	To            string            `json:"to"`
+	Amount        string            `json:"amount"`
+	Rate          string            `json:"rate,omitempty"`
+	CounterAmount string            `json:"counter_amount,omitempty"`
+	Metadata      map[string]string `json:"metadata,omitempty"`
+}
+
+// HoldRequest is the body of POST /v1/holds: the amount is reserved on the owner's wallet, towards
+// the merchant (or spent in the app when Merchant is empty), until captured, released or expired.
+type HoldRequest struct {
+	ID             string            `json:"id"`
+	Owner          string            `json:"owner"`
+	Asset          string            `json:"asset"`
+	Amount         string            `json:"amount"`
+	Merchant       string            `json:"merchant,omitempty"`
+	TimeoutSeconds int64             `json:"timeout_seconds,omitempty"`
+	Reference      string            `json:"reference,omitempty"`
+	Metadata       map[string]string `json:"metadata,omitempty"`
+}
+
+// AdjustmentRequest is the body of POST /v1/adjustments (admin only): a correction of an account
+// against a system account (the asset's world account if CounterAccountID is empty). Direction
+// credit adds to the account, debit takes from it. The amount is in the account's asset.
+type AdjustmentRequest struct {
+	ID               string `json:"id"`
+	AccountID        string `json:"account_id"`
+	Direction        string `json:"direction"`
+	Amount           string `json:"amount"`
+	CounterAccountID string `json:"counter_account_id,omitempty"`
+	Reason           string `json:"reason"`
+}
+
+func (s *Server) deposit(r *http.Request) (int, any, error) {
+	var req DepositRequest
+	if err := decode(r, s.cfg.BodyBytesMax, &req, false); err != nil {
+		return 0, nil, err
+	}
+	if err := firstError(checkID("id", req.ID), checkOwner("owner", req.Owner),
+		checkText("source", req.Source), checkMetadata(req.Metadata)); err != nil {
+		return 0, nil, err
+	}
+	asset, err := s.asset(r.Context(), "asset", req.Asset)
+	if err != nil {
+		return 0, nil, err
+	}
+	amount, err := parseAmount("amount", req.Amount, asset.Scale, positive)
+	if err != nil {
+		return 0, nil, err
+	}
+	res, err := s.ledger.Do(r.Context(), ledger.Deposit{ID: req.ID, Owner: req.Owner, Asset: asset.Code,
+		Amount: amount, Source: req.Source, Metadata: req.Metadata})
+	if err != nil {
+		return 0, nil, err
+	}
+	return s.transferResult(r.Context(), http.StatusCreated, res, req.ID)
+}
+
+func (s *Server) withdraw(r *http.Request) (int, any, error) {
+	var req WithdrawalRequest
+	if err := decode(r, s.cfg.BodyBytesMax, &req, false); err != nil {
+		return 0, nil, err
+	}
+	if err := firstError(checkID("id", req.ID), checkOwner("owner", req.Owner),
+		checkRequiredText("destination", req.Destination), checkMetadata(req.Metadata)); err != nil {
+		return 0, nil, err
+	}
+	timeout, err := checkTimeout(req.TimeoutSeconds)
+	if err != nil {
+		return 0, nil, err
+	}
+	asset, err := s.asset(r.Context(), "asset", req.Asset)
+	if err != nil {
+		return 0, nil, err
+	}
+	amount, err := parseAmount("amount", req.Amount, asset.Scale, positive)
+	if err != nil {
+		return 0, nil, err
+	}
+	res, err := s.ledger.Do(r.Context(), ledger.Withdraw{ID: req.ID, Owner: req.Owner, Asset: asset.Code,
+		Amount: amount, Destination: req.Destination, Timeout: timeout, Metadata: req.Metadata})
+	if err != nil {
+		return 0, nil, err
+	}
+	return s.transferResult(r.Context(), http.StatusCreated, res, req.ID)
+}
+
+func (s *Server) completeWithdrawal(r *http.Request) (int, any, error) {
+	return s.post(r, coffer.TypeWithdrawal)
+}
+
+func (s *Server) failWithdrawal(r *http.Request) (int, any, error) {
+	return s.void(r, coffer.TypeWithdrawal)
+}
+
+func (s *Server) pay(r *http.Request) (int, any, error) {
+	var req PaymentRequest
+	if err := decode(r, s.cfg.BodyBytesMax, &req, false); err != nil {
+		return 0, nil, err
+	}
+	if err := firstError(checkID("id", req.ID), checkOwner("owner", req.Owner),
+		checkOwner("merchant", req.Merchant), checkRequiredText("order_id", req.OrderID),
+		checkMetadata(req.Metadata)); err != nil {
+		return 0, nil, err
+	}
+	asset, err := s.asset(r.Context(), "asset", req.Asset)
+	if err != nil {
+		return 0, nil, err
+	}
+	amount, err := parseAmount("amount", req.Amount, asset.Scale, positive)
+	if err != nil {
+		return 0, nil, err
+	}
+	fee, err := parseAmount("fee", req.Fee, asset.Scale, nonNegative)
+	if err != nil {
+		return 0, nil, err
+	}
+	if fee.Cmp(amount) > 0 {
+		return 0, nil, errInvalid("fee %s is more than the amount %s", req.Fee, req.Amount)
+	}
+	res, err := s.ledger.Do(r.Context(), ledger.Pay{ID: req.ID, Owner: req.Owner, Merchant: req.Merchant,
+		Asset: asset.Code, Amount: amount, Fee: fee, OrderID: req.OrderID, Metadata: req.Metadata})
+	if err != nil {
+		return 0, nil, err
+	}
+	return s.transferResult(r.Context(), http.StatusCreated, res, req.ID)
+}
+
+func (s *Server) refund(r *http.Request) (int, any, error) {
+	var req RefundRequest
+	if err := decode(r, s.cfg.BodyBytesMax, &req, false); err != nil {
+		return 0, nil, err
+	}
+	if err := firstError(checkID("id", req.ID), checkText("reason", req.Reason),
+		checkMetadata(req.Metadata)); err != nil {
+		return 0, nil, err
+	}
+	p, err := s.transferOfType(r.Context(), r.PathValue("id"), coffer.TypePayment)
+	if err != nil {
+		return 0, nil, err
+	}
+	scale, err := s.scale(r.Context(), p.Asset)
+	if err != nil {
+		return 0, nil, err
+	}
+	amount, err := parseAmount("amount", req.Amount, scale, optionalPositive)
+	if err != nil {
+		return 0, nil, err
+	}
+	if amount.Cmp(p.Amount) > 0 {
+		return 0, nil, errInvalid("amount %s is more than the payment's %s", req.Amount, p.Amount.Format(scale))
+	}
+	res, err := s.ledger.Do(r.Context(), ledger.Refund{ID: req.ID, PaymentID: p.ID, Amount: amount,
+		Reason: req.Reason, Metadata: req.Metadata})
+	if err != nil {
+		return 0, nil, err
+	}
+	return s.transferResult(r.Context(), http.StatusCreated, res, req.ID)
+}
+
+// rateLengthMax bounds a rate, as the ledger does, so a hostile rate cannot make its arithmetic
+// slow.
+const rateLengthMax = 40
+
+// validRate reports whether s is a rate the ledger accepts: digits with at most one point, not
+// zero, at most rateLengthMax characters.
+func validRate(s string) bool {
+	whole, frac, hasPoint := strings.Cut(s, ".")
+	if len(s) > rateLengthMax || whole == "" || (hasPoint && frac == "") {
+		return false
+	}
+	nonZero := false
+	for _, c := range whole + frac {
+		if c < '0' || c > '9' {
+			return false
+		}
+		nonZero = nonZero || c != '0'
+	}
+	return nonZero
+}
+
+func (s *Server) exchange(r *http.Request) (int, any, error) {
+	var req ExchangeRequest
+	if err := decode(r, s.cfg.BodyBytesMax, &req, false); err != nil {
+		return 0, nil, err
+	}
+	err := firstError(checkID("id", req.ID), checkOwner("owner", req.Owner), checkMetadata(req.Metadata))
+	switch {
+	case err != nil:
+	case (req.Rate == "") == (req.CounterAmount == ""):
+		err = errInvalid("give exactly one of rate and counter_amount")
+	case req.From != "" && req.From == req.To:
+		err = errInvalid("from and to are both %s; an exchange needs two different assets", req.From)
+	case req.Rate != "" && !validRate(req.Rate):
+		err = errInvalid("rate %q must be a positive decimal number such as \"7.25\", at most %d characters", req.Rate, rateLengthMax)
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	from, err := s.asset(r.Context(), "from", req.From)
+	if err != nil {
+		return 0, nil, err
+	}
+	to, err := s.asset(r.Context(), "to", req.To)
+	if err != nil {
+		return 0, nil, err
+	}
+	amount, err := parseAmount("amount", req.Amount, from.Scale, positive)
+	if err != nil {
+		return 0, nil, err
+	}
+	var counter coffer.Amount
+	if req.CounterAmount != "" {
+		if counter, err = parseAmount("counter_amount", req.CounterAmount, to.Scale, positive); err != nil {
+			return 0, nil, err
+		}
+	}
+	res, err := s.ledger.Do(r.Context(), ledger.Exchange{ID: req.ID, Owner: req.Owner, From: from.Code, To: to.Code,
+		Amount: amount, Rate: req.Rate, CounterAmount: counter, Metadata: req.Metadata})
+	if err != nil {
+		return 0, nil, err
+	}
+	return s.transferResult(r.Context(), http.StatusCreated, res, req.ID)
+}
+
+func (s *Server) hold(r *http.Request) (int, any, error) {
+	var req HoldRequest
+	if err := decode(r, s.cfg.BodyBytesMax, &req, false); err != nil {
+		return 0, nil, err
+	}
+	err := firstError(checkID("id", req.ID), checkOwner("owner", req.Owner),
+		checkText("reference", req.Reference), checkMetadata(req.Metadata))
+	if err == nil && req.Merchant != "" {
+		err = checkOwner("merchant", req.Merchant)
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	timeout, err := checkTimeout(req.TimeoutSeconds)
+	if err != nil {
+		return 0, nil, err
+	}
+	asset, err := s.asset(r.Context(), "asset", req.Asset)
+	if err != nil {
+		return 0, nil, err
+	}
+	amount, err := parseAmount("amount", req.Amount, asset.Scale, positive)
+	if err != nil {
+		return 0, nil, err
+	}
+	res, err := s.ledger.Do(r.Context(), ledger.Hold{ID: req.ID, Owner: req.Owner, Asset: asset.Code,
+		Amount: amount, Merchant: req.Merchant, Timeout: timeout, Reference: req.Reference, Metadata: req.Metadata})
+	if err != nil {
+		return 0, nil, err
+	}
+	return s.transferResult(r.Context(), http.StatusCreated, res, req.ID)
+}
+
+func (s *Server) captureHold(r *http.Request) (int, any, error) { return s.post(r, coffer.TypeHold) }
+func (s *Server) releaseHold(r *http.Request) (int, any, error) { return s.void(r, coffer.TypeHold) }
+
+func (s *Server) adjust(r *http.Request) (int, any, error) {
+	var req AdjustmentRequest
+	if err := decode(r, s.cfg.BodyBytesMax, &req, false); err != nil {
+		return 0, nil, err
+	}
+	dir := coffer.Side(req.Direction)
+	err := firstError(checkID("id", req.ID), checkOptionalID("counter_account_id", req.CounterAccountID),
+		checkRequiredText("reason", req.Reason))
+	if err == nil && dir != coffer.Credit && dir != coffer.Debit {
+		err = errInvalid("direction %q must be credit or debit", req.Direction)
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	asset, err := s.accountAsset(r.Context(), "account_id", req.AccountID)
+	if err != nil {
+		return 0, nil, err
+	}
+	if req.CounterAccountID != "" {
+		counterAsset, err := s.accountAsset(r.Context(), "counter_account_id", req.CounterAccountID)
+		if err != nil {
+			return 0, nil, err
+		}
+		if counterAsset.Code != asset.Code {
+			return 0, nil, errInvalid("account %s holds %s but counter account %s holds %s",
+				req.AccountID, asset.Code, req.CounterAccountID, counterAsset.Code)
+		}
+	}
+	amount, err := parseAmount("amount", req.Amount, asset.Scale, positive)
+	if err != nil {
+		return 0, nil, err
+	}
+	res, err := s.ledger.Do(r.Context(), ledger.Adjust{ID: req.ID, AccountID: req.AccountID, Direction: dir,
+		Amount: amount, CounterAccountID: req.CounterAccountID, Reason: req.Reason})
+	if err != nil {
+		return 0, nil, err
+	}
+	return s.transferResult(r.Context(), http.StatusCreated, res, req.ID)
+}
