@@ -59,7 +59,6 @@ CREATE INDEX transfers_credit_idx ON transfers (credit_account_id, created_at, i
 -- Most transfers carry no reference; leaving them out keeps the index small and writes cheap.
 -- Queries add "reference <> ''" so that SQLite knows it may use it.
 CREATE INDEX transfers_reference_idx ON transfers (reference) WHERE reference <> '';
-CREATE INDEX transfers_type_idx ON transfers (type, created_at, id);
 CREATE INDEX transfers_created_idx ON transfers (created_at, id);
 -- Only unresolved holds wait for expiry; the literal 'pending' must appear in queries that use it.
 CREATE INDEX transfers_expires_idx ON transfers (expires_at, id) WHERE state = 'pending';
@@ -83,7 +82,7 @@ CREATE TABLE entries (
 
 CREATE TABLE events (
 	seq        INTEGER PRIMARY KEY,
-	id         TEXT NOT NULL UNIQUE,
+	id         TEXT NOT NULL, -- evt_<seq>: unique through seq, so no index of its own
 	type       TEXT NOT NULL,
 	subject    TEXT NOT NULL,
 	data       TEXT NOT NULL,

@@ -1,0 +1,55 @@
+package ledger_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"coffer"
+	"coffer/internal/testdb"
+	"coffer/ledger"
+)
+
+// BenchmarkWrite1000 measures the whole write path on each store: 1,000 transfers among 10,000
+// wallets sent together, so they form one batch, read, locked, applied and saved.
+func BenchmarkWrite1000(b *testing.B) {
+	for _, kind := range testdb.Kinds() {
+		b.Run(kind.Name, func(b *testing.B) {
+			const wallets, transfers = 10000, 1000
+			store := kind.Open(b)
+			l := ledger.New(store, ledger.Config{})
+			b.Cleanup(func() { l.Close() })
+			ctx := context.Background()
+			if _, err := l.Do(ctx, ledger.CreateAsset{Code: "USD", Scale: 2}); err != nil {
+				b.Fatal(err)
+			}
+			fund := make([]ledger.Command, wallets)
+			for i := range fund {
+				fund[i] = ledger.Deposit{ID: fmt.Sprint("f", i), Owner: fmt.Sprint(i), Asset: "USD", Amount: coffer.AmountFromInt64(1_000_000_000)}
+			}
+			for _, o := range l.DoAll(ctx, fund) {
+				if o.Err != nil {
+					b.Fatal(o.Err)
+				}
+			}
+			round := 0
+			for b.Loop() {
+				cmds := make([]ledger.Command, transfers)
+				for i := range cmds {
+					id := fmt.Sprintf("r%d-%d", round, i)
+					cmds[i] = ledger.CreateTransfers{ID: id, Transfers: []ledger.TransferSpec{{ID: id,
+						DebitAccountID:  coffer.AccountID(coffer.KindWallet, fmt.Sprint((i*13+round)%wallets), "USD"),
+						CreditAccountID: coffer.AccountID(coffer.KindWallet, fmt.Sprint((i*17+round+1)%wallets), "USD"),
+						Amount:          coffer.AmountFromInt64(1)}}}
+				}
+				round++
+				for _, o := range l.DoAll(ctx, cmds) {
+					if o.Err != nil && coffer.ErrorCode(o.Err) != coffer.EINVALID {
+						b.Fatal(o.Err)
+					}
+				}
+			}
+			b.ReportMetric(float64(transfers*b.N)/b.Elapsed().Seconds(), "transfers/s")
+		})
+	}
+}
