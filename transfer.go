@@ -49,7 +49,8 @@ type Transfer struct {
 	Type            TransferType  `json:"type"`
 	State           TransferState `json:"state"`
 
-	// Pending transfers: PostedAmount is what was posted (zero until then, and for voids);
+	// PostedAmount is what was posted: Amount for a plain transfer; for a pending one zero until
+	// it is posted (all or part), and zero if voided or expired.
 	// ExpiresAt, if set, is when an unresolved one is voided by the expiry duty.
 	Pending      bool       `json:"pending,omitempty"`
 	PostedAmount Amount     `json:"posted_amount"`

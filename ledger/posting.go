@@ -110,7 +110,9 @@ func (b *batch) createTransfer(n newTransfer) (*coffer.Transfer, error) {
 		t.Type = coffer.TypeTransfer
 	}
 	phase := coffer.PhasePosted
-	if n.Pending {
+	if !n.Pending {
+		t.PostedAmount = n.Amount
+	} else {
 		t.State, phase = coffer.StatePending, coffer.PhasePending
 		if n.Timeout > 0 {
 			at := b.now.Add(n.Timeout).Truncate(time.Microsecond)

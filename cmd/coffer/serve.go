@@ -104,6 +104,12 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 // requests finish (up to ShutdownTimeout), the ledger writes what it has queued, the database
 // closes. ready, if not nil, receives the listening address.
 func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<- string) error {
+	if cfg.ExpiryInterval <= 0 {
+		cfg.ExpiryInterval = expiryIntervalDefault
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = shutdownTimeoutDefault
+	}
 	store, err := openStore(ctx, cfg.Database, cfg.PoolConnsMax, cfg.Migrate)
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)

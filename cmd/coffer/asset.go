@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+
+	"coffer/httpapi"
+)
+
+func init() {
+	registerClient(
+		clientCommand{name: "assets", summary: "list the assets",
+			setup: noFlags(func(ctx context.Context, cl *httpapi.Client, _ []string) (any, error) {
+				as, err := cl.Assets(ctx)
+				return &httpapi.AssetList{Assets: as}, err
+			})},
+		clientCommand{name: "asset-create", summary: "create an asset (admin)", required: []string{"code", "scale"},
+			setup: func(fs *flag.FlagSet) action {
+				var req httpapi.CreateAssetRequest
+				fs.StringVar(&req.Code, "code", "", "the asset's code, such as USD")
+				// A string, so that a scale left out is told from scale 0.
+				scale := fs.String("scale", "", "decimals of the minor unit: 2 for cents, 0 for whole units")
+				return func(ctx context.Context, cl *httpapi.Client, _ []string) (any, error) {
+					var err error
+					if req.Scale, err = strconv.Atoi(*scale); err != nil {
+						return nil, usageErr("--scale %q is not a whole number", *scale)
+					}
+					return cl.CreateAsset(ctx, req)
+				}
+			}},
+	)
+}
+
+func printAssets(w io.Writer, as ...httpapi.Asset) {
+	fmt.Fprintln(w, "CODE\tSCALE\tCREATED")
+	for _, a := range as {
+		fmt.Fprintf(w, "%s\t%d\t%s\n", a.Code, a.Scale, when(&a.CreatedAt))
+	}
+}

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+
+	"coffer/httpapi"
+)
+
+func init() {
+	registerClient(
+		clientCommand{name: "history", args: []string{"ACCOUNT_ID"}, summary: "list an account's entries with its balances before and after each",
+			setup: func(fs *flag.FlagSet) action {
+				var q httpapi.EntriesQuery
+				timeFlag(fs, &q.From, "from", "only those created at or after")
+				timeFlag(fs, &q.To, "to", "only those created before")
+				fs.StringVar(&q.Type, "type", "", "only those of transfers of this type, such as deposit")
+				orderFlag(fs, &q.Desc)
+				pageFlags(fs, &q.Limit, &q.Cursor)
+				return func(ctx context.Context, cl *httpapi.Client, args []string) (any, error) {
+					// The account, for the asset code the entries' amounts are in.
+					a, err := cl.Account(ctx, args[0])
+					if err != nil {
+						return nil, err
+					}
+					page, err := cl.Entries(ctx, args[0], q)
+					return accountHistory{account: a, page: page}, err
+				}
+			}},
+		clientCommand{name: "events", summary: "list the committed changes, oldest first", setup: func(fs *flag.FlagSet) action {
+			after := fs.Uint64("after", 0, "only events with a seq above this one")
+			limit := fs.Int("limit", 0, "most events on the page (default: the server's)")
+			return func(ctx context.Context, cl *httpapi.Client, _ []string) (any, error) {
+				return cl.Events(ctx, *after, *limit)
+			}
+		}},
+	)
+}
+
+// accountHistory is a page of an account's entries and the account. Its JSON is the page's, as
+// the server sent it.
+type accountHistory struct {
+	account *httpapi.Account
+	page    *httpapi.EntryPage
+}
+
+func (h accountHistory) MarshalJSON() ([]byte, error) { return json.Marshal(h.page) }
+
+func printHistory(w io.Writer, h accountHistory) {
+	asset := h.account.Asset
+	fmt.Fprintf(w, "account %s, balance %s, available %s\n", h.account.ID, money(h.account.Balance, asset), money(h.account.Available, asset))
+	fmt.Fprintln(w, "SEQ\tTIME\tTRANSFER\tTYPE\tPHASE\tSIDE\tAMOUNT\tBALANCE\tAVAILABLE")
+	for _, e := range h.page.Entries {
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s -> %s\t%s -> %s\n", e.Seq, when(&e.CreatedAt), e.TransferID,
+			e.Type, e.Phase, e.Side, money(e.Amount, asset), e.BalanceBefore, money(e.BalanceAfter, asset),
+			e.AvailableBefore, money(e.AvailableAfter, asset))
+	}
+	printCursor(w, h.page.NextCursor)
+}
+
+func printEvents(w io.Writer, p *httpapi.EventPage) {
+	fmt.Fprintln(w, "SEQ\tTYPE\tSUBJECT\tCREATED")
+	for _, e := range p.Events {
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\n", e.Seq, e.Type, e.Subject, when(&e.CreatedAt))
+	}
+	if len(p.Events) > 0 {
+		fmt.Fprintf(w, "next: --after %d\n", p.NextAfter)
+	}
+}
