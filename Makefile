@@ -29,6 +29,7 @@ test-short: ## Run the quick tests on SQLite only.
 lint: ## gofmt, go vet and go mod tidy must be clean.
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	$(GO) vet ./...
+	$(GO) mod tidy -diff
 
 .PHONY: bench
 bench: ## Run the Go benchmarks (compare runs with benchstat).
