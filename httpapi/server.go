@@ -218,7 +218,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 					ErrorResponse{ErrorBody{Code: coffer.EINTERNAL, Message: "internal error"}})
 			}
 		}
-		s.log.Info("request", "request_id", ri.id, "method", r.Method, "path", r.URL.Path,
+		// Debug, not info: at thousands of requests a second an access log is a cost that an
+		// operator turns on when wanted (coffer serve --log-level debug).
+		s.log.Debug("request", "request_id", ri.id, "method", r.Method, "path", r.URL.Path,
 			"status", rec.status, "key_id", ri.keyID, "duration", time.Since(start))
 	}()
 	s.mux.ServeHTTP(rec, r)

@@ -50,6 +50,13 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
+	// Plan every statement for the arguments and table sizes at hand. A cached generic plan made
+	// while the tables were small (a sequential scan) otherwise outlives their growth, and
+	// where autovacuum is off no statistics ever correct it; the writes' statements are simple
+	// enough that planning each costs little.
+	if _, set := cfg.ConnConfig.RuntimeParams["plan_cache_mode"]; !set {
+		cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	}
 	cfg.MaxConns = MaxConnsDefault
 	if opts.MaxConns > 0 {
 		cfg.MaxConns = opts.MaxConns

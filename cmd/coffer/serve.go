@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,6 +50,8 @@ type Config struct {
 	ExpiryInterval  time.Duration
 	ShutdownTimeout time.Duration
 	Migrate         bool
+	// DebugAddr, if set, serves Go's profiler (/debug/pprof) there; keep it on loopback.
+	DebugAddr string
 }
 
 func isPostgres(database string) bool {
@@ -91,12 +94,18 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.IntVar(&cfg.PoolConnsMax, "pool-size", envInt("COFFER_POOL_SIZE", 0), "PostgreSQL connections; 0 means the store's default (env COFFER_POOL_SIZE)")
 	fs.DurationVar(&cfg.ExpiryInterval, "expiry-interval", envDuration("COFFER_EXPIRY_INTERVAL", expiryIntervalDefault), "how often due holds and withdrawals are expired (env COFFER_EXPIRY_INTERVAL)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", envDuration("COFFER_SHUTDOWN_TIMEOUT", shutdownTimeoutDefault), "how long in-flight requests may finish after SIGTERM (env COFFER_SHUTDOWN_TIMEOUT)")
+	fs.StringVar(&cfg.DebugAddr, "debug-addr", env("COFFER_DEBUG_ADDR", ""), "serve Go's profiler at /debug/pprof on this address, e.g. 127.0.0.1:6060; off when empty (env COFFER_DEBUG_ADDR)")
+	logLevel := fs.String("log-level", env("COFFER_LOG_LEVEL", "info"), "debug (adds a line per request), info, warn or error (env COFFER_LOG_LEVEL)")
 	fs.BoolVar(&cfg.Migrate, "migrate", env("COFFER_MIGRATE", "") == "true", "on PostgreSQL, apply migrations at start (SQLite always does) (env COFFER_MIGRATE=true)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
 	cfg.AdminKey = os.Getenv("COFFER_ADMIN_KEY")
-	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return usageErr("--log-level %q must be debug, info, warn or error", *logLevel)
+	}
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	return runServer(ctx, cfg, logger, nil)
 }
 
@@ -138,6 +147,9 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
+	}
+	if cfg.DebugAddr != "" {
+		go serveDebug(cfg.DebugAddr, logger)
 	}
 	dutyCtx, stopDuties := context.WithCancel(context.Background())
 	defer stopDuties()
@@ -231,4 +243,19 @@ func printReport(w io.Writer, rep *ledger.Report, asJSON bool) error {
 		fmt.Fprintln(w, "ok: no violations")
 	}
 	return nil
+}
+
+// serveDebug serves Go's profiler. It runs until the process exits.
+func serveDebug(addr string, logger *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	logger.Info("profiler serving", "addr", addr)
+	if err := srv.ListenAndServe(); err != nil {
+		logger.Error("profiler", "err", err)
+	}
 }
