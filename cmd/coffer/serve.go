@@ -36,7 +36,7 @@ const (
 	// The write path's defaults per store: SQLite has one writer, so one batch in flight; on
 	// PostgreSQL several batches overlap their commit waits.
 	writersSQLite   = 1
-	writersPostgres = 4
+	writersPostgres = 2
 )
 
 // Config is the server's configuration.
@@ -90,7 +90,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.StringVar(&cfg.Addr, "addr", env("COFFER_LISTEN", addrDefault), "address to listen on (env COFFER_LISTEN)")
 	databaseFlag(fs, &cfg.Database)
 	fs.IntVar(&cfg.BatchSizeMax, "batch-size", envInt("COFFER_BATCH_SIZE", 0), "most commands written in one database transaction; 0 means the ledger's default, 1000 (env COFFER_BATCH_SIZE)")
-	fs.IntVar(&cfg.Writers, "writers", envInt("COFFER_WRITERS", 0), "batches in flight at once; 0 means 1 on SQLite, 4 on PostgreSQL (env COFFER_WRITERS)")
+	fs.IntVar(&cfg.Writers, "writers", envInt("COFFER_WRITERS", 0), "batches in flight at once; 0 means 1 on SQLite, 2 on PostgreSQL (env COFFER_WRITERS)")
 	fs.IntVar(&cfg.PoolConnsMax, "pool-size", envInt("COFFER_POOL_SIZE", 0), "PostgreSQL connections; 0 means the store's default (env COFFER_POOL_SIZE)")
 	fs.DurationVar(&cfg.ExpiryInterval, "expiry-interval", envDuration("COFFER_EXPIRY_INTERVAL", expiryIntervalDefault), "how often due holds and withdrawals are expired (env COFFER_EXPIRY_INTERVAL)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", envDuration("COFFER_SHUTDOWN_TIMEOUT", shutdownTimeoutDefault), "how long in-flight requests may finish after SIGTERM (env COFFER_SHUTDOWN_TIMEOUT)")
