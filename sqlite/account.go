@@ -11,17 +11,17 @@ import (
 )
 
 func appendAccount(args []any, a *coffer.Account) []any {
-	return append(args, a.ID, a.Owner, a.Asset, string(a.Kind), a.OverdraftLimit.String(),
+	return append(args, a.ID, a.Owner, a.Asset, string(a.Kind), amountArg(a.OverdraftLimit),
 		a.OverdraftUnlimited, a.LockedDebits, a.LockedCredits, a.LockReason,
-		a.DebitsPending.String(), a.DebitsPosted.String(), a.CreditsPending.String(),
-		a.CreditsPosted.String(), int64(a.Seq), micro(a.CreatedAt), micro(a.UpdatedAt))
+		amountArg(a.DebitsPending), amountArg(a.DebitsPosted), amountArg(a.CreditsPending),
+		amountArg(a.CreditsPosted), int64(a.Seq), micro(a.CreatedAt), micro(a.UpdatedAt))
 }
 
 // appendAccountUpdate appends the arguments of statements.updateAccount.
 func appendAccountUpdate(args []any, a *coffer.Account) []any {
-	return append(args, a.OverdraftLimit.String(), a.OverdraftUnlimited, a.LockedDebits,
-		a.LockedCredits, a.LockReason, a.DebitsPending.String(), a.DebitsPosted.String(),
-		a.CreditsPending.String(), a.CreditsPosted.String(), int64(a.Seq), micro(a.UpdatedAt), a.ID)
+	return append(args, amountArg(a.OverdraftLimit), a.OverdraftUnlimited, a.LockedDebits,
+		a.LockedCredits, a.LockReason, amountArg(a.DebitsPending), amountArg(a.DebitsPosted),
+		amountArg(a.CreditsPending), amountArg(a.CreditsPosted), int64(a.Seq), micro(a.UpdatedAt), a.ID)
 }
 
 // scanAccount reads an account and checks that its running totals are not negative: a broken

@@ -10,8 +10,8 @@ import (
 
 func appendEntry(args []any, e *coffer.Entry) []any {
 	return append(args, e.AccountID, int64(e.Seq), e.TransferID, string(e.Type), string(e.Phase),
-		string(e.Side), e.Amount.String(), e.BalanceBefore.String(), e.BalanceAfter.String(),
-		e.AvailableBefore.String(), e.AvailableAfter.String(), micro(e.CreatedAt))
+		string(e.Side), amountArg(e.Amount), amountArg(e.BalanceBefore), amountArg(e.BalanceAfter),
+		amountArg(e.AvailableBefore), amountArg(e.AvailableAfter), micro(e.CreatedAt))
 }
 
 func scanEntry(r row) (coffer.Entry, error) {

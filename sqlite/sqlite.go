@@ -233,6 +233,17 @@ func nullMicro(t *time.Time) any {
 	return t.UnixMicro()
 }
 
+// amountArg returns an amount as bound. One that fits in an int64, as nearly all do, is bound as
+// an integer, which the TEXT column of a STRICT table stores as the decimal text String writes;
+// that costs less than formatting and binding a string, in Go and in SQLite. A larger amount is
+// bound as its text.
+func amountArg(a coffer.Amount) any {
+	if v, ok := a.Int64(); ok {
+		return v
+	}
+	return a.String()
+}
+
 // fromNullMicro returns a stored nullable time.
 func fromNullMicro(v sql.NullInt64) *time.Time {
 	if !v.Valid {

@@ -1,8 +1,12 @@
 package sqlite
 
 import (
+	"fmt"
+	"math"
 	"path/filepath"
 	"testing"
+
+	"coffer"
 )
 
 // TestPragmas checks the settings that durability and concurrency rest on.
@@ -38,5 +42,59 @@ func TestPragmas(t *testing.T) {
 		if got != tt.read {
 			t.Errorf("read connection: %s = %s, want %s", tt.pragma, got, tt.read)
 		}
+	}
+}
+
+// TestAmountsStoredAsText checks that amounts, bound as integers where they fit, are stored as
+// the text Amount.String writes, by INSERT and by every size of multi-row UPDATE.
+func TestAmountsStoredAsText(t *testing.T) {
+	ctx := t.Context()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "coffer.db"))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	values := []coffer.Amount{
+		coffer.AmountFromInt64(0), coffer.AmountFromInt64(-5), coffer.AmountFromInt64(1250),
+		coffer.AmountFromInt64(math.MaxInt64), coffer.AmountFromInt64(math.MinInt64),
+		coffer.MustMinor("18446744073709551616"), coffer.MustMinor("-18446744073709551616"), coffer.MaxAmount,
+	}
+	var as []*coffer.Account
+	for i := range 64 + 8 + 1 {
+		v := values[i%len(values)]
+		as = append(as, &coffer.Account{ID: fmt.Sprintf("a%02d", i), OverdraftLimit: v, DebitsPosted: v})
+	}
+	write := func(c *coffer.Changes) {
+		t.Helper()
+		if err := s.Write(ctx, func(tx coffer.WriteTx) error { return tx.Save(ctx, c) }); err != nil {
+			t.Fatalf("Write: %v", err)
+		}
+	}
+	write(&coffer.Changes{NewAccounts: as})
+	for i, a := range as {
+		a.CreditsPosted = values[(i+1)%len(values)]
+	}
+	write(&coffer.Changes{Accounts: as})
+	rows, err := s.read.QueryContext(ctx, `SELECT id, typeof(overdraft_limit), overdraft_limit,
+		typeof(debits_posted), debits_posted, typeof(credits_posted), credits_posted FROM accounts ORDER BY id`)
+	if err != nil {
+		t.Fatalf("Query: %v", err)
+	}
+	defer rows.Close()
+	i := 0
+	for ; rows.Next(); i++ {
+		var id, t1, limit, t2, debits, t3, credits string
+		if err := rows.Scan(&id, &t1, &limit, &t2, &debits, &t3, &credits); err != nil {
+			t.Fatalf("Scan: %v", err)
+		}
+		a := as[i]
+		if id != a.ID || t1 != "text" || t2 != "text" || t3 != "text" || limit != a.OverdraftLimit.String() ||
+			debits != a.DebitsPosted.String() || credits != a.CreditsPosted.String() {
+			t.Errorf("stored %s: %s %q, %s %q, %s %q; want text %q, %q, %q", id, t1, limit, t2, debits, t3, credits,
+				a.OverdraftLimit, a.DebitsPosted, a.CreditsPosted)
+		}
+	}
+	if i != len(as) {
+		t.Errorf("%d accounts stored, want %d", i, len(as))
 	}
 }

@@ -105,6 +105,109 @@ func TestSaveErrorStopsCommit(t *testing.T) {
 	}
 }
 
+// TestUpdateMany updates more rows than the largest multi-row UPDATE takes, so that every size
+// of statement runs, and expects each row to hold its own values; an update of a row that does
+// not exist fails the write.
+func TestUpdateMany(t *testing.T) {
+	ctx := t.Context()
+	s := open(t)
+	const n = 64 + 64 + 8 + 3
+	var as []*coffer.Account
+	var ts []*coffer.Transfer
+	for i := range n {
+		a := &coffer.Account{ID: "a" + strconv.Itoa(i), Owner: "o", Asset: "USD", Kind: coffer.KindWallet}
+		as = append(as, a)
+		ts = append(ts, &coffer.Transfer{ID: "t" + strconv.Itoa(i), DebitAccountID: a.ID, CreditAccountID: a.ID,
+			Asset: "USD", Amount: coffer.AmountFromInt64(100), Type: coffer.TypeHold, State: coffer.StatePending, Pending: true})
+	}
+	write := func(c *coffer.Changes) error {
+		return s.Write(ctx, func(tx coffer.WriteTx) error { return tx.Save(ctx, c) })
+	}
+	if err := write(&coffer.Changes{NewAccounts: as, NewTransfers: ts}); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	resolved := time.UnixMicro(1_000_000).UTC()
+	for i := range n {
+		as[i].CreditsPosted = coffer.AmountFromInt64(int64(i))
+		as[i].Seq = uint64(i)
+		as[i].LockReason = "r" + strconv.Itoa(i)
+		ts[i].State, ts[i].PostedAmount, ts[i].ResolvedAt = coffer.StatePosted, coffer.AmountFromInt64(int64(i)), &resolved
+	}
+	if err := write(&coffer.Changes{Accounts: as, Transfers: ts}); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	for i := range n {
+		a, err := s.Account(ctx, as[i].ID)
+		if err != nil {
+			t.Fatalf("Account: %v", err)
+		}
+		if a.CreditsPosted != as[i].CreditsPosted || a.Seq != as[i].Seq || a.LockReason != as[i].LockReason {
+			t.Errorf("account %s: credits %s, seq %d, reason %q; want %s, %d, %q", a.ID, a.CreditsPosted, a.Seq,
+				a.LockReason, as[i].CreditsPosted, as[i].Seq, as[i].LockReason)
+		}
+		tr, err := s.Transfer(ctx, ts[i].ID)
+		if err != nil {
+			t.Fatalf("Transfer: %v", err)
+		}
+		if tr.State != coffer.StatePosted || tr.PostedAmount != ts[i].PostedAmount || tr.ResolvedAt == nil {
+			t.Errorf("transfer %s: %s, posted %s, resolved %v", tr.ID, tr.State, tr.PostedAmount, tr.ResolvedAt)
+		}
+	}
+
+	for _, size := range []int{1, 8, 64} {
+		missing := append([]*coffer.Account{}, as[:size-1]...)
+		missing = append(missing, &coffer.Account{ID: "missing"})
+		err := write(&coffer.Changes{Accounts: missing})
+		if err == nil || errors.Is(err, coffer.ErrRetry) {
+			t.Errorf("update of %d accounts, one missing: %v, want an error other than ErrRetry", size, err)
+		}
+	}
+}
+
+// TestOddIDs reads rows back by ids that need escaping in JSON or are not UTF-8.
+func TestOddIDs(t *testing.T) {
+	ctx := t.Context()
+	s := open(t)
+	ids := []string{`quote"`, `back\slash`, "nul\x00byte", "line\nbreak\t", "not utf-8 \xff\xfe", "ünïcödé", "\u2028", "plain"}
+	var as []*coffer.Account
+	var ops []coffer.Operation
+	for _, id := range ids {
+		as = append(as, &coffer.Account{ID: id, Owner: "o", Asset: "USD", Kind: coffer.KindWallet})
+		ops = append(ops, coffer.Operation{ID: id, Kind: "k"})
+	}
+	if err := s.Write(ctx, func(tx coffer.WriteTx) error {
+		return tx.Save(ctx, &coffer.Changes{NewAccounts: as, Operations: ops})
+	}); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	err := s.Write(ctx, func(tx coffer.WriteTx) error {
+		asked := append([]string{"nul", "not utf-8 ", "quote"}, ids...)
+		got, err := tx.LockAccounts(ctx, asked)
+		if err != nil {
+			return err
+		}
+		gotOps, err := tx.Operations(ctx, asked)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if a := got[id]; a == nil || a.ID != id {
+				t.Errorf("LockAccounts did not return %q", id)
+			}
+			if o := gotOps[id]; o == nil || o.ID != id {
+				t.Errorf("Operations did not return %q", id)
+			}
+		}
+		if len(got) != len(ids) || len(gotOps) != len(ids) {
+			t.Errorf("%d accounts and %d operations, want %d", len(got), len(gotOps), len(ids))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+}
+
 // TestTwoStoresOneFile writes through two Stores on one file, as two processes would, and
 // expects no update lost.
 func TestTwoStoresOneFile(t *testing.T) {

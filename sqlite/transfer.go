@@ -12,15 +12,15 @@ import (
 )
 
 func appendTransfer(args []any, t *coffer.Transfer) []any {
-	return append(args, t.ID, t.DebitAccountID, t.CreditAccountID, t.Asset, t.Amount.String(),
-		string(t.Type), string(t.State), t.Pending, t.PostedAmount.String(), t.Refunded.String(),
+	return append(args, t.ID, t.DebitAccountID, t.CreditAccountID, t.Asset, amountArg(t.Amount),
+		string(t.Type), string(t.State), t.Pending, amountArg(t.PostedAmount), amountArg(t.Refunded),
 		nullMicro(t.ExpiresAt), t.Group, t.Reference, metadataJSON(t.Metadata), micro(t.CreatedAt),
 		nullMicro(t.ResolvedAt))
 }
 
 // appendTransferUpdate appends the arguments of statements.updateTransfer.
 func appendTransferUpdate(args []any, t *coffer.Transfer) []any {
-	return append(args, string(t.State), t.PostedAmount.String(), t.Refunded.String(),
+	return append(args, string(t.State), amountArg(t.PostedAmount), amountArg(t.Refunded),
 		nullMicro(t.ResolvedAt), t.ID)
 }
 

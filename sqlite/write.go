@@ -47,6 +47,7 @@ type writeTx struct {
 	tx      *sql.Tx
 	bound   map[*sql.Stmt]*sql.Stmt // prepared statement -> its binding to tx
 	args    []any                   // reused for every statement's arguments
+	ids     []byte                  // reused for every JSON array of ids
 	saveErr error
 }
 
@@ -130,26 +131,23 @@ func (w *writeTx) Transfers(ctx context.Context, ids []string) (map[string]*coff
 }
 
 // selectIn runs q for ids, inChunk at a time, and calls row for every row.
-func (w *writeTx) selectIn(ctx context.Context, q selectIn, ids []string, row func(*sql.Rows) error) error {
+func (w *writeTx) selectIn(ctx context.Context, q *sql.Stmt, ids []string, row func(*sql.Rows) error) error {
 	if w.saveErr != nil {
 		return w.saveErr
 	}
 	for len(ids) > 0 {
 		chunk := ids[:min(len(ids), inChunk)]
 		ids = ids[len(chunk):]
-		size := 0
-		for inSizes[size] < len(chunk) {
-			size++
+		w.ids = append(w.ids[:0], '[')
+		for i, id := range chunk {
+			if i > 0 {
+				w.ids = append(w.ids, ',')
+			}
+			w.ids = appendJSONString(w.ids, id)
 		}
-		args := w.args[:0]
-		for _, id := range chunk {
-			args = append(args, id)
-		}
-		for len(args) < inSizes[size] {
-			args = append(args, chunk[len(chunk)-1])
-		}
-		w.args = args
-		if err := query(ctx, w.stmt(ctx, q[size]), args, row); err != nil {
+		w.ids = append(w.ids, ']')
+		w.args = append(w.args[:0], string(w.ids))
+		if err := query(ctx, w.stmt(ctx, q), w.args, row); err != nil {
 			return err
 		}
 	}
@@ -203,20 +201,20 @@ func (w *writeTx) save(ctx context.Context, c *coffer.Changes) error {
 	}); err != nil {
 		return fmt.Errorf("save new accounts: %w", retryable(err))
 	}
-	for _, a := range c.Accounts {
-		if err := w.update(ctx, st.updateAccount, appendAccountUpdate(w.args[:0], a)); err != nil {
-			return fmt.Errorf("save account %s: %w", a.ID, err)
-		}
+	if err := w.update(ctx, st.updateAccount, len(c.Accounts), func(args []any, i int) []any {
+		return appendAccountUpdate(args, c.Accounts[i])
+	}); err != nil {
+		return fmt.Errorf("save accounts: %w", err)
 	}
 	if err := w.insert(ctx, st.insertTransfer, len(c.NewTransfers), func(args []any, i int) []any {
 		return appendTransfer(args, c.NewTransfers[i])
 	}); err != nil {
 		return fmt.Errorf("save new transfers: %w", retryable(err))
 	}
-	for _, t := range c.Transfers {
-		if err := w.update(ctx, st.updateTransfer, appendTransferUpdate(w.args[:0], t)); err != nil {
-			return fmt.Errorf("save transfer %s: %w", t.ID, err)
-		}
+	if err := w.update(ctx, st.updateTransfer, len(c.Transfers), func(args []any, i int) []any {
+		return appendTransferUpdate(args, c.Transfers[i])
+	}); err != nil {
+		return fmt.Errorf("save transfers: %w", err)
 	}
 	if err := w.insert(ctx, st.insertEntry, len(c.Entries), func(args []any, i int) []any {
 		return appendEntry(args, &c.Entries[i])
@@ -248,43 +246,75 @@ func (w *writeTx) save(ctx context.Context, c *coffer.Changes) error {
 	return nil
 }
 
-// insert writes n rows, as many as it can with the largest statement of ins and the rest with
-// the smaller ones; row appends the values of row i to args.
-func (w *writeTx) insert(ctx context.Context, ins insert, n int, row func(args []any, i int) []any) error {
+// insert writes n rows with ins; row appends the values of row i to args.
+func (w *writeTx) insert(ctx context.Context, ins multiRow, n int, row func(args []any, i int) []any) error {
+	_, err := w.exec(ctx, ins, n, row)
+	return err
+}
+
+// update updates n rows with upd, and fails unless each of them existed: the ledger updates
+// only rows it read in this transaction, and each once, so a missing row is a bug, not a race.
+func (w *writeTx) update(ctx context.Context, upd multiRow, n int, row func(args []any, i int) []any) error {
+	changed, err := w.exec(ctx, upd, n, row)
+	if err != nil {
+		return retryable(err)
+	}
+	if changed != int64(n) {
+		return fmt.Errorf("updated %d rows, want %d: a row does not exist or is given twice", changed, n)
+	}
+	return nil
+}
+
+// exec runs st for n rows, as many as it can with its largest statement and the rest with the
+// smaller ones, and returns the number of rows changed; row appends the values of row i to args.
+func (w *writeTx) exec(ctx context.Context, st multiRow, n int, row func(args []any, i int) []any) (int64, error) {
+	var changed int64
 	i := 0
-	for k, size := range insertSizes {
+	for k, size := range rowSizes {
 		if n-i < size {
 			continue
 		}
-		st := w.stmt(ctx, ins[k])
+		s := w.stmt(ctx, st[k])
 		for ; n-i >= size; i += size {
 			args := w.args[:0]
 			for j := i; j < i+size; j++ {
 				args = row(args, j)
 			}
 			w.args = args
-			if _, err := st.ExecContext(ctx, args...); err != nil {
-				return err
+			res, err := s.ExecContext(ctx, args...)
+			if err != nil {
+				return changed, err
 			}
+			c, err := res.RowsAffected()
+			if err != nil {
+				return changed, err
+			}
+			changed += c
 		}
 	}
-	return nil
+	return changed, nil
 }
 
-// update runs an UPDATE of one row by id, and fails if the row does not exist: the ledger
-// updates only what it read in this transaction, so a missing row is a bug, not a race.
-func (w *writeTx) update(ctx context.Context, st *sql.Stmt, args []any) error {
-	w.args = args
-	res, err := w.stmt(ctx, st).ExecContext(ctx, args...)
-	if err != nil {
-		return retryable(err)
+// appendJSONString appends s as a JSON string. Only '"', '\' and control characters are
+// escaped; every other byte is copied, invalid UTF-8 too, which SQLite's JSON functions pass
+// through, so json_each gives back s byte for byte.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		b = append(b, s[start:i]...)
+		if c == '"' || c == '\\' {
+			b = append(b, '\\', c)
+		} else {
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		}
+		start = i + 1
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n != 1 {
-		return fmt.Errorf("updated %d rows, want 1: the row does not exist", n)
-	}
-	return nil
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
