@@ -12,10 +12,16 @@ import (
 
 // BenchmarkWrite1000 measures the whole write path on each store: 1,000 transfers among 10,000
 // wallets sent together, so they form one batch, read, locked, applied and saved.
-func BenchmarkWrite1000(b *testing.B) {
+func BenchmarkWrite1000(b *testing.B) { benchmarkWrite(b, 1000) }
+
+// BenchmarkWrite64 is the same with batches of 64, the size that 64 clients sending one transfer
+// per request make.
+func BenchmarkWrite64(b *testing.B) { benchmarkWrite(b, 64) }
+
+func benchmarkWrite(b *testing.B, transfers int) {
 	for _, kind := range testdb.Kinds() {
 		b.Run(kind.Name, func(b *testing.B) {
-			const wallets, transfers = 10000, 1000
+			const wallets = 10000
 			store := kind.Open(b)
 			l := ledger.New(store, ledger.Config{})
 			b.Cleanup(func() { l.Close() })
