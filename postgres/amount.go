@@ -51,16 +51,6 @@ func (n *numeric) ScanNumeric(v pgtype.Numeric) error {
 	return nil
 }
 
-// amountStrings returns the amounts as decimal strings, for a text[] parameter cast to numeric in
-// SQL.
-func amountStrings[T any](items []T, f func(T) coffer.Amount) []string {
-	out := make([]string, len(items))
-	for i, it := range items {
-		out[i] = f(it).String()
-	}
-	return out
-}
-
 // utcPtr returns t in UTC, or nil.
 func utcPtr(t *time.Time) *time.Time {
 	if t == nil {

@@ -232,6 +232,41 @@ func TestSaveUpdates(t *testing.T) {
 	}
 }
 
+// TestSaveUpdatesLockedAccounts updates accounts that LockAccounts locked, which Save finds by
+// their row address, with one it did not lock, which it finds by id; then, in the same
+// transaction, one of them again, whose address the first update changed.
+func TestSaveUpdatesLockedAccounts(t *testing.T) {
+	s, ctx := setup(t)
+	save(t, s, &coffer.Changes{NewAccounts: []*coffer.Account{account("a", 0), account("b", 0), account("c", 0)}})
+	var want []*coffer.Account
+	err := s.Write(ctx, func(tx coffer.WriteTx) error {
+		locked, err := tx.LockAccounts(ctx, []string{"a", "b", "missing"})
+		if err != nil {
+			return err
+		}
+		for i, a := range []*coffer.Account{locked["a"], locked["b"], account("c", 0)} {
+			a.DebitsPosted, a.Seq, a.UpdatedAt = coffer.AmountFromInt64(int64(i+1)), 1, at(time.Second)
+			want = append(want, a)
+		}
+		if err := tx.Save(ctx, &coffer.Changes{Accounts: want}); err != nil {
+			return err
+		}
+		a := want[0]
+		a.DebitsPosted, a.Seq = coffer.AmountFromInt64(10), 2
+		return tx.Save(ctx, &coffer.Changes{Accounts: []*coffer.Account{a}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range want {
+		got, err := s.Account(ctx, w.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		equal(t, "account", got, *w)
+	}
+}
+
 func TestAmountsExact(t *testing.T) {
 	s, ctx := setup(t)
 	values := []string{"0", "1", "9999", "10000", "100000000", "1000000000000000000",

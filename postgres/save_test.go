@@ -12,8 +12,14 @@ import (
 // BenchmarkSave1000 writes batches shaped like 1,000 plain transfers among 200 accounts: each
 // transfer brings a transfer row, two entries, an event and an operation; every account is locked
 // and updated once per batch.
-func BenchmarkSave1000(b *testing.B) {
-	const transfers, accounts = 1000, 200
+func BenchmarkSave1000(b *testing.B) { benchmarkSave(b, 1000, 200) }
+
+// BenchmarkSave64 is BenchmarkSave1000 at the size of the batches that 64 clients sending one
+// transfer each make: 64 transfers among 128 accounts. Here the fixed cost of each statement and
+// round trip dominates.
+func BenchmarkSave64(b *testing.B) { benchmarkSave(b, 64, 128) }
+
+func benchmarkSave(b *testing.B, transfers, accounts int) {
 	s := postgres.OpenTest(b)
 	ctx := b.Context()
 
