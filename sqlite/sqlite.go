@@ -42,11 +42,23 @@ const (
 	// the operating system caches the file for all of them besides.
 	readCacheKiB = 8 << 10
 
+	// checkpointInterval is how often a background connection copies the WAL into the database
+	// file (a PASSIVE checkpoint, which never blocks the writer). Left to commits, that copy runs
+	// inside whichever commit crosses walCheckpointPages and stalls its whole batch; in the
+	// background it overlaps the writer's work.
+	checkpointInterval = 100 * time.Millisecond
+
 	// walCheckpointPages is how long the WAL grows (in pages of 4 KiB) before a commit copies it
 	// into the database file. A batch of a thousand transfers writes about a thousand pages, so
 	// SQLite's default of 1,000 would checkpoint, with its own fsync, after nearly every batch; a
 	// longer WAL also writes a page that many batches change once per checkpoint, not per batch.
-	walCheckpointPages = 10_000
+	//
+	// With the background checkpointer this is only a backstop, for when it falls behind.
+	walCheckpointPages = 40_000
+
+	// walBytesKept is what the WAL file is cut back to after the checkpoints have caught up, so a
+	// burst that grew it does not keep the disk space.
+	walBytesKept = 64 << 20
 
 	// readConnsMax bounds the read pool. WAL lets every one of them read during a write.
 	readConnsMax = 8
@@ -60,6 +72,9 @@ const (
 type Store struct {
 	write *sql.DB // exactly one connection
 	read  *sql.DB
+	ckpt  *sql.DB // the background checkpointer's one connection
+	stop  chan struct{}
+	done  chan struct{}
 	stmts *statements // prepared on the write connection, nil until Open has migrated
 }
 
@@ -82,7 +97,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		"_synchronous":  {"FULL"},
 		"_busy_timeout": {ms},
 		"_cache_size":   {strconv.Itoa(-writeCacheKiB)}, // negative: KiB, not pages
-	}, tempInMemory, "wal_autocheckpoint = "+strconv.Itoa(walCheckpointPages)))
+	}, tempInMemory, "wal_autocheckpoint = "+strconv.Itoa(walCheckpointPages),
+		"journal_size_limit = "+strconv.Itoa(walBytesKept)))
 	// The prepared statements live on the one write connection, so it is never retired.
 	write.SetMaxOpenConns(1)
 	write.SetMaxIdleConns(1)
@@ -98,12 +114,34 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	read.SetMaxOpenConns(readConnsMax)
 	read.SetMaxIdleConns(readConnsMax)
 
-	s := &Store{write: write, read: read}
+	ckpt := sql.OpenDB(connector(abs, url.Values{"_busy_timeout": {ms}}))
+	ckpt.SetMaxOpenConns(1)
+
+	s := &Store{write: write, read: read, ckpt: ckpt, stop: make(chan struct{}), done: make(chan struct{})}
 	if err := s.open(ctx); err != nil {
+		close(s.done)
 		s.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	go s.checkpoint()
 	return s, nil
+}
+
+// checkpoint copies committed WAL frames into the database file every checkpointInterval until
+// Close, so commits rarely have to. A failed pass is left to the next one (or to the commits'
+// own backstop): it changes nothing that is not already durable in the WAL.
+func (s *Store) checkpoint() {
+	defer close(s.done)
+	t := time.NewTicker(checkpointInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			s.ckpt.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+		}
+	}
 }
 
 func (s *Store) open(ctx context.Context) error {
@@ -177,11 +215,17 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the prepared statements and the connections. A Write in progress finishes first.
 func (s *Store) Close() error {
+	select {
+	case <-s.stop:
+	default:
+		close(s.stop)
+	}
+	<-s.done
 	var errs []error
 	if s.stmts != nil {
 		errs = append(errs, s.stmts.close())
 	}
-	errs = append(errs, s.write.Close(), s.read.Close())
+	errs = append(errs, s.ckpt.Close(), s.write.Close(), s.read.Close())
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("close: %w", err)
 	}

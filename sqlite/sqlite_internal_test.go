@@ -23,7 +23,8 @@ func TestPragmas(t *testing.T) {
 		{"synchronous", "2", ""}, // FULL
 		{"busy_timeout", "5000", "5000"},
 		{"temp_store", "2", "2"}, // MEMORY
-		{"wal_autocheckpoint", "10000", ""},
+		{"wal_autocheckpoint", "40000", ""},
+		{"journal_size_limit", "67108864", ""},
 		{"query_only", "0", "1"},
 	} {
 		var got string
