@@ -19,7 +19,7 @@ build: ## Build bin/coffer.
 
 .PHONY: test
 test: ## Run every test with the race detector, PostgreSQL suites included.
-	$(GO) test -race -timeout 20m ./...
+	$(GO) test -race -count=1 -timeout 20m ./...
 
 .PHONY: test-short
 test-short: ## Run the quick tests on SQLite only.
