@@ -51,22 +51,11 @@ func (s *Server) listEntries(r *http.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	q := r.URL.Query()
-	f := coffer.EntryFilter{AccountID: a.ID}
-	if f.Type, err = typeParam(q); err != nil {
+	lp, err := listParams(q)
+	if err != nil {
 		return 0, nil, err
 	}
-	if f.From, err = timeParam(q, "from"); err != nil {
-		return 0, nil, err
-	}
-	if f.To, err = timeParam(q, "to"); err != nil {
-		return 0, nil, err
-	}
-	if f.Desc, err = descending(q); err != nil {
-		return 0, nil, err
-	}
-	if f.Limit, err = pageLimit(q); err != nil {
-		return 0, nil, err
-	}
+	f := coffer.EntryFilter{AccountID: a.ID, Type: lp.typ, From: lp.from, To: lp.to, Desc: lp.desc, Limit: lp.limit}
 	if c := q.Get("cursor"); c != "" {
 		v, err := decodeCursor(c)
 		if err != nil {

@@ -283,3 +283,32 @@ func decodeCursor(s string) (string, error) {
 	}
 	return string(b), nil
 }
+
+// listQuery holds the query parameters the history listings share.
+type listQuery struct {
+	typ      coffer.TransferType
+	from, to time.Time
+	desc     bool
+	limit    int
+}
+
+// listParams reads type, from, to, order and limit, in that order, so the first bad one is the
+// one reported.
+func listParams(q url.Values) (listQuery, error) {
+	var lq listQuery
+	var err error
+	if lq.typ, err = typeParam(q); err != nil {
+		return lq, err
+	}
+	if lq.from, err = timeParam(q, "from"); err != nil {
+		return lq, err
+	}
+	if lq.to, err = timeParam(q, "to"); err != nil {
+		return lq, err
+	}
+	if lq.desc, err = descending(q); err != nil {
+		return lq, err
+	}
+	lq.limit, err = pageLimit(q)
+	return lq, err
+}

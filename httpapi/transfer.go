@@ -290,23 +290,12 @@ func (s *Server) getTransfer(r *http.Request) (int, any, error) {
 
 func (s *Server) listTransfers(r *http.Request) (int, any, error) {
 	q := r.URL.Query()
-	f := coffer.TransferFilter{AccountID: q.Get("account_id"), Reference: q.Get("reference")}
-	var err error
-	if f.Type, err = typeParam(q); err != nil {
+	lp, err := listParams(q)
+	if err != nil {
 		return 0, nil, err
 	}
-	if f.From, err = timeParam(q, "from"); err != nil {
-		return 0, nil, err
-	}
-	if f.To, err = timeParam(q, "to"); err != nil {
-		return 0, nil, err
-	}
-	if f.Desc, err = descending(q); err != nil {
-		return 0, nil, err
-	}
-	if f.Limit, err = pageLimit(q); err != nil {
-		return 0, nil, err
-	}
+	f := coffer.TransferFilter{AccountID: q.Get("account_id"), Reference: q.Get("reference"),
+		Type: lp.typ, From: lp.from, To: lp.to, Desc: lp.desc, Limit: lp.limit}
 	if c := q.Get("cursor"); c != "" {
 		if f.AfterTime, f.AfterID, err = decodeTransferCursor(c); err != nil {
 			return 0, nil, err

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -104,11 +105,7 @@ func (s *Server) deposit(r *http.Request) (int, any, error) {
 		checkText("source", req.Source), checkMetadata(req.Metadata)); err != nil {
 		return 0, nil, err
 	}
-	asset, err := s.asset(r.Context(), "asset", req.Asset)
-	if err != nil {
-		return 0, nil, err
-	}
-	amount, err := parseAmount("amount", req.Amount, asset.Scale, positive)
+	asset, amount, err := s.assetAmount(r.Context(), req.Asset, req.Amount)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -133,11 +130,7 @@ func (s *Server) withdraw(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	asset, err := s.asset(r.Context(), "asset", req.Asset)
-	if err != nil {
-		return 0, nil, err
-	}
-	amount, err := parseAmount("amount", req.Amount, asset.Scale, positive)
+	asset, amount, err := s.assetAmount(r.Context(), req.Asset, req.Amount)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -167,11 +160,7 @@ func (s *Server) pay(r *http.Request) (int, any, error) {
 		checkMetadata(req.Metadata)); err != nil {
 		return 0, nil, err
 	}
-	asset, err := s.asset(r.Context(), "asset", req.Asset)
-	if err != nil {
-		return 0, nil, err
-	}
-	amount, err := parseAmount("amount", req.Amount, asset.Scale, positive)
+	asset, amount, err := s.assetAmount(r.Context(), req.Asset, req.Amount)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -304,11 +293,7 @@ func (s *Server) hold(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	asset, err := s.asset(r.Context(), "asset", req.Asset)
-	if err != nil {
-		return 0, nil, err
-	}
-	amount, err := parseAmount("amount", req.Amount, asset.Scale, positive)
+	asset, amount, err := s.assetAmount(r.Context(), req.Asset, req.Amount)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -361,4 +346,15 @@ func (s *Server) adjust(r *http.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	return s.transferResult(r.Context(), http.StatusCreated, res, req.ID)
+}
+
+// assetAmount returns the asset named in the request's "asset" field and its "amount" parsed at
+// that asset's scale, which must be greater than zero.
+func (s *Server) assetAmount(ctx context.Context, code, amount string) (coffer.Asset, coffer.Amount, error) {
+	asset, err := s.asset(ctx, "asset", code)
+	if err != nil {
+		return coffer.Asset{}, coffer.Amount{}, err
+	}
+	a, err := parseAmount("amount", amount, asset.Scale, positive)
+	return asset, a, err
 }
