@@ -27,6 +27,9 @@ type Store interface {
 	Accounts(ctx context.Context, f AccountFilter) ([]Account, error)
 	Transfer(ctx context.Context, id string) (Transfer, error)
 	Transfers(ctx context.Context, f TransferFilter) ([]Transfer, error)
+	// AccountTransfers lists the transfers of one account, on either side, through the account's
+	// entries: no index of the transfers table is keyed by account.
+	AccountTransfers(ctx context.Context, f AccountTransferFilter) ([]AccountTransfer, error)
 	Entries(ctx context.Context, f EntryFilter) ([]Entry, error)
 	// Events returns up to limit events with Seq > after, in Seq order.
 	Events(ctx context.Context, after uint64, limit int) ([]Event, error)
@@ -104,7 +107,6 @@ type AccountFilter struct {
 
 // TransferFilter selects transfers, ordered by (CreatedAt, ID), oldest first unless Desc.
 type TransferFilter struct {
-	AccountID string // debit or credit side
 	Type      TransferType
 	Reference string
 	From, To  time.Time // CreatedAt in [From, To); zero means unbounded
@@ -114,6 +116,28 @@ type TransferFilter struct {
 	AfterID   string
 	Desc      bool
 	Limit     int
+}
+
+// AccountTransferFilter selects the transfers of one account, on the debit or the credit side,
+// in the order they reached it: by the Seq of the account's entry that recorded each transfer's
+// creation (its pending entry if it was created pending, else its posted entry). That is commit
+// order for the account, and CreatedAt order but for transfers committed within moments of each
+// other by concurrent writers.
+type AccountTransferFilter struct {
+	AccountID string
+	Type      TransferType
+	Reference string
+	From, To  time.Time // CreatedAt in [From, To); zero means unbounded
+	AfterSeq  uint64    // cursor: past this Seq in the listing's order; 0 starts at the beginning
+	Desc      bool
+	Limit     int
+}
+
+// AccountTransfer is one transfer of an account listing with the Seq of the account's entry that
+// recorded its creation, the listing's cursor.
+type AccountTransfer struct {
+	Seq      uint64
+	Transfer Transfer
 }
 
 // EntryFilter selects one account's entries, ordered by Seq, oldest first unless Desc.

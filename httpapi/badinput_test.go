@@ -214,6 +214,8 @@ func TestBadInput(t *testing.T) {
 		{"limit not a number", rd, "GET", "/v1/events?limit=ten", ``, 400, "invalid"},
 		{"bad cursor", rd, "GET", "/v1/transfers?cursor=%21%21", ``, 400, "invalid"},
 		{"forged cursor", rd, "GET", "/v1/transfers?cursor=bm90LWEtdGltZQ", ``, 400, "invalid"},
+		{"time cursor for an account", rd, "GET", "/v1/transfers?account_id=wallet:alice:USD&cursor=MjAyNi0wMS0wMVQwMDowMDowMFoKdDE", ``, 400, "invalid"},
+		{"zero account cursor", rd, "GET", "/v1/transfers?account_id=wallet:alice:USD&cursor=c2VxCjA", ``, 400, "invalid"},
 		{"bad entry cursor", rd, "GET", "/v1/accounts/wallet:alice:USD/entries?cursor=eA", ``, 400, "invalid"},
 		{"bad order", rd, "GET", "/v1/transfers?order=sideways", ``, 400, "invalid"},
 		{"bad time", rd, "GET", "/v1/transfers?from=yesterday", ``, 400, "invalid"},

@@ -3,6 +3,8 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -85,8 +87,9 @@ type TransfersQuery struct {
 	Limit     int
 }
 
-// TransferPage is one page of GET /v1/transfers, ordered by (created_at, id). NextCursor is set
-// when there may be more.
+// TransferPage is one page of GET /v1/transfers, ordered by (created_at, id), or with an account
+// id in the order the transfers reached the account (its entry sequence). NextCursor is set when
+// there may be more.
 type TransferPage struct {
 	Transfers  []Transfer `json:"transfers"`
 	NextCursor string     `json:"next_cursor,omitempty"`
@@ -294,7 +297,10 @@ func (s *Server) listTransfers(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	f := coffer.TransferFilter{AccountID: q.Get("account_id"), Reference: q.Get("reference"),
+	if q.Get("account_id") != "" {
+		return s.listAccountTransfers(r.Context(), q, lp)
+	}
+	f := coffer.TransferFilter{Reference: q.Get("reference"),
 		Type: lp.typ, From: lp.from, To: lp.to, Desc: lp.desc, Limit: lp.limit}
 	if c := q.Get("cursor"); c != "" {
 		if f.AfterTime, f.AfterID, err = decodeTransferCursor(c); err != nil {
@@ -305,17 +311,62 @@ func (s *Server) listTransfers(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	page := TransferPage{Transfers: make([]Transfer, len(ts))}
-	for i, t := range ts {
-		if page.Transfers[i], err = s.renderTransfer(r.Context(), t); err != nil {
-			return 0, nil, err
-		}
+	page, err := s.transferPage(r.Context(), ts)
+	if err != nil {
+		return 0, nil, err
 	}
 	if len(ts) == f.Limit {
 		last := ts[len(ts)-1]
 		page.NextCursor = encodeCursor(last.CreatedAt.UTC().Format(time.RFC3339Nano) + "\n" + last.ID)
 	}
 	return http.StatusOK, page, nil
+}
+
+// listAccountTransfers lists the transfers of one account in the order they reached it; its
+// cursor is the account's entry seq, which a cursor of the whole listing cannot be mistaken for.
+func (s *Server) listAccountTransfers(ctx context.Context, q url.Values, lp listQuery) (int, any, error) {
+	f := coffer.AccountTransferFilter{AccountID: q.Get("account_id"), Reference: q.Get("reference"),
+		Type: lp.typ, From: lp.from, To: lp.to, Desc: lp.desc, Limit: lp.limit}
+	if c := q.Get("cursor"); c != "" {
+		v, err := decodeCursor(c)
+		if err != nil {
+			return 0, nil, err
+		}
+		seq, ok := strings.CutPrefix(v, accountCursorPrefix)
+		if f.AfterSeq, err = strconv.ParseUint(seq, 10, 64); !ok || err != nil || f.AfterSeq == 0 {
+			return 0, nil, errInvalid("cursor is not one this API returned for an account's transfers")
+		}
+	}
+	ats, err := s.store.AccountTransfers(ctx, f)
+	if err != nil {
+		return 0, nil, err
+	}
+	ts := make([]coffer.Transfer, len(ats))
+	for i, at := range ats {
+		ts[i] = at.Transfer
+	}
+	page, err := s.transferPage(ctx, ts)
+	if err != nil {
+		return 0, nil, err
+	}
+	if len(ats) == f.Limit {
+		page.NextCursor = encodeCursor(accountCursorPrefix + strconv.FormatUint(ats[len(ats)-1].Seq, 10))
+	}
+	return http.StatusOK, page, nil
+}
+
+// accountCursorPrefix starts the cursor of an account's transfers.
+const accountCursorPrefix = "seq\n"
+
+func (s *Server) transferPage(ctx context.Context, ts []coffer.Transfer) (TransferPage, error) {
+	page := TransferPage{Transfers: make([]Transfer, len(ts))}
+	for i, t := range ts {
+		var err error
+		if page.Transfers[i], err = s.renderTransfer(ctx, t); err != nil {
+			return TransferPage{}, err
+		}
+	}
+	return page, nil
 }
 
 func decodeTransferCursor(c string) (time.Time, string, error) {

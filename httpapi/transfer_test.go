@@ -93,6 +93,13 @@ func TestListTransfers(t *testing.T) {
 		Amount: "1", OrderID: "order-1"}); err != nil {
 		t.Fatal(err)
 	}
+	// A hold and its capture: the capture's entries do not list the hold a second time.
+	if _, err := e.operator.Hold(ctx, httpapi.HoldRequest{ID: "h-1", Owner: "alice", Asset: "USD", Amount: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.operator.CaptureHold(ctx, "h-1", httpapi.PostRequest{ID: "h-1/capture"}); err != nil {
+		t.Fatal(err)
+	}
 	list := func(q httpapi.TransfersQuery) []string {
 		t.Helper()
 		var ids []string
@@ -110,10 +117,14 @@ func TestListTransfers(t *testing.T) {
 			q.Cursor = p.NextCursor
 		}
 	}
-	if got := fmt.Sprint(list(httpapi.TransfersQuery{AccountID: "wallet:alice:USD", Limit: 2})); got != "[d-0 d-1 d-2 d-3 d-4 p-1]" {
+	if got := fmt.Sprint(list(httpapi.TransfersQuery{AccountID: "wallet:alice:USD", Limit: 2})); got != "[d-0 d-1 d-2 d-3 d-4 p-1 h-1]" {
 		t.Errorf("asc %s", got)
 	}
-	if got := fmt.Sprint(list(httpapi.TransfersQuery{AccountID: "wallet:alice:USD", Desc: true, Limit: 4})); got != "[p-1 d-4 d-3 d-2 d-1 d-0]" {
+	if got := fmt.Sprint(list(httpapi.TransfersQuery{AccountID: "wallet:alice:USD", Type: "deposit", Desc: true,
+		From: start.Add(time.Minute), Limit: 2})); got != "[d-4 d-3 d-2 d-1]" {
+		t.Errorf("deposits since a time, desc %s", got)
+	}
+	if got := fmt.Sprint(list(httpapi.TransfersQuery{AccountID: "wallet:alice:USD", Desc: true, Limit: 4})); got != "[h-1 p-1 d-4 d-3 d-2 d-1 d-0]" {
 		t.Errorf("desc %s", got)
 	}
 	if got := fmt.Sprint(list(httpapi.TransfersQuery{Type: "payment"})); got != "[p-1]" {

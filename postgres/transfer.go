@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"coffer"
@@ -77,22 +78,8 @@ func (s *Store) Transfers(ctx context.Context, f coffer.TransferFilter) ([]coffe
 	if !f.AfterTime.IsZero() {
 		w.add("(created_at, id) "+after+" (?, "+w.arg(f.AfterID)+")", f.AfterTime)
 	}
-	limit := w.arg(pageSize(f.Limit))
-	var q string
-	if f.AccountID == "" {
-		q = `SELECT ` + transferColumns + ` FROM transfers WHERE ` + w.and() +
-			` ORDER BY ` + order + ` LIMIT ` + limit
-	} else {
-		// One ordered index scan per side, merged: an OR of the two sides could use neither
-		// index for the order and would sort every transfer of the account.
-		acc := w.arg(f.AccountID)
-		q = `(SELECT ` + transferColumns + ` FROM transfers WHERE debit_account_id = ` + acc +
-			` AND ` + w.and() + ` ORDER BY ` + order + ` LIMIT ` + limit + `)
-			UNION ALL
-			(SELECT ` + transferColumns + ` FROM transfers WHERE credit_account_id = ` + acc +
-			` AND debit_account_id <> ` + acc + ` AND ` + w.and() + ` ORDER BY ` + order + ` LIMIT ` + limit + `)
-			ORDER BY ` + order + ` LIMIT ` + limit
-	}
+	q := `SELECT ` + transferColumns + ` FROM transfers WHERE ` + w.and() +
+		` ORDER BY ` + order + ` LIMIT ` + w.arg(pageSize(f.Limit))
 	rows, err := s.pool.Query(ctx, q, w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list transfers: %w", mapErr(err))
@@ -102,6 +89,70 @@ func (s *Store) Transfers(ctx context.Context, f coffer.TransferFilter) ([]coffe
 		return nil, fmt.Errorf("list transfers: %w", mapErr(err))
 	}
 	return ts, nil
+}
+
+// AccountTransfers walks the account's entries in seq order (the entries' primary key), keeps
+// each transfer's creation entry and joins its transfer by id.
+func (s *Store) AccountTransfers(ctx context.Context, f coffer.AccountTransferFilter) ([]coffer.AccountTransfer, error) {
+	var w where
+	w.add("e.account_id = ?", f.AccountID)
+	w.conds = append(w.conds, "e.phase = CASE WHEN t.pending THEN 'pending' ELSE 'posted' END")
+	if f.Type != "" {
+		w.add("e.type = ?", string(f.Type))
+	}
+	if f.Reference != "" {
+		w.add("t.reference = ?", f.Reference)
+	}
+	if !f.From.IsZero() {
+		w.add("e.created_at >= ?", f.From)
+	}
+	if !f.To.IsZero() {
+		w.add("e.created_at < ?", f.To)
+	}
+	order := "e.seq"
+	if f.AfterSeq > 0 {
+		if f.Desc {
+			w.add("e.seq < ?", int64(f.AfterSeq))
+		} else {
+			w.add("e.seq > ?", int64(f.AfterSeq))
+		}
+	}
+	if f.Desc {
+		order = "e.seq DESC"
+	}
+	q := `SELECT e.seq, ` + qualified("t.", transferColumns) + ` FROM entries e
+		JOIN transfers t ON t.id = e.transfer_id WHERE ` + w.and() +
+		` ORDER BY ` + order + ` LIMIT ` + w.arg(pageSize(f.Limit))
+	rows, err := s.pool.Query(ctx, q, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("list transfers of %s: %w", f.AccountID, mapErr(err))
+	}
+	out, err := collect(rows, func(r rowScanner) (coffer.AccountTransfer, error) {
+		var seq int64
+		t, err := scanTransfer(seqRow{r, &seq})
+		return coffer.AccountTransfer{Seq: uint64(seq), Transfer: t}, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list transfers of %s: %w", f.AccountID, mapErr(err))
+	}
+	return out, nil
+}
+
+// seqRow scans a leading seq column into seq and the rest into what Scan is given.
+type seqRow struct {
+	r   rowScanner
+	seq *int64
+}
+
+func (s seqRow) Scan(dest ...any) error { return s.r.Scan(append([]any{s.seq}, dest...)...) }
+
+// qualified returns the comma-separated columns each prefixed with p, such as "t.".
+func qualified(p, columns string) string {
+	cols := strings.Split(columns, ",")
+	for i, c := range cols {
+		cols[i] = p + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
 }
 
 // ExpiredTransfers returns the ids of up to limit pending transfers whose ExpiresAt <= now,

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"coffer"
@@ -88,8 +89,8 @@ func (s *Store) Transfers(ctx context.Context, f coffer.TransferFilter) ([]coffe
 	from := " FROM transfers"
 	if f.Reference != "" {
 		// A reference names a handful of transfers, but without statistics SQLite would rather
-		// walk an index that also gives the order (all transfers of a type or an account), so
-		// it is told. The literal lets it use the partial index of transfers with a reference.
+		// walk an index that also gives the order (all transfers of a type), so it is told. The
+		// literal lets it use the partial index of transfers with a reference.
 		from = " FROM transfers INDEXED BY transfers_reference_idx"
 		where, args = append(where, "reference = ? AND reference <> ''"), append(args, f.Reference)
 	}
@@ -110,30 +111,8 @@ func (s *Store) Transfers(ctx context.Context, f coffer.TransferFilter) ([]coffe
 	if f.Desc {
 		order = " ORDER BY created_at DESC, id DESC LIMIT ?"
 	}
-	limit := pageSize(f.Limit)
-
-	var q string
-	if f.AccountID == "" {
-		q = `SELECT ` + transferColumns + from + whereClause(where) + order
-		args = append(args, limit)
-	} else {
-		// One query per side, each walking its own index in order and stopping at the limit,
-		// merged: an OR of the sides would read all of the account's transfers to sort them.
-		// The credit side skips transfers whose debit side is the account too, so none comes
-		// twice.
-		debit := append([]string{"debit_account_id = ?"}, where...)
-		credit := append([]string{"credit_account_id = ?", "debit_account_id <> ?"}, where...)
-		q = `SELECT * FROM (SELECT ` + transferColumns + from + whereClause(debit) + order + `)
-			UNION ALL
-			SELECT * FROM (SELECT ` + transferColumns + from + whereClause(credit) + order + `)` +
-			order
-		all := make([]any, 0, 2*len(args)+5)
-		all = append(all, f.AccountID)
-		all = append(all, args...)
-		all = append(all, limit, f.AccountID, f.AccountID)
-		all = append(all, args...)
-		args = append(all, limit, limit)
-	}
+	args = append(args, pageSize(f.Limit))
+	q := `SELECT ` + transferColumns + from + whereClause(where) + order
 	var out []coffer.Transfer
 	err := s.list(ctx, q, args, func(r *sql.Rows) error {
 		t, err := scanTransfer(r)
@@ -144,6 +123,69 @@ func (s *Store) Transfers(ctx context.Context, f coffer.TransferFilter) ([]coffe
 		return nil, fmt.Errorf("list transfers: %w", err)
 	}
 	return out, nil
+}
+
+// AccountTransfers walks the account's entries in seq order (the entries_account_idx index),
+// keeps each transfer's creation entry and joins its transfer by id.
+func (s *Store) AccountTransfers(ctx context.Context, f coffer.AccountTransferFilter) ([]coffer.AccountTransfer, error) {
+	where := []string{"e.account_id = ?",
+		"e.phase = CASE WHEN t.pending THEN 'pending' ELSE 'posted' END"}
+	args := []any{f.AccountID}
+	if f.Type != "" {
+		where, args = append(where, "e.type = ?"), append(args, string(f.Type))
+	}
+	if f.Reference != "" {
+		where, args = append(where, "t.reference = ?"), append(args, f.Reference)
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, "e.created_at >= ?"), append(args, micro(f.From))
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "e.created_at < ?"), append(args, micro(f.To))
+	}
+	order := " ORDER BY e.seq LIMIT ?"
+	if f.Desc {
+		order = " ORDER BY e.seq DESC LIMIT ?"
+	}
+	if f.AfterSeq > 0 {
+		cond := "e.seq > ?"
+		if f.Desc {
+			cond = "e.seq < ?"
+		}
+		where, args = append(where, cond), append(args, int64(f.AfterSeq))
+	}
+	args = append(args, pageSize(f.Limit))
+	q := `SELECT e.seq, ` + qualified("t.", transferColumns) +
+		` FROM entries e INDEXED BY entries_account_idx JOIN transfers t ON t.id = e.transfer_id` +
+		whereClause(where) + order
+	var out []coffer.AccountTransfer
+	err := s.list(ctx, q, args, func(r *sql.Rows) error {
+		var seq int64
+		t, err := scanTransfer(seqRow{r, &seq})
+		out = append(out, coffer.AccountTransfer{Seq: uint64(seq), Transfer: t})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list transfers of %s: %w", f.AccountID, err)
+	}
+	return out, nil
+}
+
+// seqRow scans a leading seq column into seq and the rest into what Scan is given.
+type seqRow struct {
+	r   row
+	seq *int64
+}
+
+func (s seqRow) Scan(dest ...any) error { return s.r.Scan(append([]any{s.seq}, dest...)...) }
+
+// qualified returns the comma-separated columns each prefixed with p, such as "t.".
+func qualified(p, columns string) string {
+	cols := strings.Split(columns, ",")
+	for i, c := range cols {
+		cols[i] = p + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
 }
 
 // ExpiredTransfers returns the ids of up to limit pending transfers with ExpiresAt <= now,

@@ -40,7 +40,7 @@ func testPageSize(t *testing.T, s coffer.Store) {
 			if err != nil {
 				t.Fatalf("Transfers: %v", err)
 			}
-			tas, err := s.Transfers(ctx, coffer.TransferFilter{AccountID: ids[1], Limit: tt.limit, Desc: true})
+			tas, err := s.AccountTransfers(ctx, coffer.AccountTransferFilter{AccountID: ids[1], Limit: tt.limit, Desc: true})
 			if err != nil {
 				t.Fatalf("Transfers: %v", err)
 			}

@@ -26,6 +26,7 @@ func Run(t *testing.T, open func(t *testing.T) coffer.Store) {
 		{"TransferUpdate", testTransferUpdate},
 		{"TransferFilter", testTransferFilter},
 		{"TransferPaging", testTransferPaging},
+		{"AccountTransfers", testAccountTransfers},
 		{"ExpiredTransfers", testExpiredTransfers},
 		{"EntryRoundTrip", testEntryRoundTrip},
 		{"EntryFilter", testEntryFilter},
