@@ -41,6 +41,10 @@ type BatchResult struct {
 }
 
 func (s *Server) createTransferBatch(r *http.Request) (int, any, error) {
+	if err := s.batches.Acquire(r.Context(), 1); err != nil {
+		return 0, nil, coffer.Errorf(coffer.EUNAVAILABLE, "gave up waiting for a turn among the batches in flight: %v", err)
+	}
+	defer s.batches.Release(1)
 	var req BatchRequest
 	if err := decode(r, s.cfg.BatchBodyBytesMax, &req, false); err != nil {
 		return 0, nil, err

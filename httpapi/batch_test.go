@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"testing"
+	"time"
 
 	"coffer"
 	"coffer/httpapi"
@@ -84,4 +86,62 @@ func TestTransferBatchLimit(t *testing.T) {
 	if e.state() != before {
 		t.Error("a batch over the limit changed something")
 	}
+}
+
+// TestBatchTurns holds the one turn of a server that runs one batch request at a time: a batch
+// waits without being applied, goes through once the turn is free, and a batch whose client
+// gives up while waiting changes nothing.
+func TestBatchTurns(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	e.deposit("d-1", "alice", "USD", "10")
+	e.deposit("d-2", "bob", "USD", "1")
+	h := httpapi.New(httpapi.Config{Ledger: e.ledger, AdminKey: adminKey, BatchRequestsMax: 1})
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	cl := httpapi.NewClient(srv.URL, adminKey)
+	turns := httpapi.BatchTurns(h)
+	batch := func(id string) httpapi.BatchRequest {
+		return httpapi.BatchRequest{Mode: "independent", Transfers: []httpapi.TransferRequest{{ID: id,
+			DebitAccountID: "wallet:alice:USD", CreditAccountID: "wallet:bob:USD", Amount: "1"}}}
+	}
+	if !turns.TryAcquire(1) {
+		t.Fatal("the turn is taken before any request")
+	}
+
+	// Given up while waiting: 503 is never seen by the client, which stopped; nothing applied.
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	_, err := cl.CreateTransfers(ctx, batch("gave-up"))
+	cancel()
+	if err == nil {
+		t.Fatal("a batch went through while the only turn was held")
+	}
+
+	done := make(chan error, 1)
+	go func() {
+		res, err := cl.CreateTransfers(t.Context(), batch("waited"))
+		if err == nil && res.Results[0].Status != http.StatusCreated {
+			err = fmt.Errorf("result %+v", res.Results[0])
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("a batch finished while the only turn was held: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	if _, err := e.store.Transfer(t.Context(), "waited"); coffer.ErrorCode(err) != coffer.ENOTFOUND {
+		t.Fatalf("the waiting batch was applied before its turn: %v", err)
+	}
+	turns.Release(1)
+	if err := <-done; err != nil {
+		t.Fatalf("the waiting batch after its turn came: %v", err)
+	}
+	if _, err := e.store.Transfer(t.Context(), "waited"); err != nil {
+		t.Fatalf("the batch that waited: %v", err)
+	}
+	if _, err := e.store.Transfer(t.Context(), "gave-up"); coffer.ErrorCode(err) != coffer.ENOTFOUND {
+		t.Fatalf("the batch given up while waiting was applied: %v", err)
+	}
+	e.wantBalance("alice", "USD", "9.00", "9.00", "0.00", "0.00")
 }

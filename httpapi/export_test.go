@@ -1,5 +1,7 @@
 package httpapi
 
+import "golang.org/x/sync/semaphore"
+
 // Routes returns the server's routes, "METHOD path", with the least role each needs ("none" for
 // the public ones), for the test that holds the OpenAPI document to them.
 func Routes(s *Server) map[string]string {
@@ -16,3 +18,6 @@ func Routes(s *Server) map[string]string {
 
 // StatusByCode is the status of each error code.
 var StatusByCode = statusByCode
+
+// BatchTurns is the semaphore of the batch requests in flight, for the test that holds it.
+func BatchTurns(s *Server) *semaphore.Weighted { return s.batches }

@@ -11,6 +11,8 @@ import (
 	"runtime/debug"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"coffer"
 	"coffer/ledger"
 )
@@ -23,6 +25,9 @@ const (
 	// BatchBodyBytesMaxDefault caps the body of POST /v1/transfers/batch: BatchItemsMax transfers
 	// of about 400 bytes each.
 	BatchBodyBytesMaxDefault = 4 << 20
+	// BatchRequestsMaxDefault is enough batch requests at once to keep two writers busy with
+	// full batches while the next ones are decoded.
+	BatchRequestsMaxDefault = 4
 	// BatchItemsMax caps the transfers of one batch request, the ledger's own limit on a linked
 	// group.
 	BatchItemsMax = 10_000
@@ -49,6 +54,11 @@ type Config struct {
 	BodyBytesMax int64
 	// BatchBodyBytesMax caps the body of the batch endpoint. Default BatchBodyBytesMaxDefault.
 	BatchBodyBytesMax int64
+	// BatchRequestsMax is how many batch requests are read and applied at once; the others wait
+	// their turn, first come first served, before their bodies are read. It bounds the memory
+	// that batches in flight hold: each is up to BatchItemsMax transfers decoded, queued and
+	// rendered. Default BatchRequestsMaxDefault.
+	BatchRequestsMax int
 }
 
 // Server is the HTTP handler of the API.
@@ -62,6 +72,7 @@ type Server struct {
 	assets   assetCache
 	accounts accountAssetCache
 	routes   []route
+	batches  *semaphore.Weighted // turns of Config.BatchRequestsMax
 }
 
 // A route is one endpoint: a ServeMux pattern, the role a key needs ("" for none), and the
@@ -89,13 +100,17 @@ func New(cfg Config) *Server {
 	if cfg.BatchBodyBytesMax <= 0 {
 		cfg.BatchBodyBytesMax = BatchBodyBytesMaxDefault
 	}
+	if cfg.BatchRequestsMax <= 0 {
+		cfg.BatchRequestsMax = BatchRequestsMaxDefault
+	}
 	s := &Server{
-		cfg:    cfg,
-		ledger: cfg.Ledger,
-		store:  cfg.Store,
-		log:    cfg.Logger,
-		mux:    http.NewServeMux(),
-		auth:   newAuthenticator(cfg.Store, cfg.AdminKey),
+		cfg:     cfg,
+		ledger:  cfg.Ledger,
+		store:   cfg.Store,
+		log:     cfg.Logger,
+		mux:     http.NewServeMux(),
+		auth:    newAuthenticator(cfg.Store, cfg.AdminKey),
+		batches: semaphore.NewWeighted(int64(cfg.BatchRequestsMax)),
 	}
 	s.assets.store = cfg.Store
 	s.accounts.store = cfg.Store

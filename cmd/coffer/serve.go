@@ -51,6 +51,7 @@ type Config struct {
 	AdminKey        string
 	BatchSizeMax    int
 	Writers         int
+	BatchRequests   int
 	PoolConnsMax    int
 	ExpiryInterval  time.Duration
 	ShutdownTimeout time.Duration
@@ -96,6 +97,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	databaseFlag(fs, &cfg.Database)
 	fs.IntVar(&cfg.BatchSizeMax, "batch-size", envInt("COFFER_BATCH_SIZE", 0), "most commands written in one database transaction; 0 means the ledger's default, 1000 (env COFFER_BATCH_SIZE)")
 	fs.IntVar(&cfg.Writers, "writers", envInt("COFFER_WRITERS", 0), "batches in flight at once; 0 means 1 on SQLite, 2 on PostgreSQL (env COFFER_WRITERS)")
+	fs.IntVar(&cfg.BatchRequests, "batch-requests", envInt("COFFER_BATCH_REQUESTS", 0), "batch requests read and applied at once, the rest waiting their turn; 0 means 4 (env COFFER_BATCH_REQUESTS)")
 	fs.IntVar(&cfg.PoolConnsMax, "pool-size", envInt("COFFER_POOL_SIZE", 0), "PostgreSQL connections; 0 means the store's default (env COFFER_POOL_SIZE)")
 	fs.DurationVar(&cfg.ExpiryInterval, "expiry-interval", envDuration("COFFER_EXPIRY_INTERVAL", expiryIntervalDefault), "how often due holds and withdrawals are expired (env COFFER_EXPIRY_INTERVAL)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", envDuration("COFFER_SHUTDOWN_TIMEOUT", shutdownTimeoutDefault), "how long in-flight requests may finish after SIGTERM (env COFFER_SHUTDOWN_TIMEOUT)")
@@ -144,7 +146,8 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 	if cfg.AdminKey == "" {
 		logger.Warn("COFFER_ADMIN_KEY is not set: no bootstrap admin key; only keys already in the database work")
 	}
-	handler := httpapi.New(httpapi.Config{Ledger: l, Store: store, AdminKey: cfg.AdminKey, Logger: logger})
+	handler := httpapi.New(httpapi.Config{Ledger: l, Store: store, AdminKey: cfg.AdminKey, Logger: logger,
+		BatchRequestsMax: cfg.BatchRequests})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
