@@ -41,12 +41,21 @@ type BatchResult struct {
 }
 
 func (s *Server) createTransferBatch(r *http.Request) (int, any, error) {
+	// The body is read before the wait: raw bytes are a fraction of the decoded batch, and only
+	// once it is read does the server notice a client that hangs up while it waits.
+	data, err := readBody(r, s.cfg.BatchBodyBytesMax)
+	if err != nil {
+		return 0, nil, err
+	}
 	if err := s.batches.Acquire(r.Context(), 1); err != nil {
 		return 0, nil, coffer.Errorf(coffer.EUNAVAILABLE, "gave up waiting for a turn among the batches in flight: %v", err)
 	}
 	defer s.batches.Release(1)
+	if err := r.Context().Err(); err != nil {
+		return 0, nil, coffer.Errorf(coffer.EUNAVAILABLE, "gave up waiting for a turn among the batches in flight: %v", err)
+	}
 	var req BatchRequest
-	if err := decode(r, s.cfg.BatchBodyBytesMax, &req, false); err != nil {
+	if err := decodeData(data, &req, false); err != nil {
 		return 0, nil, err
 	}
 	switch {

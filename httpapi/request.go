@@ -23,14 +23,28 @@ import (
 // over max bytes. An empty body is an empty object when emptyOK, else an error. Every error is an
 // invalid-request sentence that says what is wrong.
 func decode(r *http.Request, max int64, v any, emptyOK bool) error {
+	data, err := readBody(r, max)
+	if err != nil {
+		return err
+	}
+	return decodeData(data, v, emptyOK)
+}
+
+// readBody reads a request body of at most max bytes.
+func readBody(r *http.Request, max int64) ([]byte, error) {
 	data, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, max))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			return errInvalid("the request body is larger than %d bytes", max)
+			return nil, errInvalid("the request body is larger than %d bytes", max)
 		}
-		return fmt.Errorf("read request body: %w", err)
+		return nil, fmt.Errorf("read request body: %w", err)
 	}
+	return data, nil
+}
+
+// decodeData decodes a request body read by readBody into v, as decode does.
+func decodeData(data []byte, v any, emptyOK bool) error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		if emptyOK {
 			return nil

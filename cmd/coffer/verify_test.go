@@ -31,6 +31,12 @@ func TestVerifyFindsCorruption(t *testing.T) {
 			[]string{ledger.VEntry, ledger.VBalance}},
 		{"hold both posted and voided", `UPDATE transfers SET state = 'voided' WHERE id = 'h1'`,
 			[]string{ledger.VTransfer}},
+		{"captured amount edited", `UPDATE transfers SET posted_amount = '250' WHERE id = 'h1'`,
+			[]string{ledger.VTransfer}},
+		{"transfer amount edited", `UPDATE transfers SET amount = '1100' WHERE id = 'p1'`,
+			[]string{ledger.VTransfer}},
+		{"entry moved to no transfer", `UPDATE entries SET transfer_id = 'ghost' WHERE transfer_id = 'd2'`,
+			[]string{ledger.VTransfer}},
 		{"overdrawn", `UPDATE accounts SET debits_posted = '100000' WHERE id = 'wallet:bob:USD'`,
 			[]string{ledger.VFloor, ledger.VBalance}},
 	}
