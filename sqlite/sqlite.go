@@ -48,17 +48,18 @@ const (
 	// background it overlaps the writer's work.
 	checkpointInterval = 100 * time.Millisecond
 
-	// walCheckpointPages is how long the WAL grows (in pages of 4 KiB) before a commit copies it
-	// into the database file. A batch of a thousand transfers writes about a thousand pages, so
-	// SQLite's default of 1,000 would checkpoint, with its own fsync, after nearly every batch; a
-	// longer WAL also writes a page that many batches change once per checkpoint, not per batch.
+	// walCheckpointPages is how long the WAL grows (in pages of 4 KiB) before a commit
+	// checkpoints it. A batch of a thousand transfers writes some thousands of pages, so SQLite's
+	// default of 1,000 would checkpoint, with its own fsync, after nearly every batch.
 	//
-	// With the background checkpointer this is only a backstop, for when it falls behind.
+	// Under steady writes the background checkpointer copies the frames, but the WAL seldom
+	// starts over on its own: by the time a pass ends, a commit has usually appended more. The
+	// commit that crosses this length checkpoints what is left (little) and the WAL then starts
+	// over from its beginning. The WAL file is never cut back (journal_size_limit stays at its
+	// default, none): truncating some 100 MB took about 50 ms inside a commit, every 2 seconds at
+	// 1,500 transfers per second, and was the whole p99 tail (55 ms; 11 ms without). So the WAL
+	// file keeps its largest size, about this many pages plus one batch: some 160 MiB.
 	walCheckpointPages = 40_000
-
-	// walBytesKept is what the WAL file is cut back to after the checkpoints have caught up, so a
-	// burst that grew it does not keep the disk space.
-	walBytesKept = 64 << 20
 
 	// readConnsMax bounds the read pool. WAL lets every one of them read during a write.
 	readConnsMax = 8
@@ -97,8 +98,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		"_synchronous":  {"FULL"},
 		"_busy_timeout": {ms},
 		"_cache_size":   {strconv.Itoa(-writeCacheKiB)}, // negative: KiB, not pages
-	}, tempInMemory, "wal_autocheckpoint = "+strconv.Itoa(walCheckpointPages),
-		"journal_size_limit = "+strconv.Itoa(walBytesKept)))
+	}, tempInMemory, "wal_autocheckpoint = "+strconv.Itoa(walCheckpointPages)))
 	// The prepared statements live on the one write connection, so it is never retired.
 	write.SetMaxOpenConns(1)
 	write.SetMaxIdleConns(1)
