@@ -23,7 +23,7 @@ func TestPragmas(t *testing.T) {
 		{"synchronous", "2", ""}, // FULL
 		{"busy_timeout", "5000", "5000"},
 		{"temp_store", "2", "2"}, // MEMORY
-		{"wal_autocheckpoint", "40000", ""},
+		{"wal_autocheckpoint", "10000", ""},
 		{"journal_size_limit", "-1", ""}, // never truncate the WAL: see walCheckpointPages
 		{"query_only", "0", "1"},
 	} {
