@@ -36,8 +36,14 @@ const (
 	shutdownTimeoutDefault = 30 * time.Second
 	// memoryLimitDefault is the Go heap's soft limit unless GOMEMLIMIT says otherwise: under a
 	// burst of large batch requests the collector then works harder instead of letting the heap
-	// double. SQLite's page caches (up to 128 MiB) live outside it.
-	memoryLimitDefault = 160 << 20
+	// grow. SQLite's page caches (up to 128 MiB) live outside it; the two stay under 300 MB.
+	memoryLimitDefault = 128 << 20
+	// gcPercentDefault is GOGC unless the environment sets it. The live heap of a busy server is
+	// a few megabytes, so at Go's default of 100 it collected many times a second, a tenth of the
+	// CPU; with 400 it collects a quarter as often, within the limit above. Uniform, 64 clients,
+	// alternating 20 s runs: 3,791 and 3,547 requests/s at 100, 4,228 and 4,174 at 400, peak
+	// memory 101 -> 113 MiB.
+	gcPercentDefault = 400
 	// The write path's defaults per store: SQLite has one writer, so one batch in flight; on
 	// PostgreSQL several batches overlap their commit waits.
 	writersSQLite   = 1
@@ -115,6 +121,9 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(memoryLimitDefault)
+	}
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercentDefault)
 	}
 	return runServer(ctx, cfg, logger, nil)
 }
