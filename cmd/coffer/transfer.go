@@ -41,7 +41,7 @@ func init() {
 			setup: argCall((*httpapi.Client).Transfer)},
 		clientCommand{name: "transfers", summary: "list transfers", setup: func(fs *flag.FlagSet) action {
 			var q httpapi.TransfersQuery
-			fs.StringVar(&q.AccountID, "account", "", "only those debiting or crediting this account")
+			fs.StringVar(&q.AccountID, "account", "", "only those debiting or crediting this account, in the order they reached it")
 			fs.StringVar(&q.Type, "type", "", "only of this type, such as deposit")
 			fs.StringVar(&q.Reference, "reference", "", "only with this reference")
 			timeFlag(fs, &q.From, "from", "only those created at or after")
