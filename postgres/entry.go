@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"coffer"
 )
@@ -26,24 +27,7 @@ func scanEntry(r rowScanner) (coffer.Entry, error) {
 func (s *Store) Entries(ctx context.Context, f coffer.EntryFilter) ([]coffer.Entry, error) {
 	var w where
 	w.add("account_id = ?", f.AccountID)
-	if f.Type != "" {
-		w.add("type = ?", string(f.Type))
-	}
-	if !f.From.IsZero() {
-		w.add("created_at >= ?", f.From)
-	}
-	if !f.To.IsZero() {
-		w.add("created_at < ?", f.To)
-	}
-	order := "seq"
-	if f.Desc {
-		order = "seq DESC"
-		if f.AfterSeq > 0 {
-			w.add("seq < ?", int64(min(f.AfterSeq, maxInt64)))
-		}
-	} else if f.AfterSeq > 0 {
-		w.add("seq > ?", int64(min(f.AfterSeq, maxInt64)))
-	}
+	order := w.history("", f.Type, f.From, f.To, f.AfterSeq, f.Desc)
 	q := `SELECT ` + entryColumns + ` FROM entries WHERE ` + w.and() +
 		` ORDER BY ` + order + ` LIMIT ` + w.arg(pageSize(f.Limit))
 	rows, err := s.pool.Query(ctx, q, w.args...)
@@ -55,4 +39,27 @@ func (s *Store) Entries(ctx context.Context, f coffer.EntryFilter) ([]coffer.Ent
 		return nil, fmt.Errorf("list entries: %w", mapErr(err))
 	}
 	return es, nil
+}
+
+// history adds what a listing in an account's entry order shares: the entry type, created_at in
+// [from, to) and the cursor past afterSeq; it returns the ORDER BY columns. p prefixes the
+// entries' columns, such as "e.".
+func (w *where) history(p string, typ coffer.TransferType, from, to time.Time, afterSeq uint64, desc bool) string {
+	if typ != "" {
+		w.add(p+"type = ?", string(typ))
+	}
+	if !from.IsZero() {
+		w.add(p+"created_at >= ?", from)
+	}
+	if !to.IsZero() {
+		w.add(p+"created_at < ?", to)
+	}
+	order, cond := p+"seq", p+"seq > ?"
+	if desc {
+		order, cond = p+"seq DESC", p+"seq < ?"
+	}
+	if afterSeq > 0 {
+		w.add(cond, int64(min(afterSeq, maxInt64)))
+	}
+	return order
 }

@@ -97,29 +97,10 @@ func (s *Store) AccountTransfers(ctx context.Context, f coffer.AccountTransferFi
 	var w where
 	w.add("e.account_id = ?", f.AccountID)
 	w.conds = append(w.conds, "e.phase = CASE WHEN t.pending THEN 'pending' ELSE 'posted' END")
-	if f.Type != "" {
-		w.add("e.type = ?", string(f.Type))
-	}
 	if f.Reference != "" {
 		w.add("t.reference = ?", f.Reference)
 	}
-	if !f.From.IsZero() {
-		w.add("e.created_at >= ?", f.From)
-	}
-	if !f.To.IsZero() {
-		w.add("e.created_at < ?", f.To)
-	}
-	order := "e.seq"
-	if f.AfterSeq > 0 {
-		if f.Desc {
-			w.add("e.seq < ?", int64(f.AfterSeq))
-		} else {
-			w.add("e.seq > ?", int64(f.AfterSeq))
-		}
-	}
-	if f.Desc {
-		order = "e.seq DESC"
-	}
+	order := w.history("e.", f.Type, f.From, f.To, f.AfterSeq, f.Desc)
 	q := `SELECT e.seq, ` + qualified("t.", transferColumns) + ` FROM entries e
 		JOIN transfers t ON t.id = e.transfer_id WHERE ` + w.and() +
 		` ORDER BY ` + order + ` LIMIT ` + w.arg(pageSize(f.Limit))

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
+	"time"
 
 	"coffer"
 )
@@ -45,29 +47,8 @@ func (s *Store) Entries(ctx context.Context, f coffer.EntryFilter) ([]coffer.Ent
 	if f.AccountID == "" {
 		return nil, coffer.Errorf(coffer.EINVALID, "listing entries needs an account id")
 	}
-	where := []string{"account_id = ?"}
-	args := []any{f.AccountID}
-	if f.Type != "" {
-		where, args = append(where, "type = ?"), append(args, string(f.Type))
-	}
-	if !f.From.IsZero() {
-		where, args = append(where, "created_at >= ?"), append(args, micro(f.From))
-	}
-	if !f.To.IsZero() {
-		where, args = append(where, "created_at < ?"), append(args, micro(f.To))
-	}
-	order := " ORDER BY seq LIMIT ?"
-	if f.Desc {
-		order = " ORDER BY seq DESC LIMIT ?"
-	}
-	if f.AfterSeq > 0 {
-		cond := "seq > ?"
-		if f.Desc {
-			cond = "seq < ?"
-		}
-		where, args = append(where, cond), append(args, int64(f.AfterSeq))
-	}
-	args = append(args, pageSize(f.Limit))
+	where, args, order := historyPage("", []string{"account_id = ?"}, []any{f.AccountID},
+		f.Type, f.From, f.To, f.AfterSeq, f.Desc, f.Limit)
 	q := `SELECT ` + entryColumns + ` FROM entries` + whereClause(where) + order
 	var out []coffer.Entry
 	err := s.list(ctx, q, args, func(r *sql.Rows) error {
@@ -79,4 +60,30 @@ func (s *Store) Entries(ctx context.Context, f coffer.EntryFilter) ([]coffer.Ent
 		return nil, fmt.Errorf("list entries of %s: %w", f.AccountID, err)
 	}
 	return out, nil
+}
+
+// historyPage adds to where and args what a listing in an account's entry order shares: the
+// entry type, created_at in [from, to), the cursor past afterSeq, and the limit; it returns them
+// with the ORDER BY and LIMIT clause. p prefixes the entries' columns, such as "e.".
+func historyPage(p string, where []string, args []any, typ coffer.TransferType, from, to time.Time,
+	afterSeq uint64, desc bool, limit int) ([]string, []any, string) {
+	if typ != "" {
+		where, args = append(where, p+"type = ?"), append(args, string(typ))
+	}
+	if !from.IsZero() {
+		where, args = append(where, p+"created_at >= ?"), append(args, micro(from))
+	}
+	if !to.IsZero() {
+		where, args = append(where, p+"created_at < ?"), append(args, micro(to))
+	}
+	order := " ORDER BY " + p + "seq LIMIT ?"
+	cond := p + "seq > ?"
+	if desc {
+		order, cond = " ORDER BY "+p+"seq DESC LIMIT ?", p+"seq < ?"
+	}
+	if afterSeq > 0 {
+		// A seq past int64 (only a forged cursor has one) is past every entry.
+		where, args = append(where, cond), append(args, int64(min(afterSeq, math.MaxInt64)))
+	}
+	return where, append(args, pageSize(limit)), order
 }

@@ -131,30 +131,10 @@ func (s *Store) AccountTransfers(ctx context.Context, f coffer.AccountTransferFi
 	where := []string{"e.account_id = ?",
 		"e.phase = CASE WHEN t.pending THEN 'pending' ELSE 'posted' END"}
 	args := []any{f.AccountID}
-	if f.Type != "" {
-		where, args = append(where, "e.type = ?"), append(args, string(f.Type))
-	}
 	if f.Reference != "" {
 		where, args = append(where, "t.reference = ?"), append(args, f.Reference)
 	}
-	if !f.From.IsZero() {
-		where, args = append(where, "e.created_at >= ?"), append(args, micro(f.From))
-	}
-	if !f.To.IsZero() {
-		where, args = append(where, "e.created_at < ?"), append(args, micro(f.To))
-	}
-	order := " ORDER BY e.seq LIMIT ?"
-	if f.Desc {
-		order = " ORDER BY e.seq DESC LIMIT ?"
-	}
-	if f.AfterSeq > 0 {
-		cond := "e.seq > ?"
-		if f.Desc {
-			cond = "e.seq < ?"
-		}
-		where, args = append(where, cond), append(args, int64(f.AfterSeq))
-	}
-	args = append(args, pageSize(f.Limit))
+	where, args, order := historyPage("e.", where, args, f.Type, f.From, f.To, f.AfterSeq, f.Desc, f.Limit)
 	q := `SELECT e.seq, ` + qualified("t.", transferColumns) +
 		` FROM entries e INDEXED BY entries_account_idx JOIN transfers t ON t.id = e.transfer_id` +
 		whereClause(where) + order

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"math"
 	"testing"
 
 	"coffer"
@@ -77,6 +78,7 @@ func testAccountTransfers(t *testing.T, s coffer.Store) {
 		{"limit", filter{AccountID: b, Limit: 2}, []string{"t1@1", "t2@2"}},
 		{"limit desc", filter{AccountID: b, Limit: 2, Desc: true}, []string{"t7@5", "t6@4"}},
 		{"past the end", filter{AccountID: a, AfterSeq: 5}, nil},
+		{"past every seq a store holds", filter{AccountID: a, AfterSeq: math.MaxUint64}, nil},
 		{"unknown account", filter{AccountID: "wallet:nobody:USD"}, nil},
 	}
 	for _, tt := range tests {
