@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"coffer"
+	"coffer/internal/sqlx"
 )
 
 const transferColumns = `id, debit_account_id, credit_account_id, asset, amount, type, state, pending,
@@ -101,7 +101,7 @@ func (s *Store) AccountTransfers(ctx context.Context, f coffer.AccountTransferFi
 		w.add("t.reference = ?", f.Reference)
 	}
 	order := w.history("e.", f.Type, f.From, f.To, f.AfterSeq, f.Desc)
-	q := `SELECT e.seq, ` + qualified("t.", transferColumns) + ` FROM entries e
+	q := `SELECT e.seq, ` + sqlx.Qualified("t.", transferColumns) + ` FROM entries e
 		JOIN transfers t ON t.id = e.transfer_id WHERE ` + w.and() +
 		` ORDER BY ` + order + ` LIMIT ` + w.arg(pageSize(f.Limit))
 	rows, err := s.pool.Query(ctx, q, w.args...)
@@ -110,30 +110,13 @@ func (s *Store) AccountTransfers(ctx context.Context, f coffer.AccountTransferFi
 	}
 	out, err := collect(rows, func(r rowScanner) (coffer.AccountTransfer, error) {
 		var seq int64
-		t, err := scanTransfer(seqRow{r, &seq})
+		t, err := scanTransfer(sqlx.SeqRow{Row: r, Seq: &seq})
 		return coffer.AccountTransfer{Seq: uint64(seq), Transfer: t}, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list transfers of %s: %w", f.AccountID, mapErr(err))
 	}
 	return out, nil
-}
-
-// seqRow scans a leading seq column into seq and the rest into what Scan is given.
-type seqRow struct {
-	r   rowScanner
-	seq *int64
-}
-
-func (s seqRow) Scan(dest ...any) error { return s.r.Scan(append([]any{s.seq}, dest...)...) }
-
-// qualified returns the comma-separated columns each prefixed with p, such as "t.".
-func qualified(p, columns string) string {
-	cols := strings.Split(columns, ",")
-	for i, c := range cols {
-		cols[i] = p + strings.TrimSpace(c)
-	}
-	return strings.Join(cols, ", ")
 }
 
 // ExpiredTransfers returns the ids of up to limit pending transfers whose ExpiresAt <= now,

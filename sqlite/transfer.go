@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"coffer"
+	"coffer/internal/sqlx"
 )
 
 func appendTransfer(args []any, t *coffer.Transfer) []any {
@@ -135,13 +135,13 @@ func (s *Store) AccountTransfers(ctx context.Context, f coffer.AccountTransferFi
 		where, args = append(where, "t.reference = ?"), append(args, f.Reference)
 	}
 	where, args, order := historyPage("e.", where, args, f.Type, f.From, f.To, f.AfterSeq, f.Desc, f.Limit)
-	q := `SELECT e.seq, ` + qualified("t.", transferColumns) +
+	q := `SELECT e.seq, ` + sqlx.Qualified("t.", transferColumns) +
 		` FROM entries e INDEXED BY entries_account_idx JOIN transfers t ON t.id = e.transfer_id` +
 		whereClause(where) + order
 	var out []coffer.AccountTransfer
 	err := s.list(ctx, q, args, func(r *sql.Rows) error {
 		var seq int64
-		t, err := scanTransfer(seqRow{r, &seq})
+		t, err := scanTransfer(sqlx.SeqRow{Row: r, Seq: &seq})
 		out = append(out, coffer.AccountTransfer{Seq: uint64(seq), Transfer: t})
 		return err
 	})
@@ -149,23 +149,6 @@ func (s *Store) AccountTransfers(ctx context.Context, f coffer.AccountTransferFi
 		return nil, fmt.Errorf("list transfers of %s: %w", f.AccountID, err)
 	}
 	return out, nil
-}
-
-// seqRow scans a leading seq column into seq and the rest into what Scan is given.
-type seqRow struct {
-	r   row
-	seq *int64
-}
-
-func (s seqRow) Scan(dest ...any) error { return s.r.Scan(append([]any{s.seq}, dest...)...) }
-
-// qualified returns the comma-separated columns each prefixed with p, such as "t.".
-func qualified(p, columns string) string {
-	cols := strings.Split(columns, ",")
-	for i, c := range cols {
-		cols[i] = p + strings.TrimSpace(c)
-	}
-	return strings.Join(cols, ", ")
 }
 
 // ExpiredTransfers returns the ids of up to limit pending transfers with ExpiresAt <= now,
