@@ -80,6 +80,9 @@ type Store struct {
 	stop  chan struct{}
 	done  chan struct{}
 	stmts *statements // prepared on the write connection, nil until Open has migrated
+
+	writeTurn chan struct{} // one Write at a time, including what it does after its commit
+	accounts  accountCache  // the write connection's accounts; only Write uses it
 }
 
 var _ coffer.Store = (*Store)(nil)
@@ -120,7 +123,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	ckpt := sql.OpenDB(connector(abs, url.Values{"_busy_timeout": {ms}}))
 	ckpt.SetMaxOpenConns(1)
 
-	s := &Store{write: write, read: read, ckpt: ckpt, stop: make(chan struct{}), done: make(chan struct{})}
+	s := &Store{write: write, read: read, ckpt: ckpt, stop: make(chan struct{}), done: make(chan struct{}),
+		writeTurn: make(chan struct{}, 1), accounts: newAccountCache()}
 	if err := s.open(ctx); err != nil {
 		close(s.done)
 		s.Close()

@@ -440,3 +440,57 @@ func BenchmarkSave1000(b *testing.B) {
 	}
 	b.ReportMetric(float64(n*transfers)/b.Elapsed().Seconds(), "transfers/s")
 }
+
+// TestAccountCacheRollback changes an account in writes that roll back, after Save and before
+// it, and expects the next write to lock the account as last committed, not as changed.
+func TestAccountCacheRollback(t *testing.T) {
+	ctx := t.Context()
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "coffer.db"))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	acct := &coffer.Account{ID: "a", Owner: "o", Asset: "USD", Kind: coffer.KindWallet}
+	if err := s.Write(ctx, func(tx coffer.WriteTx) error {
+		return tx.Save(ctx, &coffer.Changes{NewAccounts: []*coffer.Account{acct}})
+	}); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	credit := func(save bool, fail error) error {
+		return s.Write(ctx, func(tx coffer.WriteTx) error {
+			m, err := tx.LockAccounts(ctx, []string{"a"})
+			if err != nil {
+				return err
+			}
+			a := m["a"]
+			a.CreditsPosted, _ = a.CreditsPosted.Add(coffer.AmountFromInt64(1))
+			a.Seq++
+			if save {
+				if err := tx.Save(ctx, &coffer.Changes{Accounts: []*coffer.Account{a}}); err != nil {
+					return err
+				}
+			}
+			return fail
+		})
+	}
+	boom := errors.New("boom")
+	for _, save := range []bool{false, true, false, true} {
+		if err := credit(save, boom); !errors.Is(err, boom) {
+			t.Fatalf("rolled-back write (save %v): %v", save, err)
+		}
+	}
+	if err := credit(true, nil); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	if err := credit(true, nil); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	a, err := s.Account(ctx, "a")
+	if err != nil {
+		t.Fatalf("Account: %v", err)
+	}
+	if want := coffer.AmountFromInt64(2); a.CreditsPosted != want || a.Seq != 2 {
+		t.Errorf("credits %s, seq %d after two committed writes and four rolled back; want %s, 2",
+			a.CreditsPosted, a.Seq, want)
+	}
+}

@@ -59,6 +59,7 @@ type statements struct {
 	updateAccount  multiRow
 	updateTransfer multiRow
 	bumpEventSeq   *sql.Stmt
+	dataVersion    *sql.Stmt
 
 	selectAssets     *sql.Stmt
 	selectAccounts   *sql.Stmt
@@ -116,6 +117,7 @@ func prepare(ctx context.Context, db *sql.DB) (*statements, error) {
 	s.updateAccount = upd("accounts", accountUpdateColumns)
 	s.updateTransfer = upd("transfers", transferUpdateColumns)
 	s.bumpEventSeq = stmt(`UPDATE event_seq SET last = last + ? RETURNING last`)
+	s.dataVersion = stmt(`PRAGMA data_version`)
 
 	s.selectAssets = sel(`SELECT ` + assetColumns + ` FROM assets WHERE code`)
 	s.selectAccounts = sel(`SELECT ` + accountColumns + ` FROM accounts WHERE id`)

@@ -17,6 +17,14 @@ import (
 // returns Save's error even when fn returned nil, so a half-done Save is never committed. Write
 // must not be called from inside fn: the one write connection is taken.
 func (s *Store) Write(ctx context.Context, fn func(coffer.WriteTx) error) error {
+	// The turn spans the whole Write, past the commit that hands the connection back to the
+	// pool, so the next Write finds the account cache as this one committed it.
+	select {
+	case s.writeTurn <- struct{}{}:
+		defer func() { <-s.writeTurn }()
+	case <-ctx.Done():
+		return fmt.Errorf("begin write: %w", ctx.Err())
+	}
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin write: %w", retryable(err))
@@ -27,7 +35,10 @@ func (s *Store) Write(ctx context.Context, fn func(coffer.WriteTx) error) error 
 			_ = tx.Rollback()
 		}
 	}()
-	w := &writeTx{st: s.stmts, tx: tx, bound: map[*sql.Stmt]*sql.Stmt{}}
+	w := &writeTx{st: s.stmts, tx: tx, bound: map[*sql.Stmt]*sql.Stmt{}, cache: &s.accounts}
+	if err := s.accounts.check(ctx, w); err != nil {
+		return err
+	}
 	if err := fn(w); err != nil {
 		return err
 	}
@@ -35,9 +46,12 @@ func (s *Store) Write(ctx context.Context, fn func(coffer.WriteTx) error) error 
 		return w.saveErr
 	}
 	if err := tx.Commit(); err != nil {
+		// Whether it took effect is not known here: start the cache afresh.
+		s.accounts.clear()
 		return fmt.Errorf("commit: %w", retryable(err))
 	}
 	committed = true
+	s.accounts.committed(w)
 	return nil
 }
 
@@ -49,6 +63,10 @@ type writeTx struct {
 	args    []any                   // reused for every statement's arguments
 	ids     []byte                  // reused for every JSON array of ids
 	saveErr error
+
+	cache *accountCache     // the accounts as committed before this transaction
+	read  []coffer.Account  // accounts read from the file, as read, for the cache after commit
+	saved []*coffer.Changes // what Save wrote, for the cache after commit
 }
 
 // stmt returns st bound to the transaction.
@@ -95,15 +113,28 @@ func (w *writeTx) Assets(ctx context.Context, codes []string) (map[string]coffer
 	return out, nil
 }
 
-// LockAccounts returns the accounts among ids. It only reads: the transaction began with BEGIN
-// IMMEDIATE and so already excludes every other writer until it ends.
+// LockAccounts returns the accounts among ids: copies of those in the write connection's cache,
+// the others read from the file. It only reads: the transaction began with BEGIN IMMEDIATE and
+// so already excludes every other writer until it ends.
 func (w *writeTx) LockAccounts(ctx context.Context, ids []string) (map[string]*coffer.Account, error) {
+	if w.saveErr != nil {
+		return nil, w.saveErr
+	}
 	out := make(map[string]*coffer.Account, len(ids))
-	err := w.selectIn(ctx, w.st.selectAccounts, ids, func(r *sql.Rows) error {
+	var missing []string
+	for _, id := range ids {
+		if a, ok := w.cache.byID[id]; ok {
+			out[id] = &a
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	err := w.selectIn(ctx, w.st.selectAccounts, missing, func(r *sql.Rows) error {
 		a, err := scanAccount(r)
 		if err != nil {
 			return err
 		}
+		w.read = append(w.read, a)
 		out[a.ID] = &a
 		return nil
 	})
@@ -186,6 +217,7 @@ func (w *writeTx) Save(ctx context.Context, c *coffer.Changes) error {
 		w.saveErr = err
 		return err
 	}
+	w.saved = append(w.saved, c)
 	return nil
 }
 
