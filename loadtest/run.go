@@ -3,11 +3,13 @@ package loadtest
 import (
 	"context"
 	"math/rand/v2"
+	"net/http"
 	"strconv"
 	"sync"
 	"time"
 
 	"coffer"
+	"coffer/httpapi"
 )
 
 // run sends the workload from Config.Clients goroutines until the gate closes, and returns their
@@ -40,6 +42,7 @@ func (b *bench) run(ctx context.Context) (tally, *Histogram, time.Duration) {
 	total := newTally()
 	hist := &Histogram{}
 	for _, w := range workers {
+		w.conn.close()
 		total.merge(&w.tally)
 		hist.Merge(&w.hist)
 	}
@@ -90,13 +93,15 @@ func (t *tally) merge(o *tally) {
 
 // worker is one client: its own request loop, random source, ids, tally and latencies.
 type worker struct {
-	b     *bench
-	g     *gate
-	rng   *rand.Rand
-	ids   string // the prefix of this client's operation ids
-	seq   uint64
-	tally tally
-	hist  Histogram
+	b      *bench
+	client *httpapi.Client // sends over conn, this client's own connection
+	conn   *connTransport
+	g      *gate
+	rng    *rand.Rand
+	ids    string // the prefix of this client's operation ids
+	seq    uint64
+	tally  tally
+	hist   Histogram
 	// refundable are this client's payments that a refund may take part of, newest last.
 	refundable []payment
 }
@@ -112,7 +117,10 @@ type payment struct {
 const refundableMax = 256
 
 func newWorker(b *bench, g *gate, i int) *worker {
-	return &worker{b: b, g: g, rng: rand.New(rand.NewPCG(rand.Uint64(), uint64(i))),
+	conn := &connTransport{}
+	client := httpapi.NewClient(BaseURL(b.cfg.Addr), b.cfg.Key)
+	client.HTTP = &http.Client{Transport: conn}
+	return &worker{b: b, client: client, conn: conn, g: g, rng: rand.New(rand.NewPCG(rand.Uint64(), uint64(i))),
 		ids: b.asset + "-" + strconv.Itoa(i) + "-", tally: newTally()}
 }
 

@@ -25,7 +25,7 @@ func (w *worker) stepFunc() func(context.Context) {
 func (w *worker) uniform(ctx context.Context) {
 	req := w.transferRequest()
 	w.call("transfer", 1, func() error {
-		_, err := w.b.client.CreateTransfer(ctx, req)
+		_, err := w.client.CreateTransfer(ctx, req)
 		return err
 	})
 }
@@ -50,7 +50,7 @@ func (w *worker) pay(ctx context.Context, merchant string, amount int64) (string
 	req := httpapi.PaymentRequest{ID: id, Owner: w.b.owners[w.wallet()], Merchant: merchant, Asset: w.b.asset,
 		Amount: formatMinor(amount), Fee: formatMinor(fee(amount)), OrderID: "order-" + id}
 	err := w.call("payment", 2, func() error {
-		_, err := w.b.client.Pay(ctx, req)
+		_, err := w.client.Pay(ctx, req)
 		return err
 	})
 	return id, err == nil
@@ -66,7 +66,7 @@ func (w *worker) batch(ctx context.Context) {
 	var res *httpapi.BatchResponse
 	err := w.call("batch", 0, func() error {
 		var err error
-		res, err = w.b.client.CreateTransfers(ctx, req)
+		res, err = w.client.CreateTransfers(ctx, req)
 		return err
 	})
 	if err != nil {
@@ -118,7 +118,7 @@ func (w *worker) deposit(ctx context.Context) {
 	req := httpapi.DepositRequest{ID: id, Owner: w.b.owners[w.wallet()], Asset: w.b.asset,
 		Amount: formatMinor(amount), Source: "bench"}
 	err := w.call("deposit", 1, func() error {
-		_, err := w.b.client.Deposit(ctx, req)
+		_, err := w.client.Deposit(ctx, req)
 		return err
 	})
 	if err == nil {
@@ -150,7 +150,7 @@ func (w *worker) refund(ctx context.Context) {
 	w.refundable = w.refundable[:len(w.refundable)-1]
 	req := httpapi.RefundRequest{ID: w.nextID(), Amount: formatMinor(w.between(1, p.left)), Reason: "bench"}
 	w.call("refund", 1, func() error {
-		_, err := w.b.client.Refund(ctx, p.id, req)
+		_, err := w.client.Refund(ctx, p.id, req)
 		return err
 	})
 }
@@ -162,7 +162,7 @@ func (w *worker) holdThenEnd(ctx context.Context) {
 	req := httpapi.HoldRequest{ID: id, Owner: w.b.owners[w.wallet()], Asset: w.b.asset, Amount: formatMinor(amount),
 		Merchant: w.b.merchants[w.rng.IntN(len(w.b.merchants))]}
 	err := w.call("hold", 1, func() error {
-		_, err := w.b.client.Hold(ctx, req)
+		_, err := w.client.Hold(ctx, req)
 		return err
 	})
 	if err != nil || !w.g.pass(ctx) {
@@ -171,13 +171,13 @@ func (w *worker) holdThenEnd(ctx context.Context) {
 	if w.rng.IntN(3) < 2 {
 		post := httpapi.PostRequest{ID: id + "/capture", Amount: formatMinor(w.between(1, amount))}
 		w.call("capture", 0, func() error {
-			_, err := w.b.client.CaptureHold(ctx, id, post)
+			_, err := w.client.CaptureHold(ctx, id, post)
 			return err
 		})
 		return
 	}
 	w.call("release", 0, func() error {
-		_, err := w.b.client.ReleaseHold(ctx, id, httpapi.VoidRequest{ID: id + "/release"})
+		_, err := w.client.ReleaseHold(ctx, id, httpapi.VoidRequest{ID: id + "/release"})
 		return err
 	})
 }
@@ -189,7 +189,7 @@ func (w *worker) withdrawThenEnd(ctx context.Context) {
 	req := httpapi.WithdrawalRequest{ID: id, Owner: w.b.owners[w.wallet()], Asset: w.b.asset,
 		Amount: formatMinor(amount), Destination: "bench-bank"}
 	err := w.call("withdrawal", 1, func() error {
-		_, err := w.b.client.Withdraw(ctx, req)
+		_, err := w.client.Withdraw(ctx, req)
 		return err
 	})
 	if err != nil || !w.g.pass(ctx) {
@@ -197,7 +197,7 @@ func (w *worker) withdrawThenEnd(ctx context.Context) {
 	}
 	if w.rng.IntN(5) == 0 {
 		w.call("fail", 0, func() error {
-			_, err := w.b.client.FailWithdrawal(ctx, id, httpapi.VoidRequest{ID: id + "/fail"})
+			_, err := w.client.FailWithdrawal(ctx, id, httpapi.VoidRequest{ID: id + "/fail"})
 			return err
 		})
 		return
@@ -209,7 +209,7 @@ func (w *worker) withdrawThenEnd(ctx context.Context) {
 	var res *httpapi.TransferResult
 	err = w.call("complete", 0, func() error {
 		var err error
-		res, err = w.b.client.CompleteWithdrawal(ctx, id, post)
+		res, err = w.client.CompleteWithdrawal(ctx, id, post)
 		return err
 	})
 	w.noteUnknown(err, id)
@@ -228,7 +228,7 @@ func (w *worker) exchange(ctx context.Context) {
 	req := httpapi.ExchangeRequest{ID: w.nextID(), Owner: w.b.owners[w.wallet()], From: w.b.asset, To: w.b.counter,
 		Amount: formatMinor(w.between(10, 500)), Rate: MixedRate}
 	w.call("exchange", 2, func() error {
-		_, err := w.b.client.Exchange(ctx, req)
+		_, err := w.client.Exchange(ctx, req)
 		return err
 	})
 }
