@@ -47,11 +47,12 @@ const (
 	// inside whichever commit crosses walCheckpointPages and stalls its whole batch; in the
 	// background it overlaps the writer's work.
 	//
-	// The commit that crosses walCheckpointPages still copies what the last pass left, and
-	// syncs the database file for it: the shorter the interval, the less that is. Uniform at
-	// 2,300 requests/s on a 730-800 MB database, two alternating runs each: p99 49 and 41 ms,
-	// slowest 65 and 59 ms every 100 ms; 30 and 31 ms, slowest 49 and 51 ms every 25 ms.
-	checkpointInterval = 25 * time.Millisecond
+	// That commit still copies what the last pass left, and syncs the database file for it:
+	// the p99 stall. Shorter intervals shrink it but cost throughput (more syncs of the database
+	// file, the hot pages copied again each time), and passes that come faster only near the
+	// autocheckpoint length hold the checkpoint lock so often that the commits' own checkpoint
+	// finds it taken and the WAL grew to 420 MB; see docs/PERFORMANCE.md.
+	checkpointInterval = 100 * time.Millisecond
 
 	// walCheckpointPages is how long the WAL grows (in pages of 4 KiB) before a commit
 	// checkpoints it. SQLite's default of 1,000 would checkpoint, with its own fsync, after
