@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 
 	"coffer"
 )
@@ -18,15 +19,20 @@ const accountCacheMax = 50_000
 //
 // It is right only while no other connection writes the file: another process may run on the
 // same database. PRAGMA data_version changes when another connection commits, so each Write
-// reads it once it holds the write lock and empties the cache if it moved. Only Write uses the
-// cache, and Writes run one at a time on the one write connection.
+// reads it once it holds the write lock and empties the cache if it moved, or if the write
+// connection is not the one it was read on. Only Write uses the cache, and Writes run one at a
+// time on the one write connection.
 type accountCache struct {
 	version int64 // data_version the entries are right for; -1 before the first Write
+	conns   *atomic.Int64
+	conn    int64 // conns when version was read: another count is another connection
 	byID    map[string]coffer.Account
 }
 
-func newAccountCache() accountCache {
-	return accountCache{version: -1, byID: make(map[string]coffer.Account)}
+// newAccountCache returns an empty cache of the write connection, of which conns counts the
+// openings.
+func newAccountCache(conns *atomic.Int64) accountCache {
+	return accountCache{version: -1, conns: conns, byID: make(map[string]coffer.Account)}
 }
 
 // check empties the cache unless the file is as this connection last left it. It runs inside
@@ -36,9 +42,11 @@ func (c *accountCache) check(ctx context.Context, w *writeTx) error {
 	if err := w.stmt(ctx, w.st.dataVersion).QueryRowContext(ctx).Scan(&v); err != nil {
 		return fmt.Errorf("read data version: %w", retryable(err))
 	}
-	if v != c.version {
+	// data_version is a count of this connection's: on a new connection (database/sql keeps the
+	// write connection for good, but a broken one is replaced) it starts again.
+	if n := c.conns.Load(); v != c.version || n != c.conn {
 		c.clear()
-		c.version = v
+		c.version, c.conn = v, n
 	}
 	return nil
 }

@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -104,13 +105,14 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	ms := strconv.FormatInt(busyTimeout.Milliseconds(), 10)
-	write := sql.OpenDB(connector(abs, url.Values{
+	writeConns := new(atomic.Int64)
+	write := sql.OpenDB(countedConnector{writeConns, connector(abs, url.Values{
 		"_txlock":       {"immediate"},
 		"_journal_mode": {"WAL"},
 		"_synchronous":  {"FULL"},
 		"_busy_timeout": {ms},
 		"_cache_size":   {strconv.Itoa(-writeCacheKiB)}, // negative: KiB, not pages
-	}, tempInMemory, "wal_autocheckpoint = "+strconv.Itoa(walCheckpointPages)))
+	}, tempInMemory, "wal_autocheckpoint = "+strconv.Itoa(walCheckpointPages))})
 	// The prepared statements live on the one write connection, so it is never retired.
 	write.SetMaxOpenConns(1)
 	write.SetMaxIdleConns(1)
@@ -130,7 +132,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	ckpt.SetMaxOpenConns(1)
 
 	s := &Store{write: write, read: read, ckpt: ckpt, stop: make(chan struct{}), done: make(chan struct{}),
-		writeTurn: make(chan struct{}, 1), accounts: newAccountCache()}
+		writeTurn: make(chan struct{}, 1), accounts: newAccountCache(writeConns)}
 	if err := s.open(ctx); err != nil {
 		close(s.done)
 		s.Close()
@@ -204,6 +206,21 @@ func connector(path string, params url.Values, pragmas ...string) driver.Connect
 }
 
 func (c sqliteConnector) Connect(context.Context) (driver.Conn, error) { return c.driver.Open(c.dsn) }
+
+// countedConnector counts the connections it opens: PRAGMA data_version is per connection, so
+// the account cache must know when the write connection is a new one.
+type countedConnector struct {
+	opened *atomic.Int64
+	driver.Connector
+}
+
+func (c countedConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err == nil {
+		c.opened.Add(1)
+	}
+	return conn, err
+}
 
 func (c sqliteConnector) Driver() driver.Driver { return c.driver }
 

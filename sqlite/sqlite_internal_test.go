@@ -99,3 +99,46 @@ func TestAmountsStoredAsText(t *testing.T) {
 		t.Errorf("%d accounts stored, want %d", i, len(as))
 	}
 }
+
+// TestAccountCacheNewConnection expects the account cache emptied when the write connection is
+// a new one, whose data_version count starts again, and kept while it is the same.
+func TestAccountCacheNewConnection(t *testing.T) {
+	ctx := t.Context()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "coffer.db"))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	acct := &coffer.Account{ID: "a", Owner: "o", Asset: "USD", Kind: coffer.KindWallet}
+	if err := s.Write(ctx, func(tx coffer.WriteTx) error {
+		return tx.Save(ctx, &coffer.Changes{NewAccounts: []*coffer.Account{acct}})
+	}); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	lock := func() {
+		t.Helper()
+		if err := s.Write(ctx, func(tx coffer.WriteTx) error {
+			_, err := tx.LockAccounts(ctx, []string{"a"})
+			return err
+		}); err != nil {
+			t.Fatalf("Write: %v", err)
+		}
+	}
+	lock()
+	if _, ok := s.accounts.byID["a"]; !ok {
+		t.Fatal("the account is not cached after a committed write")
+	}
+	lock()
+	if _, ok := s.accounts.byID["a"]; !ok {
+		t.Fatal("the cache was emptied with the same connection and no other writer")
+	}
+	s.accounts.conns.Add(1) // as when database/sql replaces a broken connection
+	if err := s.Write(ctx, func(tx coffer.WriteTx) error {
+		if _, ok := s.accounts.byID["a"]; ok {
+			t.Error("the cache was kept on a new connection")
+		}
+		return nil
+	}); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+}
