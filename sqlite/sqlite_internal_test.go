@@ -9,13 +9,24 @@ import (
 	"coffer"
 )
 
-// TestPragmas checks the settings that durability and concurrency rest on.
-func TestPragmas(t *testing.T) {
+// openInternal returns a new store on a file of its own, closed when the test ends.
+func openInternal(t *testing.T) *Store {
+	t.Helper()
 	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "coffer.db"))
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
-	defer s.Close()
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return s
+}
+
+// TestPragmas checks the settings that durability and concurrency rest on.
+func TestPragmas(t *testing.T) {
+	s := openInternal(t)
 	for _, tt := range []struct {
 		pragma, write, read string
 	}{
@@ -50,11 +61,7 @@ func TestPragmas(t *testing.T) {
 // the text Amount.String writes, by INSERT and by every size of multi-row UPDATE.
 func TestAmountsStoredAsText(t *testing.T) {
 	ctx := t.Context()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "coffer.db"))
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	defer s.Close()
+	s := openInternal(t)
 	values := []coffer.Amount{
 		coffer.AmountFromInt64(0), coffer.AmountFromInt64(-5), coffer.AmountFromInt64(1250),
 		coffer.AmountFromInt64(math.MaxInt64), coffer.AmountFromInt64(math.MinInt64),
@@ -104,11 +111,7 @@ func TestAmountsStoredAsText(t *testing.T) {
 // a new one, whose data_version count starts again, and kept while it is the same.
 func TestAccountCacheNewConnection(t *testing.T) {
 	ctx := t.Context()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "coffer.db"))
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	defer s.Close()
+	s := openInternal(t)
 	acct := &coffer.Account{ID: "a", Owner: "o", Asset: "USD", Kind: coffer.KindWallet}
 	if err := s.Write(ctx, func(tx coffer.WriteTx) error {
 		return tx.Save(ctx, &coffer.Changes{NewAccounts: []*coffer.Account{acct}})

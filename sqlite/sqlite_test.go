@@ -445,11 +445,7 @@ func BenchmarkSave1000(b *testing.B) {
 // it, and expects the next write to lock the account as last committed, not as changed.
 func TestAccountCacheRollback(t *testing.T) {
 	ctx := t.Context()
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "coffer.db"))
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := open(t)
 	acct := &coffer.Account{ID: "a", Owner: "o", Asset: "USD", Kind: coffer.KindWallet}
 	if err := s.Write(ctx, func(tx coffer.WriteTx) error {
 		return tx.Save(ctx, &coffer.Changes{NewAccounts: []*coffer.Account{acct}})
