@@ -46,25 +46,80 @@ type batch struct {
 	newAccounts   map[string]bool
 	newTransfers  map[string]bool
 
-	undo []func()
+	undo undoLog
+}
+
+// undoLog is what takes back the changes of the command being applied: the accounts and
+// transfers as they were before it changed them, and the rows it added. Records, not closures,
+// and kept for one command at a time (applyOne empties it), so it allocates nothing once its
+// slices have grown.
+type undoLog struct {
+	accounts  []savedAccount
+	transfers []savedTransfer
+	added     []addedRow
+}
+
+type savedAccount struct {
+	at       *coffer.Account
+	was      coffer.Account
+	wasDirty bool
+}
+
+type savedTransfer struct {
+	at       *coffer.Transfer
+	was      coffer.Transfer
+	wasDirty bool
+}
+
+// addedRow is a row the command added to the batch's maps.
+type addedRow struct {
+	kind byte // 'a' asset, 'c' account, 't' transfer
+	id   string
 }
 
 // mark is a point in the batch that rollback returns to.
 type mark struct {
-	undo, newAssets, newAccounts, newTransfers, entries, events int
+	accounts, transfers, added, newAssets, newAccounts, newTransfers, entries, events int
 }
 
 func (b *batch) mark() mark {
-	c := &b.changes
-	return mark{len(b.undo), len(c.NewAssets), len(c.NewAccounts), len(c.NewTransfers), len(c.Entries), len(c.Events)}
+	c, u := &b.changes, &b.undo
+	return mark{len(u.accounts), len(u.transfers), len(u.added), len(c.NewAssets), len(c.NewAccounts),
+		len(c.NewTransfers), len(c.Entries), len(c.Events)}
 }
 
-// rollback takes back every change made since m, newest first.
+// rollback takes back every change made since m. Each kind of record is undone newest first, so
+// a row changed twice ends as it was at m; the kinds touch different things, so their order
+// among each other does not matter.
 func (b *batch) rollback(m mark) {
-	for i := len(b.undo) - 1; i >= m.undo; i-- {
-		b.undo[i]()
+	u := &b.undo
+	for i := len(u.accounts) - 1; i >= m.accounts; i-- {
+		s := &u.accounts[i]
+		*s.at = s.was
+		if !s.wasDirty {
+			delete(b.dirtyAccounts, s.at.ID)
+		}
 	}
-	b.undo = b.undo[:m.undo]
+	for i := len(u.transfers) - 1; i >= m.transfers; i-- {
+		s := &u.transfers[i]
+		*s.at = s.was
+		if !s.wasDirty {
+			delete(b.dirtyTransfer, s.at.ID)
+		}
+	}
+	for _, r := range u.added[m.added:] {
+		switch r.kind {
+		case 'a':
+			delete(b.assets, r.id)
+		case 'c':
+			delete(b.accounts, r.id)
+			delete(b.newAccounts, r.id)
+		case 't':
+			delete(b.transfers, r.id)
+			delete(b.newTransfers, r.id)
+		}
+	}
+	b.keep(m)
 	c := &b.changes
 	c.NewAssets = c.NewAssets[:m.newAssets]
 	c.NewAccounts = c.NewAccounts[:m.newAccounts]
@@ -73,16 +128,17 @@ func (b *batch) rollback(m mark) {
 	c.Events = c.Events[:m.events]
 }
 
+// keep forgets how to take back the changes made since m, which stand.
+func (b *batch) keep(m mark) {
+	u := &b.undo
+	clear(u.accounts[m.accounts:]) // drop the references the records hold
+	clear(u.transfers[m.transfers:])
+	u.accounts, u.transfers, u.added = u.accounts[:m.accounts], u.transfers[:m.transfers], u.added[:m.added]
+}
+
 // touchAccount records a's current state in the undo log before a command changes it.
 func (b *batch) touchAccount(a *coffer.Account) {
-	saved := *a
-	wasDirty := b.dirtyAccounts[a.ID]
-	b.undo = append(b.undo, func() {
-		*a = saved
-		if !wasDirty {
-			delete(b.dirtyAccounts, a.ID)
-		}
-	})
+	b.undo.accounts = append(b.undo.accounts, savedAccount{at: a, was: *a, wasDirty: b.dirtyAccounts[a.ID]})
 	if !b.newAccounts[a.ID] {
 		b.dirtyAccounts[a.ID] = true
 	}
@@ -90,14 +146,7 @@ func (b *batch) touchAccount(a *coffer.Account) {
 
 // touchTransfer records t's current state in the undo log before a command changes it.
 func (b *batch) touchTransfer(t *coffer.Transfer) {
-	saved := *t
-	wasDirty := b.dirtyTransfer[t.ID]
-	b.undo = append(b.undo, func() {
-		*t = saved
-		if !wasDirty {
-			delete(b.dirtyTransfer, t.ID)
-		}
-	})
+	b.undo.transfers = append(b.undo.transfers, savedTransfer{at: t, was: *t, wasDirty: b.dirtyTransfer[t.ID]})
 	if !b.newTransfers[t.ID] {
 		b.dirtyTransfer[t.ID] = true
 	}
@@ -107,26 +156,20 @@ func (b *batch) addAccount(a *coffer.Account) {
 	b.accounts[a.ID] = a
 	b.newAccounts[a.ID] = true
 	b.changes.NewAccounts = append(b.changes.NewAccounts, a)
-	b.undo = append(b.undo, func() {
-		delete(b.accounts, a.ID)
-		delete(b.newAccounts, a.ID)
-	})
+	b.undo.added = append(b.undo.added, addedRow{'c', a.ID})
 }
 
 func (b *batch) addTransfer(t *coffer.Transfer) {
 	b.transfers[t.ID] = t
 	b.newTransfers[t.ID] = true
 	b.changes.NewTransfers = append(b.changes.NewTransfers, t)
-	b.undo = append(b.undo, func() {
-		delete(b.transfers, t.ID)
-		delete(b.newTransfers, t.ID)
-	})
+	b.undo.added = append(b.undo.added, addedRow{'t', t.ID})
 }
 
 func (b *batch) addAsset(a coffer.Asset) {
 	b.assets[a.Code] = a
 	b.changes.NewAssets = append(b.changes.NewAssets, a)
-	b.undo = append(b.undo, func() { delete(b.assets, a.Code) })
+	b.undo.added = append(b.undo.added, addedRow{'a', a.Code})
 }
 
 // event appends an event whose data is v's JSON snapshot now.
@@ -136,6 +179,16 @@ func (b *batch) event(typ, subject string, v any) error {
 		return fmt.Errorf("encode %s event: %w", typ, err)
 	}
 	b.changes.Events = append(b.changes.Events, coffer.Event{Type: typ, Subject: subject, Data: data, CreatedAt: b.now})
+	return nil
+}
+
+// transferEvent appends an event about t whose data is t's JSON snapshot now.
+func (b *batch) transferEvent(typ string, t *coffer.Transfer) error {
+	data, err := t.AppendJSON(make([]byte, 0, transferJSONSize))
+	if err != nil {
+		return fmt.Errorf("encode %s event: %w", typ, err)
+	}
+	b.changes.Events = append(b.changes.Events, coffer.Event{Type: typ, Subject: t.ID, Data: data, CreatedAt: b.now})
 	return nil
 }
 
@@ -358,13 +411,14 @@ func (b *batch) applyOne(c Command, opID, print string) Outcome {
 		}
 		op.ErrCode, op.ErrMessage = ce.Code, ce.Message
 	} else {
-		data, merr := json.Marshal(res)
+		data, merr := res.encode()
 		if merr != nil {
 			b.rollback(m)
 			return Outcome{Err: fmt.Errorf("encode result: %w", merr)}
 		}
 		op.Result = data
 	}
+	b.keep(m)
 	b.ops[opID] = &op
 	b.changes.Operations = append(b.changes.Operations, op)
 	if err != nil {

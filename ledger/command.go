@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"encoding/json"
 	"time"
 
 	"coffer"
@@ -31,6 +32,37 @@ type Result struct {
 	Transfers []coffer.Transfer `json:"transfers,omitempty"`
 	// Rate is the exchange rate applied, as a decimal string (exchanges only).
 	Rate string `json:"rate,omitempty"`
+}
+
+// transferJSONSize is room for a typical transfer's JSON, so encoding one seldom grows its buffer.
+const transferJSONSize = 384
+
+// encode returns r as json.Marshal encodes it. A result of transfers alone, which every transfer
+// command gives, is written with coffer.Transfer.AppendJSON, without json.Marshal's reflection.
+func (r *Result) encode() ([]byte, error) {
+	if r.Asset != nil || r.Account != nil || len(r.Transfers) == 0 {
+		return json.Marshal(r)
+	}
+	b := make([]byte, 0, 16+transferJSONSize*len(r.Transfers))
+	b = append(b, `{"transfers":[`...)
+	for i := range r.Transfers {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = r.Transfers[i].AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	b = append(b, ']')
+	if r.Rate != "" {
+		rate, err := json.Marshal(r.Rate)
+		if err != nil {
+			return nil, err
+		}
+		b = append(append(b, `,"rate":`...), rate...)
+	}
+	return append(b, '}'), nil
 }
 
 // CreateAsset creates an asset and its system accounts (world, fees, exchange). Its operation id
