@@ -145,3 +145,67 @@ func TestAccountCacheNewConnection(t *testing.T) {
 		t.Fatalf("Write: %v", err)
 	}
 }
+
+// TestCheckpointStartsWALOver checks that a checkpoint pass past the restart length leaves the
+// WAL wholly copied even while writes go on, so that it starts over: without the last pass under
+// the write turn, each pass ends with frames appended meanwhile and the WAL only grows.
+func TestCheckpointStartsWALOver(t *testing.T) {
+	ctx := t.Context()
+	s := openInternal(t)
+	// The test runs the passes itself: stop the background ones, which would start the WAL over
+	// between the writes below, and give checkpointPass a stop channel still open.
+	close(s.stop)
+	<-s.done
+	s.stop = make(chan struct{})
+	s.restartPages = 1
+	write := func(i int) error {
+		return s.Write(ctx, func(tx coffer.WriteTx) error {
+			return tx.Save(ctx, &coffer.Changes{NewAccounts: []*coffer.Account{
+				{ID: fmt.Sprint("a", i), Owner: "o", Asset: "USD", Kind: coffer.KindWallet}}})
+		})
+	}
+	frames := func() int {
+		t.Helper()
+		var busy, log, copied int
+		if err := s.write.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &log, &copied); err != nil {
+			t.Fatal(err)
+		}
+		return log
+	}
+	// With no checkpoint yet, every write is still in the WAL: at least one frame each.
+	const writes = 300
+	for i := range writes {
+		if err := write(i); err != nil {
+			t.Fatalf("Write: %v", err)
+		}
+	}
+
+	stop, done := make(chan struct{}), make(chan error, 1)
+	go func() { // writes all through the pass
+		for i := writes; ; i++ {
+			select {
+			case <-stop:
+				done <- nil
+				return
+			default:
+			}
+			if err := write(i); err != nil {
+				done <- err
+				return
+			}
+		}
+	}()
+	for range 3 {
+		s.checkpointPass()
+	}
+	close(stop)
+	if err := <-done; err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	if err := write(-1); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	if got := frames(); got >= writes {
+		t.Errorf("the WAL holds %d frames after the passes, more than the %d writes before them: it did not start over", got, writes)
+	}
+}
