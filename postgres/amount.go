@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/big"
@@ -18,6 +19,63 @@ type numeric coffer.Amount
 // NumericValue implements pgtype.NumericValuer.
 func (n numeric) NumericValue() (pgtype.Numeric, error) {
 	return pgtype.Numeric{Int: coffer.Amount(n).Big(), Valid: true}, nil
+}
+
+// numericCodec is pgx's numeric codec with a shorter way to write a numeric that fits in an
+// int64, as every amount of the write path but the very largest does. pgx turns each value into
+// a math/big integer and divides it by 10,000 digit group by digit group: 13% of the Go side's CPU
+// in a batch of 1,000 transfers, some 21,000 amounts. The bytes are pgx's own, which
+// TestNumericEncoding holds them to; everything else, reading included, is pgx's codec.
+type numericCodec struct{ pgtype.NumericCodec }
+
+func (c numericCodec) PlanEncode(m *pgtype.Map, oid uint32, format int16, value any) pgtype.EncodePlan {
+	plan := c.NumericCodec.PlanEncode(m, oid, format, value)
+	if _, ok := value.(numeric); ok && format == pgtype.BinaryFormatCode && plan != nil {
+		return numericPlan{fallback: plan}
+	}
+	return plan
+}
+
+// numericPlan writes a numeric that fits in an int64 itself and leaves any other to pgx.
+type numericPlan struct{ fallback pgtype.EncodePlan }
+
+func (p numericPlan) Encode(value any, buf []byte) ([]byte, error) {
+	v, ok := coffer.Amount(value.(numeric)).Int64()
+	if !ok {
+		return p.fallback.Encode(value, buf)
+	}
+	return appendNumericInt64(buf, v), nil
+}
+
+// appendNumericInt64 appends v in PostgreSQL's binary numeric format exactly as pgx writes an
+// integer: a header of digit count, weight, sign and display scale (0), then base-10,000 digits
+// from the most significant, trailing zero digits kept, and zero as no digits at weight -1.
+func appendNumericInt64(buf []byte, v int64) []byte {
+	u, sign := uint64(v), uint16(0)
+	if v < 0 {
+		u, sign = -u, 0x4000 // as uint64, so that -2^63 negates too
+	}
+	var digits [5]uint16 // 2^63 has 19 decimal digits: five groups of four
+	n := 0
+	for ; u > 0; u /= 10000 {
+		digits[n] = uint16(u % 10000)
+		n++
+	}
+	buf = binary.BigEndian.AppendUint16(buf, uint16(n))
+	buf = binary.BigEndian.AppendUint16(buf, uint16(int16(n-1))) // the weight of the first digit
+	buf = binary.BigEndian.AppendUint16(buf, sign)
+	buf = binary.BigEndian.AppendUint16(buf, 0)
+	for i := n - 1; i >= 0; i-- {
+		buf = binary.BigEndian.AppendUint16(buf, digits[i])
+	}
+	return buf
+}
+
+// registerNumeric makes m write numerics, and arrays of them, with numericCodec.
+func registerNumeric(m *pgtype.Map) {
+	t := &pgtype.Type{Name: "numeric", OID: pgtype.NumericOID, Codec: numericCodec{}}
+	m.RegisterType(t)
+	m.RegisterType(&pgtype.Type{Name: "_numeric", OID: pgtype.NumericArrayOID, Codec: &pgtype.ArrayCodec{ElementType: t}})
 }
 
 var big10 = big.NewInt(10)

@@ -77,6 +77,10 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if _, set := cfg.ConnConfig.RuntimeParams["random_page_cost"]; !set {
 		txSetup = "SET LOCAL random_page_cost = " + randomPageCostWrite
 	}
+	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
+		registerNumeric(c.TypeMap())
+		return nil
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", mapErr(err))
