@@ -153,6 +153,14 @@ func (a Amount) String() string {
 	return a.Big().String()
 }
 
+// appendMinor appends a as String writes it.
+func (a Amount) appendMinor(b []byte) []byte {
+	if a.fitsInt64() {
+		return strconv.AppendInt(b, int64(a.lo), 10)
+	}
+	return a.Big().Append(b, 10)
+}
+
 // ParseMinor parses a plain decimal integer of minor units, as String writes it.
 func ParseMinor(s string) (Amount, error) {
 	if v, err := strconv.ParseInt(s, 10, 64); err == nil {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
-	"strconv"
 	"time"
 )
 
@@ -97,11 +96,7 @@ func appendJSONString(b []byte, s string) []byte {
 // appendJSONAmount appends a as its MarshalText does within JSON: minor units in a string.
 func appendJSONAmount(b []byte, a Amount) []byte {
 	b = append(b, '"')
-	if a.fitsInt64() {
-		b = strconv.AppendInt(b, int64(a.lo), 10)
-	} else {
-		b = append(b, a.Big().String()...)
-	}
+	b = a.appendMinor(b)
 	return append(b, '"')
 }
 

@@ -1,10 +1,8 @@
 package ledger
 
 import (
-	"context"
 	"fmt"
 	"testing"
-	"time"
 
 	"coffer"
 )
@@ -31,10 +29,9 @@ func BenchmarkApply1000(b *testing.B) {
 		prints[i], _ = fingerprint(c)
 	}
 	for b.Loop() {
-		bt := &batch{ctx: context.Background(), now: time.Now(), assets: map[string]coffer.Asset{"USD": {Code: "USD", Scale: 2}},
-			accounts: make(map[string]*coffer.Account, 2*transfers), transfers: map[string]*coffer.Transfer{},
-			ops: map[string]*coffer.Operation{}, dirtyAccounts: map[string]bool{}, dirtyTransfer: map[string]bool{},
-			newAccounts: map[string]bool{}, newTransfers: map[string]bool{}}
+		bt := newTestBatch()
+		bt.assets["USD"] = coffer.Asset{Code: "USD", Scale: 2}
+		bt.accounts = make(map[string]*coffer.Account, 2*transfers)
 		for _, c := range cmds {
 			s := c.(CreateTransfers).Transfers[0]
 			for _, id := range []string{s.DebitAccountID, s.CreditAccountID} {
