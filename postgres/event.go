@@ -29,11 +29,12 @@ func scanEvent(r rowScanner) (coffer.Event, error) {
 }
 
 // rawJSON returns b for a json column, or nil (NULL) when it is empty.
-func rawJSON(b json.RawMessage) any {
+func rawJSON(b json.RawMessage) *string {
 	if len(b) == 0 {
 		return nil
 	}
-	return string(b)
+	s := string(b)
+	return &s
 }
 
 // Events returns up to limit events with Seq > after, in Seq order.

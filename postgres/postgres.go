@@ -40,6 +40,8 @@ type Store struct {
 	pool *pgxpool.Pool
 	// txSetup is a statement that write transactions run first, in the round trip of BEGIN, or "".
 	txSetup string
+	// copyRowsMin is copyRowsMinDefault but in tests; see Save.
+	copyRowsMin int
 }
 
 // randomPageCostWrite is the random_page_cost of write transactions, unless the URL sets one for
@@ -64,8 +66,9 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	// Plan every statement for the arguments and table sizes at hand. A cached generic plan made
 	// while the tables were small (a sequential scan) otherwise outlives their growth, and
-	// where autovacuum is off no statistics ever correct it; the writes' statements are simple
-	// enough that planning each costs little.
+	// where autovacuum is off no statistics ever correct it; the reads and updates are simple
+	// enough that planning each costs little. (Save plans its inserts generically: they have one
+	// plan whatever the data.)
 	if _, set := cfg.ConnConfig.RuntimeParams["plan_cache_mode"]; !set {
 		cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
 	}
@@ -89,7 +92,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres: %w", mapErr(err))
 	}
-	return &Store{pool: pool, txSetup: txSetup}, nil
+	return &Store{pool: pool, txSetup: txSetup, copyRowsMin: copyRowsMinDefault}, nil
 }
 
 // Migrate brings the database's schema up to date; see the package function Migrate.
@@ -116,7 +119,7 @@ func (s *Store) Close() error {
 // unique key (a concurrent duplicate fails with ErrRetry), or the event_seq row, which the update
 // itself locks. BEGIN, and txSetup, go in the round trip of the transaction's first statement.
 func (s *Store) Write(ctx context.Context, fn func(coffer.WriteTx) error) error {
-	w := &writeTx{pool: s.pool, setup: s.txSetup}
+	w := &writeTx{pool: s.pool, setup: s.txSetup, copyRowsMin: s.copyRowsMin}
 	// Rolls back on an error or a panic in fn; after a commit it does nothing.
 	defer w.end(context.WithoutCancel(ctx), false)
 	if err := fn(w); err != nil {

@@ -72,8 +72,19 @@ func equal[T any](t *testing.T, what string, got, want T) {
 	}
 }
 
+// TestSaveRoundTrip saves rows of every kind, with every field set somewhere, and reads them
+// back: once inserted in Save's batch, as a few rows are, and once copied, as many are.
 func TestSaveRoundTrip(t *testing.T) {
+	t.Run("inserted", func(t *testing.T) { testSaveRoundTrip(t, 0) })
+	t.Run("copied", func(t *testing.T) { testSaveRoundTrip(t, 1) })
+}
+
+// testSaveRoundTrip runs TestSaveRoundTrip; copyRowsMin, unless 0, is the store's.
+func testSaveRoundTrip(t *testing.T, copyRowsMin int) {
 	s, ctx := setup(t)
+	if copyRowsMin > 0 {
+		postgres.SetCopyRowsMin(s, copyRowsMin)
+	}
 	huge := coffer.MaxAmount
 	asset := coffer.Asset{Code: "USD", Scale: 2, CreatedAt: now}
 	world := &coffer.Account{

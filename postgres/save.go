@@ -13,59 +13,90 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-// Save writes the changes of one transaction. It is the hot path, and PostgreSQL's CPU is what
-// runs out, so it sends
+// Save writes the changes of one transaction. The rows of a table with fewer than copyRowsMin
+// new ones are inserted in one pipelined batch with the rest:
 //
-//   - each kind of new row (accounts, transfers, entries, operations) with COPY, a round trip
-//     each (a taken key fails with unique_violation, which Write's caller sees as ErrRetry);
-//   - then one pipelined batch: the new assets, the updates (one UPDATE ... FROM unnest per
-//     table) and, last, one statement that takes the event numbers and inserts the events.
+//   - the updates, one UPDATE ... FROM unnest per table, planned for their parameters like every
+//     statement here (see Open);
+//   - then the inserts, one INSERT ... SELECT unnest per table (assets, accounts, transfers,
+//     entries, operations), and last the statement that takes the event numbers and inserts the
+//     events, all planned generically: once per connection and reused.
 //
-// COPY costs the server less than an INSERT ... SELECT unnest($1, ...) in the batch would, at
-// every size measured: with plan_cache_mode=force_custom_plan (see Open) an INSERT is planned on
-// every execution, some 200,000 instructions, and unnesting arrays costs about a quarter more per
-// row than COPY, while a round trip on the same host costs the server a few microseconds.
-// (Measured with cachegrind on PostgreSQL 15, the server's instructions per batch with all the
-// inserts in the batch instead: 46% more for 4 transfers, 19% for 16, 11% for 64, the same for
-// 1,000.)
+// Planning is most of what an insert costs PostgreSQL in a batch of a few transfers, some 200,000
+// instructions per statement, and an INSERT ... SELECT unnest has the one plan whatever its
+// parameters, so a generic plan loses nothing. So planned, inserts in the batch beat COPY, which
+// takes a round trip of its own per table: uniform (one transfer per request, some 17 per batch)
+// gained 16% in transfers per second over COPY, the server's CPU per transfer fell by a sixth and
+// PostgreSQL's by a tenth. Per row, though, COPY stays cheaper (it inserts rows in bulk), and by
+// 1,000 transfers it had gained 7%: a table with copyRowsMin new rows or more is copied first.
+//
+// A taken key fails with unique_violation, which Write's caller sees as ErrRetry. The updates go
+// before the inserts of the batch as they touch only rows that existed before this transaction:
+// the ledger lists a row it creates among the new ones, never among the changed.
 //
 // Taking the event numbers last keeps the event_seq row locked for as short a time as possible:
 // from the statement that hands them out to commit. Every writer queues there, so the events of
 // transactions are numbered in the order they commit, without gaps.
 func (w *writeTx) Save(ctx context.Context, c *coffer.Changes) error {
-	if err := w.copyAccounts(ctx, c.NewAccounts); err != nil {
-		return fmt.Errorf("insert accounts: %w", err)
+	// Metadata is encoded first, so that a failure sends nothing.
+	metadata, err := transferMetadata(c.NewTransfers)
+	if err != nil {
+		return err
 	}
-	if err := w.copyTransfers(ctx, c.NewTransfers); err != nil {
-		return fmt.Errorf("insert transfers: %w", err)
+	accounts, transfers, entries, ops := c.NewAccounts, c.NewTransfers, c.Entries, c.Operations
+	if w.copyable(len(accounts)) {
+		if err := w.copyAccounts(ctx, accounts); err != nil {
+			return fmt.Errorf("insert accounts: %w", err)
+		}
+		accounts = nil
 	}
-	if err := w.copyEntries(ctx, c.Entries); err != nil {
-		return fmt.Errorf("insert entries: %w", err)
+	if w.copyable(len(transfers)) {
+		if err := w.copyTransfers(ctx, transfers, metadata); err != nil {
+			return fmt.Errorf("insert transfers: %w", err)
+		}
+		transfers = nil
 	}
-	if err := w.copyOperations(ctx, c.Operations); err != nil {
-		return fmt.Errorf("insert operations: %w", err)
+	if w.copyable(len(entries)) {
+		if err := w.copyEntries(ctx, entries); err != nil {
+			return fmt.Errorf("insert entries: %w", err)
+		}
+		entries = nil
+	}
+	if w.copyable(len(ops)) {
+		if err := w.copyOperations(ctx, ops); err != nil {
+			return fmt.Errorf("insert operations: %w", err)
+		}
+		ops = nil
 	}
 	b := &pgx.Batch{}
-	queueNewAssets(b, c.NewAssets)
 	queueTransferUpdates(b, c.Transfers)
 	queueAccountUpdates(b, c.Accounts, w.locked)
 	w.locked = nil // the updates move the rows
-	generic := len(c.Events) > 0
+	generic := len(c.NewAssets)+len(accounts)+len(transfers)+len(entries)+len(ops)+len(c.Events) > 0
 	if generic {
-		// The events statement reads only the one row of event_seq, so a generic plan, made
-		// once per connection, is as good as planning it again for every batch, which cost a
-		// fifth more of the server's work for a batch of 4 transfers. send sets the mode back
-		// if another statement follows.
+		// send sets the mode back if another statement follows in this transaction.
 		b.Queue("SET LOCAL plan_cache_mode = force_generic_plan")
+		queueNewAssets(b, c.NewAssets)
+		queueNewAccounts(b, accounts)
+		queueNewTransfers(b, transfers, metadata)
+		queueEntries(b, entries)
+		queueOperations(b, ops)
+		queueEvents(b, c.Events) // last: see above
 	}
-	queueEvents(b, c.Events) // last: see above
 	if b.Len() == 0 {
 		return nil
 	}
-	err := w.send(ctx, b)
+	err = w.send(ctx, b)
 	w.generic = generic
 	return err
 }
+
+// copyRowsMinDefault is Store.copyRowsMin unless a test sets it: from this many new rows on, a
+// table's are sent by COPY rather than in Save's batch (see Save).
+const copyRowsMinDefault = 256
+
+// copyable reports whether n new rows of a table go by COPY.
+func (w *writeTx) copyable(n int) bool { return n > 0 && n >= w.copyRowsMin }
 
 // queue adds the statement q to b. Its error, or the error check returns for its command tag, is
 // wrapped with op.
@@ -92,11 +123,11 @@ func rowsAre(n int, table string) func(pgconn.CommandTag) error {
 	}
 }
 
-// numerics returns the amounts for a numeric[] parameter, sent in binary.
-func numerics[T any](items []T, f func(T) coffer.Amount) []numeric {
-	out := make([]numeric, len(items))
+// col returns the values f gives for items, one column's array parameter.
+func col[T, V any](items []T, f func(T) V) []V {
+	out := make([]V, len(items))
 	for i, it := range items {
-		out[i] = numeric(f(it))
+		out[i] = f(it)
 	}
 	return out
 }
@@ -136,6 +167,12 @@ func updateSQL(table string, keys int, columns ...string) string {
 		" FROM (SELECT " + list + ") AS u WHERE " + strings.Join(match, " AND ")
 }
 
+// insertSQL returns the statement that inserts its parameters' rows into table; see unnestSQL.
+func insertSQL(table string, columns ...string) string {
+	names, list := unnestSQL(columns)
+	return "INSERT INTO " + table + " (" + names + ") SELECT " + list
+}
+
 // accountUpdateColumns are the columns of accounts that an update matches (the id) and sets.
 var accountUpdateColumns = []string{"id text",
 	"overdraft_limit numeric", "overdraft_unlimited bool", "locked_debits bool", "locked_credits bool",
@@ -147,22 +184,74 @@ var (
 	accountUpdateByTID = updateSQL("accounts", 2, append([]string{"ctid tid"}, accountUpdateColumns...)...)
 	transferUpdate     = updateSQL("transfers", 1, "id text",
 		"state text", "posted_amount numeric", "refunded numeric", "resolved_at timestamptz")
-	assetInsert = func() string {
-		names, list := unnestSQL([]string{"code text", "scale int4", "created_at timestamptz"})
-		return "INSERT INTO assets (" + names + ") SELECT " + list
-	}()
+	assetInsert = insertSQL("assets", "code text", "scale int4", "created_at timestamptz")
+
+	accountInsertColumns = []string{"id text", "owner text", "asset text", "kind text",
+		"overdraft_limit numeric", "overdraft_unlimited bool", "locked_debits bool", "locked_credits bool",
+		"lock_reason text", "debits_pending numeric", "debits_posted numeric", "credits_pending numeric",
+		"credits_posted numeric", "seq int8", "created_at timestamptz", "updated_at timestamptz"}
+	transferInsertColumns = []string{"id text", "debit_account_id text", "credit_account_id text",
+		"asset text", "amount numeric", "type text", "state text", "pending bool", "posted_amount numeric",
+		"refunded numeric", "expires_at timestamptz", "grp text", "reference text", "metadata jsonb",
+		"created_at timestamptz", "resolved_at timestamptz"}
+	entryInsertColumns = []string{"account_id text", "seq int8", "transfer_id text", "type text",
+		"phase text", "side text", "amount numeric", "balance_before numeric", "balance_after numeric",
+		"available_before numeric", "available_after numeric", "created_at timestamptz"}
+	operationInsertColumns = []string{"id text", "kind text", "fingerprint text", "result json",
+		"err_code text", "err_message text", "created_at timestamptz"}
+
+	accountCopyColumns   = columnNames(accountInsertColumns)
+	transferCopyColumns  = columnNames(transferInsertColumns)
+	entryCopyColumns     = columnNames(entryInsertColumns)
+	operationCopyColumns = columnNames(operationInsertColumns)
+
+	accountInsert   = insertSQL("accounts", accountInsertColumns...)
+	transferInsert  = insertSQL("transfers", transferInsertColumns...)
+	entryInsert     = insertSQL("entries", entryInsertColumns...)
+	operationInsert = insertSQL("operations", operationInsertColumns...)
 )
 
+// columnNames returns the names of columns given as "name type".
+func columnNames(columns []string) []string {
+	names := make([]string, len(columns))
+	for i, c := range columns {
+		names[i], _, _ = strings.Cut(c, " ")
+	}
+	return names
+}
+
 func queueNewAssets(b *pgx.Batch, as []coffer.Asset) {
-	n := len(as)
-	if n == 0 {
+	if len(as) == 0 {
 		return
 	}
-	codes, scales, created := make([]string, n), make([]int32, n), make([]time.Time, n)
-	for i, a := range as {
-		codes[i], scales[i], created[i] = a.Code, int32(a.Scale), a.CreatedAt
+	queue(b, "insert assets", rowsAre(len(as), "assets"), assetInsert,
+		col(as, func(a coffer.Asset) string { return a.Code }),
+		col(as, func(a coffer.Asset) int32 { return int32(a.Scale) }),
+		col(as, func(a coffer.Asset) time.Time { return a.CreatedAt }))
+}
+
+func queueNewAccounts(b *pgx.Batch, as []*coffer.Account) {
+	if len(as) == 0 {
+		return
 	}
-	queue(b, "insert assets", rowsAre(n, "assets"), assetInsert, codes, scales, created)
+	type a = *coffer.Account
+	queue(b, "insert accounts", rowsAre(len(as), "accounts"), accountInsert,
+		col(as, func(a a) string { return a.ID }),
+		col(as, func(a a) string { return a.Owner }),
+		col(as, func(a a) string { return a.Asset }),
+		col(as, func(a a) string { return string(a.Kind) }),
+		col(as, func(a a) numeric { return numeric(a.OverdraftLimit) }),
+		col(as, func(a a) bool { return a.OverdraftUnlimited }),
+		col(as, func(a a) bool { return a.LockedDebits }),
+		col(as, func(a a) bool { return a.LockedCredits }),
+		col(as, func(a a) string { return a.LockReason }),
+		col(as, func(a a) numeric { return numeric(a.DebitsPending) }),
+		col(as, func(a a) numeric { return numeric(a.DebitsPosted) }),
+		col(as, func(a a) numeric { return numeric(a.CreditsPending) }),
+		col(as, func(a a) numeric { return numeric(a.CreditsPosted) }),
+		col(as, func(a a) int64 { return int64(a.Seq) }),
+		col(as, func(a a) time.Time { return a.CreatedAt }),
+		col(as, func(a a) time.Time { return a.UpdatedAt }))
 }
 
 // queueAccountUpdates updates the accounts. Those that LockAccounts locked are found by the row
@@ -202,14 +291,14 @@ func accountUpdateArgs(as []*coffer.Account) []any {
 		unlimited[i], lockedDebit[i], lockedCred[i] = a.OverdraftUnlimited, a.LockedDebits, a.LockedCredits
 		seqs[i], updated[i] = int64(a.Seq), a.UpdatedAt
 	}
-	amount := func(f func(*coffer.Account) coffer.Amount) []numeric { return numerics(as, f) }
+	type a = *coffer.Account
 	return []any{
-		ids, amount(func(a *coffer.Account) coffer.Amount { return a.OverdraftLimit }), unlimited,
+		ids, col(as, func(a a) numeric { return numeric(a.OverdraftLimit) }), unlimited,
 		lockedDebit, lockedCred, reasons,
-		amount(func(a *coffer.Account) coffer.Amount { return a.DebitsPending }),
-		amount(func(a *coffer.Account) coffer.Amount { return a.DebitsPosted }),
-		amount(func(a *coffer.Account) coffer.Amount { return a.CreditsPending }),
-		amount(func(a *coffer.Account) coffer.Amount { return a.CreditsPosted }),
+		col(as, func(a a) numeric { return numeric(a.DebitsPending) }),
+		col(as, func(a a) numeric { return numeric(a.DebitsPosted) }),
+		col(as, func(a a) numeric { return numeric(a.CreditsPending) }),
+		col(as, func(a a) numeric { return numeric(a.CreditsPosted) }),
 		seqs, updated,
 	}
 }
@@ -223,11 +312,11 @@ func queueTransferUpdates(b *pgx.Batch, ts []*coffer.Transfer) {
 	for i, t := range ts {
 		ids[i], states[i], resolved[i] = t.ID, string(t.State), t.ResolvedAt
 	}
-	amount := func(f func(*coffer.Transfer) coffer.Amount) []numeric { return numerics(ts, f) }
+	type t = *coffer.Transfer
 	queue(b, "update transfers", rowsAre(n, "transfers"), transferUpdate,
 		ids, states,
-		amount(func(t *coffer.Transfer) coffer.Amount { return t.PostedAmount }),
-		amount(func(t *coffer.Transfer) coffer.Amount { return t.Refunded }),
+		col(ts, func(t t) numeric { return numeric(t.PostedAmount) }),
+		col(ts, func(t t) numeric { return numeric(t.Refunded) }),
 		resolved,
 	)
 }
@@ -244,11 +333,7 @@ func queueEvents(b *pgx.Batch, es []coffer.Event) {
 	data, created := make([]*string, n), make([]time.Time, n)
 	for i := range es {
 		e := &es[i]
-		types[i], subjects[i], created[i] = e.Type, e.Subject, e.CreatedAt
-		if len(e.Data) > 0 {
-			s := string(e.Data)
-			data[i] = &s
-		}
+		types[i], subjects[i], data[i], created[i] = e.Type, e.Subject, rawJSON(e.Data), e.CreatedAt
 	}
 	// The i-th event (from 1) gets number before+i and the id coffer.EventID gives that number.
 	// generate_series runs in lockstep with the arrays: its i-th row is their i-th element. The
@@ -294,10 +379,6 @@ func (w *writeTx) copyRows(ctx context.Context, table string, columns []string, 
 	return nil
 }
 
-var accountCopyColumns = []string{"id", "owner", "asset", "kind", "overdraft_limit", "overdraft_unlimited",
-	"locked_debits", "locked_credits", "lock_reason", "debits_pending", "debits_posted", "credits_pending",
-	"credits_posted", "seq", "created_at", "updated_at"}
-
 func (w *writeTx) copyAccounts(ctx context.Context, as []*coffer.Account) error {
 	return w.copyRows(ctx, "accounts", accountCopyColumns, len(as), func(i int) []any {
 		a := as[i]
@@ -307,20 +388,8 @@ func (w *writeTx) copyAccounts(ctx context.Context, as []*coffer.Account) error 
 	})
 }
 
-var transferCopyColumns = []string{"id", "debit_account_id", "credit_account_id", "asset", "amount", "type",
-	"state", "pending", "posted_amount", "refunded", "expires_at", "grp", "reference", "metadata",
-	"created_at", "resolved_at"}
-
-func (w *writeTx) copyTransfers(ctx context.Context, ts []*coffer.Transfer) error {
-	// Metadata is encoded first: CopyFromSlice's row function may not fail halfway through COPY.
-	metadata := make([]any, len(ts))
-	for i, t := range ts {
-		m, err := metadataJSON(t.Metadata)
-		if err != nil {
-			return fmt.Errorf("transfer %q: metadata: %w", t.ID, err)
-		}
-		metadata[i] = m
-	}
+// copyTransfers copies ts; metadata holds their metadata as transferMetadata returns it.
+func (w *writeTx) copyTransfers(ctx context.Context, ts []*coffer.Transfer, metadata []*string) error {
 	return w.copyRows(ctx, "transfers", transferCopyColumns, len(ts), func(i int) []any {
 		t := ts[i]
 		return []any{t.ID, t.DebitAccountID, t.CreditAccountID, t.Asset, numeric(t.Amount), string(t.Type),
@@ -328,9 +397,6 @@ func (w *writeTx) copyTransfers(ctx context.Context, ts []*coffer.Transfer) erro
 			t.Reference, metadata[i], t.CreatedAt, t.ResolvedAt}
 	})
 }
-
-var entryCopyColumns = []string{"account_id", "seq", "transfer_id", "type", "phase", "side", "amount",
-	"balance_before", "balance_after", "available_before", "available_after", "created_at"}
 
 func (w *writeTx) copyEntries(ctx context.Context, es []coffer.Entry) error {
 	return w.copyRows(ctx, "entries", entryCopyColumns, len(es), func(i int) []any {
@@ -341,11 +407,90 @@ func (w *writeTx) copyEntries(ctx context.Context, es []coffer.Entry) error {
 	})
 }
 
-var operationCopyColumns = []string{"id", "kind", "fingerprint", "result", "err_code", "err_message", "created_at"}
-
 func (w *writeTx) copyOperations(ctx context.Context, ops []coffer.Operation) error {
 	return w.copyRows(ctx, "operations", operationCopyColumns, len(ops), func(i int) []any {
 		o := &ops[i]
 		return []any{o.ID, o.Kind, o.Fingerprint, rawJSON(o.Result), o.ErrCode, o.ErrMessage, o.CreatedAt}
 	})
+}
+
+// transferMetadata returns each transfer's metadata as JSON, nil where it has none.
+func transferMetadata(ts []*coffer.Transfer) ([]*string, error) {
+	out := make([]*string, len(ts))
+	for i, t := range ts {
+		m, err := metadataJSON(t.Metadata)
+		if err != nil {
+			return nil, fmt.Errorf("transfer %q: metadata: %w", t.ID, err)
+		}
+		out[i] = m
+	}
+	return out, nil
+}
+
+// queueNewTransfers inserts ts; metadata holds their metadata as transferMetadata returns it.
+func queueNewTransfers(b *pgx.Batch, ts []*coffer.Transfer, metadata []*string) {
+	if len(ts) == 0 {
+		return
+	}
+	type t = *coffer.Transfer
+	queue(b, "insert transfers", rowsAre(len(ts), "transfers"), transferInsert,
+		col(ts, func(t t) string { return t.ID }),
+		col(ts, func(t t) string { return t.DebitAccountID }),
+		col(ts, func(t t) string { return t.CreditAccountID }),
+		col(ts, func(t t) string { return t.Asset }),
+		col(ts, func(t t) numeric { return numeric(t.Amount) }),
+		col(ts, func(t t) string { return string(t.Type) }),
+		col(ts, func(t t) string { return string(t.State) }),
+		col(ts, func(t t) bool { return t.Pending }),
+		col(ts, func(t t) numeric { return numeric(t.PostedAmount) }),
+		col(ts, func(t t) numeric { return numeric(t.Refunded) }),
+		col(ts, func(t t) *time.Time { return t.ExpiresAt }),
+		col(ts, func(t t) string { return t.Group }),
+		col(ts, func(t t) string { return t.Reference }),
+		metadata,
+		col(ts, func(t t) time.Time { return t.CreatedAt }),
+		col(ts, func(t t) *time.Time { return t.ResolvedAt }))
+}
+
+func queueEntries(b *pgx.Batch, es []coffer.Entry) {
+	if len(es) == 0 {
+		return
+	}
+	type e = *coffer.Entry
+	ps := make([]e, len(es))
+	for i := range es {
+		ps[i] = &es[i]
+	}
+	queue(b, "insert entries", rowsAre(len(es), "entries"), entryInsert,
+		col(ps, func(e e) string { return e.AccountID }),
+		col(ps, func(e e) int64 { return int64(e.Seq) }),
+		col(ps, func(e e) string { return e.TransferID }),
+		col(ps, func(e e) string { return string(e.Type) }),
+		col(ps, func(e e) string { return string(e.Phase) }),
+		col(ps, func(e e) string { return string(e.Side) }),
+		col(ps, func(e e) numeric { return numeric(e.Amount) }),
+		col(ps, func(e e) numeric { return numeric(e.BalanceBefore) }),
+		col(ps, func(e e) numeric { return numeric(e.BalanceAfter) }),
+		col(ps, func(e e) numeric { return numeric(e.AvailableBefore) }),
+		col(ps, func(e e) numeric { return numeric(e.AvailableAfter) }),
+		col(ps, func(e e) time.Time { return e.CreatedAt }))
+}
+
+func queueOperations(b *pgx.Batch, ops []coffer.Operation) {
+	if len(ops) == 0 {
+		return
+	}
+	type o = *coffer.Operation
+	ps := make([]o, len(ops))
+	for i := range ops {
+		ps[i] = &ops[i]
+	}
+	queue(b, "insert operations", rowsAre(len(ops), "operations"), operationInsert,
+		col(ps, func(o o) string { return o.ID }),
+		col(ps, func(o o) string { return o.Kind }),
+		col(ps, func(o o) string { return o.Fingerprint }),
+		col(ps, func(o o) *string { return rawJSON(o.Result) }), // NULL for a rejected command
+		col(ps, func(o o) string { return o.ErrCode }),
+		col(ps, func(o o) string { return o.ErrMessage }),
+		col(ps, func(o o) time.Time { return o.CreatedAt }))
 }

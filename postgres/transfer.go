@@ -35,7 +35,7 @@ func scanTransfer(r rowScanner) (coffer.Transfer, error) {
 }
 
 // metadataJSON returns m as a JSON object, or nil for an empty map, which is stored as NULL.
-func metadataJSON(m map[string]string) (any, error) {
+func metadataJSON(m map[string]string) (*string, error) {
 	if len(m) == 0 {
 		return nil, nil
 	}
@@ -43,7 +43,8 @@ func metadataJSON(m map[string]string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return string(b), nil
+	s := string(b)
+	return &s, nil
 }
 
 // Transfer returns the transfer with the id.

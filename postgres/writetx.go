@@ -21,6 +21,8 @@ type writeTx struct {
 	// batch sets the connection's plan_cache_mode back first.
 	generic bool
 
+	copyRowsMin int // see Save
+
 	// locked holds the row address (ctid) of each account LockAccounts locked, for Save.
 	locked map[string]pgtype.TID
 }
