@@ -132,6 +132,15 @@ func col[T, V any](items []T, f func(T) V) []V {
 	return out
 }
 
+// ptrs returns pointers to the elements of xs, for col.
+func ptrs[T any](xs []T) []*T {
+	out := make([]*T, len(xs))
+	for i := range xs {
+		out[i] = &xs[i]
+	}
+	return out
+}
+
 // unnestSQL returns the column names and the select list that turns the parameters $1, $2, ...,
 // one array per column, back into rows. columns are "name type", type naming the element type
 // of the column's array. The arrays are unnested in the select list, in lockstep, rather than in
@@ -457,10 +466,7 @@ func queueEntries(b *pgx.Batch, es []coffer.Entry) {
 		return
 	}
 	type e = *coffer.Entry
-	ps := make([]e, len(es))
-	for i := range es {
-		ps[i] = &es[i]
-	}
+	ps := ptrs(es)
 	queue(b, "insert entries", rowsAre(len(es), "entries"), entryInsert,
 		col(ps, func(e e) string { return e.AccountID }),
 		col(ps, func(e e) int64 { return int64(e.Seq) }),
@@ -481,10 +487,7 @@ func queueOperations(b *pgx.Batch, ops []coffer.Operation) {
 		return
 	}
 	type o = *coffer.Operation
-	ps := make([]o, len(ops))
-	for i := range ops {
-		ps[i] = &ops[i]
-	}
+	ps := ptrs(ops)
 	queue(b, "insert operations", rowsAre(len(ops), "operations"), operationInsert,
 		col(ps, func(o o) string { return o.ID }),
 		col(ps, func(o o) string { return o.Kind }),
