@@ -73,10 +73,12 @@ func equal[T any](t *testing.T, what string, got, want T) {
 }
 
 // TestSaveRoundTrip saves rows of every kind, with every field set somewhere, and reads them
-// back: once inserted in Save's batch, as a few rows are, and once copied, as many are.
+// back: inserted in Save's batch, as a few rows are, copied, as many are, and both at once.
 func TestSaveRoundTrip(t *testing.T) {
 	t.Run("inserted", func(t *testing.T) { testSaveRoundTrip(t, 0) })
 	t.Run("copied", func(t *testing.T) { testSaveRoundTrip(t, 1) })
+	// Three entries and two of everything else.
+	t.Run("entries copied, the rest inserted", func(t *testing.T) { testSaveRoundTrip(t, 3) })
 }
 
 // testSaveRoundTrip runs TestSaveRoundTrip; copyRowsMin, unless 0, is the store's.
