@@ -17,6 +17,10 @@ type Config struct {
 	// BatchSizeMax caps the commands written in one database transaction. Default 1000: larger
 	// batches add latency to every command in them for little more throughput.
 	BatchSizeMax int
+	// BatchWait is how long a writer that has commands waits for more before it writes a batch
+	// that is not full. Default 0: it writes at once, and under load the queue fills while the
+	// previous batch commits anyway.
+	BatchWait time.Duration
 	// Writers is how many batches may be in flight at once. One suits SQLite, which has a single
 	// writer; PostgreSQL overlaps the commit wait of one batch with the work of the next.
 	Writers int
@@ -168,13 +172,22 @@ func (l *Ledger) Close() error {
 }
 
 // write is one writer: it takes what is queued, up to BatchSizeMax, and writes it as one batch.
-// It never waits to fill a batch; under load the queue fills while the previous batch commits,
-// so batches grow with the load and latency stays low when it is light.
+// Unless BatchWait is set it never waits to fill a batch; under load the queue fills while the
+// previous batch commits, so batches grow with the load and latency stays low when it is light.
 func (l *Ledger) write() {
 	defer l.wg.Done()
 	reqs := make([]*request, 0, l.cfg.BatchSizeMax)
+	var wait *time.Timer // nil unless BatchWait is set
+	var waited <-chan time.Time
+	if l.cfg.BatchWait > 0 {
+		wait = time.NewTimer(l.cfg.BatchWait)
+		waited = wait.C
+	}
 	for r := range l.queue {
 		reqs = append(reqs[:0], r)
+		if wait != nil {
+			wait.Reset(l.cfg.BatchWait)
+		}
 	fill:
 		for len(reqs) < l.cfg.BatchSizeMax {
 			select {
@@ -183,7 +196,19 @@ func (l *Ledger) write() {
 					break fill
 				}
 				reqs = append(reqs, r)
+				continue
 			default:
+			}
+			if wait == nil {
+				break fill
+			}
+			select {
+			case r, ok := <-l.queue:
+				if !ok {
+					break fill
+				}
+				reqs = append(reqs, r)
+			case <-waited:
 				break fill
 			}
 		}

@@ -243,3 +243,60 @@ func wantVerified(t *testing.T, s coffer.Store) {
 		t.Fatalf("verify: %+v", rep.Violations)
 	}
 }
+
+// TestBatchWait checks that a writer given BatchWait gathers commands that arrive apart into one
+// batch (all of a batch's transfers carry its one time), stops waiting once the batch is full,
+// and that without it each is written at once.
+func TestBatchWait(t *testing.T) {
+	// depositTimes sends two deposits gap apart and returns their transfers' creation times.
+	depositTimes := func(t *testing.T, cfg ledger.Config, gap time.Duration) (time.Time, time.Time) {
+		t.Helper()
+		l := ledger.New(testdb.SQLite(t), cfg)
+		t.Cleanup(func() { l.Close() })
+		// Two commands, so that a batch of at most two is full without waiting.
+		for _, o := range l.DoAll(context.Background(), []ledger.Command{
+			ledger.CreateAsset{Code: "USD", Scale: 2}, ledger.CreateAsset{Code: "EUR", Scale: 2}}) {
+			if o.Err != nil {
+				t.Fatal(o.Err)
+			}
+		}
+		first := make(chan *ledger.Result, 1)
+		go func() {
+			r, err := l.Do(context.Background(), ledger.Deposit{ID: "w1", Owner: "a", Asset: "USD", Amount: usd(1)})
+			if err != nil {
+				t.Error(err)
+			}
+			first <- r
+		}()
+		time.Sleep(gap)
+		second := mustDo(t, l, ledger.Deposit{ID: "w2", Owner: "b", Asset: "USD", Amount: usd(1)})
+		r := <-first
+		if r == nil {
+			t.FailNow()
+		}
+		return r.Transfers[0].CreatedAt, second.Transfers[0].CreatedAt
+	}
+	t.Run("gathers", func(t *testing.T) {
+		a, b := depositTimes(t, ledger.Config{BatchWait: time.Second}, 20*time.Millisecond)
+		if !a.Equal(b) {
+			t.Errorf("deposits 20ms apart written at %v and %v; want one batch", a, b)
+		}
+	})
+	t.Run("at once without it", func(t *testing.T) {
+		a, b := depositTimes(t, ledger.Config{}, 20*time.Millisecond)
+		if a.Equal(b) {
+			t.Errorf("deposits 20ms apart both written at %v; want two batches", a)
+		}
+	})
+	t.Run("not past a full batch", func(t *testing.T) {
+		const wait = time.Minute
+		start := time.Now()
+		a, b := depositTimes(t, ledger.Config{BatchWait: wait, BatchSizeMax: 2}, 0)
+		if !a.Equal(b) {
+			t.Errorf("deposits written at %v and %v; want one batch", a, b)
+		}
+		if took := time.Since(start); took >= wait {
+			t.Errorf("a full batch was written after %v: the writer waited out BatchWait", took)
+		}
+	})
+}

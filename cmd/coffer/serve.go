@@ -56,6 +56,7 @@ type Config struct {
 	Database        string
 	AdminKey        string
 	BatchSizeMax    int
+	BatchWait       time.Duration
 	Writers         int
 	BatchRequests   int
 	PoolConnsMax    int
@@ -102,6 +103,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.StringVar(&cfg.Addr, "addr", env("COFFER_LISTEN", addrDefault), "address to listen on (env COFFER_LISTEN)")
 	databaseFlag(fs, &cfg.Database)
 	fs.IntVar(&cfg.BatchSizeMax, "batch-size", envInt("COFFER_BATCH_SIZE", 0), "most commands written in one database transaction; 0 means the ledger's default, 1000 (env COFFER_BATCH_SIZE)")
+	fs.DurationVar(&cfg.BatchWait, "batch-wait", envDuration("COFFER_BATCH_WAIT", 0), "how long a writer holding fewer than --batch-size commands waits for more before it writes them; 0 writes at once (env COFFER_BATCH_WAIT)")
 	fs.IntVar(&cfg.Writers, "writers", envInt("COFFER_WRITERS", 0), "batches in flight at once; 0 means 1 on SQLite, 2 on PostgreSQL (env COFFER_WRITERS)")
 	fs.IntVar(&cfg.BatchRequests, "batch-requests", envInt("COFFER_BATCH_REQUESTS", 0), "batch requests read and applied at once, the rest waiting their turn; 0 means 4 (env COFFER_BATCH_REQUESTS)")
 	fs.IntVar(&cfg.PoolConnsMax, "pool-size", envInt("COFFER_POOL_SIZE", 0), "PostgreSQL connections; 0 means the store's default (env COFFER_POOL_SIZE)")
@@ -150,7 +152,8 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 			writers = writersPostgres
 		}
 	}
-	l := ledger.New(store, ledger.Config{BatchSizeMax: cfg.BatchSizeMax, Writers: writers, Logger: logger})
+	l := ledger.New(store, ledger.Config{BatchSizeMax: cfg.BatchSizeMax, BatchWait: cfg.BatchWait,
+		Writers: writers, Logger: logger})
 	defer l.Close()
 	if cfg.AdminKey == "" {
 		logger.Warn("COFFER_ADMIN_KEY is not set: no bootstrap admin key; only keys already in the database work")
