@@ -44,44 +44,35 @@ func (w *writeTx) Save(ctx context.Context, c *coffer.Changes) error {
 	if err != nil {
 		return err
 	}
-	accounts, transfers, entries, ops := c.NewAccounts, c.NewTransfers, c.Entries, c.Operations
-	if w.copyable(len(accounts)) {
-		if err := w.copyAccounts(ctx, accounts); err != nil {
-			return fmt.Errorf("insert accounts: %w", err)
+	var batched []newRows
+	for _, r := range []newRows{
+		{&assetsNew, len(c.NewAssets), func() []column { return newAssetColumns(c.NewAssets) }},
+		{&accountsNew, len(c.NewAccounts), func() []column { return newAccountColumns(c.NewAccounts) }},
+		{&transfersNew, len(c.NewTransfers), func() []column { return newTransferColumns(c.NewTransfers, metadata) }},
+		{&entriesNew, len(c.Entries), func() []column { return newEntryColumns(c.Entries) }},
+		{&operationsNew, len(c.Operations), func() []column { return newOperationColumns(c.Operations) }},
+	} {
+		switch {
+		case r.n == 0:
+		case w.copyable(r.n):
+			if err := w.copyRows(ctx, r); err != nil {
+				return fmt.Errorf("insert %s: %w", r.table.name, err)
+			}
+		default:
+			batched = append(batched, r)
 		}
-		accounts = nil
-	}
-	if w.copyable(len(transfers)) {
-		if err := w.copyTransfers(ctx, transfers, metadata); err != nil {
-			return fmt.Errorf("insert transfers: %w", err)
-		}
-		transfers = nil
-	}
-	if w.copyable(len(entries)) {
-		if err := w.copyEntries(ctx, entries); err != nil {
-			return fmt.Errorf("insert entries: %w", err)
-		}
-		entries = nil
-	}
-	if w.copyable(len(ops)) {
-		if err := w.copyOperations(ctx, ops); err != nil {
-			return fmt.Errorf("insert operations: %w", err)
-		}
-		ops = nil
 	}
 	b := &pgx.Batch{}
 	queueTransferUpdates(b, c.Transfers)
 	queueAccountUpdates(b, c.Accounts, w.locked)
 	w.locked = nil // the updates move the rows
-	generic := len(c.NewAssets)+len(accounts)+len(transfers)+len(entries)+len(ops)+len(c.Events) > 0
+	generic := len(batched)+len(c.Events) > 0
 	if generic {
 		// send sets the mode back if another statement follows in this transaction.
 		b.Queue("SET LOCAL plan_cache_mode = force_generic_plan")
-		queueNewAssets(b, c.NewAssets)
-		queueNewAccounts(b, accounts)
-		queueNewTransfers(b, transfers, metadata)
-		queueEntries(b, entries)
-		queueOperations(b, ops)
+		for _, r := range batched {
+			queueInsert(b, r)
+		}
 		queueEvents(b, c.Events) // last: see above
 	}
 	if b.Len() == 0 {
@@ -131,6 +122,19 @@ func col[T, V any](items []T, f func(T) V) []V {
 		out[i] = f(it)
 	}
 	return out
+}
+
+// column is one column of a table's new rows: its values as the array parameter of an INSERT in
+// Save's batch, and row i's value for COPY.
+type column struct {
+	array any
+	at    func(i int) any
+}
+
+// colOf returns the column of the values f gives for items.
+func colOf[T, V any](items []T, f func(T) V) column {
+	vs := col(items, f)
+	return column{array: vs, at: func(i int) any { return vs[i] }}
 }
 
 // ptrs returns pointers to the elements of xs, for col.
@@ -194,32 +198,52 @@ var (
 	accountUpdateByTID = updateSQL("accounts", 2, append([]string{"ctid tid"}, accountUpdateColumns...)...)
 	transferUpdate     = updateSQL("transfers", 1, "id text",
 		"state text", "posted_amount numeric", "refunded numeric", "resolved_at timestamptz")
-	assetInsert = insertSQL("assets", "code text", "scale int4", "created_at timestamptz")
 
-	accountInsertColumns = []string{"id text", "owner text", "asset text", "kind text",
+	assetsNew   = tableOf("assets", "code text", "scale int4", "created_at timestamptz")
+	accountsNew = tableOf("accounts", "id text", "owner text", "asset text", "kind text",
 		"overdraft_limit numeric", "overdraft_unlimited bool", "locked_debits bool", "locked_credits bool",
 		"lock_reason text", "debits_pending numeric", "debits_posted numeric", "credits_pending numeric",
-		"credits_posted numeric", "seq int8", "created_at timestamptz", "updated_at timestamptz"}
-	transferInsertColumns = []string{"id text", "debit_account_id text", "credit_account_id text",
+		"credits_posted numeric", "seq int8", "created_at timestamptz", "updated_at timestamptz")
+	transfersNew = tableOf("transfers", "id text", "debit_account_id text", "credit_account_id text",
 		"asset text", "amount numeric", "type text", "state text", "pending bool", "posted_amount numeric",
 		"refunded numeric", "expires_at timestamptz", "grp text", "reference text", "metadata jsonb",
-		"created_at timestamptz", "resolved_at timestamptz"}
-	entryInsertColumns = []string{"account_id text", "seq int8", "transfer_id text", "type text",
+		"created_at timestamptz", "resolved_at timestamptz")
+	entriesNew = tableOf("entries", "account_id text", "seq int8", "transfer_id text", "type text",
 		"phase text", "side text", "amount numeric", "balance_before numeric", "balance_after numeric",
-		"available_before numeric", "available_after numeric", "created_at timestamptz"}
-	operationInsertColumns = []string{"id text", "kind text", "fingerprint text", "result json",
-		"err_code text", "err_message text", "created_at timestamptz"}
-
-	accountCopyColumns   = columnNames(accountInsertColumns)
-	transferCopyColumns  = columnNames(transferInsertColumns)
-	entryCopyColumns     = columnNames(entryInsertColumns)
-	operationCopyColumns = columnNames(operationInsertColumns)
-
-	accountInsert   = insertSQL("accounts", accountInsertColumns...)
-	transferInsert  = insertSQL("transfers", transferInsertColumns...)
-	entryInsert     = insertSQL("entries", entryInsertColumns...)
-	operationInsert = insertSQL("operations", operationInsertColumns...)
+		"available_before numeric", "available_after numeric", "created_at timestamptz")
+	operationsNew = tableOf("operations", "id text", "kind text", "fingerprint text", "result json",
+		"err_code text", "err_message text", "created_at timestamptz")
 )
+
+// newTable is a table that Save inserts new rows into, by INSERT in its batch or by COPY.
+type newTable struct {
+	name        string
+	insert      string   // the INSERT ... SELECT unnest of its columns
+	copyColumns []string // the names of its columns
+}
+
+// tableOf returns the table name with columns given as "name type", in the order in which its
+// new...Columns function returns them.
+func tableOf(name string, columns ...string) newTable {
+	return newTable{name: name, insert: insertSQL(name, columns...), copyColumns: columnNames(columns)}
+}
+
+// newRows are the n new rows of a table; cols returns them column by column.
+type newRows struct {
+	table *newTable
+	n     int
+	cols  func() []column
+}
+
+// queueInsert inserts r in b.
+func queueInsert(b *pgx.Batch, r newRows) {
+	cols := r.cols()
+	args := make([]any, len(cols))
+	for i, c := range cols {
+		args[i] = c.array
+	}
+	queue(b, "insert "+r.table.name, rowsAre(r.n, r.table.name), r.table.insert, args...)
+}
 
 // columnNames returns the names of columns given as "name type".
 func columnNames(columns []string) []string {
@@ -230,38 +254,35 @@ func columnNames(columns []string) []string {
 	return names
 }
 
-func queueNewAssets(b *pgx.Batch, as []coffer.Asset) {
-	if len(as) == 0 {
-		return
+func newAssetColumns(as []coffer.Asset) []column {
+	type a = coffer.Asset
+	return []column{
+		colOf(as, func(a a) string { return a.Code }),
+		colOf(as, func(a a) int32 { return int32(a.Scale) }),
+		colOf(as, func(a a) time.Time { return a.CreatedAt }),
 	}
-	queue(b, "insert assets", rowsAre(len(as), "assets"), assetInsert,
-		col(as, func(a coffer.Asset) string { return a.Code }),
-		col(as, func(a coffer.Asset) int32 { return int32(a.Scale) }),
-		col(as, func(a coffer.Asset) time.Time { return a.CreatedAt }))
 }
 
-func queueNewAccounts(b *pgx.Batch, as []*coffer.Account) {
-	if len(as) == 0 {
-		return
-	}
+func newAccountColumns(as []*coffer.Account) []column {
 	type a = *coffer.Account
-	queue(b, "insert accounts", rowsAre(len(as), "accounts"), accountInsert,
-		col(as, func(a a) string { return a.ID }),
-		col(as, func(a a) string { return a.Owner }),
-		col(as, func(a a) string { return a.Asset }),
-		col(as, func(a a) string { return string(a.Kind) }),
-		col(as, func(a a) numeric { return numeric(a.OverdraftLimit) }),
-		col(as, func(a a) bool { return a.OverdraftUnlimited }),
-		col(as, func(a a) bool { return a.LockedDebits }),
-		col(as, func(a a) bool { return a.LockedCredits }),
-		col(as, func(a a) string { return a.LockReason }),
-		col(as, func(a a) numeric { return numeric(a.DebitsPending) }),
-		col(as, func(a a) numeric { return numeric(a.DebitsPosted) }),
-		col(as, func(a a) numeric { return numeric(a.CreditsPending) }),
-		col(as, func(a a) numeric { return numeric(a.CreditsPosted) }),
-		col(as, func(a a) int64 { return int64(a.Seq) }),
-		col(as, func(a a) time.Time { return a.CreatedAt }),
-		col(as, func(a a) time.Time { return a.UpdatedAt }))
+	return []column{
+		colOf(as, func(a a) string { return a.ID }),
+		colOf(as, func(a a) string { return a.Owner }),
+		colOf(as, func(a a) string { return a.Asset }),
+		colOf(as, func(a a) string { return string(a.Kind) }),
+		colOf(as, func(a a) numeric { return numeric(a.OverdraftLimit) }),
+		colOf(as, func(a a) bool { return a.OverdraftUnlimited }),
+		colOf(as, func(a a) bool { return a.LockedDebits }),
+		colOf(as, func(a a) bool { return a.LockedCredits }),
+		colOf(as, func(a a) string { return a.LockReason }),
+		colOf(as, func(a a) numeric { return numeric(a.DebitsPending) }),
+		colOf(as, func(a a) numeric { return numeric(a.DebitsPosted) }),
+		colOf(as, func(a a) numeric { return numeric(a.CreditsPending) }),
+		colOf(as, func(a a) numeric { return numeric(a.CreditsPosted) }),
+		colOf(as, func(a a) int64 { return int64(a.Seq) }),
+		colOf(as, func(a a) time.Time { return a.CreatedAt }),
+		colOf(as, func(a a) time.Time { return a.UpdatedAt }),
+	}
 }
 
 // queueAccountUpdates updates the accounts. Those that LockAccounts locked are found by the row
@@ -370,58 +391,27 @@ func queueEvents(b *pgx.Batch, es []coffer.Event) {
 	}
 }
 
-// copyRows copies n rows into table, beginning the transaction first if it has not begun.
-func (w *writeTx) copyRows(ctx context.Context, table string, columns []string, n int, row func(i int) []any) error {
-	if n == 0 {
-		return nil
-	}
+// copyRows copies r into its table, beginning the transaction first if it has not begun.
+func (w *writeTx) copyRows(ctx context.Context, r newRows) error {
 	if err := w.begin(ctx); err != nil {
 		return err
 	}
-	got, err := w.tx.CopyFrom(ctx, pgx.Identifier{table}, columns,
-		pgx.CopyFromSlice(n, func(i int) ([]any, error) { return row(i), nil }))
+	cols := r.cols()
+	row := make([]any, len(cols)) // CopyFrom encodes each row before it asks for the next
+	got, err := w.tx.CopyFrom(ctx, pgx.Identifier{r.table.name}, r.table.copyColumns,
+		pgx.CopyFromSlice(r.n, func(i int) ([]any, error) {
+			for j, c := range cols {
+				row[j] = c.at(i)
+			}
+			return row, nil
+		}))
 	if err != nil {
 		return mapErr(err)
 	}
-	if got != int64(n) {
-		return fmt.Errorf("copied %d of %d rows into %s", got, n, table)
+	if got != int64(r.n) {
+		return fmt.Errorf("copied %d of %d rows into %s", got, r.n, r.table.name)
 	}
 	return nil
-}
-
-func (w *writeTx) copyAccounts(ctx context.Context, as []*coffer.Account) error {
-	return w.copyRows(ctx, "accounts", accountCopyColumns, len(as), func(i int) []any {
-		a := as[i]
-		return []any{a.ID, a.Owner, a.Asset, string(a.Kind), numeric(a.OverdraftLimit), a.OverdraftUnlimited,
-			a.LockedDebits, a.LockedCredits, a.LockReason, numeric(a.DebitsPending), numeric(a.DebitsPosted),
-			numeric(a.CreditsPending), numeric(a.CreditsPosted), int64(a.Seq), a.CreatedAt, a.UpdatedAt}
-	})
-}
-
-// copyTransfers copies ts; metadata holds their metadata as transferMetadata returns it.
-func (w *writeTx) copyTransfers(ctx context.Context, ts []*coffer.Transfer, metadata []*string) error {
-	return w.copyRows(ctx, "transfers", transferCopyColumns, len(ts), func(i int) []any {
-		t := ts[i]
-		return []any{t.ID, t.DebitAccountID, t.CreditAccountID, t.Asset, numeric(t.Amount), string(t.Type),
-			string(t.State), t.Pending, numeric(t.PostedAmount), numeric(t.Refunded), t.ExpiresAt, t.Group,
-			t.Reference, metadata[i], t.CreatedAt, t.ResolvedAt}
-	})
-}
-
-func (w *writeTx) copyEntries(ctx context.Context, es []coffer.Entry) error {
-	return w.copyRows(ctx, "entries", entryCopyColumns, len(es), func(i int) []any {
-		e := &es[i]
-		return []any{e.AccountID, int64(e.Seq), e.TransferID, string(e.Type), string(e.Phase), string(e.Side),
-			numeric(e.Amount), numeric(e.BalanceBefore), numeric(e.BalanceAfter), numeric(e.AvailableBefore),
-			numeric(e.AvailableAfter), e.CreatedAt}
-	})
-}
-
-func (w *writeTx) copyOperations(ctx context.Context, ops []coffer.Operation) error {
-	return w.copyRows(ctx, "operations", operationCopyColumns, len(ops), func(i int) []any {
-		o := &ops[i]
-		return []any{o.ID, o.Kind, o.Fingerprint, rawJSON(o.Result), o.ErrCode, o.ErrMessage, o.CreatedAt}
-	})
 }
 
 // transferMetadata returns each transfer's metadata as JSON, nil where it has none.
@@ -437,64 +427,59 @@ func transferMetadata(ts []*coffer.Transfer) ([]*string, error) {
 	return out, nil
 }
 
-// queueNewTransfers inserts ts; metadata holds their metadata as transferMetadata returns it.
-func queueNewTransfers(b *pgx.Batch, ts []*coffer.Transfer, metadata []*string) {
-	if len(ts) == 0 {
-		return
-	}
+// newTransferColumns returns the columns of ts; metadata holds their metadata as transferMetadata
+// returns it.
+func newTransferColumns(ts []*coffer.Transfer, metadata []*string) []column {
 	type t = *coffer.Transfer
-	queue(b, "insert transfers", rowsAre(len(ts), "transfers"), transferInsert,
-		col(ts, func(t t) string { return t.ID }),
-		col(ts, func(t t) string { return t.DebitAccountID }),
-		col(ts, func(t t) string { return t.CreditAccountID }),
-		col(ts, func(t t) string { return t.Asset }),
-		col(ts, func(t t) numeric { return numeric(t.Amount) }),
-		col(ts, func(t t) string { return string(t.Type) }),
-		col(ts, func(t t) string { return string(t.State) }),
-		col(ts, func(t t) bool { return t.Pending }),
-		col(ts, func(t t) numeric { return numeric(t.PostedAmount) }),
-		col(ts, func(t t) numeric { return numeric(t.Refunded) }),
-		col(ts, func(t t) *time.Time { return t.ExpiresAt }),
-		col(ts, func(t t) string { return t.Group }),
-		col(ts, func(t t) string { return t.Reference }),
-		metadata,
-		col(ts, func(t t) time.Time { return t.CreatedAt }),
-		col(ts, func(t t) *time.Time { return t.ResolvedAt }))
+	return []column{
+		colOf(ts, func(t t) string { return t.ID }),
+		colOf(ts, func(t t) string { return t.DebitAccountID }),
+		colOf(ts, func(t t) string { return t.CreditAccountID }),
+		colOf(ts, func(t t) string { return t.Asset }),
+		colOf(ts, func(t t) numeric { return numeric(t.Amount) }),
+		colOf(ts, func(t t) string { return string(t.Type) }),
+		colOf(ts, func(t t) string { return string(t.State) }),
+		colOf(ts, func(t t) bool { return t.Pending }),
+		colOf(ts, func(t t) numeric { return numeric(t.PostedAmount) }),
+		colOf(ts, func(t t) numeric { return numeric(t.Refunded) }),
+		colOf(ts, func(t t) *time.Time { return t.ExpiresAt }),
+		colOf(ts, func(t t) string { return t.Group }),
+		colOf(ts, func(t t) string { return t.Reference }),
+		{array: metadata, at: func(i int) any { return metadata[i] }},
+		colOf(ts, func(t t) time.Time { return t.CreatedAt }),
+		colOf(ts, func(t t) *time.Time { return t.ResolvedAt }),
+	}
 }
 
-func queueEntries(b *pgx.Batch, es []coffer.Entry) {
-	if len(es) == 0 {
-		return
-	}
+func newEntryColumns(es []coffer.Entry) []column {
 	type e = *coffer.Entry
 	ps := ptrs(es)
-	queue(b, "insert entries", rowsAre(len(es), "entries"), entryInsert,
-		col(ps, func(e e) string { return e.AccountID }),
-		col(ps, func(e e) int64 { return int64(e.Seq) }),
-		col(ps, func(e e) string { return e.TransferID }),
-		col(ps, func(e e) string { return string(e.Type) }),
-		col(ps, func(e e) string { return string(e.Phase) }),
-		col(ps, func(e e) string { return string(e.Side) }),
-		col(ps, func(e e) numeric { return numeric(e.Amount) }),
-		col(ps, func(e e) numeric { return numeric(e.BalanceBefore) }),
-		col(ps, func(e e) numeric { return numeric(e.BalanceAfter) }),
-		col(ps, func(e e) numeric { return numeric(e.AvailableBefore) }),
-		col(ps, func(e e) numeric { return numeric(e.AvailableAfter) }),
-		col(ps, func(e e) time.Time { return e.CreatedAt }))
+	return []column{
+		colOf(ps, func(e e) string { return e.AccountID }),
+		colOf(ps, func(e e) int64 { return int64(e.Seq) }),
+		colOf(ps, func(e e) string { return e.TransferID }),
+		colOf(ps, func(e e) string { return string(e.Type) }),
+		colOf(ps, func(e e) string { return string(e.Phase) }),
+		colOf(ps, func(e e) string { return string(e.Side) }),
+		colOf(ps, func(e e) numeric { return numeric(e.Amount) }),
+		colOf(ps, func(e e) numeric { return numeric(e.BalanceBefore) }),
+		colOf(ps, func(e e) numeric { return numeric(e.BalanceAfter) }),
+		colOf(ps, func(e e) numeric { return numeric(e.AvailableBefore) }),
+		colOf(ps, func(e e) numeric { return numeric(e.AvailableAfter) }),
+		colOf(ps, func(e e) time.Time { return e.CreatedAt }),
+	}
 }
 
-func queueOperations(b *pgx.Batch, ops []coffer.Operation) {
-	if len(ops) == 0 {
-		return
-	}
+func newOperationColumns(ops []coffer.Operation) []column {
 	type o = *coffer.Operation
 	ps := ptrs(ops)
-	queue(b, "insert operations", rowsAre(len(ops), "operations"), operationInsert,
-		col(ps, func(o o) string { return o.ID }),
-		col(ps, func(o o) string { return o.Kind }),
-		col(ps, func(o o) string { return o.Fingerprint }),
-		col(ps, func(o o) *string { return rawJSON(o.Result) }), // NULL for a rejected command
-		col(ps, func(o o) string { return o.ErrCode }),
-		col(ps, func(o o) string { return o.ErrMessage }),
-		col(ps, func(o o) time.Time { return o.CreatedAt }))
+	return []column{
+		colOf(ps, func(o o) string { return o.ID }),
+		colOf(ps, func(o o) string { return o.Kind }),
+		colOf(ps, func(o o) string { return o.Fingerprint }),
+		colOf(ps, func(o o) *string { return rawJSON(o.Result) }), // NULL for a rejected command
+		colOf(ps, func(o o) string { return o.ErrCode }),
+		colOf(ps, func(o o) string { return o.ErrMessage }),
+		colOf(ps, func(o o) time.Time { return o.CreatedAt }),
+	}
 }
