@@ -172,23 +172,20 @@ func (b *batch) addAsset(a coffer.Asset) {
 	b.undo.added = append(b.undo.added, addedRow{'a', a.Code})
 }
 
-// event appends an event whose data is v's JSON snapshot now.
+// event appends an event whose data is v's JSON snapshot now. A transfer, the subject of most
+// events, is written by its AppendJSON, as encoding/json would, without reflection.
 func (b *batch) event(typ, subject string, v any) error {
-	data, err := json.Marshal(v)
+	var data []byte
+	var err error
+	if t, ok := v.(*coffer.Transfer); ok {
+		data, err = t.AppendJSON(make([]byte, 0, transferJSONSize))
+	} else {
+		data, err = json.Marshal(v)
+	}
 	if err != nil {
 		return fmt.Errorf("encode %s event: %w", typ, err)
 	}
 	b.changes.Events = append(b.changes.Events, coffer.Event{Type: typ, Subject: subject, Data: data, CreatedAt: b.now})
-	return nil
-}
-
-// transferEvent appends an event about t whose data is t's JSON snapshot now.
-func (b *batch) transferEvent(typ string, t *coffer.Transfer) error {
-	data, err := t.AppendJSON(make([]byte, 0, transferJSONSize))
-	if err != nil {
-		return fmt.Errorf("encode %s event: %w", typ, err)
-	}
-	b.changes.Events = append(b.changes.Events, coffer.Event{Type: typ, Subject: t.ID, Data: data, CreatedAt: b.now})
 	return nil
 }
 

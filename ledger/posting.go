@@ -129,7 +129,7 @@ func (b *batch) createTransfer(n newTransfer) (*coffer.Transfer, error) {
 		return nil, err
 	}
 	b.addTransfer(t)
-	if err := b.transferEvent(coffer.EventTransferCreated, t); err != nil {
+	if err := b.event(coffer.EventTransferCreated, t.ID, t); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -188,7 +188,7 @@ func (b *batch) postPending(t *coffer.Transfer, amount coffer.Amount) error {
 		}
 	}
 	assertFloor(dr)
-	return b.transferEvent(coffer.EventTransferPosted, t)
+	return b.event(coffer.EventTransferPosted, t.ID, t)
 }
 
 // voidPending releases a pending transfer: voided by a caller, or expired by the expiry duty.
@@ -206,5 +206,5 @@ func (b *batch) voidPending(t *coffer.Transfer, state coffer.TransferState) erro
 	if state == coffer.StateExpired {
 		typ = coffer.EventTransferExpired
 	}
-	return b.transferEvent(typ, t)
+	return b.event(typ, t.ID, t)
 }
