@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"runtime"
+	"sync/atomic"
 	"testing"
 
 	"coffer"
@@ -181,7 +183,8 @@ func TestCheckpointStartsWALOver(t *testing.T) {
 	}
 
 	stop, done := make(chan struct{}), make(chan error, 1)
-	go func() { // writes all through the pass
+	var written atomic.Int64
+	go func() { // writes all through the passes
 		for i := writes; ; i++ {
 			select {
 			case <-stop:
@@ -193,9 +196,19 @@ func TestCheckpointStartsWALOver(t *testing.T) {
 				done <- err
 				return
 			}
+			written.Add(1)
 		}
 	}()
-	for range 3 {
+	// At least three passes, and on until the writes have gone on during them: a pass that finds
+	// nothing appended returns at once, and a write begun before it copied everything appends
+	// without starting the WAL over, so passes that all fall within one slow write prove nothing.
+	for written.Load() == 0 {
+		runtime.Gosched()
+	}
+	for i, from := 0, written.Load(); i < 3 || written.Load()-from < 10; i++ {
+		if i == 10_000 {
+			t.Fatal("the writes made no progress during 10,000 passes")
+		}
 		s.checkpointPass()
 	}
 	close(stop)
