@@ -283,9 +283,10 @@ func TestBatchWait(t *testing.T) {
 		}
 	})
 	t.Run("at once without it", func(t *testing.T) {
-		a, b := depositTimes(t, ledger.Config{}, 20*time.Millisecond)
+		// A wider gap than above: here a slow start of the first deposit would merge the two.
+		a, b := depositTimes(t, ledger.Config{}, 200*time.Millisecond)
 		if a.Equal(b) {
-			t.Errorf("deposits 20ms apart both written at %v; want two batches", a)
+			t.Errorf("deposits 200ms apart both written at %v; want two batches", a)
 		}
 	})
 	t.Run("not past a full batch", func(t *testing.T) {
