@@ -280,15 +280,22 @@ func (w *writeTx) save(ctx context.Context, c *coffer.Changes) error {
 
 // insert writes n rows with ins; row appends the values of row i to args.
 func (w *writeTx) insert(ctx context.Context, ins multiRow, n int, row func(args []any, i int) []any) error {
-	_, err := w.exec(ctx, ins, n, row)
-	return err
+	return w.run(ctx, ins, n, row, nil)
 }
 
 // update updates n rows with upd, and fails unless each of them existed: the ledger updates
 // only rows it read in this transaction, and each once, so a missing row is a bug, not a race.
 func (w *writeTx) update(ctx context.Context, upd multiRow, n int, row func(args []any, i int) []any) error {
-	changed, err := w.exec(ctx, upd, n, row)
-	if err != nil {
+	var changed int64
+	count := func() error {
+		var c int64
+		if err := w.stmt(ctx, w.st.changes).QueryRowContext(ctx).Scan(&c); err != nil {
+			return err
+		}
+		changed += c
+		return nil
+	}
+	if err := w.run(ctx, upd, n, row, count); err != nil {
 		return retryable(err)
 	}
 	if changed != int64(n) {
@@ -297,10 +304,14 @@ func (w *writeTx) update(ctx context.Context, upd multiRow, n int, row func(args
 	return nil
 }
 
-// exec runs st for n rows, as many as it can with its largest statement and the rest with the
-// smaller ones, and returns the number of rows changed; row appends the values of row i to args.
-func (w *writeTx) exec(ctx context.Context, st multiRow, n int, row func(args []any, i int) []any) (int64, error) {
-	var changed int64
+// run runs st for n rows, as many as it can with its largest statement and the rest with the
+// smaller ones, and calls after, if given, after each statement; row appends the values of row i
+// to args.
+//
+// The statements return no rows but are run as queries: the driver then binds every value and
+// takes the step in one call into C, where an Exec makes one call per value. That spared a
+// quarter of the CPU of a batch's inserts.
+func (w *writeTx) run(ctx context.Context, st multiRow, n int, row func(args []any, i int) []any, after func() error) error {
 	i := 0
 	for k, size := range rowSizes {
 		if n-i < size {
@@ -313,18 +324,21 @@ func (w *writeTx) exec(ctx context.Context, st multiRow, n int, row func(args []
 				args = row(args, j)
 			}
 			w.args = args
-			res, err := s.ExecContext(ctx, args...)
+			rows, err := s.QueryContext(ctx, args...)
 			if err != nil {
-				return changed, err
+				return err
 			}
-			c, err := res.RowsAffected()
-			if err != nil {
-				return changed, err
+			if err := rows.Close(); err != nil {
+				return err
 			}
-			changed += c
+			if after != nil {
+				if err := after(); err != nil {
+					return err
+				}
+			}
 		}
 	}
-	return changed, nil
+	return nil
 }
 
 // appendJSONString appends s as a JSON string. Only '"', '\' and control characters are
