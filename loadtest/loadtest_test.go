@@ -271,27 +271,6 @@ func TestHistogramQuantile(t *testing.T) {
 	}
 }
 
-func TestParseTPS(t *testing.T) {
-	out := `transaction type: <builtin: TPC-B (sort of)>
-scaling factor: 10
-query mode: prepared
-number of clients: 64
-number of threads: 2
-duration: 10 s
-number of transactions actually processed: 23456
-latency average = 27.281 ms
-initial connection time = 41.210 ms
-tps = 2345.987654 (without initial connection time)
-`
-	tps, err := loadtest.ParseTPS(out)
-	if err != nil || tps != 2345.987654 {
-		t.Errorf("ParseTPS = %v, %v; want 2345.987654", tps, err)
-	}
-	if _, err := loadtest.ParseTPS("pgbench: error: connection refused"); err == nil {
-		t.Error("ParseTPS of an error message = nil error, want one")
-	}
-}
-
 // errorLog keeps the error records a server logs.
 type errorLog struct {
 	mu     sync.Mutex

@@ -1,13 +1,18 @@
 package loadtest
 
 import (
+	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,8 +28,15 @@ type Baseline struct {
 	Jobs     int     `json:"jobs"`
 	Seconds  int     `json:"seconds"`
 	TPS      float64 `json:"tps"`
-	// Ratio is Coffer's transfers per second over pgbench's transactions per second.
-	Ratio float64 `json:"ratio"`
+	// Rate is pgbench's -R, transactions per second, when the run had a rate; then Latency holds
+	// its transactions' latencies, read from its log, each without its schedule lag (the time it
+	// waited for its turn, which Coffer's latencies leave out too).
+	Rate    float64  `json:"rate,omitempty"`
+	Latency *Latency `json:"latency_ms,omitempty"`
+	// Ratio is Coffer's transfers per second over pgbench's transactions per second, and P99Ratio
+	// Coffer's p99 latency over pgbench's when both ran at a rate.
+	Ratio    float64 `json:"ratio"`
+	P99Ratio float64 `json:"p99_ratio,omitempty"`
 	// Skipped says why pgbench did not run; the other fields are then empty.
 	Skipped string `json:"skipped,omitempty"`
 }
@@ -36,6 +48,11 @@ type BaselineConfig struct {
 	URL      string
 	Clients  int
 	Duration time.Duration
+	// Rate, when above 0, runs pgbench at that many transactions per second (-R) and reads its
+	// latencies from its log, for a run of Coffer at the same rate.
+	Rate float64
+	// Scale is pgbench's scale factor; 0 is BaselineScale.
+	Scale int
 }
 
 const (
@@ -51,9 +68,9 @@ const (
 )
 
 // RunBaseline creates a scratch database coffer_bench_<random>, loads it with pgbench -i -s
-// BaselineScale, runs pgbench -c Clients -j 2 -T Duration -M prepared on it, and drops it. It
-// uses the PostgreSQL client programs on PATH; without them it returns a Baseline that says it
-// was skipped.
+// Scale, runs pgbench -c Clients -j 2 -T Duration -M prepared on it (with -R Rate and a log of
+// every transaction when there is a rate), and drops it. It uses the PostgreSQL client programs
+// on PATH; without them it returns a Baseline that says it was skipped.
 func RunBaseline(ctx context.Context, cfg BaselineConfig) (*Baseline, error) {
 	for _, prog := range []string{"pgbench", "createdb", "dropdb"} {
 		if _, err := exec.LookPath(prog); err != nil {
@@ -64,8 +81,9 @@ func RunBaseline(ctx context.Context, cfg BaselineConfig) (*Baseline, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Baseline{Database: "coffer_bench_" + randomLetters(8, 'a'), Scale: BaselineScale,
-		Clients: cfg.Clients, Jobs: min(baselineJobs, cfg.Clients), Seconds: max(int(cfg.Duration.Round(time.Second)/time.Second), 1)}
+	b := &Baseline{Database: "coffer_bench_" + randomLetters(8, 'a'), Scale: cmp.Or(cfg.Scale, BaselineScale),
+		Clients: cfg.Clients, Jobs: min(baselineJobs, cfg.Clients), Seconds: max(int(cfg.Duration.Round(time.Second)/time.Second), 1),
+		Rate: cfg.Rate}
 	if _, err := pgRun(ctx, baselineSetupTimeout, env, "createdb", append(conn, b.Database)...); err != nil {
 		return nil, err
 	}
@@ -76,15 +94,79 @@ func RunBaseline(ctx context.Context, cfg BaselineConfig) (*Baseline, error) {
 	if _, err := pgRun(ctx, baselineSetupTimeout, env, "pgbench", append(conn, "-i", "-q", "-s", strconv.Itoa(b.Scale), b.Database)...); err != nil {
 		return nil, err
 	}
-	out, err := pgRun(ctx, time.Duration(b.Seconds)*time.Second+baselineRunSlack, env, "pgbench", append(conn,
-		"-c", strconv.Itoa(b.Clients), "-j", strconv.Itoa(b.Jobs), "-T", strconv.Itoa(b.Seconds), "-M", "prepared", b.Database)...)
+	args := append(slices.Clip(conn), "-c", strconv.Itoa(b.Clients), "-j", strconv.Itoa(b.Jobs), "-T", strconv.Itoa(b.Seconds), "-M", "prepared")
+	var logs string
+	if b.Rate > 0 {
+		if logs, err = os.MkdirTemp("", "coffer-pgbench-"); err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(logs)
+		args = append(args, "-R", strconv.FormatFloat(b.Rate, 'f', -1, 64), "-l", "--log-prefix", filepath.Join(logs, "pgbench"))
+	}
+	out, err := pgRun(ctx, time.Duration(b.Seconds)*time.Second+baselineRunSlack, env, "pgbench", append(args, b.Database)...)
 	if err != nil {
 		return nil, err
 	}
 	if b.TPS, err = ParseTPS(out); err != nil {
 		return nil, err
 	}
+	if logs != "" {
+		var hist Histogram
+		if err := readPgbenchLogs(logs, &hist); err != nil {
+			return nil, err
+		}
+		l := latencyOf(&hist)
+		b.Latency = &l
+	}
 	return b, nil
+}
+
+// readPgbenchLogs records in hist the latency of every transaction in the pgbench logs of dir
+// (one file per thread), less its schedule lag.
+func readPgbenchLogs(dir string, hist *Histogram) error {
+	files, err := filepath.Glob(filepath.Join(dir, "pgbench.*"))
+	if err != nil {
+		return err
+	}
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		err = ParsePgbenchLog(f, hist)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("pgbench log %s: %w", filepath.Base(name), err)
+		}
+	}
+	if hist.Count() == 0 {
+		return fmt.Errorf("pgbench logged no transaction in %s", dir)
+	}
+	return nil
+}
+
+// ParsePgbenchLog records in hist the latency of every transaction of a pgbench log written with
+// a rate (-R): lines of "client transaction time script epoch microseconds lag", time and lag in
+// microseconds, time counted from the transaction's scheduled start. A transaction that failed
+// or was skipped has a word for its time and is left out.
+func ParsePgbenchLog(r io.Reader, hist *Histogram) error {
+	sc := bufio.NewScanner(r)
+	for line := 1; sc.Scan(); line++ {
+		f := strings.Fields(sc.Text())
+		if len(f) < 7 {
+			return fmt.Errorf("line %d: %q has %d fields, want 7 or more (was pgbench run with -R?)", line, sc.Text(), len(f))
+		}
+		total, err := strconv.ParseInt(f[2], 10, 64)
+		if err != nil {
+			continue // "failed" or "skipped"
+		}
+		lag, err := strconv.ParseInt(f[6], 10, 64)
+		if err != nil {
+			return fmt.Errorf("line %d: schedule lag %q: %v", line, f[6], err)
+		}
+		hist.Record(time.Duration(total-lag) * time.Microsecond)
+	}
+	return sc.Err()
 }
 
 var tpsRE = regexp.MustCompile(`tps = ([0-9]+(?:\.[0-9]+)?) \(without initial connection time\)`)

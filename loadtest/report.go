@@ -73,10 +73,15 @@ func (r *Report) OK() bool {
 	return true
 }
 
-// SetBaseline adds pgbench's figures and Coffer's transfers per second as a ratio of them.
+// SetBaseline adds pgbench's figures and compares Coffer's with them: transfers per second over
+// pgbench's transactions per second, and, where both ran at a fixed rate, p99 latency over
+// pgbench's.
 func (r *Report) SetBaseline(b *Baseline) {
 	if b.TPS > 0 {
 		b.Ratio = r.TransfersPerSecond / b.TPS
+	}
+	if b.Latency != nil && b.Latency.P99 > 0 {
+		b.P99Ratio = r.Latency.P99 / b.Latency.P99
 	}
 	r.Baseline = b
 }
@@ -109,9 +114,14 @@ func (b *bench) report(t tally, hist *Histogram, elapsed time.Duration) *Report 
 		r.RequestsPerSecond = float64(t.requests) / s
 		r.TransfersPerSecond = float64(t.transfers) / s
 	}
-	r.Latency = Latency{P50: ms(hist.Quantile(0.50)), P90: ms(hist.Quantile(0.90)),
-		P99: ms(hist.Quantile(0.99)), Max: ms(hist.Max())}
+	r.Latency = latencyOf(hist)
 	return r
+}
+
+// latencyOf returns the percentiles of hist.
+func latencyOf(hist *Histogram) Latency {
+	return Latency{P50: ms(hist.Quantile(0.50)), P90: ms(hist.Quantile(0.90)),
+		P99: ms(hist.Quantile(0.99)), Max: ms(hist.Max())}
 }
 
 func split(byCode, rejected, failed map[string]int64) {
@@ -164,8 +174,18 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if b.Skipped != "" {
 			row("pgbench baseline", "skipped: %s", b.Skipped)
 		} else {
-			row("pgbench baseline", "%.1f tps (pgbench -s %d -c %d -j %d -T %d -M prepared, tpcb-like)", b.TPS, b.Scale, b.Clients, b.Jobs, b.Seconds)
+			rate := ""
+			if b.Rate > 0 {
+				rate = fmt.Sprintf(" -R %g", b.Rate)
+			}
+			row("pgbench baseline", "%.1f tps (pgbench -s %d -c %d -j %d -T %d%s -M prepared, tpcb-like)", b.TPS, b.Scale, b.Clients, b.Jobs, b.Seconds, rate)
+			if l := b.Latency; l != nil {
+				row("pgbench latency ms", "p50 %.2f  p90 %.2f  p99 %.2f  max %.2f (from its log, schedule lag left out)", l.P50, l.P90, l.P99, l.Max)
+			}
 			row("coffer / pgbench", "%.2f (transfers/s over tps)", b.Ratio)
+			if b.P99Ratio > 0 {
+				row("", "%.2f (p99 over p99)", b.P99Ratio)
+			}
 		}
 	}
 	for i, c := range r.Checks {

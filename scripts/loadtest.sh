@@ -3,7 +3,8 @@
 #   scripts/loadtest.sh sqlite|postgres [duration]
 # The PostgreSQL run uses a scratch database on 127.0.0.1:5432 (user postgres), dropped at the
 # end, and compares each workload with pgbench's tpcb-like script at the same clients and duration.
-# Then it measures uniform again at half the peak rate it found, for the latency target.
+# Then it measures uniform again at half the peak rate it found, for the latency target (on
+# PostgreSQL beside pgbench at the same rate, whose latencies show what the machine adds).
 set -euo pipefail
 store=${1:-sqlite}
 duration=${2:-30s}
@@ -52,4 +53,4 @@ for w in hot mixed; do bench --workload "$w" "${baseline[@]}"; done
 bench --workload batch --batch-size 1000 "${baseline[@]}"
 half=$(awk -v p="$peak" 'BEGIN { printf "%d", p / 2 }')
 echo "== uniform at half the peak rate: $half requests/s"
-bench --workload uniform --rate "$half"
+bench --workload uniform --rate "$half" "${baseline[@]}"

@@ -29,7 +29,7 @@ func bench(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.Int64Var(&cfg.RequestsMax, "requests-max", loadtest.RequestsMaxDefault, "a hard cap on the run's requests")
 	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "the server's process id, to read its peak memory (default: the process listening on --addr's port)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
-	baseline := fs.Bool("baseline", false, fmt.Sprintf("after the run, run pgbench (-s %d, tpcb-like, same clients and duration) on a scratch database of --pg-url for comparison", loadtest.BaselineScale))
+	baseline := fs.Bool("baseline", false, fmt.Sprintf("after the run, run pgbench (-s %d, tpcb-like, same clients, duration and rate) on a scratch database of --pg-url for comparison; with --rate it also reports pgbench's latencies", loadtest.BaselineScale))
 	pgURL := fs.String("pg-url", "", "the PostgreSQL server for --baseline, such as postgres://postgres@127.0.0.1:5432/postgres")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: coffer bench [flags]\n\nLoad-test a running Coffer on this machine through its API: set up a fresh asset and\nfunded wallets, send the workload, report throughput and latency, and check the balances.\n\nFlags:\n")
@@ -58,7 +58,7 @@ func bench(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	if *baseline {
 		fmt.Fprintf(os.Stderr, "bench: baseline: pgbench -s %d on a scratch database of %s\n", loadtest.BaselineScale, *pgURL)
-		b, err := loadtest.RunBaseline(ctx, loadtest.BaselineConfig{URL: *pgURL, Clients: rep.Clients, Duration: cfg.Duration})
+		b, err := loadtest.RunBaseline(ctx, loadtest.BaselineConfig{URL: *pgURL, Clients: rep.Clients, Duration: cfg.Duration, Rate: cfg.Rate})
 		if err != nil {
 			return fmt.Errorf("baseline: %w", err)
 		}
