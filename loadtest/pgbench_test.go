@@ -128,6 +128,18 @@ func TestSetBaselineRatios(t *testing.T) {
 			t.Errorf("table lacks %q:\n%s", want, table.String())
 		}
 	}
+	if strings.Contains(table.String(), "overload") {
+		t.Errorf("pgbench kept its rate, but the table says it did not:\n%s", table.String())
+	}
+	r.SetBaseline(&loadtest.Baseline{TPS: 100, Rate: 150, Latency: &loadtest.Latency{P99: 20}})
+	table.Reset()
+	if err := r.WriteTable(&table); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(table.String(), "pgbench kept 67% of the rate") {
+		t.Errorf("pgbench ran at 100 of 150/s, but the table does not say so:\n%s", table.String())
+	}
+
 	r = &loadtest.Report{TransfersPerSecond: 300}
 	r.SetBaseline(&loadtest.Baseline{TPS: 100})
 	if b := r.Baseline; b.Ratio != 3 || b.P99Ratio != 0 {

@@ -73,6 +73,10 @@ func (r *Report) OK() bool {
 	return true
 }
 
+// rateKept is the share of a fixed rate below which the report says that pgbench could not keep
+// up with it.
+const rateKept = 0.95
+
 // SetBaseline adds pgbench's figures and compares Coffer's with them: transfers per second over
 // pgbench's transactions per second, and, where both ran at a fixed rate, p99 latency over
 // pgbench's.
@@ -181,6 +185,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 			row("pgbench baseline", "%.1f tps (pgbench -s %d -c %d -j %d -T %d%s -M prepared, tpcb-like)", b.TPS, b.Scale, b.Clients, b.Jobs, b.Seconds, rate)
 			if l := b.Latency; l != nil {
 				row("pgbench latency ms", "p50 %.2f  p90 %.2f  p99 %.2f  max %.2f (from its log, schedule lag left out)", l.P50, l.P90, l.P99, l.Max)
+				if b.TPS < rateKept*b.Rate {
+					row("", "pgbench kept %.0f%% of the rate: past its own peak, its latencies measure overload", 100*b.TPS/b.Rate)
+				}
 			}
 			row("coffer / pgbench", "%.2f (transfers/s over tps)", b.Ratio)
 			if b.P99Ratio > 0 {
