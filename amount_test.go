@@ -4,7 +4,7 @@ import (
 	"math/big"
 	"testing"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 func TestParseAmount(t *testing.T) {

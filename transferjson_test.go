@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // jsonStrings are the strings the random transfers draw from: plain ids and every kind of

@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"sync"
 
-	"coffer"
-	"coffer/ledger"
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/ledger"
 )
 
 // Account is an account as the API shows it, amounts in major units. For a wallet, balance is

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"testing"
 
-	"coffer"
-	"coffer/httpapi"
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/httpapi"
 )
 
 func TestAssets(t *testing.T) {

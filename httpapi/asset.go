@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"sync"
 
-	"coffer"
-	"coffer/ledger"
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/ledger"
 )
 
 // Asset is a currency as the API shows it.

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // KeyCacheTTL is how long a stored key's lookup (found, revoked or unknown) is cached, so that a

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"coffer/httpapi"
+	"github.com/cofferhq/coffer/httpapi"
 )
 
 // TestBadInput sends requests that must be refused, each answered with the right status and code

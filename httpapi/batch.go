@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"net/http"
 
-	"coffer"
-	"coffer/ledger"
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/ledger"
 )
 
 // Batch modes.

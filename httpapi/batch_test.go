@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"coffer"
-	"coffer/httpapi"
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/httpapi"
 )
 
 func TestTransferBatch(t *testing.T) {

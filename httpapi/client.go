@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // ClientTimeout bounds every call of a Client, so a hung server cannot hang the caller.

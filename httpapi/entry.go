@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"time"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // Entry is one change to one account's balances, amounts in major units of its asset.

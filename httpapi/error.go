@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // statusByCode gives each error code its one HTTP status. The table in the package comment and

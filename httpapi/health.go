@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"time"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // openAPIDocument describes the API. It is written by hand; a test holds it to the routes.

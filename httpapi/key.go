@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"time"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // Key is an API key as the API shows it: never its secret.

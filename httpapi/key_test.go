@@ -7,8 +7,8 @@ import (
 	"regexp"
 	"testing"
 
-	"coffer"
-	"coffer/httpapi"
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/httpapi"
 )
 
 func TestKeys(t *testing.T) {

@@ -14,10 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"coffer"
-	"coffer/httpapi"
-	"coffer/internal/testdb"
-	"coffer/ledger"
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/httpapi"
+	"github.com/cofferhq/coffer/internal/testdb"
+	"github.com/cofferhq/coffer/ledger"
 )
 
 const adminKey = "test-admin-secret"

@@ -11,9 +11,9 @@ import (
 	"strings"
 	"testing"
 
-	"coffer/httpapi"
-	"coffer/internal/testdb"
-	"coffer/ledger"
+	"github.com/cofferhq/coffer/httpapi"
+	"github.com/cofferhq/coffer/internal/testdb"
+	"github.com/cofferhq/coffer/ledger"
 )
 
 // TestOpenAPI holds the document to the implementation: the same routes with the same roles,

@@ -16,7 +16,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // decode reads the body as exactly one JSON object into v, refusing unknown fields and bodies

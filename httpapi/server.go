@@ -13,8 +13,8 @@ import (
 
 	"golang.org/x/sync/semaphore"
 
-	"coffer"
-	"coffer/ledger"
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/ledger"
 )
 
 // Limits on requests.

@@ -9,10 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"coffer"
-	"coffer/httpapi"
-	"coffer/internal/testdb"
-	"coffer/ledger"
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/httpapi"
+	"github.com/cofferhq/coffer/internal/testdb"
+	"github.com/cofferhq/coffer/ledger"
 )
 
 func TestRequestID(t *testing.T) {

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"coffer"
-	"coffer/ledger"
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/ledger"
 )
 
 // Transfer is a transfer as the API shows it, amounts in major units of its asset.

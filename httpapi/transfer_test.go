@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"coffer"
-	"coffer/httpapi"
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/httpapi"
 )
 
 func TestTransfers(t *testing.T) {

@@ -3,7 +3,7 @@ package httpapi
 import (
 	"net/http"
 
-	"coffer/ledger"
+	"github.com/cofferhq/coffer/ledger"
 )
 
 // VerifyReport is the answer to GET /v1/verify: what the integrity check read and the broken

@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"strings"
 
-	"coffer"
-	"coffer/ledger"
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/ledger"
 )
 
 // The wallet verbs: thin requests over the ledger's commands, each answered with a

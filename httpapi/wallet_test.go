@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"coffer"
-	"coffer/httpapi"
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/httpapi"
 )
 
 func TestDeposit(t *testing.T) {

@@ -6,7 +6,7 @@ import (
 	"math/big"
 	"strings"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // result snapshots transfers as they stand now.

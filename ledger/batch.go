@@ -9,7 +9,7 @@ import (
 	"slices"
 	"time"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // needs is what the commands of a batch read, gathered before the transaction locks anything.

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // BenchmarkApply1000 measures the in-memory half of the write path: 1,000 transfers among

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"testing"
 
-	"coffer"
-	"coffer/internal/testdb"
-	"coffer/ledger"
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/internal/testdb"
+	"github.com/cofferhq/coffer/ledger"
 )
 
 // BenchmarkWrite1000 measures the whole write path on each store: 1,000 transfers among 10,000

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // A Command is one write. Every command carries the operation id that is its idempotency key

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // TestResultEncode holds Result.encode to json.Marshal's bytes: replays decode what either wrote.

@@ -7,10 +7,10 @@ import (
 	"sync"
 	"testing"
 
-	"coffer"
-	"coffer/internal/testdb"
-	"coffer/ledger"
-	"coffer/postgres"
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/internal/testdb"
+	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/postgres"
 )
 
 // TestConcurrentTransfers has many goroutines move money at random among a few wallets that may

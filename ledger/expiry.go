@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // expireBatchMax bounds how many expired transfers one pass voids.

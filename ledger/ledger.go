@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // Config tunes the write path. The zero value of a field means its default.

@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"coffer"
-	"coffer/internal/testdb"
-	"coffer/ledger"
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/internal/testdb"
+	"github.com/cofferhq/coffer/ledger"
 )
 
 func setup(t *testing.T) (*ledger.Ledger, coffer.Store, *clock) {

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"coffer"
-	"coffer/ledger"
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/ledger"
 )
 
 // model is the ledger's rules written again as plainly as possible, for small int64 amounts, to

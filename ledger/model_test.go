@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"coffer"
-	"coffer/internal/testdb"
-	"coffer/ledger"
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/internal/testdb"
+	"github.com/cofferhq/coffer/ledger"
 )
 
 // The model test runs random sequences of every operation against the ledger and against a tiny

@@ -3,7 +3,7 @@ package ledger
 import (
 	"time"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // move changes one running total of an account by amount, as phase and side say, and appends the

@@ -6,7 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // Violation is one broken invariant found by Verify.

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strings"
 
-	"coffer"
-	"coffer/httpapi"
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/httpapi"
 )
 
 // Check is one of the checks after a run, with what it compared.

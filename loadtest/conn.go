@@ -10,7 +10,7 @@ import (
 	"net/http"
 	"time"
 
-	"coffer/httpapi"
+	"github.com/cofferhq/coffer/httpapi"
 )
 
 // connTransport is the http.RoundTripper of one client of a run: its requests, one at a time,

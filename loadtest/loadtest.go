@@ -49,7 +49,7 @@ import (
 	"strings"
 	"time"
 
-	"coffer/httpapi"
+	"github.com/cofferhq/coffer/httpapi"
 )
 
 // Workload is what the clients send.

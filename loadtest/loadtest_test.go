@@ -12,11 +12,11 @@ import (
 	"testing"
 	"time"
 
-	"coffer"
-	"coffer/httpapi"
-	"coffer/ledger"
-	"coffer/loadtest"
-	"coffer/sqlite"
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/httpapi"
+	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/loadtest"
+	"github.com/cofferhq/coffer/sqlite"
 )
 
 const adminKey = "bench-test-admin"

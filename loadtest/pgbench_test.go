@@ -10,7 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"coffer/loadtest"
+	"github.com/cofferhq/coffer/loadtest"
 )
 
 func TestParseTPS(t *testing.T) {

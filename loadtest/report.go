@@ -10,7 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // Report is what a run measured and what its checks found. Its JSON is the form `coffer bench

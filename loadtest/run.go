@@ -8,8 +8,8 @@ import (
 	"sync"
 	"time"
 
-	"coffer"
-	"coffer/httpapi"
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/httpapi"
 )
 
 // run sends the workload from Config.Clients goroutines until the gate closes, and returns their

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"coffer/httpapi"
+	"github.com/cofferhq/coffer/httpapi"
 )
 
 // setup creates the run's assets and merchants and funds every wallet with FundAmount, from

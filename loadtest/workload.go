@@ -4,8 +4,8 @@ import (
 	"context"
 	"net/http"
 
-	"coffer"
-	"coffer/httpapi"
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/httpapi"
 )
 
 // stepFunc returns the client's step: one request, or in the mixed workload sometimes two.

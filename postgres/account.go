@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 const accountColumns = `id, owner, asset, kind, overdraft_limit, overdraft_unlimited, locked_debits,

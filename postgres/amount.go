@@ -7,7 +7,7 @@ import (
 	"math/big"
 	"time"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 
 	"github.com/jackc/pgx/v5/pgtype"
 )

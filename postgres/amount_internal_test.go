@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 
 	"github.com/jackc/pgx/v5/pgtype"
 )

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 const assetColumns = `code, scale, created_at`

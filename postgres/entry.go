@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 const entryColumns = `account_id, seq, transfer_id, type, phase, side, amount, balance_before,

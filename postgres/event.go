@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // maxInt64 is the largest sequence number a bigint column holds.

@@ -3,7 +3,7 @@ package postgres
 import (
 	"encoding/json"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 const operationColumns = `id, kind, fingerprint, result, err_code, err_message, created_at`

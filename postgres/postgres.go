@@ -16,7 +16,7 @@ import (
 	"fmt"
 	"strings"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"

@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"coffer"
-	"coffer/postgres"
-	"coffer/storetest"
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/postgres"
+	"github.com/cofferhq/coffer/storetest"
 
 	"github.com/jackc/pgx/v5"
 )

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 func ids[T any](items []T, id func(T) string) []string {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"testing"
 
-	"coffer"
-	"coffer/postgres"
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/postgres"
 )
 
 // BenchmarkSave1000 writes batches shaped like 1,000 plain transfers among 200 accounts: each

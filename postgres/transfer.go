@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	"coffer"
-	"coffer/internal/sqlx"
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/internal/sqlx"
 )
 
 const transferColumns = `id, debit_account_id, credit_account_id, asset, amount, type, state, pending,

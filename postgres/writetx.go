@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"

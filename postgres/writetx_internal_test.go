@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // TestWriteTxSettings checks the settings of write transactions: random_page_cost is

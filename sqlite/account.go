@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"strings"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 func appendAccount(args []any, a *coffer.Account) []any {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"sync/atomic"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // accountCacheMax bounds the accounts the write connection keeps in memory (some 300 bytes

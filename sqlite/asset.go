@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // row is a *sql.Row or *sql.Rows.

@@ -7,7 +7,7 @@ import (
 	"math"
 	"time"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 func appendEntry(args []any, e *coffer.Entry) []any {

@@ -5,7 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 func appendEvent(args []any, e *coffer.Event) []any {

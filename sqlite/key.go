@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 func scanKey(r row) (coffer.Key, error) {

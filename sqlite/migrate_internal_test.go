@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // TestMigrateEntriesKeepsHistory builds a database at schema version 1 with a hold, its capture

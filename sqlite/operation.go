@@ -1,6 +1,6 @@
 package sqlite
 
-import "coffer"
+import "github.com/cofferhq/coffer"
 
 func appendOperation(args []any, o *coffer.Operation) []any {
 	return append(args, o.ID, o.Kind, o.Fingerprint, string(o.Result), o.ErrCode, o.ErrMessage,

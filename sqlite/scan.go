@@ -5,7 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // Scan calls sc's functions for every account by id, every transfer by id and every entry by

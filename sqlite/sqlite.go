@@ -24,7 +24,7 @@ import (
 
 	"github.com/mattn/go-sqlite3"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // Settings of the SQLite store, each with its reason.

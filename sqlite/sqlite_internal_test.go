@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // openInternal returns a new store on a file of its own, closed when the test ends.

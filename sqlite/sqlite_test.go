@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"coffer"
-	"coffer/sqlite"
-	"coffer/storetest"
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/sqlite"
+	"github.com/cofferhq/coffer/storetest"
 )
 
 // open returns a new store on a file of its own.

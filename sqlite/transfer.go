@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"time"
 
-	"coffer"
-	"coffer/internal/sqlx"
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/internal/sqlx"
 )
 
 func appendTransfer(args []any, t *coffer.Transfer) []any {

@@ -5,7 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // Write runs fn in one transaction on the write connection, begun with BEGIN IMMEDIATE: it holds

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // fullAccount returns an account with every field set to something other than its zero value,

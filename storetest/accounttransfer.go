@@ -5,7 +5,7 @@ import (
 	"math"
 	"testing"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // accountTransfers saves transfers among three wallets with the entries the ledger would write:

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // same reports an error unless got equals want, naming what differs.

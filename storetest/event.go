@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // testEventSeq numbers events over several writes and expects 1, 2, 3... with no gap, a write

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // t0 is the suite's clock: UTC with microsecond precision, as the Store contract requires of

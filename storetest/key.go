@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 func testKeys(t *testing.T, s coffer.Store) {

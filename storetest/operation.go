@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 func testOperationRoundTrip(t *testing.T, s coffer.Store) {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // testPageSize checks every list's default and largest page on more rows than the largest.

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"testing"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // scanFixture saves accounts, transfers and entries out of order and returns them in the order

@@ -5,7 +5,7 @@ package storetest
 import (
 	"testing"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // Run runs the suite against the stores open returns. open is called once per test, and the

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 func testTransferRoundTrip(t *testing.T, s coffer.Store) {

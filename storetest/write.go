@@ -6,7 +6,7 @@ import (
 	"sync"
 	"testing"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // testWriteTxReads reads more ids than fit one statement in some databases, with unknown and

@@ -7,7 +7,7 @@ import (
 	"io"
 	"strings"
 
-	"coffer/httpapi"
+	"github.com/cofferhq/coffer/httpapi"
 )
 
 func init() {

@@ -7,7 +7,7 @@ import (
 	"io"
 	"strconv"
 
-	"coffer/httpapi"
+	"github.com/cofferhq/coffer/httpapi"
 )
 
 func init() {

@@ -7,7 +7,7 @@ import (
 	"io"
 	"os"
 
-	"coffer/loadtest"
+	"github.com/cofferhq/coffer/loadtest"
 )
 
 func init() {

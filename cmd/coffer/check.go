@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"io"
 
-	"coffer/httpapi"
-	"coffer/ledger"
+	"github.com/cofferhq/coffer/httpapi"
+	"github.com/cofferhq/coffer/ledger"
 )
 
 // The checks of a running server: whether it is up, and whether its ledger holds together.

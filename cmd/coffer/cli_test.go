@@ -15,7 +15,7 @@ import (
 
 	_ "github.com/mattn/go-sqlite3"
 
-	"coffer/httpapi"
+	"github.com/cofferhq/coffer/httpapi"
 )
 
 const testAdminKey = "test-admin-key"

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"coffer/httpapi"
+	"github.com/cofferhq/coffer/httpapi"
 )
 
 // serverDefault is where the client subcommands look for the server when neither --addr nor

@@ -10,10 +10,10 @@ import (
 	"syscall"
 	"testing"
 
-	"coffer"
-	"coffer/httpapi"
-	"coffer/ledger"
-	"coffer/postgres"
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/httpapi"
+	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/postgres"
 )
 
 const crashAdminKey = "crash-test-admin-key"

@@ -7,10 +7,10 @@ import (
 	"sync"
 	"testing"
 
-	"coffer"
-	"coffer/httpapi"
-	"coffer/ledger"
-	"coffer/postgres"
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/httpapi"
+	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/postgres"
 )
 
 // TestTwoServersOnePostgres runs two server processes on one PostgreSQL database, as behind a

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 
-	"coffer/httpapi"
+	"github.com/cofferhq/coffer/httpapi"
 )
 
 func init() {

@@ -16,7 +16,7 @@ import (
 	"syscall"
 	"time"
 
-	"coffer"
+	"github.com/cofferhq/coffer"
 )
 
 // command is one subcommand.

@@ -15,11 +15,11 @@ import (
 	"strings"
 	"time"
 
-	"coffer"
-	"coffer/httpapi"
-	"coffer/ledger"
-	"coffer/postgres"
-	"coffer/sqlite"
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/httpapi"
+	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/postgres"
+	"github.com/cofferhq/coffer/sqlite"
 )
 
 func init() {

@@ -10,7 +10,7 @@ import (
 	"os"
 	"slices"
 
-	"coffer/httpapi"
+	"github.com/cofferhq/coffer/httpapi"
 )
 
 // batchFileBytesMax caps a batch file read, well above what a server accepts in one batch

@@ -10,9 +10,9 @@ import (
 
 	_ "github.com/mattn/go-sqlite3"
 
-	"coffer"
-	"coffer/ledger"
-	"coffer/sqlite"
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/sqlite"
 )
 
 // TestVerifyFindsCorruption writes a small ledger, breaks it behind Coffer's back in several

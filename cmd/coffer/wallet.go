@@ -5,7 +5,7 @@ import (
 	"flag"
 	"slices"
 
-	"coffer/httpapi"
+	"github.com/cofferhq/coffer/httpapi"
 )
 
 // The wallet verbs. Each names an owner's wallet by --owner and --asset, and prints the

@@ -8,9 +8,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"coffer"
-	"coffer/postgres"
-	"coffer/sqlite"
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/postgres"
+	"github.com/cofferhq/coffer/sqlite"
 )
 
 // Kind is one kind of store a test runs against.
