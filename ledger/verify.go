@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"math/big"
 
 	"github.com/cofferhq/coffer"
 )
@@ -73,7 +74,7 @@ func Verify(ctx context.Context, s coffer.Store) (*Report, error) {
 		}
 	}
 	accounts := map[string]*coffer.Account{}
-	sums := map[string]coffer.Amount{}
+	sums := map[string]*total{}
 	var want, got digest // the entries the transfers call for, the entries there are
 	var p replayed
 	var current string // the account whose entries are being replayed
@@ -91,11 +92,12 @@ func Verify(ctx context.Context, s coffer.Store) (*Report, error) {
 				add(Violation{Kind: VFloor, AccountID: a.ID, Message: fmt.Sprintf(
 					"available %s is below the floor -%s", a.Available(), a.OverdraftLimit)})
 			}
-			sum, ok := sums[a.Asset].Add(a.Balance())
-			if !ok {
-				return fmt.Errorf("sum of %s balances overflows", a.Asset)
+			sum := sums[a.Asset]
+			if sum == nil {
+				sum = &total{}
+				sums[a.Asset] = sum
 			}
-			sums[a.Asset] = sum
+			sum.add(a.Balance())
 			return nil
 		},
 		Transfer: func(t coffer.Transfer) error {
@@ -135,7 +137,7 @@ func Verify(ctx context.Context, s coffer.Store) (*Report, error) {
 		compareTotals(a, &replayed{}, add)
 	}
 	for asset, sum := range sums {
-		if !sum.IsZero() {
+		if !sum.isZero() {
 			add(Violation{Kind: VSum, Message: fmt.Sprintf("the balances of %s sum to %s, not zero", asset, sum)})
 		}
 	}
@@ -150,6 +152,41 @@ func Verify(ctx context.Context, s coffer.Store) (*Report, error) {
 		}
 	}
 	return r, nil
+}
+
+// total is a sum of amounts that cannot overflow. Each account's balance is within ±(2^127-1),
+// but an asset's balances may add up past that before the negative ones bring the sum back to
+// zero: a wallet of 2^127-1 and another of 2^127-1 bought from an exchange pool. It adds in an
+// Amount while the sum stays in range, which costs nothing per account, and moves to a big.Int
+// once it would not.
+type total struct {
+	small coffer.Amount
+	wide  *big.Int // nil until the sum left the range of an Amount
+}
+
+func (t *total) add(a coffer.Amount) {
+	if t.wide == nil {
+		if s, ok := t.small.Add(a); ok {
+			t.small = s
+			return
+		}
+		t.wide = t.small.Big()
+	}
+	t.wide.Add(t.wide, a.Big())
+}
+
+func (t *total) isZero() bool {
+	if t.wide == nil {
+		return t.small.IsZero()
+	}
+	return t.wide.Sign() == 0
+}
+
+func (t *total) String() string {
+	if t.wide == nil {
+		return t.small.String()
+	}
+	return t.wide.String()
 }
 
 // accountReplay is the replay of one account's entries.
