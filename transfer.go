@@ -69,10 +69,20 @@ type Transfer struct {
 	ResolvedAt *time.Time `json:"resolved_at,omitempty"` // when a pending transfer was posted, voided or expired
 }
 
+// DerivedSep is the one character reserved for the ids Coffer derives: from a client's id, the id
+// and a word ("pay-1/fee", "ex-1/counter", "hold-1/post"); for the whole system, a leading
+// DerivedSep ("/asset/USD", "/account/merchant:shop-7:USD"). No id a client chooses may contain
+// it, so no client id can ever take one Coffer needs.
+const DerivedSep = "/"
+
+// DerivedID returns the id Coffer derives from a client's id and a word: id + "/" + word.
+func DerivedID(id, word string) string { return id + DerivedSep + word }
+
 // Limits on what a transfer may carry.
 const (
 	IDLengthMax = 128 // transfer ids and the operation ids callers choose
-	// OperationIDLengthMax leaves room for the ids derived from a transfer id ("<id>/expire").
+	// OperationIDLengthMax leaves room for the ids derived from a transfer id ("<id>/expire")
+	// and for the system's own ("/account/" and an account id).
 	OperationIDLengthMax = IDLengthMax + 16
 	ReferenceLengthMax   = 256
 	MetadataKeysMax      = 32

@@ -123,6 +123,8 @@ func checkID(field, id string) error {
 		return errInvalid("%s must be at most %d bytes long", field, coffer.IDLengthMax)
 	case !printableNoSpace(id):
 		return errInvalid("%s %q must be printable characters without spaces", field, id)
+	case strings.Contains(id, coffer.DerivedSep):
+		return errInvalid("%s %q must not contain '%s': it is reserved for the ids Coffer derives", field, id, coffer.DerivedSep)
 	}
 	return nil
 }

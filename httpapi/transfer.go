@@ -111,7 +111,7 @@ func (s *Server) renderTransfer(ctx context.Context, t coffer.Transfer) (Transfe
 }
 
 // transferResult renders a ledger result whose main transfer has the id mainID. The wallet
-// verbs name the other transfers after it: mainID+":fee", mainID+":counter".
+// verbs name the other transfers after it: mainID+"/fee", mainID+"/counter".
 func (s *Server) transferResult(ctx context.Context, status int, res *ledger.Result, mainID string) (int, any, error) {
 	var out TransferResult
 	found := false
@@ -123,9 +123,9 @@ func (s *Server) transferResult(ctx context.Context, status int, res *ledger.Res
 		switch {
 		case t.ID == mainID:
 			out.Transfer, found = rt, true
-		case t.ID == mainID+":fee":
+		case t.ID == coffer.DerivedID(mainID, "fee"):
 			out.Fee = &rt
-		case t.ID == mainID+":counter":
+		case t.ID == coffer.DerivedID(mainID, "counter"):
 			out.Counter = &rt
 		case t.Type == coffer.TypePayment:
 			out.Payment = &rt
@@ -241,11 +241,8 @@ func (s *Server) post(r *http.Request, typ coffer.TransferType) (int, any, error
 	if amount.Cmp(t.Amount) > 0 {
 		return 0, nil, errInvalid("amount %s is more than the %s transfer %q holds", req.Amount, t.Amount.Format(scale), t.ID)
 	}
-	opID := req.ID
-	if opID == "" {
-		opID = t.ID + "/post"
-	}
-	res, err := s.ledger.Do(r.Context(), ledger.PostTransfer{ID: opID, TransferID: t.ID, Amount: amount, Type: typ})
+	// An id left out is derived by the ledger: "<transfer id>/post".
+	res, err := s.ledger.Do(r.Context(), ledger.PostTransfer{ID: req.ID, TransferID: t.ID, Amount: amount, Type: typ})
 	if err != nil {
 		return 0, nil, err
 	}
@@ -265,11 +262,8 @@ func (s *Server) void(r *http.Request, typ coffer.TransferType) (int, any, error
 	if err != nil {
 		return 0, nil, err
 	}
-	opID := req.ID
-	if opID == "" {
-		opID = t.ID + "/void"
-	}
-	res, err := s.ledger.Do(r.Context(), ledger.VoidTransfer{ID: opID, TransferID: t.ID, Type: typ})
+	// An id left out is derived by the ledger: "<transfer id>/void".
+	res, err := s.ledger.Do(r.Context(), ledger.VoidTransfer{ID: req.ID, TransferID: t.ID, Type: typ})
 	if err != nil {
 		return 0, nil, err
 	}

@@ -58,16 +58,16 @@ func TestTransfers(t *testing.T) {
 	if tr.State != "voided" || tr.ResolvedAt == nil || tr.Amount != "5.00" {
 		t.Errorf("t-3 %+v", tr)
 	}
-	// Ids may hold "/" and ":"; the client escapes them in paths.
-	if _, err := e.operator.CreateTransfer(ctx, httpapi.TransferRequest{ID: "order/9:a", DebitAccountID: "wallet:alice:USD",
+	// Ids may hold ":", "?" and "#"; the client escapes them in paths.
+	if _, err := e.operator.CreateTransfer(ctx, httpapi.TransferRequest{ID: "order?9:a#b", DebitAccountID: "wallet:alice:USD",
 		CreditAccountID: "wallet:bob:USD", Amount: "1", Pending: true}); err != nil {
 		t.Fatal(err)
 	}
-	if res, err := e.operator.PostTransfer(ctx, "order/9:a", httpapi.PostRequest{}); err != nil || res.Transfer.ID != "order/9:a" {
-		t.Fatalf("post order/9:a: %+v, %v", res, err)
+	if res, err := e.operator.PostTransfer(ctx, "order?9:a#b", httpapi.PostRequest{}); err != nil || res.Transfer.ID != "order?9:a#b" {
+		t.Fatalf("post order?9:a#b: %+v, %v", res, err)
 	}
-	if tr, err := e.reader.Transfer(ctx, "order/9:a"); err != nil || tr.State != "posted" {
-		t.Fatalf("get order/9:a: %+v, %v", tr, err)
+	if tr, err := e.reader.Transfer(ctx, "order?9:a#b"); err != nil || tr.State != "posted" {
+		t.Fatalf("get order?9:a#b: %+v, %v", tr, err)
 	}
 	e.wantBalance("bob", "USD", "18.34", "18.34", "0.00", "0.00")
 	_, err = e.reader.Transfer(ctx, "t-404")
@@ -97,7 +97,7 @@ func TestListTransfers(t *testing.T) {
 	if _, err := e.operator.Hold(ctx, httpapi.HoldRequest{ID: "h-1", Owner: "alice", Asset: "USD", Amount: "1"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.operator.CaptureHold(ctx, "h-1", httpapi.PostRequest{ID: "h-1/capture"}); err != nil {
+	if _, err := e.operator.CaptureHold(ctx, "h-1", httpapi.PostRequest{ID: "h-1-capture"}); err != nil {
 		t.Fatal(err)
 	}
 	list := func(q httpapi.TransfersQuery) []string {

@@ -106,7 +106,7 @@ func TestPaymentAndRefund(t *testing.T) {
 		t.Fatal(err)
 	}
 	if res.Transfer.Type != "payment" || res.Transfer.Amount != "40.00" || res.Transfer.Reference != "order-77" ||
-		res.Fee == nil || res.Fee.ID != "pay-1:fee" || res.Fee.Amount != "1.20" || res.Fee.Type != "fee" {
+		res.Fee == nil || res.Fee.ID != "pay-1/fee" || res.Fee.Amount != "1.20" || res.Fee.Type != "fee" {
 		t.Errorf("payment %+v fee %+v", res.Transfer, res.Fee)
 	}
 	e.wantBalance("alice", "USD", "60.00", "60.00", "0.00", "0.00")

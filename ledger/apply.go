@@ -18,8 +18,10 @@ func result(ts ...*coffer.Transfer) *Result {
 	return r
 }
 
-func (c CreateAsset) OperationID() string { return "asset:" + c.Code }
-func (CreateAsset) kind() string          { return "asset.create" }
+func (c CreateAsset) OperationID() string {
+	return coffer.DerivedSep + "asset" + coffer.DerivedSep + c.Code
+}
+func (CreateAsset) kind() string { return "asset.create" }
 func (c CreateAsset) needs(n *needs) {
 	n.asset(c.Code)
 	for _, o := range coffer.SystemOwners {
@@ -52,12 +54,12 @@ func (c CreateAsset) apply(b *batch) (*Result, error) {
 }
 
 func (c CreateAccount) OperationID() string {
-	return "account:" + coffer.AccountID(c.Kind, c.Owner, c.Asset)
+	return coffer.DerivedSep + "account" + coffer.DerivedSep + coffer.AccountID(c.Kind, c.Owner, c.Asset)
 }
 func (CreateAccount) kind() string { return "account.create" }
 func (c CreateAccount) needs(n *needs) {
 	n.asset(c.Asset)
-	n.account(c.OperationID()[len("account:"):])
+	n.account(coffer.AccountID(c.Kind, c.Owner, c.Asset))
 }
 
 func (c CreateAccount) apply(b *batch) (*Result, error) {
@@ -222,7 +224,7 @@ func (c Pay) apply(b *batch) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	fee, err := b.createTransfer(newTransfer{ID: c.ID + ":fee", Debit: m, Credit: fees, Amount: c.Fee,
+	fee, err := b.createTransfer(newTransfer{ID: coffer.DerivedID(c.ID, "fee"), Debit: m, Credit: fees, Amount: c.Fee,
 		Type: coffer.TypeFee, Group: group, Reference: c.OrderID})
 	if err != nil {
 		return nil, err
@@ -327,7 +329,7 @@ func (c Exchange) apply(b *batch) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	buy, err := b.createTransfer(newTransfer{ID: c.ID + ":counter", Debit: poolTo, Credit: dst,
+	buy, err := b.createTransfer(newTransfer{ID: coffer.DerivedID(c.ID, "counter"), Debit: poolTo, Credit: dst,
 		Amount: counter, Type: coffer.TypeExchange, Group: c.ID, Metadata: md})
 	if err != nil {
 		return nil, err
@@ -492,7 +494,7 @@ func itemErr(i, n int, err error) error {
 	return &coffer.Error{Code: ce.Code, Message: fmt.Sprintf("transfer %d of the group: %s; none was applied", i, ce.Message)}
 }
 
-func (c PostTransfer) OperationID() string { return c.ID }
+func (c PostTransfer) OperationID() string { return orDerived(c.ID, c.TransferID, "post") }
 func (PostTransfer) kind() string          { return "transfer.post" }
 func (c PostTransfer) needs(n *needs)      { n.transfer(c.TransferID) }
 
@@ -507,7 +509,7 @@ func (c PostTransfer) apply(b *batch) (*Result, error) {
 	return result(t), nil
 }
 
-func (c VoidTransfer) OperationID() string { return c.ID }
+func (c VoidTransfer) OperationID() string { return orDerived(c.ID, c.TransferID, "void") }
 func (VoidTransfer) kind() string          { return "transfer.void" }
 func (c VoidTransfer) needs(n *needs)      { n.transfer(c.TransferID) }
 
@@ -522,7 +524,7 @@ func (c VoidTransfer) apply(b *batch) (*Result, error) {
 	return result(t), nil
 }
 
-func (c expireTransfer) OperationID() string { return c.TransferID + "/expire" }
+func (c expireTransfer) OperationID() string { return coffer.DerivedID(c.TransferID, "expire") }
 func (expireTransfer) kind() string          { return "transfer.expire" }
 func (c expireTransfer) needs(n *needs)      { n.transfer(c.TransferID) }
 

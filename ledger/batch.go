@@ -241,8 +241,18 @@ func (b *batch) transfer(id string) (*coffer.Transfer, error) {
 	return t, nil
 }
 
-// fingerprint is a digest of a command's kind and parameters, compared on replay.
+// fingerprint is a digest of a command's kind and parameters, compared on replay. A post or void
+// whose id the ledger derives is fingerprinted with that id filled in, as it was when clients
+// sent the derived id themselves, so that a retry of one recorded then still replays.
 func fingerprint(c Command) (string, error) {
+	switch p := c.(type) {
+	case PostTransfer:
+		p.ID = p.OperationID()
+		c = p
+	case VoidTransfer:
+		p.ID = p.OperationID()
+		c = p
+	}
 	data, err := json.Marshal(c)
 	if err != nil {
 		return "", fmt.Errorf("fingerprint %s: %w", c.kind(), err)
@@ -306,7 +316,9 @@ func (l *Ledger) writeBatch(ctx context.Context, cmds []Command) ([]Outcome, err
 func (l *Ledger) load(b *batch, cmds []Command) error {
 	n := needs{assets: map[string]bool{}, accounts: map[string]bool{}, transfers: map[string]bool{}}
 	for _, c := range cmds {
-		if _, done := b.ops[c.OperationID()]; !done {
+		// A command whose id the ledger derived reads its rows even when the id is taken: a
+		// replay with other parameters is then described by the state of what the client named.
+		if _, done := b.ops[c.OperationID()]; !done || derivesID(c) {
 			c.needs(&n)
 		}
 	}
@@ -391,8 +403,13 @@ func keys(m map[string]bool) []string {
 func (b *batch) applyOne(c Command, opID, print string) Outcome {
 	if op, ok := b.ops[opID]; ok {
 		if op.Fingerprint != print {
+			if d, ok := c.(idDeriver); ok && d.derivesID() {
+				if err := d.conflict(b, op); err != nil {
+					return Outcome{Err: err}
+				}
+			}
 			return Outcome{Err: coffer.Errorf(coffer.ECONFLICT,
-				"operation id %q was already used for a %s with other parameters", opID, op.Kind)}
+				"operation id %q was already used, with other parameters, by an operation of kind %s", opID, op.Kind)}
 		}
 		return replay(op)
 	}

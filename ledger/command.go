@@ -66,14 +66,14 @@ func (r *Result) encode() ([]byte, error) {
 }
 
 // CreateAsset creates an asset and its system accounts (world, fees, exchange). Its operation id
-// is "asset:" and the code.
+// is "/asset/" and the code.
 type CreateAsset struct {
 	Code  string
 	Scale int
 }
 
 // CreateAccount creates an account explicitly. Wallets are also created on first use. Its
-// operation id is "account:" and the account id.
+// operation id is "/account/" and the account id.
 type CreateAccount struct {
 	Kind               coffer.AccountKind
 	Owner              string
@@ -122,7 +122,7 @@ type Withdraw struct {
 // Pay moves Amount from the owner's wallet to the merchant's account, and, if Fee is not zero,
 // Fee from the merchant's account to the asset's fee account: the merchant pays the fee out of the
 // payment. Both transfers are linked: all or none. The payment's transfer id is the operation id,
-// the fee's is the operation id and ":fee".
+// the fee's is the operation id and "/fee".
 type Pay struct {
 	ID       string
 	Owner    string
@@ -146,7 +146,7 @@ type Refund struct {
 
 // Exchange sells Amount of From from the owner's wallet to the From exchange pool, and pays the
 // counter amount of To from the To pool into the owner's wallet: two linked transfers, ids the
-// operation id and the operation id and ":counter". Give Rate (units of To per unit of From, a
+// operation id and the operation id and "/counter". Give Rate (units of To per unit of From, a
 // decimal string) or CounterAmount; with a rate the counter amount is rounded down to To's minor
 // unit, so rounding never pays out more than the rate says.
 type Exchange struct {
@@ -196,7 +196,7 @@ type CreateTransfers struct {
 
 // PostTransfer posts a pending transfer, for Amount if it is not zero (at most the pending
 // amount), else for all of it. Type, if set, must match the transfer's (so a withdrawal's
-// "complete" cannot post a hold). The usual operation id is the transfer id and "/post".
+// "complete" cannot post a hold). ID, the operation id, defaults to the transfer id and "/post".
 type PostTransfer struct {
 	ID         string
 	TransferID string
@@ -204,8 +204,8 @@ type PostTransfer struct {
 	Type       coffer.TransferType
 }
 
-// VoidTransfer voids a pending transfer. Type, if set, must match the transfer's. The usual
-// operation id is the transfer id and "/void".
+// VoidTransfer voids a pending transfer. Type, if set, must match the transfer's. ID, the
+// operation id, defaults to the transfer id and "/void".
 type VoidTransfer struct {
 	ID         string
 	TransferID string

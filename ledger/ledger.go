@@ -109,13 +109,17 @@ func (l *Ledger) Do(ctx context.Context, cmd Command) (*Result, error) {
 
 // DoAll applies independent commands, each under its own operation id, and returns an outcome
 // for each in the same order. They are queued together so they usually share one batch, but one
-// command's rejection never affects another.
+// command's rejection never affects another. A command whose operation id is missing or too
+// long, or with an id of its sender's that holds coffer.DerivedSep, is refused as invalid before
+// it is queued, and its id is not used up.
 func (l *Ledger) DoAll(ctx context.Context, cmds []Command) []Outcome {
 	out := make([]Outcome, len(cmds))
 	reqs := make([]*request, len(cmds))
 	for i, c := range cmds {
 		if id := c.OperationID(); id == "" || len(id) > coffer.OperationIDLengthMax {
 			out[i].Err = coffer.Errorf(coffer.EINVALID, "an operation id of 1 to %d characters is required", coffer.OperationIDLengthMax)
+		} else if err := checkClientIDs(c); err != nil {
+			out[i].Err = err
 		}
 	}
 	l.mu.RLock()

@@ -2,6 +2,7 @@ package ledger_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,7 +55,7 @@ func TestPaymentFeeAndRefunds(t *testing.T) {
 	l, s, _ := setup(t)
 	mustDo(t, l, ledger.Deposit{ID: "d1", Owner: "alice", Asset: "USD", Amount: usd(10000)})
 	r := mustDo(t, l, ledger.Pay{ID: "p1", Owner: "alice", Merchant: "shop", Asset: "USD", Amount: usd(2500), Fee: usd(75), OrderID: "o-1"})
-	if len(r.Transfers) != 2 || r.Transfers[1].ID != "p1:fee" || r.Transfers[0].Group != "p1" {
+	if len(r.Transfers) != 2 || r.Transfers[1].ID != "p1/fee" || r.Transfers[0].Group != "p1" {
 		t.Fatalf("payment result %+v", r.Transfers)
 	}
 	wantAccount(t, s, alice, 7500, 7500, 0)
@@ -96,19 +97,19 @@ func TestHoldCaptureReleaseExpire(t *testing.T) {
 	wantCode(t, err, coffer.EINSUFFICIENTFUNDS)
 
 	// Capture part of h1: the rest goes back to available.
-	r := mustDo(t, l, ledger.PostTransfer{ID: "h1/post", TransferID: "h1", Amount: usd(1200), Type: coffer.TypeHold})
+	r := mustDo(t, l, ledger.PostTransfer{TransferID: "h1", Amount: usd(1200), Type: coffer.TypeHold})
 	if tr := r.Transfers[0]; tr.State != coffer.StatePosted || tr.PostedAmount != usd(1200) {
 		t.Fatalf("captured hold: %+v", tr)
 	}
 	wantAccount(t, s, alice, 8800, 2800, 6000)
 	wantAccount(t, s, shop, 1200, 1200, 0)
 	// A hold ends once.
-	_, err = l.Do(ctx, ledger.VoidTransfer{ID: "h1/void", TransferID: "h1", Type: coffer.TypeHold})
+	_, err = l.Do(ctx, ledger.VoidTransfer{TransferID: "h1", Type: coffer.TypeHold})
 	wantCode(t, err, coffer.ECONFLICT)
 	// A withdrawal's verbs cannot touch a hold.
-	_, err = l.Do(ctx, ledger.VoidTransfer{ID: "h2/void-w", TransferID: "h2", Type: coffer.TypeWithdrawal})
+	_, err = l.Do(ctx, ledger.VoidTransfer{ID: "h2-void-w", TransferID: "h2", Type: coffer.TypeWithdrawal})
 	wantCode(t, err, coffer.ENOTFOUND)
-	mustDo(t, l, ledger.VoidTransfer{ID: "h2/void", TransferID: "h2", Type: coffer.TypeHold})
+	mustDo(t, l, ledger.VoidTransfer{TransferID: "h2", Type: coffer.TypeHold})
 	wantAccount(t, s, alice, 8800, 4800, 4000)
 
 	// h3 expires after a minute, once, however often the duty runs.
@@ -116,7 +117,7 @@ func TestHoldCaptureReleaseExpire(t *testing.T) {
 		t.Fatalf("ExpireDue before the timeout = %d, %v", n, err)
 	}
 	clk.Advance(time.Minute)
-	_, err = l.Do(ctx, ledger.PostTransfer{ID: "h3/post", TransferID: "h3"})
+	_, err = l.Do(ctx, ledger.PostTransfer{TransferID: "h3"})
 	wantCode(t, err, coffer.EEXPIRED)
 	for i, want := range []int{1, 0} {
 		if n, err := l.ExpireDue(ctx); n != want || err != nil {
@@ -300,4 +301,45 @@ func TestBatchWait(t *testing.T) {
 			t.Errorf("a full batch was written after %v: the writer waited out BatchWait", took)
 		}
 	})
+}
+
+// TestClientIDsStayOutOfDerivedIDs sends commands straight to the ledger, as a queue consumer
+// would: an id of the sender's with the reserved '/' is refused without using it up, and the
+// ids the ledger derives are there for it to take.
+func TestClientIDsStayOutOfDerivedIDs(t *testing.T) {
+	l, s, _ := setup(t)
+	ctx := context.Background()
+	mustDo(t, l, ledger.Deposit{ID: "d1", Owner: "alice", Asset: "USD", Amount: usd(1000)})
+	mustDo(t, l, ledger.Hold{ID: "h1", Owner: "alice", Asset: "USD", Amount: usd(100)})
+	spec := func(id string) ledger.TransferSpec {
+		return ledger.TransferSpec{ID: id, DebitAccountID: alice, CreditAccountID: worldUSD, Amount: usd(1)}
+	}
+	for _, c := range []ledger.Command{
+		ledger.Deposit{ID: "h1/post", Owner: "alice", Asset: "USD", Amount: usd(1)},
+		ledger.Deposit{ID: "/asset/EUR", Owner: "alice", Asset: "USD", Amount: usd(1)},
+		ledger.Pay{ID: "p/1", Owner: "alice", Merchant: "shop", Asset: "USD", Amount: usd(1)},
+		ledger.CreateTransfers{ID: "g/1", Transfers: []ledger.TransferSpec{spec("a"), spec("b")}},
+		ledger.CreateTransfers{ID: "g-1", Transfers: []ledger.TransferSpec{spec("a"), spec("b/fee")}},
+		ledger.LockAccount{ID: "l/1", AccountID: alice, Debits: true, Reason: "r"},
+		ledger.PostTransfer{ID: "x/post", TransferID: "h1"},
+		ledger.VoidTransfer{ID: "x/void", TransferID: "h1"},
+	} {
+		_, err := l.Do(ctx, c)
+		wantCode(t, err, coffer.EINVALID)
+		if !strings.Contains(coffer.ErrorMessage(err), "reserved") {
+			t.Errorf("%T %s: %v", c, c.OperationID(), err)
+		}
+	}
+	wantAccount(t, s, alice, 1000, 900, 100)
+	// The derived ids: the asset's and the capture's.
+	mustDo(t, l, ledger.CreateAsset{Code: "EUR", Scale: 2})
+	r := mustDo(t, l, ledger.PostTransfer{TransferID: "h1"})
+	if r.Transfers[0].State != coffer.StatePosted {
+		t.Fatalf("capture: %+v", r.Transfers[0])
+	}
+	_, err := l.Do(ctx, ledger.CreateAsset{Code: "EUR", Scale: 3})
+	wantCode(t, err, coffer.ECONFLICT)
+	if msg := coffer.ErrorMessage(err); msg != "asset EUR already exists, with scale 2" {
+		t.Errorf("second creation of EUR: %q", msg)
+	}
 }

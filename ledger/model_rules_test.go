@@ -121,7 +121,7 @@ func (m *model) exec(c ledger.Command) string {
 			mer := m.open(coffer.KindMerchant, c.Merchant, c.Asset)
 			m.create(c.ID, w, mer, amt(c.Amount), coffer.TypePayment, false, 0)
 			if amt(c.Fee) > 0 {
-				m.create(c.ID+":fee", mer, m.get(system(coffer.OwnerFees, c.Asset)), amt(c.Fee), coffer.TypeFee, false, 0)
+				m.create(c.ID+"/fee", mer, m.get(system(coffer.OwnerFees, c.Asset)), amt(c.Fee), coffer.TypeFee, false, 0)
 			}
 		})
 	case ledger.Refund:
@@ -234,7 +234,7 @@ func (m *model) exec(c ledger.Command) string {
 			src := m.open(coffer.KindWallet, c.Owner, c.From)
 			dst := m.open(coffer.KindWallet, c.Owner, c.To)
 			m.create(c.ID, src, system(coffer.OwnerExchange, c.From), amt(c.Amount), coffer.TypeExchange, false, 0)
-			m.create(c.ID+":counter", system(coffer.OwnerExchange, c.To), dst, counter, coffer.TypeExchange, false, 0)
+			m.create(c.ID+"/counter", system(coffer.OwnerExchange, c.To), dst, counter, coffer.TypeExchange, false, 0)
 		})
 	case ledger.Adjust:
 		return m.run(func() {

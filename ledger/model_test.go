@@ -188,9 +188,9 @@ func (h *harness) step(i int) {
 	case 4:
 		tid := h.transferOf(coffer.TypeWithdrawal)
 		if h.ch.IntN(2) == 0 {
-			h.do(ledger.PostTransfer{ID: tid + "/post", TransferID: tid, Type: coffer.TypeWithdrawal, Amount: h.partial()})
+			h.do(ledger.PostTransfer{TransferID: tid, Type: coffer.TypeWithdrawal, Amount: h.partial()})
 		} else {
-			h.do(ledger.VoidTransfer{ID: tid + "/void", TransferID: tid, Type: coffer.TypeWithdrawal})
+			h.do(ledger.VoidTransfer{TransferID: tid, Type: coffer.TypeWithdrawal})
 		}
 	case 5, 6:
 		amt := h.amount()
@@ -211,9 +211,9 @@ func (h *harness) step(i int) {
 	case 9:
 		tid := h.transferOf(coffer.TypeHold)
 		if h.ch.IntN(2) == 0 {
-			h.do(ledger.PostTransfer{ID: tid + "/post", TransferID: tid, Type: coffer.TypeHold, Amount: h.partial()})
+			h.do(ledger.PostTransfer{TransferID: tid, Type: coffer.TypeHold, Amount: h.partial()})
 		} else {
-			h.do(ledger.VoidTransfer{ID: tid + "/void", TransferID: tid, Type: coffer.TypeHold})
+			h.do(ledger.VoidTransfer{TransferID: tid, Type: coffer.TypeHold})
 		}
 	case 10:
 		dr := coffer.AccountID(coffer.KindWallet, h.pick(owners), usd)

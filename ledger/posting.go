@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/cofferhq/coffer"
@@ -148,9 +149,41 @@ func (b *batch) pendingFor(id string, want coffer.TransferType) (*coffer.Transfe
 		return nil, coffer.Errorf(coffer.ECONFLICT, "transfer %q is not pending: it was posted when created", id)
 	}
 	if t.State != coffer.StatePending {
-		return nil, coffer.Errorf(coffer.ECONFLICT, "transfer %q is already %s", id, t.State)
+		return nil, coffer.Errorf(coffer.ECONFLICT, "%s", b.resolved(t))
 	}
 	return t, nil
+}
+
+// pendingWords are the words a kind of pending transfer goes by: its noun, and how posting and
+// voiding it read, so that a message speaks the verbs the client used.
+type pendingWords struct {
+	noun, post, void string // "hold", "capture", "release"
+	posted, voided   string // "was already captured", "was already released"
+}
+
+func wordsFor(typ coffer.TransferType) pendingWords {
+	switch typ {
+	case coffer.TypeHold:
+		return pendingWords{"hold", "capture", "release", "was already captured", "was already released"}
+	case coffer.TypeWithdrawal:
+		return pendingWords{"withdrawal", "completion", "failure", "was already completed", "has already failed"}
+	}
+	return pendingWords{"transfer", "post", "void", "was already posted", "was already voided"}
+}
+
+// resolved says how a pending transfer that is no longer pending ended, in its own words:
+// "hold "hold-1" was already captured for 4.00 USD".
+func (b *batch) resolved(t *coffer.Transfer) string {
+	w := wordsFor(t.Type)
+	switch t.State {
+	case coffer.StatePosted:
+		return fmt.Sprintf("%s %q %s for %s", w.noun, t.ID, w.posted, b.format(t.PostedAmount, t.Asset))
+	case coffer.StateVoided:
+		return fmt.Sprintf("%s %q %s", w.noun, t.ID, w.voided)
+	case coffer.StateExpired:
+		return fmt.Sprintf("%s %q has expired", w.noun, t.ID)
+	}
+	return fmt.Sprintf("%s %q is %s", w.noun, t.ID, t.State)
 }
 
 // postPending posts a pending transfer for amount (zero: all of it), releasing what it held.

@@ -86,7 +86,7 @@ func writeSmallLedger(t *testing.T, path string) {
 		ledger.Deposit{ID: "d2", Owner: "bob", Asset: "USD", Amount: amt(700)},
 		ledger.Pay{ID: "p1", Owner: "alice", Merchant: "shop", Asset: "USD", Amount: amt(1200), Fee: amt(30)},
 		ledger.Hold{ID: "h1", Owner: "bob", Asset: "USD", Amount: amt(300), Merchant: "shop"},
-		ledger.PostTransfer{ID: "h1/post", TransferID: "h1", Amount: amt(200)},
+		ledger.PostTransfer{TransferID: "h1", Amount: amt(200)},
 	} {
 		if _, err := l.Do(ctx, c); err != nil {
 			t.Fatalf("%T: %v", c, err)
