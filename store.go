@@ -74,9 +74,9 @@ type WriteTx interface {
 // Changes is everything one write transaction writes.
 type Changes struct {
 	NewAssets    []Asset
-	NewAccounts  []*Account // inserted; a taken id fails the transaction with ErrRetry
-	Accounts     []*Account // updated: balances, Seq, overdraft and lock fields, UpdatedAt
-	NewTransfers []*Transfer
+	NewAccounts  []*Account  // inserted; a taken id fails the transaction with ErrRetry
+	Accounts     []*Account  // updated: balances, Seq, overdraft and lock fields, UpdatedAt
+	NewTransfers []*Transfer // inserted; a taken id fails the transaction with ErrRetry
 	Transfers    []*Transfer // updated: State, PostedAmount, Refunded, ResolvedAt
 	Entries      []Entry
 	Events       []Event

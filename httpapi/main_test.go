@@ -89,7 +89,12 @@ func (l *logRecorder) take() []string {
 // role. The test fails at its end if the server logged an error it did not take.
 func setup(t testing.TB) *env {
 	t.Helper()
-	store := testdb.SQLite(t)
+	return setupOn(t, testdb.SQLite(t))
+}
+
+// setupOn is setup on the given store.
+func setupOn(t testing.TB, store coffer.Store) *env {
+	t.Helper()
 	clk := &clock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
 	logs := &logRecorder{}
 	logger := slog.New(logs)

@@ -45,7 +45,9 @@ func (c CreateAsset) apply(b *batch) (*Result, error) {
 	for _, o := range coffer.SystemOwners {
 		acct := &coffer.Account{ID: coffer.AccountID(coffer.KindSystem, o, c.Code), Owner: o, Asset: c.Code,
 			Kind: coffer.KindSystem, OverdraftUnlimited: true, CreatedAt: b.now, UpdatedAt: b.now}
-		b.addAccount(acct)
+		if err := b.addAccount(acct); err != nil {
+			return nil, err
+		}
 		if err := b.event(coffer.EventAccountCreated, acct.ID, acct); err != nil {
 			return nil, err
 		}
@@ -83,7 +85,9 @@ func (c CreateAccount) apply(b *batch) (*Result, error) {
 		ID: id, Owner: c.Owner, Asset: c.Asset, Kind: c.Kind, OverdraftLimit: c.OverdraftLimit,
 		OverdraftUnlimited: c.OverdraftUnlimited, CreatedAt: b.now, UpdatedAt: b.now,
 	}
-	b.addAccount(a)
+	if err := b.addAccount(a); err != nil {
+		return nil, err
+	}
 	if err := b.event(coffer.EventAccountCreated, a.ID, a); err != nil {
 		return nil, err
 	}
@@ -143,7 +147,11 @@ func worldID(asset string) string {
 
 func (c Deposit) OperationID() string { return c.ID }
 func (Deposit) kind() string          { return "deposit" }
-func (c Deposit) needs(n *needs)      { n.wallet(c.Owner, c.Asset); n.account(worldID(c.Asset)) }
+func (c Deposit) needs(n *needs) {
+	n.wallet(c.Owner, c.Asset)
+	n.account(worldID(c.Asset))
+	n.create(c.ID)
+}
 
 func (c Deposit) apply(b *batch) (*Result, error) {
 	w, err := b.openAccount(coffer.KindWallet, c.Owner, c.Asset)
@@ -164,7 +172,11 @@ func (c Deposit) apply(b *batch) (*Result, error) {
 
 func (c Withdraw) OperationID() string { return c.ID }
 func (Withdraw) kind() string          { return "withdrawal" }
-func (c Withdraw) needs(n *needs)      { n.wallet(c.Owner, c.Asset); n.account(worldID(c.Asset)) }
+func (c Withdraw) needs(n *needs) {
+	n.wallet(c.Owner, c.Asset)
+	n.account(worldID(c.Asset))
+	n.create(c.ID)
+}
 
 func (c Withdraw) apply(b *batch) (*Result, error) {
 	w, err := b.openAccount(coffer.KindWallet, c.Owner, c.Asset)
@@ -194,6 +206,10 @@ func (c Pay) needs(n *needs) {
 	n.wallet(c.Owner, c.Asset)
 	n.account(merchantID(c.Merchant, c.Asset))
 	n.account(coffer.AccountID(coffer.KindSystem, coffer.OwnerFees, c.Asset))
+	n.create(c.ID)
+	if c.Fee.Sign() > 0 {
+		n.create(coffer.DerivedID(c.ID, "fee"))
+	}
 }
 
 func (c Pay) apply(b *batch) (*Result, error) {
@@ -234,7 +250,7 @@ func (c Pay) apply(b *batch) (*Result, error) {
 
 func (c Refund) OperationID() string { return c.ID }
 func (Refund) kind() string          { return "refund" }
-func (c Refund) needs(n *needs)      { n.transfer(c.PaymentID) }
+func (c Refund) needs(n *needs)      { n.transfer(c.PaymentID); n.create(c.ID) }
 
 func (c Refund) apply(b *batch) (*Result, error) {
 	p, err := b.transfer(c.PaymentID)
@@ -285,6 +301,8 @@ func (c Exchange) needs(n *needs) {
 	n.wallet(c.Owner, c.To)
 	n.account(coffer.AccountID(coffer.KindSystem, coffer.OwnerExchange, c.From))
 	n.account(coffer.AccountID(coffer.KindSystem, coffer.OwnerExchange, c.To))
+	n.create(c.ID)
+	n.create(coffer.DerivedID(c.ID, "counter"))
 }
 
 func (c Exchange) apply(b *batch) (*Result, error) {
@@ -404,6 +422,7 @@ func (Hold) kind() string          { return "hold" }
 func (c Hold) needs(n *needs) {
 	n.wallet(c.Owner, c.Asset)
 	n.account(c.destination())
+	n.create(c.ID)
 }
 
 func (c Hold) destination() string {
@@ -441,6 +460,7 @@ func (c CreateTransfers) needs(n *needs) {
 	for _, s := range c.Transfers {
 		n.account(s.DebitAccountID)
 		n.account(s.CreditAccountID)
+		n.create(s.ID)
 	}
 }
 
@@ -553,6 +573,7 @@ func (c Adjust) needs(n *needs) {
 	} else if i := strings.LastIndexByte(c.AccountID, ':'); i >= 0 {
 		n.account(worldID(c.AccountID[i+1:]))
 	}
+	n.create(c.ID)
 }
 
 func (c Adjust) apply(b *batch) (*Result, error) {

@@ -12,16 +12,28 @@ import (
 	"github.com/cofferhq/coffer"
 )
 
-// needs is what the commands of a batch read, gathered before the transaction locks anything.
+// needs is what the commands of a batch read, gathered before the transaction locks anything:
+// the assets, the accounts (which may not exist yet: a wallet is created on first use), the
+// transfers they act on, and the ids of the transfers they will create.
 type needs struct {
 	assets    map[string]bool
 	accounts  map[string]bool
 	transfers map[string]bool
+	creates   map[string]bool
+}
+
+func newNeeds() needs {
+	return needs{assets: map[string]bool{}, accounts: map[string]bool{}, transfers: map[string]bool{},
+		creates: map[string]bool{}}
 }
 
 func (n *needs) asset(code string)  { n.assets[code] = true }
 func (n *needs) account(id string)  { n.accounts[id] = true }
 func (n *needs) transfer(id string) { n.transfers[id] = true }
+
+// create declares the id of a transfer the command will create, so that the batch learns
+// whether another transfer has it before anything is written.
+func (n *needs) create(id string) { n.creates[id] = true }
 func (n *needs) wallet(owner, asset string) {
 	n.asset(asset)
 	n.account(coffer.AccountID(coffer.KindWallet, owner, asset))
@@ -39,6 +51,12 @@ type batch struct {
 	accounts  map[string]*coffer.Account
 	transfers map[string]*coffer.Transfer
 	ops       map[string]*coffer.Operation
+
+	// declared is what the commands declared they read and create: a command may create only
+	// the accounts and transfers declared here, since only of those does the batch know whether
+	// they exist. taken holds the declared new transfer ids that the database already has.
+	declared needs
+	taken    map[string]bool
 
 	changes       coffer.Changes
 	dirtyAccounts map[string]bool // existing accounts changed by a command that stood
@@ -152,11 +170,19 @@ func (b *batch) touchTransfer(t *coffer.Transfer) {
 	}
 }
 
-func (b *batch) addAccount(a *coffer.Account) {
+// addAccount adds a new account. It must be one the commands declared: only of those does the
+// batch know that they do not exist yet, and another would hit the unique key, fail the whole
+// batch and fail it again on every retry. Not declaring one is a bug; the error, not a
+// rejection, fails only the command.
+func (b *batch) addAccount(a *coffer.Account) error {
+	if !b.declared.accounts[a.ID] {
+		return fmt.Errorf("ledger: account %s is created but was not declared in needs", a.ID)
+	}
 	b.accounts[a.ID] = a
 	b.newAccounts[a.ID] = true
 	b.changes.NewAccounts = append(b.changes.NewAccounts, a)
 	b.undo.added = append(b.undo.added, addedRow{'c', a.ID})
+	return nil
 }
 
 func (b *batch) addTransfer(t *coffer.Transfer) {
@@ -225,7 +251,9 @@ func (b *batch) openAccount(kind coffer.AccountKind, owner, asset string) (*coff
 		return nil, err
 	}
 	a := &coffer.Account{ID: id, Owner: owner, Asset: asset, Kind: kind, CreatedAt: b.now, UpdatedAt: b.now}
-	b.addAccount(a)
+	if err := b.addAccount(a); err != nil {
+		return nil, err
+	}
 	if err := b.event(coffer.EventAccountCreated, a.ID, a); err != nil {
 		return nil, err
 	}
@@ -283,7 +311,7 @@ func (l *Ledger) writeBatch(ctx context.Context, cmds []Command) ([]Outcome, err
 	err := l.store.Write(ctx, func(tx coffer.WriteTx) error {
 		clear(outs)
 		b := &batch{
-			ctx: ctx, tx: tx, now: now,
+			ctx: ctx, tx: tx, now: now, taken: map[string]bool{},
 			assets:        map[string]coffer.Asset{},
 			dirtyAccounts: map[string]bool{}, dirtyTransfer: map[string]bool{},
 			newAccounts: map[string]bool{}, newTransfers: map[string]bool{},
@@ -312,9 +340,12 @@ func (l *Ledger) writeBatch(ctx context.Context, cmds []Command) ([]Outcome, err
 }
 
 // load reads and locks what the commands need: assets, the transfers they act on, and the
-// accounts of both, locked in id order by the store.
+// accounts of both, locked in id order by the store. It also learns which of the transfer ids the
+// commands will create are taken, so that such a command is a conflict of its own rather than a
+// unique key that fails the whole batch.
 func (l *Ledger) load(b *batch, cmds []Command) error {
-	n := needs{assets: map[string]bool{}, accounts: map[string]bool{}, transfers: map[string]bool{}}
+	n := newNeeds()
+	b.declared = n
 	for _, c := range cmds {
 		// A command whose id the ledger derived reads its rows even when the id is taken: a
 		// replay with other parameters is then described by the state of what the client named.
@@ -326,15 +357,24 @@ func (l *Ledger) load(b *batch, cmds []Command) error {
 		return err
 	}
 	transferIDs := keys(n.transfers)
-	if len(transferIDs) > 0 {
-		// First read, unlocked, only to learn which accounts the transfers touch.
-		ts, err := b.tx.Transfers(b.ctx, transferIDs)
+	if len(transferIDs)+len(n.creates) > 0 {
+		// First read, unlocked: which accounts the transfers touch, and which new ids are taken,
+		// in one read. A new id another writer takes after this read fails the commit with a
+		// unique key, and the batch runs again and sees it: a race, which a retry settles.
+		ts, err := b.tx.Transfers(b.ctx, union(transferIDs, n.creates))
 		if err != nil {
 			return fmt.Errorf("read transfers: %w", err)
 		}
-		for _, t := range ts {
-			n.accounts[t.DebitAccountID] = true
-			n.accounts[t.CreditAccountID] = true
+		for _, id := range transferIDs {
+			if t, ok := ts[id]; ok {
+				n.accounts[t.DebitAccountID] = true
+				n.accounts[t.CreditAccountID] = true
+			}
+		}
+		for id := range n.creates {
+			if _, ok := ts[id]; ok {
+				b.taken[id] = true
+			}
 		}
 	}
 	accounts, err := b.tx.LockAccounts(b.ctx, keys(n.accounts))
@@ -388,6 +428,18 @@ func (l *Ledger) loadAssets(b *batch, codes map[string]bool) error {
 		l.assets.Store(code, a)
 	}
 	return nil
+}
+
+// union returns sorted and the keys of m that it lacks, sorted.
+func union(sorted []string, m map[string]bool) []string {
+	out := slices.Clip(sorted)
+	for k := range m {
+		if _, found := slices.BinarySearch(sorted, k); !found {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func keys(m map[string]bool) []string {

@@ -13,7 +13,7 @@ func newTestBatch() *batch {
 	return &batch{ctx: context.Background(), now: time.Now(), assets: map[string]coffer.Asset{},
 		accounts: map[string]*coffer.Account{}, transfers: map[string]*coffer.Transfer{},
 		ops: map[string]*coffer.Operation{}, dirtyAccounts: map[string]bool{}, dirtyTransfer: map[string]bool{},
-		newAccounts: map[string]bool{}, newTransfers: map[string]bool{}}
+		newAccounts: map[string]bool{}, newTransfers: map[string]bool{}, declared: newNeeds(), taken: map[string]bool{}}
 }
 
 // TestRollback checks the undo log directly: some of its paths (a transfer changed and then an
@@ -46,7 +46,10 @@ func TestRollback(t *testing.T) {
 	b.touchTransfer(tr)
 	tr.State, tr.ResolvedAt = coffer.StatePosted, &at
 	b.addAsset(coffer.Asset{Code: "EUR", Scale: 2})
-	b.addAccount(&coffer.Account{ID: "new"})
+	b.declared.account("new")
+	if err := b.addAccount(&coffer.Account{ID: "new"}); err != nil {
+		t.Fatal(err)
+	}
 	b.addTransfer(&coffer.Transfer{ID: "t2"})
 	b.changes.Entries = append(b.changes.Entries, coffer.Entry{AccountID: "a"})
 	b.rollback(m)

@@ -25,11 +25,14 @@ func BenchmarkApply1000(b *testing.B) {
 			CreditsPosted: coffer.AmountFromInt64(1_000_000)}
 	}
 	prints := make([]string, transfers)
+	declared := newNeeds()
 	for i, c := range cmds {
 		prints[i], _ = fingerprint(c)
+		c.needs(&declared)
 	}
 	for b.Loop() {
 		bt := newTestBatch()
+		bt.declared = declared
 		bt.assets["USD"] = coffer.Asset{Code: "USD", Scale: 2}
 		bt.accounts = make(map[string]*coffer.Account, 2*transfers)
 		for _, c := range cmds {

@@ -80,9 +80,14 @@ type newTransfer struct {
 	Metadata  map[string]string
 }
 
-// createTransfer checks and applies a new transfer: posted at once, or pending.
+// createTransfer checks and applies a new transfer: posted at once, or pending. Its id must be
+// free, in the database (as load found) and in the batch so far.
 func (b *batch) createTransfer(n newTransfer) (*coffer.Transfer, error) {
-	if _, taken := b.transfers[n.ID]; taken {
+	if !b.declared.creates[n.ID] {
+		// A bug, as in addAccount: the batch cannot know whether the id is taken.
+		return nil, fmt.Errorf("ledger: transfer %q is created but was not declared in needs", n.ID)
+	}
+	if _, taken := b.transfers[n.ID]; taken || b.taken[n.ID] {
 		return nil, coffer.Errorf(coffer.ECONFLICT, "transfer %q already exists", n.ID)
 	}
 	dr, cr := n.Debit, n.Credit
