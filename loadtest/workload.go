@@ -169,7 +169,7 @@ func (w *worker) holdThenEnd(ctx context.Context) {
 		return
 	}
 	if w.rng.IntN(3) < 2 {
-		post := httpapi.PostRequest{ID: id + "/capture", Amount: formatMinor(w.between(1, amount))}
+		post := httpapi.PostRequest{ID: id + "-capture", Amount: formatMinor(w.between(1, amount))}
 		w.call("capture", 0, func() error {
 			_, err := w.client.CaptureHold(ctx, id, post)
 			return err
@@ -177,7 +177,7 @@ func (w *worker) holdThenEnd(ctx context.Context) {
 		return
 	}
 	w.call("release", 0, func() error {
-		_, err := w.client.ReleaseHold(ctx, id, httpapi.VoidRequest{ID: id + "/release"})
+		_, err := w.client.ReleaseHold(ctx, id, httpapi.VoidRequest{ID: id + "-release"})
 		return err
 	})
 }
@@ -197,12 +197,12 @@ func (w *worker) withdrawThenEnd(ctx context.Context) {
 	}
 	if w.rng.IntN(5) == 0 {
 		w.call("fail", 0, func() error {
-			_, err := w.client.FailWithdrawal(ctx, id, httpapi.VoidRequest{ID: id + "/fail"})
+			_, err := w.client.FailWithdrawal(ctx, id, httpapi.VoidRequest{ID: id + "-fail"})
 			return err
 		})
 		return
 	}
-	post := httpapi.PostRequest{ID: id + "/complete"}
+	post := httpapi.PostRequest{ID: id + "-complete"}
 	if w.rng.IntN(10) == 0 {
 		post.Amount = formatMinor(w.between(1, amount))
 	}
