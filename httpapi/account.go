@@ -183,7 +183,7 @@ func (s *Server) createAccount(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	res, err := s.ledger.Do(r.Context(), ledger.CreateAccount{Kind: kind, Owner: req.Owner, Asset: asset.Code,
+	res, err := s.do(r.Context(), ledger.CreateAccount{Kind: kind, Owner: req.Owner, Asset: asset.Code,
 		OverdraftLimit: limit, OverdraftUnlimited: req.OverdraftUnlimited})
 	if err != nil {
 		return 0, nil, err
@@ -257,7 +257,7 @@ func (s *Server) lockAccount(r *http.Request) (int, any, error) {
 	if err := s.existingAccount(r.Context(), accountID); err != nil {
 		return 0, nil, err
 	}
-	res, err := s.ledger.Do(r.Context(), ledger.LockAccount{ID: req.ID, AccountID: accountID,
+	res, err := s.do(r.Context(), ledger.LockAccount{ID: req.ID, AccountID: accountID,
 		Debits: req.Debits, Credits: req.Credits, Reason: req.Reason})
 	if err != nil {
 		return 0, nil, err
@@ -277,7 +277,7 @@ func (s *Server) unlockAccount(r *http.Request) (int, any, error) {
 	if err := s.existingAccount(r.Context(), accountID); err != nil {
 		return 0, nil, err
 	}
-	res, err := s.ledger.Do(r.Context(), ledger.UnlockAccount{ID: req.ID, AccountID: accountID})
+	res, err := s.do(r.Context(), ledger.UnlockAccount{ID: req.ID, AccountID: accountID})
 	if err != nil {
 		return 0, nil, err
 	}

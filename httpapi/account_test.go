@@ -45,7 +45,8 @@ func TestAccounts(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	ctx := context.Background()
-	a, err := e.operator.CreateAccount(ctx, httpapi.CreateAccountRequest{Kind: "wallet", Owner: "bob", Asset: "USD",
+	// An account that may overdraw is an admin's to create.
+	a, err := e.admin.CreateAccount(ctx, httpapi.CreateAccountRequest{Kind: "wallet", Owner: "bob", Asset: "USD",
 		OverdraftLimit: "50"})
 	if err != nil {
 		t.Fatal(err)

@@ -101,7 +101,7 @@ func (s *Server) createAsset(r *http.Request) (int, any, error) {
 	if err := (coffer.Asset{Code: req.Code, Scale: *req.Scale}).Validate(); err != nil {
 		return 0, nil, err
 	}
-	res, err := s.ledger.Do(r.Context(), ledger.CreateAsset{Code: req.Code, Scale: *req.Scale})
+	res, err := s.do(r.Context(), ledger.CreateAsset{Code: req.Code, Scale: *req.Scale})
 	if err != nil {
 		return 0, nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/ledger"
 )
 
 // KeyCacheTTL is how long a stored key's lookup (found, revoked or unknown) is cached, so that a
@@ -119,9 +120,28 @@ func (s *Server) authorize(r *http.Request, need coffer.Role) error {
 	if err != nil {
 		return err
 	}
-	info(r.Context()).keyID = k.ID
+	ri := info(r.Context())
+	ri.keyID, ri.role = k.ID, k.Role
 	if !k.Role.Allows(need) {
 		return coffer.Errorf(coffer.EFORBIDDEN, "a key with role %s may not do this; it needs role %s or higher", k.Role, need)
 	}
 	return nil
+}
+
+// permit checks that the request's key may send the command. A route's role is the least any of
+// its requests needs; what a command asks of system money may need more (ledger.RoleFor).
+func (s *Server) permit(ctx context.Context, c ledger.Command) error {
+	need, why := ledger.RoleFor(c)
+	if role := info(ctx).role; !role.Allows(need) {
+		return coffer.Errorf(coffer.EFORBIDDEN, "a key with role %s may not do this: %s", role, why)
+	}
+	return nil
+}
+
+// do applies a command the request's key is permitted to send.
+func (s *Server) do(ctx context.Context, c ledger.Command) (*ledger.Result, error) {
+	if err := s.permit(ctx, c); err != nil {
+		return nil, err
+	}
+	return s.ledger.Do(ctx, c)
 }

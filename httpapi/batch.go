@@ -104,7 +104,7 @@ func (s *Server) atomicBatch(ctx context.Context, req BatchRequest) (int, any, e
 		seen[sp.ID] = true
 		specs[i] = sp
 	}
-	res, err := s.ledger.Do(ctx, ledger.CreateTransfers{ID: req.ID, Transfers: specs})
+	res, err := s.do(ctx, ledger.CreateTransfers{ID: req.ID, Transfers: specs})
 	if err != nil {
 		return 0, nil, err
 	}
@@ -141,7 +141,12 @@ func (s *Server) independentBatch(ctx context.Context, req BatchRequest) (int, a
 			s.setItemError(ctx, &out.Results[i], err)
 			continue
 		}
-		cmds = append(cmds, ledger.CreateTransfers{ID: sp.ID, Transfers: []ledger.TransferSpec{sp}})
+		cmd := ledger.CreateTransfers{ID: sp.ID, Transfers: []ledger.TransferSpec{sp}}
+		if err := s.permit(ctx, cmd); err != nil {
+			s.setItemError(ctx, &out.Results[i], err)
+			continue
+		}
+		cmds = append(cmds, cmd)
 		at = append(at, i)
 	}
 	for j, o := range s.ledger.DoAll(ctx, cmds) {

@@ -21,7 +21,7 @@ func TestReplay(t *testing.T) {
 		conflict string // the same id with other parameters; "" to skip
 	}{
 		{"asset", true, "/v1/assets", `{"code":"EUR","scale":2}`, 201, `{"code":"EUR","scale":3}`},
-		{"account", false, "/v1/accounts", `{"kind":"merchant","owner":"shop","asset":"USD"}`, 201,
+		{"account", true, "/v1/accounts", `{"kind":"merchant","owner":"shop","asset":"USD"}`, 201,
 			`{"kind":"merchant","owner":"shop","asset":"USD","overdraft_limit":"1"}`},
 		{"deposit", false, "/v1/deposits", `{"id":"d-1","owner":"alice","asset":"USD","amount":"100"}`, 201,
 			`{"id":"d-1","owner":"alice","asset":"USD","amount":"100.01"}`},
@@ -39,6 +39,7 @@ func TestReplay(t *testing.T) {
 		{"refund", false, "/v1/payments/p-1/refunds", `{"id":"r-1","amount":"5","reason":"late"}`, 201,
 			`{"id":"r-1","amount":"5","reason":"very late"}`},
 		{"rejected refund", false, "/v1/payments/p-1/refunds", `{"id":"r-2","amount":"16"}`, 400, ""},
+		{"fund the GOLD pool", true, "/v1/adjustments", `{"id":"a-pool","account_id":"system:exchange:GOLD","direction":"credit","amount":"1000","reason":"fund"}`, 201, ""},
 		{"exchange", false, "/v1/exchanges", `{"id":"x-1","owner":"alice","from":"USD","to":"GOLD","amount":"1","counter_amount":"100"}`, 201,
 			`{"id":"x-1","owner":"alice","from":"USD","to":"GOLD","amount":"1","rate":"100"}`},
 		{"hold", false, "/v1/holds", `{"id":"h-1","owner":"alice","asset":"USD","amount":"3","merchant":"shop"}`, 201,

@@ -85,6 +85,12 @@ func (l *logRecorder) take() []string {
 	return out
 }
 
+// testExchangePairs are the pairs the test server exchanges, as TestExchangeBounds describes.
+var testExchangePairs = map[string]ledger.RateBand{
+	"USD/GOLD": {Min: "0.5", Max: "200"},
+	"GOLD/USD": {Min: "0.005", Max: "2"},
+}
+
 // setup starts a server with the assets USD (scale 2), GOLD (0) and ETH (18), and keys of every
 // role. The test fails at its end if the server logged an error it did not take.
 func setup(t testing.TB) *env {
@@ -98,7 +104,7 @@ func setupOn(t testing.TB, store coffer.Store) *env {
 	clk := &clock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
 	logs := &logRecorder{}
 	logger := slog.New(logs)
-	l := ledger.New(store, ledger.Config{Now: clk.Now, Logger: logger})
+	l := ledger.New(store, ledger.Config{Now: clk.Now, Logger: logger, ExchangePairs: testExchangePairs})
 	t.Cleanup(func() { l.Close() })
 	srv := httptest.NewServer(httpapi.New(httpapi.Config{Ledger: l, AdminKey: adminKey, Logger: logger}))
 	t.Cleanup(srv.Close)

@@ -182,6 +182,7 @@ func (s *Server) routeTable() []route {
 type requestInfo struct {
 	id    string
 	keyID string
+	role  coffer.Role // the key's role; empty on public routes
 }
 
 type requestInfoKey struct{}

@@ -195,7 +195,7 @@ func (s *Server) createTransfer(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	res, err := s.ledger.Do(r.Context(), ledger.CreateTransfers{ID: sp.ID, Transfers: []ledger.TransferSpec{sp}})
+	res, err := s.do(r.Context(), ledger.CreateTransfers{ID: sp.ID, Transfers: []ledger.TransferSpec{sp}})
 	if err != nil {
 		return 0, nil, err
 	}
@@ -242,7 +242,7 @@ func (s *Server) post(r *http.Request, typ coffer.TransferType) (int, any, error
 		return 0, nil, errInvalid("amount %s is more than the %s transfer %q holds", req.Amount, t.Amount.Format(scale), t.ID)
 	}
 	// An id left out is derived by the ledger: "<transfer id>/post".
-	res, err := s.ledger.Do(r.Context(), ledger.PostTransfer{ID: req.ID, TransferID: t.ID, Amount: amount, Type: typ})
+	res, err := s.do(r.Context(), ledger.PostTransfer{ID: req.ID, TransferID: t.ID, Amount: amount, Type: typ})
 	if err != nil {
 		return 0, nil, err
 	}
@@ -263,7 +263,7 @@ func (s *Server) void(r *http.Request, typ coffer.TransferType) (int, any, error
 		return 0, nil, err
 	}
 	// An id left out is derived by the ledger: "<transfer id>/void".
-	res, err := s.ledger.Do(r.Context(), ledger.VoidTransfer{ID: req.ID, TransferID: t.ID, Type: typ})
+	res, err := s.do(r.Context(), ledger.VoidTransfer{ID: req.ID, TransferID: t.ID, Type: typ})
 	if err != nil {
 		return 0, nil, err
 	}

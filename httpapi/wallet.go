@@ -109,7 +109,7 @@ func (s *Server) deposit(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	res, err := s.ledger.Do(r.Context(), ledger.Deposit{ID: req.ID, Owner: req.Owner, Asset: asset.Code,
+	res, err := s.do(r.Context(), ledger.Deposit{ID: req.ID, Owner: req.Owner, Asset: asset.Code,
 		Amount: amount, Source: req.Source, Metadata: req.Metadata})
 	if err != nil {
 		return 0, nil, err
@@ -134,7 +134,7 @@ func (s *Server) withdraw(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	res, err := s.ledger.Do(r.Context(), ledger.Withdraw{ID: req.ID, Owner: req.Owner, Asset: asset.Code,
+	res, err := s.do(r.Context(), ledger.Withdraw{ID: req.ID, Owner: req.Owner, Asset: asset.Code,
 		Amount: amount, Destination: req.Destination, Timeout: timeout, Metadata: req.Metadata})
 	if err != nil {
 		return 0, nil, err
@@ -171,7 +171,7 @@ func (s *Server) pay(r *http.Request) (int, any, error) {
 	if fee.Cmp(amount) > 0 {
 		return 0, nil, errInvalid("fee %s is more than the amount %s", req.Fee, req.Amount)
 	}
-	res, err := s.ledger.Do(r.Context(), ledger.Pay{ID: req.ID, Owner: req.Owner, Merchant: req.Merchant,
+	res, err := s.do(r.Context(), ledger.Pay{ID: req.ID, Owner: req.Owner, Merchant: req.Merchant,
 		Asset: asset.Code, Amount: amount, Fee: fee, OrderID: req.OrderID, Metadata: req.Metadata})
 	if err != nil {
 		return 0, nil, err
@@ -203,7 +203,7 @@ func (s *Server) refund(r *http.Request) (int, any, error) {
 	if amount.Cmp(p.Amount) > 0 {
 		return 0, nil, errInvalid("amount %s is more than the payment's %s", req.Amount, p.Amount.Format(scale))
 	}
-	res, err := s.ledger.Do(r.Context(), ledger.Refund{ID: req.ID, PaymentID: p.ID, Amount: amount,
+	res, err := s.do(r.Context(), ledger.Refund{ID: req.ID, PaymentID: p.ID, Amount: amount,
 		Reason: req.Reason, Metadata: req.Metadata})
 	if err != nil {
 		return 0, nil, err
@@ -268,8 +268,13 @@ func (s *Server) exchange(r *http.Request) (int, any, error) {
 			return 0, nil, err
 		}
 	}
-	res, err := s.ledger.Do(r.Context(), ledger.Exchange{ID: req.ID, Owner: req.Owner, From: from.Code, To: to.Code,
-		Amount: amount, Rate: req.Rate, CounterAmount: counter, Metadata: req.Metadata})
+	cmd := ledger.Exchange{ID: req.ID, Owner: req.Owner, From: from.Code, To: to.Code,
+		Amount: amount, Rate: req.Rate, CounterAmount: counter, Metadata: req.Metadata}
+	// The rate and the pair's band are checked here too, so that a refusal does not use up the id.
+	if err := s.ledger.CheckExchange(cmd, from, to); err != nil {
+		return 0, nil, err
+	}
+	res, err := s.do(r.Context(), cmd)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -297,7 +302,7 @@ func (s *Server) hold(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	res, err := s.ledger.Do(r.Context(), ledger.Hold{ID: req.ID, Owner: req.Owner, Asset: asset.Code,
+	res, err := s.do(r.Context(), ledger.Hold{ID: req.ID, Owner: req.Owner, Asset: asset.Code,
 		Amount: amount, Merchant: req.Merchant, Timeout: timeout, Reference: req.Reference, Metadata: req.Metadata})
 	if err != nil {
 		return 0, nil, err
@@ -340,7 +345,7 @@ func (s *Server) adjust(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	res, err := s.ledger.Do(r.Context(), ledger.Adjust{ID: req.ID, AccountID: req.AccountID, Direction: dir,
+	res, err := s.do(r.Context(), ledger.Adjust{ID: req.ID, AccountID: req.AccountID, Direction: dir,
 		Amount: amount, CounterAccountID: req.CounterAccountID, Reason: req.Reason})
 	if err != nil {
 		return 0, nil, err

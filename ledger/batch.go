@@ -58,6 +58,8 @@ type batch struct {
 	declared needs
 	taken    map[string]bool
 
+	exchange *exchangePolicy
+
 	changes       coffer.Changes
 	dirtyAccounts map[string]bool // existing accounts changed by a command that stood
 	dirtyTransfer map[string]bool
@@ -311,7 +313,7 @@ func (l *Ledger) writeBatch(ctx context.Context, cmds []Command) ([]Outcome, err
 	err := l.store.Write(ctx, func(tx coffer.WriteTx) error {
 		clear(outs)
 		b := &batch{
-			ctx: ctx, tx: tx, now: now, taken: map[string]bool{},
+			ctx: ctx, tx: tx, now: now, taken: map[string]bool{}, exchange: l.exchange,
 			assets:        map[string]coffer.Asset{},
 			dirtyAccounts: map[string]bool{}, dirtyTransfer: map[string]bool{},
 			newAccounts: map[string]bool{}, newTransfers: map[string]bool{},

@@ -30,10 +30,7 @@ func (c Exchange) apply(b *batch) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.Amount.Sign() <= 0 {
-		return nil, coffer.Errorf(coffer.EINVALID, "amount must be greater than zero")
-	}
-	counter, rate, err := exchangeCounter(c, from, to)
+	counter, rate, err := b.exchange.quote(c, from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -60,6 +57,9 @@ func (c Exchange) apply(b *batch) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := b.exchange.checkPool(b, poolTo, counter); err != nil {
+		return nil, err
+	}
 	buy, err := b.createTransfer(newTransfer{ID: coffer.DerivedID(c.ID, "counter"), Debit: poolTo, Credit: dst,
 		Amount: counter, Type: coffer.TypeExchange, Group: c.ID, Metadata: md})
 	if err != nil {
@@ -70,40 +70,53 @@ func (c Exchange) apply(b *batch) (*Result, error) {
 	return r, nil
 }
 
-// exchangeCounter returns the counter amount in To's minor units and the rate as a decimal
-// string. With a rate, counter = floor(amount * rate * 10^(to.Scale - from.Scale)): rounded down,
-// so the owner never gets more than the rate gives. With a counter amount, the rate is recorded
-// as counter/amount in major units, to 18 decimals.
-func exchangeCounter(c Exchange, from, to coffer.Asset) (coffer.Amount, string, error) {
+// exchangeRate returns the rate of an exchange, exactly and as a decimal string: the rate it
+// gives, or the rate its counter amount implies, counter/amount in major units, to 18 decimals.
+func exchangeRate(c Exchange, from, to coffer.Asset) (*big.Rat, string, error) {
 	hasRate, hasCounter := c.Rate != "", !c.CounterAmount.IsZero()
-	if hasRate == hasCounter {
-		return coffer.Amount{}, "", coffer.Errorf(coffer.EINVALID, "give exactly one of rate and counter amount")
-	}
-	scale := new(big.Rat).SetFrac(pow10(to.Scale), pow10(from.Scale))
-	if hasCounter {
-		if c.CounterAmount.Sign() < 0 {
-			return coffer.Amount{}, "", coffer.Errorf(coffer.EINVALID, "counter amount must be greater than zero")
-		}
+	switch {
+	case hasRate == hasCounter:
+		return nil, "", coffer.Errorf(coffer.EINVALID, "give exactly one of rate and counter amount")
+	case c.Amount.Sign() <= 0:
+		return nil, "", coffer.Errorf(coffer.EINVALID, "amount must be greater than zero")
+	case hasCounter && c.CounterAmount.Sign() < 0:
+		return nil, "", coffer.Errorf(coffer.EINVALID, "counter amount must be greater than zero")
+	case hasCounter:
 		r := new(big.Rat).SetFrac(c.CounterAmount.Big(), c.Amount.Big())
-		r.Quo(r, scale)
-		return c.CounterAmount, strings.TrimRight(strings.TrimRight(r.FloatString(18), "0"), "."), nil
+		r.Quo(r, scaleRatio(from, to))
+		return r, strings.TrimRight(strings.TrimRight(r.FloatString(18), "0"), "."), nil
 	}
 	rate, ok := parseRate(c.Rate)
 	if !ok {
-		return coffer.Amount{}, "", coffer.Errorf(coffer.EINVALID, "rate %q must be a positive decimal number such as \"7.25\"", c.Rate)
+		return nil, "", coffer.Errorf(coffer.EINVALID, "rate %q must be a positive decimal number such as \"7.25\"", c.Rate)
+	}
+	return rate, c.Rate, nil
+}
+
+// scaleRatio is 10^(to.Scale - from.Scale): what turns a rate in major units into one in minor.
+func scaleRatio(from, to coffer.Asset) *big.Rat {
+	return new(big.Rat).SetFrac(pow10(to.Scale), pow10(from.Scale))
+}
+
+// exchangeCounter returns the counter amount in To's minor units: the one given, or with a rate
+// floor(amount * rate * 10^(to.Scale - from.Scale)), rounded down, so the owner never gets more
+// than the rate gives.
+func exchangeCounter(c Exchange, from, to coffer.Asset, rate *big.Rat) (coffer.Amount, error) {
+	if !c.CounterAmount.IsZero() {
+		return c.CounterAmount, nil
 	}
 	v := new(big.Rat).SetInt(c.Amount.Big())
 	v.Mul(v, rate)
-	v.Mul(v, scale)
+	v.Mul(v, scaleRatio(from, to))
 	q := new(big.Int).Quo(v.Num(), v.Denom()) // floor: both are positive
 	counter, ok := coffer.AmountFromBig(q)
 	if !ok {
-		return coffer.Amount{}, "", coffer.Errorf(coffer.ELIMIT, "the counter amount is beyond 2^127-1 minor units")
+		return coffer.Amount{}, coffer.Errorf(coffer.ELIMIT, "the counter amount is beyond 2^127-1 minor units")
 	}
 	if counter.IsZero() {
-		return coffer.Amount{}, "", coffer.Errorf(coffer.EINVALID, "amount is too small: at rate %s it buys less than one minor unit of %s", c.Rate, to.Code)
+		return coffer.Amount{}, coffer.Errorf(coffer.EINVALID, "amount is too small: at rate %s it buys less than one minor unit of %s", c.Rate, to.Code)
 	}
-	return counter, c.Rate, nil
+	return counter, nil
 }
 
 // rateDigitsMax bounds a rate's length so a hostile rate cannot make the arithmetic slow.

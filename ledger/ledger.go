@@ -28,9 +28,28 @@ type Config struct {
 	QueueMax int
 	// RetriesMax caps how often a batch that lost a race with another process is run again.
 	RetriesMax int
+	// ExchangePairs bounds the rate of every pair that may be exchanged, keyed "FROM/TO": the
+	// band of rates, in units of TO per unit of FROM. An exchange of a pair without a band is
+	// refused, and so is one whose rate, given or implied by its counter amount, is outside the
+	// band. The key AnyPair ("*/*") bounds every pair without a band of its own: for test and
+	// load-test servers, whose assets come and go; a production server lists its pairs.
+	// Default: none, so no exchange is allowed.
+	ExchangePairs map[string]RateBand
+	// ExchangePoolFloor is how low each asset's exchange pool (system:exchange:<asset>) may go
+	// when it pays an exchange out, in minor units, keyed by asset code. Default 0: a pool pays
+	// out only what it holds, and an admin funds it with an adjustment that credits it from the
+	// world account. A negative floor lets the pool owe that much.
+	ExchangePoolFloor map[string]coffer.Amount
 	// Now is the clock; tests set it to move time.
 	Now    func() time.Time
 	Logger *slog.Logger
+}
+
+// Validate checks the settings that have no default to fall back on: the exchange pairs, their
+// bands and the pool floors' asset codes.
+func (c Config) Validate() error {
+	_, err := newExchangePolicy(&c)
+	return err
 }
 
 const (
@@ -71,7 +90,8 @@ type Ledger struct {
 	closed bool
 	wg     sync.WaitGroup
 
-	assets sync.Map // code -> coffer.Asset; assets never change once created
+	assets   sync.Map // code -> coffer.Asset; assets never change once created
+	exchange *exchangePolicy
 }
 
 // Outcome is the result of one command of DoAll.
@@ -85,10 +105,15 @@ type request struct {
 	done chan Outcome
 }
 
-// New returns a Ledger writing to store and starts its writers. Close stops them.
+// New returns a Ledger writing to store and starts its writers. Close stops them. It panics if
+// cfg.Validate fails: check a configuration from outside the program first.
 func New(store coffer.Store, cfg Config) *Ledger {
 	cfg.setDefaults()
-	l := &Ledger{store: store, cfg: cfg, queue: make(chan *request, cfg.QueueMax)}
+	exchange, err := newExchangePolicy(&cfg)
+	if err != nil {
+		panic("ledger: " + err.Error())
+	}
+	l := &Ledger{store: store, cfg: cfg, queue: make(chan *request, cfg.QueueMax), exchange: exchange}
 	for range cfg.Writers {
 		l.wg.Add(1)
 		go l.write()

@@ -15,7 +15,8 @@ func setup(t *testing.T) (*ledger.Ledger, coffer.Store, *clock) {
 	t.Helper()
 	store := testdb.SQLite(t)
 	clk := &clock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	l := ledger.New(store, ledger.Config{Now: clk.Now})
+	l := ledger.New(store, ledger.Config{Now: clk.Now, ExchangePairs: map[string]ledger.RateBand{
+		"USD/GOLD": {Min: "0.5", Max: "1000"}, "GOLD/ETH": {Min: "0.01", Max: "1"}}})
 	t.Cleanup(func() { l.Close() })
 	mustDo(t, l, ledger.CreateAsset{Code: "USD", Scale: 2})
 	mustDo(t, l, ledger.CreateAsset{Code: "GOLD", Scale: 0})
@@ -136,13 +137,17 @@ func TestExchangeRoundsDown(t *testing.T) {
 	l, s, _ := setup(t)
 	ctx := context.Background()
 	mustDo(t, l, ledger.Deposit{ID: "d1", Owner: "alice", Asset: "USD", Amount: usd(1000)})
+	for _, pool := range []string{"system:exchange:GOLD", "system:exchange:ETH"} {
+		mustDo(t, l, ledger.Adjust{ID: "fund-" + pool, AccountID: pool, Direction: coffer.Credit,
+			Amount: coffer.MustMinor("1000000000000000000"), Reason: "fund the pool"})
+	}
 	// 9.99 USD at 3 GOLD per USD is 29.97 GOLD: 29, rounded down.
 	r := mustDo(t, l, ledger.Exchange{ID: "x1", Owner: "alice", From: "USD", To: "GOLD", Amount: usd(999), Rate: "3"})
 	if r.Transfers[1].Amount != usd(29) || r.Rate != "3" || r.Transfers[0].Metadata["rate"] != "3" {
 		t.Fatalf("exchange result %+v", r)
 	}
 	wantAccount(t, s, "wallet:alice:GOLD", 29, 29, 0)
-	wantAccount(t, s, "system:exchange:GOLD", -29, -29, 0)
+	wantAccount(t, s, "system:exchange:GOLD", 1e18-29, 1e18-29, 0)
 	wantAccount(t, s, alice, 1, 1, 0)
 	// 0.01 USD buys no whole GOLD at 3: rejected, nothing moves.
 	_, err := l.Do(ctx, ledger.Exchange{ID: "x2", Owner: "alice", From: "USD", To: "GOLD", Amount: usd(1), Rate: "3"})

@@ -20,6 +20,12 @@ type model struct {
 	accounts  map[string]*mAccount
 	transfers map[string]*mTransfer
 	ops       map[string]mOp
+	// stats counts rules that outcome codes alone do not tell apart; shared by clones.
+	stats *mStats
+}
+
+type mStats struct {
+	poolDry int // exchanges refused because the pool would go below its floor
 }
 
 type mAccount struct {
@@ -47,13 +53,15 @@ type mOp struct {
 }
 
 func newModel() *model {
-	return &model{assets: map[string]int{}, accounts: map[string]*mAccount{}, transfers: map[string]*mTransfer{}, ops: map[string]mOp{}}
+	return &model{assets: map[string]int{}, accounts: map[string]*mAccount{}, transfers: map[string]*mTransfer{}, ops: map[string]mOp{},
+		stats: &mStats{}}
 }
 
 type rejection string
 
 func (m *model) clone() *model {
-	c := &model{now: m.now, assets: maps.Clone(m.assets), accounts: map[string]*mAccount{}, transfers: map[string]*mTransfer{}, ops: m.ops}
+	c := &model{now: m.now, assets: maps.Clone(m.assets), accounts: map[string]*mAccount{}, transfers: map[string]*mTransfer{}, ops: m.ops,
+		stats: m.stats}
 	for k, v := range m.accounts {
 		cp := *v
 		c.accounts[k] = &cp
@@ -223,8 +231,18 @@ func (m *model) exec(c ledger.Command) string {
 			if amt(c.Amount) <= 0 {
 				panic(rejection(coffer.EINVALID))
 			}
-			// counter = floor(amount * rate * 10^toScale / 10^fromScale), by exact rationals.
+			// The pair must have a band, and the rate be inside it.
 			r, _ := new(big.Rat).SetString(c.Rate)
+			band, ok := modelPairs[c.From+"/"+c.To]
+			if !ok {
+				panic(rejection(coffer.EINVALID))
+			}
+			lo, _ := new(big.Rat).SetString(band.Min)
+			hi, _ := new(big.Rat).SetString(band.Max)
+			if r.Cmp(lo) < 0 || r.Cmp(hi) > 0 {
+				panic(rejection(coffer.EINVALID))
+			}
+			// counter = floor(amount * rate * 10^toScale / 10^fromScale), by exact rationals.
 			v := new(big.Rat).Mul(new(big.Rat).SetInt64(amt(c.Amount)), r)
 			v.Mul(v, new(big.Rat).SetFrac(pow(toScale), pow(fromScale)))
 			counter := new(big.Int).Quo(v.Num(), v.Denom()).Int64()
@@ -234,6 +252,11 @@ func (m *model) exec(c ledger.Command) string {
 			src := m.open(coffer.KindWallet, c.Owner, c.From)
 			dst := m.open(coffer.KindWallet, c.Owner, c.To)
 			m.create(c.ID, src, system(coffer.OwnerExchange, c.From), amt(c.Amount), coffer.TypeExchange, false, 0)
+			// The pool that pays pays only what it holds (a floor of 0).
+			if pool := m.accounts[system(coffer.OwnerExchange, c.To)]; pool.cP-pool.dP-pool.dp-counter < 0 {
+				m.stats.poolDry++
+				panic(rejection(coffer.EINSUFFICIENTFUNDS))
+			}
 			m.create(c.ID+"/counter", system(coffer.OwnerExchange, c.To), dst, counter, coffer.TypeExchange, false, 0)
 		})
 	case ledger.Adjust:

@@ -33,7 +33,7 @@ func TestModel(t *testing.T) {
 			// in that order) and so would have to skip that check and prove little.
 			seeds := []uint64{1, 2, 3, 4}
 			total := map[string]int{}
-			expired := 0
+			expired, poolDry := 0, 0
 			const steps = 300
 			for _, seed := range seeds {
 				t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
@@ -42,6 +42,7 @@ func TestModel(t *testing.T) {
 						total[k] += n
 					}
 					expired += h.expired
+					poolDry += h.m.stats.poolDry
 				})
 			}
 			// The seeds together must have reached every kind of outcome that matters, or the
@@ -49,13 +50,16 @@ func TestModel(t *testing.T) {
 			for _, k := range []string{"ledger.Deposit ", "ledger.Withdraw ", "ledger.PostTransfer ", "ledger.VoidTransfer ",
 				"ledger.Pay ", "ledger.Refund ", "ledger.Hold ", "ledger.CreateTransfers ", "ledger.Exchange ",
 				"ledger.LockAccount ", "ledger.UnlockAccount ", "ledger.Adjust ", "ledger.Pay insufficient_funds",
-				"ledger.CreateTransfers account_locked", "ledger.Deposit conflict", "ledger.PostTransfer expired", "replay"} {
+				"ledger.CreateTransfers account_locked", "ledger.Exchange invalid", "ledger.Exchange insufficient_funds", "ledger.Deposit conflict", "ledger.PostTransfer expired", "replay"} {
 				if total[k] == 0 {
 					t.Errorf("no outcome %q in any seed; outcomes: %v", k, total)
 				}
 			}
 			if expired == 0 {
 				t.Errorf("no transfer expired in any seed")
+			}
+			if poolDry == 0 {
+				t.Errorf("no exchange found its pool too low in any seed")
 			}
 		})
 	}
@@ -121,6 +125,13 @@ type harness struct {
 	expired int
 }
 
+// modelPairs are the exchange pairs of the model's ledger: of the rates the steps use (3, 0.5,
+// 0.0003, 12.25) each pair refuses one.
+var modelPairs = map[string]ledger.RateBand{
+	"USD/GOLD": {Min: "0.5", Max: "12.25"},
+	"GOLD/USD": {Min: "0.0003", Max: "3"},
+}
+
 var (
 	owners    = []string{"u1", "u2", "u3", "od"}
 	merchants = []string{"m1", "m2"}
@@ -129,13 +140,18 @@ var (
 func runModel(t testing.TB, store coffer.Store, ch chooser, steps int) *harness {
 	ctx := context.Background()
 	clk := &clock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	l := ledger.New(store, ledger.Config{Now: clk.Now})
+	l := ledger.New(store, ledger.Config{Now: clk.Now, ExchangePairs: modelPairs})
 	t.Cleanup(func() { l.Close() })
 	h := &harness{t: t, ctx: ctx, store: store, l: l, clock: clk, m: newModel(), ch: ch, first: map[string]firstOutcome{}, seen: map[string]int{}}
 	h.do(ledger.CreateAsset{Code: "USD", Scale: 2})
 	h.do(ledger.CreateAsset{Code: "GOLD", Scale: 0})
 	// One wallet may overdraw up to 10.00.
 	h.do(ledger.CreateAccount{Kind: coffer.KindWallet, Owner: "od", Asset: "USD", OverdraftLimit: coffer.AmountFromInt64(1000)})
+	// The exchange pools hold a little, so that some exchanges drain them.
+	for _, a := range []string{"USD", "GOLD"} {
+		h.do(ledger.Adjust{ID: "fund-" + a, AccountID: coffer.AccountID(coffer.KindSystem, coffer.OwnerExchange, a),
+			Direction: coffer.Credit, Amount: coffer.AmountFromInt64(20000), Reason: "fund the exchange pool"})
+	}
 	for i := 0; i < steps; i++ {
 		h.step(i)
 		h.compare(i)

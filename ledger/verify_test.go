@@ -36,5 +36,11 @@ func TestVerifyHugeValidBalances(t *testing.T) {
 	}
 }
 
-// verifyConfig is the ledger's configuration for TestVerifyHugeValidBalances.
-func verifyConfig() ledger.Config { return ledger.Config{} }
+// verifyConfig is the ledger's configuration for TestVerifyHugeValidBalances: USD/Z at any rate
+// up to 2^127-1, and a Z pool that may owe as much.
+func verifyConfig() ledger.Config {
+	return ledger.Config{
+		ExchangePairs:     map[string]ledger.RateBand{"USD/Z": {Min: "1", Max: coffer.MaxAmount.String()}},
+		ExchangePoolFloor: map[string]coffer.Amount{"Z": coffer.MaxAmount.Neg()},
+	}
+}

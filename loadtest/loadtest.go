@@ -24,7 +24,9 @@
 //     merchants); a hold 15% (0.10 to 5.00 towards a merchant), then in a second request a capture
 //     of part of it two times in three, else a release; a withdrawal 10% (0.10 to 5.00), then a
 //     completion four times in five (one in ten of them for less than was held), else a failure;
-//     an exchange 10% (0.10 to 5.00 of the asset for a second fresh asset at MixedRate); a refund
+//     an exchange 10% (0.10 to 5.00 of the asset for a second fresh asset at MixedRate, so the
+//     server must allow that pair: `coffer serve --exchange-pair '*/*=0.9:0.92'`; setup funds
+//     the second asset's exchange pool with PoolFund by an adjustment); a refund
 //     10% (part of an earlier payment of the same client, never more than the merchant kept
 //     after the fee; a payment instead while the client has none to refund). Since a hold or a
 //     withdrawal and its ending are two requests, requests divide a little differently than steps.
@@ -106,6 +108,13 @@ const (
 	// MixedRate is the rate of the mixed workload's exchanges: units of the second asset per unit
 	// of the first.
 	MixedRate = "0.9137"
+	// MixedBand is a band of rates around MixedRate, "MIN:MAX", that a server the mixed
+	// workload runs against allows for every pair (--exchange-pair '*/*=0.9:0.92'): the run's
+	// assets are fresh, so no pair of them can be configured ahead.
+	MixedBand = "0.9:0.92"
+	// PoolFund is what setup puts into the exchange pool of the asset the mixed workload buys,
+	// which pays out only what it holds: far more than a run's exchanges take (at most 4.57 each).
+	PoolFund = 100_000_000_000
 	// feePercent is the fee of a payment, with feeMin as its floor so that there always is one.
 	feePercent = 2
 	feeMin     = 1

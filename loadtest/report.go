@@ -50,9 +50,12 @@ type Report struct {
 // Setup is what setup did before the run.
 type Setup struct {
 	// Deposits is how many wallets it funded, each with Funded, one transfer each.
-	Deposits int     `json:"deposits"`
-	Funded   string  `json:"funded"`
-	Seconds  float64 `json:"seconds"`
+	Deposits int    `json:"deposits"`
+	Funded   string `json:"funded"`
+	// PoolFunded is what one adjustment put into the exchange pool of the asset the mixed
+	// workload buys; empty for the others.
+	PoolFunded string  `json:"pool_funded,omitempty"`
+	Seconds    float64 `json:"seconds"`
 }
 
 // Latency is the time a request took, in milliseconds.
@@ -108,6 +111,9 @@ func (b *bench) report(t tally, hist *Histogram, elapsed time.Duration) *Report 
 		Setup:   Setup{Deposits: len(b.wallets), Funded: formatMinor(FundAmount)},
 		Seconds: elapsed.Seconds(), Requests: t.requests, Transfers: t.transfers,
 		Operations: t.operations, Rejected: map[string]int64{}, Failed: map[string]int64{}}
+	if b.counter != "" {
+		r.Setup.PoolFunded = formatMinor(PoolFund)
+	}
 	if b.cfg.Workload == Batch {
 		r.BatchSize = b.cfg.BatchSize
 		r.ItemsRejected, r.ItemsFailed = map[string]int64{}, map[string]int64{}
@@ -157,7 +163,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if r.RateLimit > 0 {
 		row("rate limit", "%g requests/s", r.RateLimit)
 	}
-	row("setup", "%d deposits of %s in %.1fs (not timed)", r.Setup.Deposits, r.Setup.Funded, r.Setup.Seconds)
+	pool := ""
+	if r.Setup.PoolFunded != "" {
+		pool = ", an exchange pool funded with " + r.Setup.PoolFunded
+	}
+	row("setup", "%d deposits of %s%s in %.1fs (not timed)", r.Setup.Deposits, r.Setup.Funded, pool, r.Setup.Seconds)
 	row("duration", "%.2fs (requests-max %d)", r.Seconds, r.RequestsMax)
 	row("requests", "%d  (%.1f/s)", r.Requests, r.RequestsPerSecond)
 	row("transfers", "%d  (%.1f/s)", r.Transfers, r.TransfersPerSecond)

@@ -9,12 +9,20 @@ import (
 	"github.com/cofferhq/coffer/httpapi"
 )
 
-// setup creates the run's assets and merchants and funds every wallet with FundAmount, from
-// Config.Clients goroutines. Setup is not the run: any error ends it.
+// setup creates the run's assets and merchants, funds the exchange pool of the mixed workload's
+// second asset with PoolFund, and funds every wallet with FundAmount, from Config.Clients
+// goroutines. Setup is not the run: any error ends it.
 func (b *bench) setup(ctx context.Context) error {
 	for _, code := range b.assets() {
 		if _, err := b.client.CreateAsset(ctx, httpapi.CreateAssetRequest{Code: code, Scale: Scale}); err != nil {
 			return fmt.Errorf("create asset %s: %w", code, err)
+		}
+	}
+	if b.counter != "" {
+		if _, err := b.client.Adjust(ctx, httpapi.AdjustmentRequest{ID: b.counter + "-pool",
+			AccountID: "system:exchange:" + b.counter, Direction: "credit", Amount: formatMinor(PoolFund),
+			Reason: "bench setup: the exchange pool pays out only what it holds"}); err != nil {
+			return fmt.Errorf("fund the exchange pool of %s: %w", b.counter, err)
 		}
 	}
 	for _, m := range b.merchants {

@@ -16,6 +16,7 @@ import (
 	_ "github.com/mattn/go-sqlite3"
 
 	"github.com/cofferhq/coffer/httpapi"
+	"github.com/cofferhq/coffer/ledger"
 )
 
 const testAdminKey = "test-admin-key"
@@ -32,7 +33,8 @@ type server struct {
 func setup(t *testing.T) *server {
 	t.Helper()
 	cfg := Config{Addr: "127.0.0.1:0", Database: filepath.Join(t.TempDir(), "coffer.db"), AdminKey: testAdminKey,
-		ExpiryInterval: time.Hour, ShutdownTimeout: 10 * time.Second}
+		ExpiryInterval: time.Hour, ShutdownTimeout: 10 * time.Second,
+		ExchangePairs: map[string]ledger.RateBand{"USD/GOLD": {Min: "1", Max: "10"}}}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)

@@ -65,6 +65,9 @@ type Config struct {
 	Migrate         bool
 	// DebugAddr, if set, serves Go's profiler (/debug/pprof) there; keep it on loopback.
 	DebugAddr string
+	// ExchangePairs and ExchangePoolFloor are the ledger's exchange policy (see ledger.Config).
+	ExchangePairs     map[string]ledger.RateBand
+	ExchangePoolFloor map[string]coffer.Amount
 }
 
 func isPostgres(database string) bool {
@@ -112,9 +115,18 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.StringVar(&cfg.DebugAddr, "debug-addr", env("COFFER_DEBUG_ADDR", ""), "serve Go's profiler at /debug/pprof on this address, e.g. 127.0.0.1:6060; off when empty (env COFFER_DEBUG_ADDR)")
 	logLevel := fs.String("log-level", env("COFFER_LOG_LEVEL", "info"), "debug (adds a line per request), info, warn or error (env COFFER_LOG_LEVEL)")
 	fs.BoolVar(&cfg.Migrate, "migrate", env("COFFER_MIGRATE", "") == "true", "on PostgreSQL, apply migrations at start (SQLite always does) (env COFFER_MIGRATE=true)")
+	var pairs exchangePairs
+	var floors poolFloors
+	if err := errors.Join(fromEnv(&pairs, "COFFER_EXCHANGE_PAIRS", &pairs.flagged),
+		fromEnv(&floors, "COFFER_EXCHANGE_POOL_FLOORS", &floors.flagged)); err != nil {
+		return err
+	}
+	fs.Var(&pairs, "exchange-pair", "an exchange pair and its band of rates, `FROM/TO=MIN:MAX` units of TO per FROM, such as USD/EUR=0.90:0.95; repeat for more; */* bounds every other pair; without one no exchange is allowed (env COFFER_EXCHANGE_PAIRS, comma-separated)")
+	fs.Var(&floors, "exchange-pool-floor", "how low an asset's exchange pool may go, `ASSET=MINOR_UNITS`, such as EUR=-100000; repeat for more; default 0: a pool pays out only what it holds (env COFFER_EXCHANGE_POOL_FLOORS, comma-separated)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
+	cfg.ExchangePairs, cfg.ExchangePoolFloor = pairs.m, floors.m
 	cfg.AdminKey = os.Getenv("COFFER_ADMIN_KEY")
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -140,6 +152,11 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = shutdownTimeoutDefault
 	}
+	lcfg := ledger.Config{BatchSizeMax: cfg.BatchSizeMax, BatchWait: cfg.BatchWait, Logger: logger,
+		ExchangePairs: cfg.ExchangePairs, ExchangePoolFloor: cfg.ExchangePoolFloor}
+	if err := lcfg.Validate(); err != nil {
+		return usageErr("%v", err)
+	}
 	store, err := openStore(ctx, cfg.Database, cfg.PoolConnsMax, cfg.Migrate)
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
@@ -152,8 +169,8 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 			writers = writersPostgres
 		}
 	}
-	l := ledger.New(store, ledger.Config{BatchSizeMax: cfg.BatchSizeMax, BatchWait: cfg.BatchWait,
-		Writers: writers, Logger: logger})
+	lcfg.Writers = writers
+	l := ledger.New(store, lcfg)
 	defer l.Close()
 	if cfg.AdminKey == "" {
 		logger.Warn("COFFER_ADMIN_KEY is not set: no bootstrap admin key; only keys already in the database work")
