@@ -15,6 +15,9 @@ const (
 	EventTransferPosted  = "transfer.posted"
 	EventTransferVoided  = "transfer.voided"
 	EventTransferExpired = "transfer.expired"
+	// EventOperationRejected is an operation the money rules refused: its data names the
+	// operation, its kind, the code and message, and what it was about.
+	EventOperationRejected = "operation.rejected"
 )
 
 // Event is one committed change. Seq is global and follows commit order with no gaps, so a consumer

@@ -12,7 +12,9 @@ import (
 var ErrRetry = errors.New("concurrent write; retry the transaction")
 
 // Store persists the ledger. It knows no rules: the ledger package decides, the Store reads and
-// writes. Every implementation passes the suite in storetest.
+// writes. Every implementation passes the suite in storetest. Capabilities that only some readers
+// need are narrow interfaces of their own beside it, which a store implements too:
+// OperationStore lists the recorded operations.
 //
 // Read methods return an *Error with ENOTFOUND for a missing asset, account, transfer or key.
 // Times are stored with microsecond precision in UTC; callers truncate before writing.

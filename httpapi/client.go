@@ -308,6 +308,28 @@ func (c *Client) Events(ctx context.Context, after uint64, limit int) (*EventPag
 	return call[EventPage](ctx, c, http.MethodGet, "/v1/events", pageQuery(v, "", limit), nil)
 }
 
+// Operation returns a recorded operation by id: what it was about and its outcome, done or
+// rejected with its error.
+func (c *Client) Operation(ctx context.Context, id string) (*Operation, error) {
+	return call[Operation](ctx, c, http.MethodGet, "/v1/operations/"+pathID(id), nil, nil)
+}
+
+// Operations lists recorded operations, the rejected ones with Status "rejected".
+func (c *Client) Operations(ctx context.Context, q OperationsQuery) (*OperationPage, error) {
+	v := url.Values{}
+	setIf(v, "owner", q.Owner)
+	setIf(v, "account", q.AccountID)
+	setIf(v, "code", q.Code)
+	setIf(v, "kind", q.Kind)
+	setIf(v, "status", q.Status)
+	setTime(v, "from", q.From)
+	setTime(v, "to", q.To)
+	if q.Desc {
+		v.Set("order", "desc")
+	}
+	return call[OperationPage](ctx, c, http.MethodGet, "/v1/operations", pageQuery(v, q.Cursor, q.Limit), nil)
+}
+
 // CreateKey creates an API key (admin) and returns it with its secret, shown this once.
 func (c *Client) CreateKey(ctx context.Context, req CreateKeyRequest) (*CreatedKey, error) {
 	return call[CreatedKey](ctx, c, http.MethodPost, "/v1/keys", nil, req)

@@ -127,6 +127,7 @@ func TestOpenAPI(t *testing.T) {
 		"HoldRequest": {httpapi.HoldRequest{}, false}, "AdjustmentRequest": {httpapi.AdjustmentRequest{}, false},
 		"Entry": {httpapi.Entry{}, true}, "EntryPage": {httpapi.EntryPage{}, true},
 		"Event": {httpapi.Event{}, true}, "EventPage": {httpapi.EventPage{}, true},
+		"Operation": {httpapi.Operation{}, true}, "OperationPage": {httpapi.OperationPage{}, true},
 		"Key": {httpapi.Key{}, true}, "CreatedKey": {httpapi.CreatedKey{}, true},
 		"CreateKeyRequest": {httpapi.CreateKeyRequest{}, false}, "KeyList": {httpapi.KeyList{}, true},
 		"VerifyReport": {httpapi.VerifyReport{}, true}, "Violation": {httpapi.Violation{}, true},

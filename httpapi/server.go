@@ -46,6 +46,8 @@ type Config struct {
 	Ledger *ledger.Ledger
 	// Store serves reads and API keys. Default: the ledger's store.
 	Store coffer.Store
+	// Operations lists the recorded operations. Default: Store, which is one in both stores.
+	Operations coffer.OperationStore
 	// AdminKey is the bootstrap admin key, accepted besides the stored keys; empty accepts none.
 	AdminKey string
 	// Logger receives one line per request and every internal error. Default: slog.Default().
@@ -63,16 +65,17 @@ type Config struct {
 
 // Server is the HTTP handler of the API.
 type Server struct {
-	cfg      Config
-	ledger   *ledger.Ledger
-	store    coffer.Store
-	log      *slog.Logger
-	mux      *http.ServeMux
-	auth     *authenticator
-	assets   assetCache
-	accounts accountAssetCache
-	routes   []route
-	batches  *semaphore.Weighted // turns of Config.BatchRequestsMax
+	cfg        Config
+	ledger     *ledger.Ledger
+	store      coffer.Store
+	operations coffer.OperationStore // nil if the store lists none
+	log        *slog.Logger
+	mux        *http.ServeMux
+	auth       *authenticator
+	assets     assetCache
+	accounts   accountAssetCache
+	routes     []route
+	batches    *semaphore.Weighted // turns of Config.BatchRequestsMax
 }
 
 // A route is one endpoint: a ServeMux pattern, the role a key needs ("" for none), and the
@@ -91,6 +94,9 @@ func New(cfg Config) *Server {
 	if cfg.Store == nil {
 		cfg.Store = cfg.Ledger.Store()
 	}
+	if cfg.Operations == nil {
+		cfg.Operations, _ = cfg.Store.(coffer.OperationStore)
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -104,13 +110,14 @@ func New(cfg Config) *Server {
 		cfg.BatchRequestsMax = BatchRequestsMaxDefault
 	}
 	s := &Server{
-		cfg:     cfg,
-		ledger:  cfg.Ledger,
-		store:   cfg.Store,
-		log:     cfg.Logger,
-		mux:     http.NewServeMux(),
-		auth:    newAuthenticator(cfg.Store, cfg.AdminKey),
-		batches: semaphore.NewWeighted(int64(cfg.BatchRequestsMax)),
+		cfg:        cfg,
+		ledger:     cfg.Ledger,
+		store:      cfg.Store,
+		operations: cfg.Operations,
+		log:        cfg.Logger,
+		mux:        http.NewServeMux(),
+		auth:       newAuthenticator(cfg.Store, cfg.AdminKey),
+		batches:    semaphore.NewWeighted(int64(cfg.BatchRequestsMax)),
 	}
 	s.assets.store = cfg.Store
 	s.accounts.store = cfg.Store
@@ -169,6 +176,9 @@ func (s *Server) routeTable() []route {
 		{"POST", "/v1/adjustments", admin, s.adjust},
 
 		{"GET", "/v1/events", reader, s.listEvents},
+
+		{"GET", "/v1/operations", reader, s.listOperations},
+		{"GET", "/v1/operations/{id}", reader, s.getOperation},
 
 		{"POST", "/v1/keys", admin, s.createKey},
 		{"GET", "/v1/keys", admin, s.listKeys},

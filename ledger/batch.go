@@ -470,6 +470,7 @@ func (b *batch) applyOne(c Command, opID, print string) Outcome {
 	m := b.mark()
 	res, err := c.apply(b)
 	op := coffer.Operation{ID: opID, Kind: c.kind(), Fingerprint: print, CreatedAt: b.now}
+	b.subjectOf(c).record(&op)
 	if err != nil {
 		b.rollback(m)
 		ce, ok := err.(*coffer.Error)
@@ -478,6 +479,9 @@ func (b *batch) applyOne(c Command, opID, print string) Outcome {
 			return Outcome{Err: err}
 		}
 		op.ErrCode, op.ErrMessage = ce.Code, ce.Message
+		if eerr := b.rejected(&op); eerr != nil {
+			return Outcome{Err: eerr}
+		}
 	} else {
 		data, merr := res.encode()
 		if merr != nil {

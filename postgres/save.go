@@ -212,7 +212,8 @@ var (
 		"phase text", "side text", "amount numeric", "balance_before numeric", "balance_after numeric",
 		"available_before numeric", "available_after numeric", "created_at timestamptz")
 	operationsNew = tableOf("operations", "id text", "kind text", "fingerprint text", "result json",
-		"err_code text", "err_message text", "created_at timestamptz")
+		"err_code text", "err_message text", "created_at timestamptz", "owner text", "account_id text",
+		"counter_account_id text", "asset text", "amount numeric")
 )
 
 // newTable is a table that Save inserts new rows into, by INSERT in its batch or by COPY.
@@ -481,5 +482,10 @@ func newOperationColumns(ops []coffer.Operation) []column {
 		colOf(ps, func(o o) string { return o.ErrCode }),
 		colOf(ps, func(o o) string { return o.ErrMessage }),
 		colOf(ps, func(o o) time.Time { return o.CreatedAt }),
+		colOf(ps, func(o o) string { return o.Owner }),
+		colOf(ps, func(o o) string { return o.AccountID }),
+		colOf(ps, func(o o) string { return o.CounterAccountID }),
+		colOf(ps, func(o o) string { return o.Asset }),
+		colOf(ps, func(o o) numeric { return numeric(o.Amount) }),
 	}
 }

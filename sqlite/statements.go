@@ -35,8 +35,9 @@ const (
 	entryColumns = `account_id, seq, transfer_id, type, phase, side, amount, balance_before,
 		balance_after, available_before, available_after, created_at`
 	eventColumns     = `seq, id, type, subject, data, created_at`
-	operationColumns = `id, kind, fingerprint, result, err_code, err_message, created_at`
-	keyColumns       = `id, name, role, hash, created_at, revoked_at`
+	operationColumns = `id, kind, fingerprint, result, err_code, err_message, created_at, owner,
+		account_id, counter_account_id, asset, amount`
+	keyColumns = `id, name, role, hash, created_at, revoked_at`
 
 	// The columns an UPDATE sets, in the order of appendAccountUpdate and appendTransferUpdate,
 	// which append the id after them.

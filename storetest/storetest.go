@@ -31,6 +31,8 @@ func Run(t *testing.T, open func(t *testing.T) coffer.Store) {
 		{"EntryRoundTrip", testEntryRoundTrip},
 		{"EntryFilter", testEntryFilter},
 		{"OperationRoundTrip", testOperationRoundTrip},
+		{"OperationFilter", testOperationFilter},
+		{"OperationPageSize", testOperationPageSize},
 		{"EventSeq", testEventSeq},
 		{"EventList", testEventList},
 		{"PageSize", testPageSize},

@@ -1,0 +1,150 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/cofferhq/coffer"
+)
+
+// Operation is one recorded write as the API shows it: what it was about, as its request named
+// it, and its outcome, done or rejected with the error it was answered. The amount is in major
+// units of the asset.
+type Operation struct {
+	ID               string     `json:"id"`
+	Kind             string     `json:"kind"`
+	Status           string     `json:"status"`
+	Error            *ErrorBody `json:"error,omitempty"`
+	Owner            string     `json:"owner,omitempty"`
+	AccountID        string     `json:"account_id,omitempty"`
+	CounterAccountID string     `json:"counter_account_id,omitempty"`
+	Asset            string     `json:"asset,omitempty"`
+	Amount           string     `json:"amount,omitempty"`
+	CreatedAt        Time       `json:"created_at"`
+}
+
+// OperationsQuery selects operations for GET /v1/operations. Empty fields match all; From and
+// To bound the time the operation was applied as [From, To). Status is "done" or "rejected";
+// Code, a rejection's code, selects rejected operations.
+type OperationsQuery struct {
+	Owner     string
+	AccountID string
+	Code      string
+	Kind      string
+	Status    string
+	From, To  time.Time
+	Desc      bool
+	Cursor    string
+	Limit     int
+}
+
+// OperationPage is one page of GET /v1/operations, ordered by (created_at, id). HasMore says
+// whether there is another page; NextCursor, set only then, asks for it.
+type OperationPage struct {
+	Operations []Operation `json:"operations"`
+	HasMore    bool        `json:"has_more"`
+	NextCursor string      `json:"next_cursor,omitempty"`
+}
+
+// operationStore returns the store's listing of operations, or unavailable if it has none.
+func (s *Server) operationStore() (coffer.OperationStore, error) {
+	if s.operations == nil {
+		return nil, coffer.Errorf(coffer.EUNAVAILABLE, "this server's store does not list operations")
+	}
+	return s.operations, nil
+}
+
+func (s *Server) renderOperation(ctx context.Context, o coffer.Operation) (Operation, error) {
+	out := Operation{ID: o.ID, Kind: o.Kind, Status: o.Status(), Owner: o.Owner, AccountID: o.AccountID,
+		CounterAccountID: o.CounterAccountID, Asset: o.Asset, CreatedAt: apiTime(o.CreatedAt)}
+	if o.ErrCode != "" {
+		out.Error = &ErrorBody{Code: o.ErrCode, Message: o.ErrMessage}
+	}
+	if o.Asset != "" && !o.Amount.IsZero() {
+		// An operation refused because its asset does not exist names an asset without a
+		// scale: its amount cannot be written in major units, so it is left out.
+		scale, err := s.scale(ctx, o.Asset)
+		switch coffer.ErrorCode(err) {
+		case "":
+			out.Amount = o.Amount.Format(scale)
+		case coffer.ENOTFOUND:
+		default:
+			return Operation{}, err
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) getOperation(r *http.Request) (int, any, error) {
+	st, err := s.operationStore()
+	if err != nil {
+		return 0, nil, err
+	}
+	o, err := st.Operation(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	out, err := s.renderOperation(r.Context(), o)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, out, nil
+}
+
+func (s *Server) listOperations(r *http.Request) (int, any, error) {
+	st, err := s.operationStore()
+	if err != nil {
+		return 0, nil, err
+	}
+	q := r.URL.Query()
+	f := coffer.OperationFilter{Owner: q.Get("owner"), AccountID: q.Get("account"), Code: q.Get("code"),
+		Kind: q.Get("kind"), Status: q.Get("status")}
+	switch f.Status {
+	case "", coffer.OperationDone, coffer.OperationRejected:
+	default:
+		return 0, nil, errInvalid("status must be %s or %s", coffer.OperationDone, coffer.OperationRejected)
+	}
+	if f.Code != "" && f.Status == coffer.OperationDone {
+		return 0, nil, errInvalid("code selects rejected operations; it cannot go with status %s", coffer.OperationDone)
+	}
+	if f.From, err = timeParam(q, "from"); err != nil {
+		return 0, nil, err
+	}
+	if f.To, err = timeParam(q, "to"); err != nil {
+		return 0, nil, err
+	}
+	if f.Desc, err = descending(q); err != nil {
+		return 0, nil, err
+	}
+	limit, err := pageLimit(q)
+	if err != nil {
+		return 0, nil, err
+	}
+	if c := q.Get("cursor"); c != "" {
+		if f.AfterTime, f.AfterID, err = decodeTransferCursor(c); err != nil {
+			return 0, nil, err
+		}
+	}
+	f.Limit = limit + 1 // the row past the page says whether there is another
+	ops, err := st.Operations(r.Context(), f)
+	if err != nil {
+		return 0, nil, err
+	}
+	page := OperationPage{Operations: make([]Operation, 0, min(len(ops), limit))}
+	if len(ops) > limit {
+		ops, page.HasMore = ops[:limit], true
+	}
+	for _, o := range ops {
+		ro, err := s.renderOperation(r.Context(), o)
+		if err != nil {
+			return 0, nil, err
+		}
+		page.Operations = append(page.Operations, ro)
+	}
+	if page.HasMore {
+		last := ops[len(ops)-1]
+		page.NextCursor = encodeCursor(last.CreatedAt.UTC().Format(time.RFC3339Nano) + "\n" + last.ID)
+	}
+	return http.StatusOK, page, nil
+}
