@@ -323,6 +323,9 @@ func (l *Ledger) writeBatch(ctx context.Context, cmds []Command) ([]Outcome, err
 			return fmt.Errorf("read operations: %w", err)
 		}
 		b.ops = ops
+		// Nearly every command records an operation: one slice of the right size, not a
+		// doubling one copied as it grows.
+		b.changes.Operations = make([]coffer.Operation, 0, len(cmds))
 		if err := l.load(b, cmds); err != nil {
 			return err
 		}
