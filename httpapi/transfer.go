@@ -123,9 +123,11 @@ func (s *Server) transferResult(ctx context.Context, status int, res *ledger.Res
 		switch {
 		case t.ID == mainID:
 			out.Transfer, found = rt, true
-		case t.ID == coffer.DerivedID(mainID, "fee"):
+		// ":fee" and ":counter" were the derived ids before '/' was reserved for them: a replay
+		// of an operation recorded then shows them as it did.
+		case t.ID == coffer.DerivedID(mainID, "fee") || t.ID == mainID+":fee":
 			out.Fee = &rt
-		case t.ID == coffer.DerivedID(mainID, "counter"):
+		case t.ID == coffer.DerivedID(mainID, "counter") || t.ID == mainID+":counter":
 			out.Counter = &rt
 		case t.Type == coffer.TypePayment:
 			out.Payment = &rt
