@@ -33,6 +33,7 @@ func BenchmarkApply1000(b *testing.B) {
 	for b.Loop() {
 		bt := newTestBatch()
 		bt.declared = declared
+		bt.changes.Operations = make([]coffer.Operation, 0, len(cmds)) // as writeBatch does
 		bt.assets["USD"] = coffer.Asset{Code: "USD", Scale: 2}
 		bt.accounts = make(map[string]*coffer.Account, 2*transfers)
 		for _, c := range cmds {
