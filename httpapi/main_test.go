@@ -215,7 +215,7 @@ func (e *env) eventCount() int {
 			e.t.Fatal(err)
 		}
 		n += len(p.Events)
-		if len(p.Events) == 0 {
+		if !p.HasMore {
 			return n
 		}
 		after = p.NextAfter

@@ -89,3 +89,21 @@ func clip(s string) string {
 	}
 	return s[:cut] + "…"
 }
+
+// Member returns the path of the member name of the object at parent, as errors write it:
+// Member("metadata", "k") is metadata.k, Member("metadata", "order id") is
+// metadata["order id"], Member("", "amount") is amount.
+func Member(parent, name string) string {
+	name = clip(name)
+	switch {
+	case !plainName(name):
+		return parent + "[" + strconv.Quote(name) + "]"
+	case parent == "":
+		return name
+	}
+	return parent + "." + name
+}
+
+// Item returns the path of item i of the array at parent: Item("transfers", 3) is
+// transfers[3].
+func Item(parent string, i int) string { return parent + "[" + strconv.Itoa(i) + "]" }
