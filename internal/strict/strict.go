@@ -12,16 +12,23 @@
 // refuse fractions and exponents, and a Number field keeps a JSON number's literal text, so
 // that an amount sent as a JSON number never passes through a float.
 //
+// It reads a body in two passes. The first reads the stream token by token, as it arrives,
+// keeping the bytes: it refuses bad syntax, duplicate names, invalid UTF-8, null and anything
+// past a limit without decoding a value, so that a hostile body costs a scan of its first bytes
+// and nothing more (a batch of a million empty items is refused as its item past the limit
+// starts). The second decodes the kept bytes into the Go value, refusing unknown members and
+// values of the wrong type.
+//
 // It is built on github.com/go-json-experiment/json, the implementation that encoding/json/v2
 // grew from, whose token reader refuses duplicate names and invalid UTF-8 by itself and whose
 // unmarshaler matches names exactly and can refuse unknown members.
 package strict
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"strconv"
-	"sync"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -88,7 +95,8 @@ var ErrUnreadable = errors.New("the body could not be read")
 func Decode(r io.Reader, v any, opt Options) error {
 	opt = opt.withDefaults()
 	src := &source{r: r, left: opt.BytesMax}
-	dec := jsontext.NewDecoder(src)
+	var kept bytes.Buffer
+	dec := jsontext.NewDecoder(io.TeeReader(src, &kept))
 	switch k := dec.PeekKind(); k {
 	case '{':
 	case 0: // nothing, or an error the read reports
@@ -103,7 +111,7 @@ func Decode(r io.Reader, v any, opt Options) error {
 	default:
 		return invalid("", "the body must be a JSON object, not %s", kindName(k))
 	}
-	if err := json.UnmarshalDecode(dec, v, unmarshalOptions(opt)); err != nil {
+	if err := scan(dec, opt, v); err != nil {
 		return translate(err, src, opt, v)
 	}
 	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) || src.err != nil {
@@ -112,7 +120,44 @@ func Decode(r io.Reader, v any, opt Options) error {
 		}
 		return invalid("", "the body has more after its JSON object; send exactly one object")
 	}
+	if err := json.Unmarshal(kept.Bytes(), v, unmarshalOptions); err != nil {
+		return translate(err, src, opt, v)
+	}
 	return nil
+}
+
+// scan reads the object whose '{' is next, token by token, and refuses null and whatever
+// passes a limit before it is read: an array's item past ItemsMax, an object's member past
+// MembersMax, an array or object deeper than DepthMax. The token reader itself refuses bad
+// syntax, duplicate names and invalid UTF-8.
+func scan(dec *jsontext.Decoder, opt Options, v any) error {
+	for {
+		kind := dec.PeekKind()
+		depth := dec.StackDepth()
+		parent, n := dec.StackIndex(depth)
+		var lim *limitError
+		switch {
+		case kind == 0: // an error, which the read reports
+		case kind == 'n':
+			lim = &limitError{kind: limitNull}
+		case parent == '[' && kind != ']' && n >= int64(opt.ItemsMax):
+			lim = &limitError{kind: limitItems, max: opt.ItemsMax}
+		case parent == '{' && kind != '}' && n/2 >= int64(opt.MembersMax):
+			lim = &limitError{kind: limitMembers, max: opt.MembersMax}
+		case (kind == '{' || kind == '[') && depth+1 > opt.DepthMax:
+			lim = &limitError{kind: limitDepth, max: opt.DepthMax}
+		}
+		if lim != nil {
+			lim.container, lim.value = positions(dec, parent, n)
+			return lim
+		}
+		if _, err := dec.ReadToken(); err != nil {
+			return err
+		}
+		if dec.StackDepth() == 0 {
+			return nil
+		}
+	}
 }
 
 // source reads the body, counting down the bytes it may still read, and keeps the first error
@@ -156,48 +201,12 @@ func (s *source) keep(err error) error {
 	return err
 }
 
-// unmarshalOptions returns the options of a Decode with these limits, made once per limits so
-// that the unmarshaler's per-type cache lives on.
-func unmarshalOptions(opt Options) json.Options {
-	if o, ok := optionsCache.Load(opt); ok {
-		return o.(json.Options)
-	}
-	o := json.JoinOptions(
-		json.RejectUnknownMembers(true),
-		json.WithUnmarshalers(json.JoinUnmarshalers(limitsFunc(opt), numberFunc)),
-	)
-	optionsCache.Store(opt, o)
-	return o
-}
-
-// optionsCache holds the options of each Options value used; programs use a handful.
-var optionsCache sync.Map // Options -> json.Options
-
-// limitsFunc returns the check that runs before every value is decoded: no null, and the
-// enclosing array or object and the nesting still within the limits. Returning
-// errors.ErrUnsupported lets the value be decoded as usual.
-func limitsFunc(opt Options) *json.Unmarshalers {
-	return json.UnmarshalFromFunc(func(dec *jsontext.Decoder, _ any) error {
-		depth := dec.StackDepth()
-		parent, n := dec.StackIndex(depth)
-		kind := dec.PeekKind()
-		var lim limitError
-		switch {
-		case kind == 'n':
-			lim = limitError{kind: limitNull}
-		case parent == '[' && n >= int64(opt.ItemsMax):
-			lim = limitError{kind: limitItems, max: opt.ItemsMax}
-		case parent == '{' && n/2 >= int64(opt.MembersMax):
-			lim = limitError{kind: limitMembers, max: opt.MembersMax}
-		case (kind == '{' || kind == '[') && depth+1 > opt.DepthMax:
-			lim = limitError{kind: limitDepth, max: opt.DepthMax}
-		default:
-			return errors.ErrUnsupported
-		}
-		lim.container, lim.value = positions(dec, parent, n)
-		return &lim
-	})
-}
+// unmarshalOptions are those of the second pass. Made once, so that the unmarshaler's
+// per-type cache lives on.
+var unmarshalOptions = json.JoinOptions(
+	json.RejectUnknownMembers(true),
+	json.WithUnmarshalers(numberFunc),
+)
 
 // positions returns the pointers of the array or object the decoder is in and of the value it
 // is about to read. The decoder's own pointer is that of the last thing read: the container
