@@ -151,6 +151,8 @@ func TestHTTPEdge(t *testing.T) {
 		{"HTTP/2.0 without the preface", "GET /v1/keys HTTP/2.0\r\nHost: x\r\n\r\n", http.StatusHTTPVersionNotSupported},
 		{"HTTP/3.0", "GET /v1/keys HTTP/3.0\r\nHost: x\r\n\r\n", http.StatusHTTPVersionNotSupported},
 		{"a malformed request line", "GET\r\n\r\n", http.StatusBadRequest},
+		{"an unknown expectation", "GET /v1/keys HTTP/1.1\r\nHost: x\r\nExpect: a-miracle\r\n\r\n", http.StatusExpectationFailed},
+		{"headers too large", "GET /v1/keys HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("a", http.DefaultMaxHeaderBytes+4096) + "\r\n\r\n", http.StatusRequestHeaderFieldsTooLarge},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			conn := dial(t, e.url)
