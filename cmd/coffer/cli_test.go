@@ -296,7 +296,7 @@ func TestTransferCommands(t *testing.T) {
 	if len(page.Transfers) != 1 || page.Transfers[0].ID != "t-1" {
 		t.Errorf("rent transfers %+v", page.Transfers)
 	}
-	wantLines(t, s.ok("transfers", "--type", "deposit", "--limit", "1"), "dep-1", "more: --cursor ")
+	wantLines(t, s.ok("transfers", "--type", "transfer", "--limit", "1"), "t-1", "more: --cursor ")
 
 	// A batch on its own: one transfer is refused, the other made, and the command fails.
 	file := filepath.Join(t.TempDir(), "batch.json")
