@@ -36,6 +36,7 @@ bench: ## Run the Go benchmarks (compare runs with benchstat).
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./... | tee bench.txt
 
 .PHONY: fuzz
-fuzz: ## Fuzz the ledger model and the amount parser for a minute each.
+fuzz: ## Fuzz the ledger model, the amount parser and the request decoder for a minute each.
 	$(GO) test -run '^$$' -fuzz FuzzModel -fuzztime 60s ./ledger
 	$(GO) test -run '^$$' -fuzz FuzzParseAmount -fuzztime 60s .
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./internal/strict

@@ -24,6 +24,10 @@ const (
 type Error struct {
 	Code    string
 	Message string
+	// Param is the request field or query parameter the error is about, as a path into the
+	// request ("amount", "transfers[3].amount", "metadata[\"order id\"]", "limit"), so that a
+	// client can show the message beside it; empty when the error is not about one field.
+	Param string
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }

@@ -3,6 +3,7 @@ module github.com/cofferhq/coffer
 go 1.26.8
 
 require (
+	github.com/go-json-experiment/json v1.27.2
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/mattn/go-sqlite3 v1.14.53
 	golang.org/x/sync v0.22.0

@@ -92,10 +92,13 @@ type Scanner struct {
 	Entry    func(Entry) error
 }
 
-// Paging limits shared by the list endpoints.
+// Paging limits shared by the list endpoints. A Store's list methods return at most
+// ListRowsMax rows: the largest page and one row more, by whose presence a listing learns that
+// more follow without a second query.
 const (
 	PageSizeDefault = 50
 	PageSizeMax     = 1000
+	ListRowsMax     = PageSizeMax + 1
 )
 
 // AccountFilter selects accounts, ordered by id. Empty fields match all.

@@ -54,10 +54,11 @@ type AccountsQuery struct {
 	Limit  int
 }
 
-// AccountPage is one page of GET /v1/accounts, ordered by id. NextCursor is set when there may
-// be more.
+// AccountPage is one page of GET /v1/accounts, ordered by id. HasMore says whether more follow;
+// NextCursor, the cursor of the next page, is set only then.
 type AccountPage struct {
 	Accounts   []Account `json:"accounts"`
+	HasMore    bool      `json:"has_more"`
 	NextCursor string    `json:"next_cursor,omitempty"`
 }
 
@@ -147,7 +148,7 @@ func (s *Server) accountAsset(ctx context.Context, field, id string) (coffer.Ass
 	}
 	code, err := s.accounts.get(ctx, id)
 	if err != nil {
-		return coffer.Asset{}, err
+		return coffer.Asset{}, withParam(field, err)
 	}
 	return s.assets.get(ctx, code)
 }
@@ -165,12 +166,12 @@ func (s *Server) accountResult(ctx context.Context, status int, res *ledger.Resu
 
 func (s *Server) createAccount(r *http.Request) (int, any, error) {
 	var req CreateAccountRequest
-	if err := decode(r, s.cfg.BodyBytesMax, &req, false); err != nil {
+	if err := s.decode(r, &req, false); err != nil {
 		return 0, nil, err
 	}
 	kind := coffer.AccountKind(req.Kind)
 	if !coffer.ValidKind(kind) {
-		return 0, nil, errInvalid("kind %q must be wallet, merchant or system", req.Kind)
+		return 0, nil, errParam("kind", "kind %q must be wallet, merchant or system", req.Kind)
 	}
 	if err := checkOwner("owner", req.Owner); err != nil {
 		return 0, nil, err
@@ -207,12 +208,13 @@ func (s *Server) listAccounts(r *http.Request) (int, any, error) {
 	q := r.URL.Query()
 	f := coffer.AccountFilter{Owner: q.Get("owner"), Asset: q.Get("asset"), Kind: coffer.AccountKind(q.Get("kind"))}
 	if f.Kind != "" && !coffer.ValidKind(f.Kind) {
-		return 0, nil, errInvalid("kind %q must be wallet, merchant or system", f.Kind)
+		return 0, nil, errParam("kind", "kind %q must be wallet, merchant or system", f.Kind)
 	}
-	var err error
-	if f.Limit, err = pageLimit(q); err != nil {
+	limit, err := pageLimit(q)
+	if err != nil {
 		return 0, nil, err
 	}
+	f.Limit = fetchLimit(limit)
 	if c := q.Get("cursor"); c != "" {
 		if f.AfterID, err = decodeCursor(c); err != nil {
 			return 0, nil, err
@@ -222,13 +224,14 @@ func (s *Server) listAccounts(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	page := AccountPage{Accounts: make([]Account, len(as))}
+	as, more := cut(as, limit)
+	page := AccountPage{Accounts: make([]Account, len(as)), HasMore: more}
 	for i, a := range as {
 		if page.Accounts[i], err = s.renderAccount(r.Context(), a); err != nil {
 			return 0, nil, err
 		}
 	}
-	if len(as) == f.Limit {
+	if more {
 		page.NextCursor = encodeCursor(as[len(as)-1].ID)
 	}
 	return http.StatusOK, page, nil
@@ -243,12 +246,12 @@ func (s *Server) existingAccount(ctx context.Context, id string) error {
 
 func (s *Server) lockAccount(r *http.Request) (int, any, error) {
 	var req LockAccountRequest
-	if err := decode(r, s.cfg.BodyBytesMax, &req, false); err != nil {
+	if err := s.decode(r, &req, false); err != nil {
 		return 0, nil, err
 	}
 	err := firstError(checkID("id", req.ID), checkRequiredText("reason", req.Reason))
 	if err == nil && !req.Debits && !req.Credits {
-		err = errInvalid("a lock must refuse debits, credits or both: set debits, credits or both to true")
+		err = errParam("debits", "a lock must refuse debits, credits or both: set debits, credits or both to true")
 	}
 	if err != nil {
 		return 0, nil, err
@@ -267,7 +270,7 @@ func (s *Server) lockAccount(r *http.Request) (int, any, error) {
 
 func (s *Server) unlockAccount(r *http.Request) (int, any, error) {
 	var req UnlockAccountRequest
-	if err := decode(r, s.cfg.BodyBytesMax, &req, false); err != nil {
+	if err := s.decode(r, &req, false); err != nil {
 		return 0, nil, err
 	}
 	if err := checkID("id", req.ID); err != nil {

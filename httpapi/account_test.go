@@ -20,12 +20,12 @@ func TestAssets(t *testing.T) {
 	if a.Code != "USDT" || a.Scale != 6 || a.CreatedAt.IsZero() {
 		t.Errorf("asset %+v", a)
 	}
-	as, err := e.reader.Assets(ctx)
+	as, err := e.reader.Assets(ctx, httpapi.AssetsQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := map[string]int{}
-	for _, a := range as {
+	for _, a := range as.Assets {
 		got[a.Code] = a.Scale
 	}
 	if len(got) != 4 || got["USD"] != 2 || got["GOLD"] != 0 || got["ETH"] != 18 || got["USDT"] != 6 {

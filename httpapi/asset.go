@@ -2,7 +2,10 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/cofferhq/coffer"
@@ -22,9 +25,18 @@ type CreateAssetRequest struct {
 	Scale int    `json:"scale"`
 }
 
-// AssetList is the answer to GET /v1/assets.
-type AssetList struct {
-	Assets []Asset `json:"assets"`
+// AssetsQuery pages GET /v1/assets.
+type AssetsQuery struct {
+	Cursor string
+	Limit  int
+}
+
+// AssetPage is one page of GET /v1/assets, ordered by code. HasMore says whether more follow;
+// NextCursor, the cursor of the next page, is set only then.
+type AssetPage struct {
+	Assets     []Asset `json:"assets"`
+	HasMore    bool    `json:"has_more"`
+	NextCursor string  `json:"next_cursor,omitempty"`
 }
 
 func renderAsset(a coffer.Asset) Asset {
@@ -67,12 +79,13 @@ func (c *assetCache) put(a coffer.Asset) {
 // there is no such asset.
 func (s *Server) asset(ctx context.Context, field, code string) (coffer.Asset, error) {
 	if code == "" {
-		return coffer.Asset{}, errInvalid("%s is required", field)
+		return coffer.Asset{}, errParam(field, "%s is required", field)
 	}
 	if len(code) > coffer.IDLengthMax || !printableNoSpace(code) {
-		return coffer.Asset{}, coffer.Errorf(coffer.ENOTFOUND, "asset %q does not exist", code)
+		return coffer.Asset{}, &coffer.Error{Code: coffer.ENOTFOUND, Message: fmt.Sprintf("asset %q does not exist", code), Param: field}
 	}
-	return s.assets.get(ctx, code)
+	a, err := s.assets.get(ctx, code)
+	return a, withParam(field, err)
 }
 
 // scale returns the scale of an asset that is known to exist (a stored account's or transfer's).
@@ -92,14 +105,18 @@ type createAssetBody struct {
 
 func (s *Server) createAsset(r *http.Request) (int, any, error) {
 	var req createAssetBody
-	if err := decode(r, s.cfg.BodyBytesMax, &req, false); err != nil {
+	if err := s.decode(r, &req, false); err != nil {
 		return 0, nil, err
 	}
 	if req.Scale == nil {
-		return 0, nil, errInvalid("scale is required: the number of decimals of the minor unit, 0 to %d", coffer.ScaleMax)
+		return 0, nil, errParam("scale", "scale is required: the number of decimals of the minor unit, 0 to %d", coffer.ScaleMax)
 	}
+	if *req.Scale < 0 || *req.Scale > coffer.ScaleMax {
+		return 0, nil, errParam("scale", "scale %d must be between 0 and %d", *req.Scale, coffer.ScaleMax)
+	}
+	// With the scale checked, what Validate refuses is the code.
 	if err := (coffer.Asset{Code: req.Code, Scale: *req.Scale}).Validate(); err != nil {
-		return 0, nil, err
+		return 0, nil, withParam("code", err)
 	}
 	res, err := s.do(r.Context(), ledger.CreateAsset{Code: req.Code, Scale: *req.Scale})
 	if err != nil {
@@ -112,14 +129,37 @@ func (s *Server) createAsset(r *http.Request) (int, any, error) {
 	return http.StatusCreated, renderAsset(*res.Asset), nil
 }
 
+// listAssets pages the assets in memory: the store reads them all, since only an admin creates
+// one and there are few.
 func (s *Server) listAssets(r *http.Request) (int, any, error) {
+	q := r.URL.Query()
+	limit, err := pageLimit(q)
+	if err != nil {
+		return 0, nil, err
+	}
+	after := ""
+	if c := q.Get("cursor"); c != "" {
+		if after, err = decodeCursor(c); err != nil {
+			return 0, nil, err
+		}
+	}
 	as, err := s.store.Assets(r.Context())
 	if err != nil {
 		return 0, nil, err
 	}
-	out := AssetList{Assets: make([]Asset, len(as))}
+	// In Go's order, whatever the database's collation, so that the cursor's comparison agrees.
+	slices.SortFunc(as, func(a, b coffer.Asset) int { return strings.Compare(a.Code, b.Code) })
+	start, _ := slices.BinarySearchFunc(as, after, func(a coffer.Asset, code string) int { return strings.Compare(a.Code, code) })
+	if start < len(as) && as[start].Code == after {
+		start++
+	}
+	as, more := cut(as[start:], limit)
+	out := AssetPage{Assets: make([]Asset, len(as)), HasMore: more}
 	for i, a := range as {
 		out.Assets[i] = renderAsset(a)
+	}
+	if more {
+		out.NextCursor = encodeCursor(as[len(as)-1].Code)
 	}
 	return http.StatusOK, out, nil
 }

@@ -112,6 +112,11 @@ func (a *authenticator) forget(id string) {
 
 // authorize checks the request's key and that its role allows need.
 func (s *Server) authorize(r *http.Request, need coffer.Role) error {
+	// Two keys are refused, not one of them picked: a proxy and the server could each pick
+	// another.
+	if n := len(r.Header.Values("Authorization")); n > 1 {
+		return errInvalid("the request has %d Authorization headers; send one", n)
+	}
 	scheme, secret, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" {
 		return coffer.Errorf(coffer.EUNAUTHORIZED, "send an API key as \"Authorization: Bearer <key>\"")

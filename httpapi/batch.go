@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/internal/strict"
 	"github.com/cofferhq/coffer/ledger"
 )
 
@@ -41,12 +43,10 @@ type BatchResult struct {
 }
 
 func (s *Server) createTransferBatch(r *http.Request) (int, any, error) {
-	// The body is read before the wait: raw bytes are a fraction of the decoded batch, and only
-	// once it is read does the server notice a client that hangs up while it waits.
-	data, err := readBody(r, s.cfg.BatchBodyBytesMax)
-	if err != nil {
-		return 0, nil, err
-	}
+	// The turn is taken before the body is read: a body waits in the connection until then, and
+	// what bounds the memory of the batches in flight is that only BatchRequestsMax of them
+	// are decoded at once. The body is then decoded as it arrives and refused as its item past
+	// BatchItemsMax starts, never read whole first.
 	if err := s.batches.Acquire(r.Context(), 1); err != nil {
 		return 0, nil, coffer.Errorf(coffer.EUNAVAILABLE, "gave up waiting for a turn among the batches in flight: %v", err)
 	}
@@ -54,34 +54,38 @@ func (s *Server) createTransferBatch(r *http.Request) (int, any, error) {
 	if err := r.Context().Err(); err != nil {
 		return 0, nil, coffer.Errorf(coffer.EUNAVAILABLE, "gave up waiting for a turn among the batches in flight: %v", err)
 	}
+	// A client that trickles its body would hold the turn; the deadline ends that. Where the
+	// connection cannot take a deadline (ErrNotSupported), the server's own read timeout does.
+	http.NewResponseController(info(r.Context()).w).SetReadDeadline(time.Now().Add(s.cfg.BatchReadTimeout))
 	var req BatchRequest
-	if err := decodeData(data, &req, false); err != nil {
+	err := strict.Decode(r.Body, &req, strict.Options{BytesMax: s.cfg.BatchBodyBytesMax, ItemsMax: BatchItemsMax})
+	if err != nil {
 		return 0, nil, err
 	}
 	switch {
 	case req.Mode != BatchAtomic && req.Mode != BatchIndependent:
-		return 0, nil, errInvalid("mode must be %s or %s", BatchAtomic, BatchIndependent)
+		return 0, nil, errParam("mode", "mode must be %s or %s", BatchAtomic, BatchIndependent)
 	case len(req.Transfers) == 0:
-		return 0, nil, errInvalid("transfers is empty; give 1 to %d", BatchItemsMax)
-	case len(req.Transfers) > BatchItemsMax:
-		return 0, nil, errInvalid("transfers has %d items; at most %d are allowed", len(req.Transfers), BatchItemsMax)
+		return 0, nil, errParam("transfers", "transfers is empty; give 1 to %d", BatchItemsMax)
 	}
 	if req.Mode == BatchAtomic {
 		return s.atomicBatch(r.Context(), req)
 	}
 	if req.ID != "" {
-		return 0, nil, errInvalid("id is for atomic batches; in an independent batch each transfer's id is its operation id")
+		return 0, nil, errParam("id", "id is for atomic batches; in an independent batch each transfer's id is its operation id")
 	}
 	return s.independentBatch(r.Context(), req)
 }
 
-// itemError names the batch item an error is about, keeping its code.
+// itemError names the batch item an error is about, keeping its code, in the message and in
+// param.
 func itemError(i int, err error) error {
 	var ce *coffer.Error
 	if !errors.As(err, &ce) {
 		return err
 	}
-	return &coffer.Error{Code: ce.Code, Message: fmt.Sprintf("transfers[%d]: %s", i, ce.Message)}
+	item := strict.Item("transfers", i)
+	return &coffer.Error{Code: ce.Code, Message: fmt.Sprintf("%s: %s", item, ce.Message), Param: joinParam(item, ce.Param)}
 }
 
 func (s *Server) atomicBatch(ctx context.Context, req BatchRequest) (int, any, error) {
@@ -89,7 +93,7 @@ func (s *Server) atomicBatch(ctx context.Context, req BatchRequest) (int, any, e
 		return 0, nil, err
 	}
 	if len(req.Transfers) == 1 && req.Transfers[0].ID != req.ID {
-		return 0, nil, errInvalid("an atomic batch of one transfer must have the transfer's id as its id")
+		return 0, nil, errParam("id", "an atomic batch of one transfer must have the transfer's id as its id")
 	}
 	specs := make([]ledger.TransferSpec, len(req.Transfers))
 	seen := make(map[string]bool, len(req.Transfers))
@@ -99,7 +103,7 @@ func (s *Server) atomicBatch(ctx context.Context, req BatchRequest) (int, any, e
 			return 0, nil, itemError(i, err)
 		}
 		if seen[sp.ID] {
-			return 0, nil, errInvalid("transfers[%d]: id %q appears twice in the batch", i, sp.ID)
+			return 0, nil, errParam(strict.Item("transfers", i)+".id", "transfers[%d]: id %q appears twice in the batch", i, sp.ID)
 		}
 		seen[sp.ID] = true
 		specs[i] = sp

@@ -22,8 +22,10 @@ const ClientTimeout = 30 * time.Second
 const clientResponseBytesMax = 64 << 20
 
 // Client calls the API. It is what the command line and the end-to-end tests use. Every error it
-// returns is a *coffer.Error: the server's code and message, unavailable when the server could not
-// be reached (retry with the same id), internal when the answer was not the API's JSON.
+// returns is a *coffer.Error: the server's code, message and param, unavailable when the server
+// could not be reached (retry with the same id), internal when the answer was not the API's JSON.
+// Every list method returns one page: while its HasMore is true, pass its NextCursor (NextAfter
+// for events) to get the next.
 type Client struct {
 	baseURL string
 	apiKey  string
@@ -72,7 +74,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	if resp.StatusCode >= 400 {
 		var e ErrorResponse
 		if json.Unmarshal(data, &e) == nil && e.Error.Code != "" {
-			return &coffer.Error{Code: e.Error.Code, Message: e.Error.Message}
+			return &coffer.Error{Code: e.Error.Code, Message: e.Error.Message, Param: e.Error.Param}
 		}
 		return coffer.Errorf(coffer.EINTERNAL, "%s %s: HTTP %d: %s", method, path, resp.StatusCode, snippet(data))
 	}
@@ -154,11 +156,9 @@ func (c *Client) CreateAsset(ctx context.Context, req CreateAssetRequest) (*Asse
 	return call[Asset](ctx, c, http.MethodPost, "/v1/assets", nil, req)
 }
 
-// Assets lists the assets.
-func (c *Client) Assets(ctx context.Context) ([]Asset, error) {
-	var out AssetList
-	err := c.do(ctx, http.MethodGet, "/v1/assets", nil, nil, &out)
-	return out.Assets, err
+// Assets lists a page of the assets, by code.
+func (c *Client) Assets(ctx context.Context, q AssetsQuery) (*AssetPage, error) {
+	return call[AssetPage](ctx, c, http.MethodGet, "/v1/assets", pageQuery(url.Values{}, q.Cursor, q.Limit), nil)
 }
 
 // CreateAccount creates an account.
@@ -302,7 +302,9 @@ func (c *Client) Adjust(ctx context.Context, req AdjustmentRequest) (*TransferRe
 	return call[TransferResult](ctx, c, http.MethodPost, "/v1/adjustments", nil, req)
 }
 
-// Events returns up to limit events after the seq after (limit 0: the server's default).
+// Events returns up to limit events after the seq after (limit 0: the server's default). When
+// the page's HasMore is false the consumer has caught up, and goes on later from the last
+// event's seq.
 func (c *Client) Events(ctx context.Context, after uint64, limit int) (*EventPage, error) {
 	v := url.Values{"after": {strconv.FormatUint(after, 10)}}
 	return call[EventPage](ctx, c, http.MethodGet, "/v1/events", pageQuery(v, "", limit), nil)
@@ -335,11 +337,9 @@ func (c *Client) CreateKey(ctx context.Context, req CreateKeyRequest) (*CreatedK
 	return call[CreatedKey](ctx, c, http.MethodPost, "/v1/keys", nil, req)
 }
 
-// Keys lists the API keys (admin), without secrets.
-func (c *Client) Keys(ctx context.Context) ([]Key, error) {
-	var out KeyList
-	err := c.do(ctx, http.MethodGet, "/v1/keys", nil, nil, &out)
-	return out.Keys, err
+// Keys lists a page of the API keys (admin), oldest first, without secrets.
+func (c *Client) Keys(ctx context.Context, q KeysQuery) (*KeyPage, error) {
+	return call[KeyPage](ctx, c, http.MethodGet, "/v1/keys", pageQuery(url.Values{}, q.Cursor, q.Limit), nil)
 }
 
 // RevokeKey revokes an API key (admin).

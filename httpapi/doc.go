@@ -12,8 +12,9 @@
 //
 // # Errors
 //
-// Every error is the JSON envelope {"error":{"code":"...","message":"..."}}. Each code has
-// exactly one HTTP status:
+// Every error is the JSON envelope {"error":{"code":"...","message":"...","param":"..."}}, where
+// param, when present, names the request field (as a path: "transfers[3].amount") or query
+// parameter the error is about. Each code has exactly one HTTP status:
 //
 //	code                status
 //	invalid             400 Bad Request
@@ -28,8 +29,17 @@
 //	internal            500 Internal Server Error
 //	unavailable         503 Service Unavailable
 //
-// An unknown path or method is not_found. Anything that is not a *coffer.Error is reported as
+// An unknown path or method is not_found, and so is a path with an empty, "." or ".." segment:
+// the server never redirects. Anything that is not a *coffer.Error is reported as
 // internal with the message "internal error" and logged once, here, with the request id.
+//
+// # Requests
+//
+// Every body is read by the strict decoder (internal/strict): one JSON object, names exact and
+// each once, no unknown member, valid UTF-8, no null, within the limits of size, items, members
+// and depth. Each route takes the query parameters its table entry lists and refuses any other.
+// Every list answers has_more, and the cursor of the next page (next_after for events) only when
+// more follow.
 //
 // # Idempotency
 //

@@ -34,10 +34,11 @@ type EntriesQuery struct {
 	Limit    int
 }
 
-// EntryPage is one page of an account's entries, ordered by seq. NextCursor is set when there
-// may be more.
+// EntryPage is one page of an account's entries, ordered by seq. HasMore says whether more
+// follow; NextCursor, the cursor of the next page, is set only then.
 type EntryPage struct {
 	Entries    []Entry `json:"entries"`
+	HasMore    bool    `json:"has_more"`
 	NextCursor string  `json:"next_cursor,omitempty"`
 }
 
@@ -55,21 +56,22 @@ func (s *Server) listEntries(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	f := coffer.EntryFilter{AccountID: a.ID, Type: lp.typ, From: lp.from, To: lp.to, Desc: lp.desc, Limit: lp.limit}
+	f := coffer.EntryFilter{AccountID: a.ID, Type: lp.typ, From: lp.from, To: lp.to, Desc: lp.desc, Limit: fetchLimit(lp.limit)}
 	if c := q.Get("cursor"); c != "" {
 		v, err := decodeCursor(c)
 		if err != nil {
 			return 0, nil, err
 		}
 		if f.AfterSeq, err = strconv.ParseUint(v, 10, 64); err != nil || f.AfterSeq == 0 {
-			return 0, nil, errInvalid("cursor is not one this API returned")
+			return 0, nil, errCursor()
 		}
 	}
 	es, err := s.store.Entries(r.Context(), f)
 	if err != nil {
 		return 0, nil, err
 	}
-	page := EntryPage{Entries: make([]Entry, len(es))}
+	es, more := cut(es, lp.limit)
+	page := EntryPage{Entries: make([]Entry, len(es)), HasMore: more}
 	for i, e := range es {
 		page.Entries[i] = Entry{
 			AccountID: e.AccountID, Seq: e.Seq, TransferID: e.TransferID, Type: string(e.Type),
@@ -79,7 +81,7 @@ func (s *Server) listEntries(r *http.Request) (int, any, error) {
 			CreatedAt: apiTime(e.CreatedAt),
 		}
 	}
-	if len(es) == f.Limit {
+	if more {
 		page.NextCursor = encodeCursor(strconv.FormatUint(es[len(es)-1].Seq, 10))
 	}
 	return http.StatusOK, page, nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/cofferhq/coffer"
 )
@@ -25,10 +26,13 @@ var statusByCode = map[string]int{
 	coffer.EUNAVAILABLE:       http.StatusServiceUnavailable,
 }
 
-// ErrorBody is the content of the error envelope.
+// ErrorBody is the content of the error envelope. Param names the request field (as a path:
+// "amount", "transfers[3].amount", "metadata[\"order id\"]") or query parameter the error is
+// about, and is left out when the error is not about one.
 type ErrorBody struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	Param   string `json:"param,omitempty"`
 }
 
 // ErrorResponse is the envelope every error is sent in.
@@ -43,7 +47,7 @@ func errorBody(err error) (status int, body ErrorBody, unexpected bool) {
 	switch {
 	case errors.As(err, &ce):
 		if s, ok := statusByCode[ce.Code]; ok && ce.Code != coffer.EINTERNAL {
-			return s, ErrorBody{Code: ce.Code, Message: ce.Message}, false
+			return s, ErrorBody{Code: ce.Code, Message: ce.Message, Param: ce.Param}, false
 		}
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		// The caller went away or ran out of time; whether a write happened is unknown to it,
@@ -54,9 +58,39 @@ func errorBody(err error) (status int, body ErrorBody, unexpected bool) {
 	return http.StatusInternalServerError, ErrorBody{Code: coffer.EINTERNAL, Message: "internal error"}, true
 }
 
-// errInvalid returns an invalid-request error with the formatted message.
+// errInvalid returns an invalid-request error with the formatted message, about no one field.
 func errInvalid(format string, args ...any) error {
 	return coffer.Errorf(coffer.EINVALID, format, args...)
+}
+
+// errParam returns an invalid-request error about the request field or query parameter param.
+func errParam(param, format string, args ...any) error {
+	e := coffer.Errorf(coffer.EINVALID, format, args...)
+	e.Param = param
+	return e
+}
+
+// withParam returns err as an error about param, if it is a *coffer.Error about no field yet
+// (a not_found of the asset a field names, a rule of the root package); any other error is
+// returned as it is.
+func withParam(param string, err error) error {
+	var ce *coffer.Error
+	if !errors.As(err, &ce) || ce.Param != "" || ce.Code == coffer.EINTERNAL {
+		return err
+	}
+	return &coffer.Error{Code: ce.Code, Message: ce.Message, Param: param}
+}
+
+// joinParam returns the path of param inside the field at prefix: transfers[3] and amount make
+// transfers[3].amount.
+func joinParam(prefix, param string) string {
+	switch {
+	case param == "":
+		return prefix
+	case strings.HasPrefix(param, "["):
+		return prefix + param
+	}
+	return prefix + "." + param
 }
 
 // errNoSnapshot reports a ledger result without the snapshot a command always returns: a bug,

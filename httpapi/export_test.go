@@ -1,6 +1,10 @@
 package httpapi
 
-import "golang.org/x/sync/semaphore"
+import (
+	"slices"
+
+	"golang.org/x/sync/semaphore"
+)
 
 // Routes returns the server's routes, "METHOD path", with the least role each needs ("none" for
 // the public ones), for the test that holds the OpenAPI document to them.
@@ -12,6 +16,15 @@ func Routes(s *Server) map[string]string {
 			role = "none"
 		}
 		out[rt.method+" "+rt.path] = role
+	}
+	return out
+}
+
+// RouteQueries returns the query parameters each route takes, "METHOD path" to names, sorted.
+func RouteQueries(s *Server) map[string][]string {
+	out := map[string][]string{}
+	for _, rt := range s.routes {
+		out[rt.method+" "+rt.path] = slices.Sorted(slices.Values(rt.query))
 	}
 	return out
 }

@@ -1,10 +1,13 @@
 package httpapi
 
 import (
+	"cmp"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/cofferhq/coffer"
@@ -31,9 +34,18 @@ type CreateKeyRequest struct {
 	Role string `json:"role"`
 }
 
-// KeyList is the answer to GET /v1/keys.
-type KeyList struct {
-	Keys []Key `json:"keys"`
+// KeysQuery pages GET /v1/keys.
+type KeysQuery struct {
+	Cursor string
+	Limit  int
+}
+
+// KeyPage is one page of GET /v1/keys, oldest first. HasMore says whether more follow;
+// NextCursor, the cursor of the next page, is set only then.
+type KeyPage struct {
+	Keys       []Key  `json:"keys"`
+	HasMore    bool   `json:"has_more"`
+	NextCursor string `json:"next_cursor,omitempty"`
 }
 
 // keyNameLengthMax caps a key's name, a label for people.
@@ -52,14 +64,14 @@ func randomHex(n int) string {
 
 func (s *Server) createKey(r *http.Request) (int, any, error) {
 	var req CreateKeyRequest
-	if err := decode(r, s.cfg.BodyBytesMax, &req, false); err != nil {
+	if err := s.decode(r, &req, false); err != nil {
 		return 0, nil, err
 	}
 	switch {
 	case req.Name == "" || len(req.Name) > keyNameLengthMax || !printableNoSpace(req.Name):
-		return 0, nil, errInvalid("name must be 1 to %d printable characters without spaces", keyNameLengthMax)
+		return 0, nil, errParam("name", "name must be 1 to %d printable characters without spaces", keyNameLengthMax)
 	case !coffer.ValidRole(coffer.Role(req.Role)):
-		return 0, nil, errInvalid("role %q must be admin, operator or reader", req.Role)
+		return 0, nil, errParam("role", "role %q must be admin, operator or reader", req.Role)
 	}
 	secret := "ck_" + randomHex(32)
 	sum := sha256.Sum256([]byte(secret))
@@ -71,16 +83,49 @@ func (s *Server) createKey(r *http.Request) (int, any, error) {
 	return http.StatusCreated, CreatedKey{Key: renderKey(k), Secret: secret}, nil
 }
 
+// listKeys pages the keys in memory, in the order of their creation: the store reads them all,
+// since only an admin creates one and there are few.
 func (s *Server) listKeys(r *http.Request) (int, any, error) {
+	q := r.URL.Query()
+	limit, err := pageLimit(q)
+	if err != nil {
+		return 0, nil, err
+	}
+	var afterTime time.Time
+	var afterID string
+	if c := q.Get("cursor"); c != "" {
+		if afterTime, afterID, err = decodeTimeCursor(c); err != nil {
+			return 0, nil, err
+		}
+	}
 	ks, err := s.store.Keys(r.Context())
 	if err != nil {
 		return 0, nil, err
 	}
-	out := KeyList{Keys: make([]Key, len(ks))}
+	slices.SortFunc(ks, compareKeys)
+	if afterID != "" {
+		after := coffer.Key{ID: afterID, CreatedAt: afterTime}
+		start, _ := slices.BinarySearchFunc(ks, after, compareKeys)
+		if start < len(ks) && compareKeys(ks[start], after) == 0 {
+			start++
+		}
+		ks = ks[start:]
+	}
+	ks, more := cut(ks, limit)
+	out := KeyPage{Keys: make([]Key, len(ks)), HasMore: more}
 	for i, k := range ks {
 		out.Keys[i] = renderKey(k)
 	}
+	if more {
+		last := ks[len(ks)-1]
+		out.NextCursor = timeCursor(last.CreatedAt, last.ID)
+	}
 	return http.StatusOK, out, nil
+}
+
+// compareKeys orders keys by creation, then id.
+func compareKeys(a, b coffer.Key) int {
+	return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
 }
 
 // revokeKey revokes a key; revoking a revoked key again answers the same, with the first

@@ -28,11 +28,11 @@ func TestKeys(t *testing.T) {
 		t.Fatalf("the new key: %v", err)
 	}
 
-	ks, err := e.admin.Keys(ctx)
+	ks, err := e.admin.Keys(ctx, httpapi.KeysQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ks) != 3 || ks[2].ID != k.ID {
+	if len(ks.Keys) != 3 || ks.Keys[2].ID != k.ID || ks.HasMore {
 		t.Errorf("keys %+v", ks)
 	}
 	if _, body := e.raw("GET", "/v1/keys", adminKey, ""); bytes.Contains(body, []byte("secret")) ||
@@ -58,7 +58,7 @@ func TestKeys(t *testing.T) {
 	wantCode(t, err, coffer.ENOTFOUND)
 
 	// Roles.
-	_, err = e.operator.Keys(ctx)
+	_, err = e.operator.Keys(ctx, httpapi.KeysQuery{})
 	wantCode(t, err, coffer.EFORBIDDEN)
 	_, err = e.reader.Deposit(ctx, httpapi.DepositRequest{ID: "d-3", Owner: "alice", Asset: "USD", Amount: "1"})
 	wantCode(t, err, coffer.EFORBIDDEN)

@@ -231,7 +231,7 @@ func (e *env) eventCount() int {
 				n++
 			}
 		}
-		if len(p.Events) == 0 {
+		if !p.HasMore {
 			return n
 		}
 		after = p.NextAfter

@@ -57,7 +57,9 @@ func TestOpenAPI(t *testing.T) {
 	store := testdb.SQLite(t)
 	l := ledger.New(store, ledger.Config{})
 	t.Cleanup(func() { l.Close() })
-	routes := httpapi.Routes(httpapi.New(httpapi.Config{Ledger: l}))
+	srv := httpapi.New(httpapi.Config{Ledger: l})
+	routes := httpapi.Routes(srv)
+	queries := httpapi.RouteQueries(srv)
 	codeOf := map[string]string{}
 	for name, resp := range doc.Components.Responses {
 		codeOf["#/components/responses/"+name] = resp.Content["application/json"].Example.Error.Code
@@ -69,6 +71,18 @@ func TestOpenAPI(t *testing.T) {
 			var role string
 			json.Unmarshal(op["x-role"], &role)
 			documented[strings.ToUpper(method)+" "+path] = role
+			var params []struct{ Name, In string }
+			json.Unmarshal(op["parameters"], &params)
+			var query []string
+			for _, p := range params {
+				if p.In == "query" {
+					query = append(query, p.Name)
+				}
+			}
+			slices.Sort(query)
+			if r := strings.ToUpper(method) + " " + path; !slices.Equal(query, queries[r]) {
+				t.Errorf("%s documents the query parameters %v; the route takes %v", r, query, queries[r])
+			}
 			var responses map[string]struct {
 				Ref string `json:"$ref"`
 			}
@@ -113,7 +127,7 @@ func TestOpenAPI(t *testing.T) {
 	}{
 		"ErrorResponse": {httpapi.ErrorResponse{}, true}, "ErrorBody": {httpapi.ErrorBody{}, true},
 		"Asset": {httpapi.Asset{}, true}, "CreateAssetRequest": {httpapi.CreateAssetRequest{}, false},
-		"AssetList": {httpapi.AssetList{}, true}, "Account": {httpapi.Account{}, true},
+		"AssetPage": {httpapi.AssetPage{}, true}, "Account": {httpapi.Account{}, true},
 		"CreateAccountRequest": {httpapi.CreateAccountRequest{}, false}, "AccountPage": {httpapi.AccountPage{}, true},
 		"LockAccountRequest": {httpapi.LockAccountRequest{}, false}, "UnlockAccountRequest": {httpapi.UnlockAccountRequest{}, false},
 		"Balance": {httpapi.Balance{}, true}, "Balances": {httpapi.Balances{}, true},
@@ -129,7 +143,7 @@ func TestOpenAPI(t *testing.T) {
 		"Event": {httpapi.Event{}, true}, "EventPage": {httpapi.EventPage{}, true},
 		"Operation": {httpapi.Operation{}, true}, "OperationPage": {httpapi.OperationPage{}, true},
 		"Key": {httpapi.Key{}, true}, "CreatedKey": {httpapi.CreatedKey{}, true},
-		"CreateKeyRequest": {httpapi.CreateKeyRequest{}, false}, "KeyList": {httpapi.KeyList{}, true},
+		"CreateKeyRequest": {httpapi.CreateKeyRequest{}, false}, "KeyPage": {httpapi.KeyPage{}, true},
 		"VerifyReport": {httpapi.VerifyReport{}, true}, "Violation": {httpapi.Violation{}, true},
 		"Health": {httpapi.Health{}, true},
 	}

@@ -122,19 +122,18 @@ func (s *Server) listOperations(r *http.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	if c := q.Get("cursor"); c != "" {
-		if f.AfterTime, f.AfterID, err = decodeTransferCursor(c); err != nil {
+		if f.AfterTime, f.AfterID, err = decodeTimeCursor(c); err != nil {
 			return 0, nil, err
 		}
 	}
-	f.Limit = limit + 1 // the row past the page says whether there is another
+	f.Limit = fetchLimit(limit)
 	ops, err := st.Operations(r.Context(), f)
 	if err != nil {
 		return 0, nil, err
 	}
-	page := OperationPage{Operations: make([]Operation, 0, min(len(ops), limit))}
-	if len(ops) > limit {
-		ops, page.HasMore = ops[:limit], true
-	}
+	var page OperationPage
+	ops, page.HasMore = cut(ops, limit)
+	page.Operations = make([]Operation, 0, len(ops))
 	for _, o := range ops {
 		ro, err := s.renderOperation(r.Context(), o)
 		if err != nil {
@@ -144,7 +143,7 @@ func (s *Server) listOperations(r *http.Request) (int, any, error) {
 	}
 	if page.HasMore {
 		last := ops[len(ops)-1]
-		page.NextCursor = encodeCursor(last.CreatedAt.UTC().Format(time.RFC3339Nano) + "\n" + last.ID)
+		page.NextCursor = timeCursor(last.CreatedAt, last.ID)
 	}
 	return http.StatusOK, page, nil
 }

@@ -138,9 +138,6 @@ func TestRejectedOperationsFindable(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if len(page.Events) == 0 {
-					break
-				}
 				for _, ev := range page.Events {
 					if ev.Type != coffer.EventOperationRejected {
 						continue
@@ -159,6 +156,9 @@ func TestRejectedOperationsFindable(t *testing.T) {
 						t.Errorf("pay-1's event: %s", ev.Data)
 					}
 					rejected = append(rejected, ev.Subject)
+				}
+				if !page.HasMore {
+					break
 				}
 				after = page.NextAfter
 			}

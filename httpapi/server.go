@@ -5,15 +5,19 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/semaphore"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/internal/strict"
 	"github.com/cofferhq/coffer/ledger"
 )
 
@@ -29,8 +33,13 @@ const (
 	// full batches while the next ones are decoded.
 	BatchRequestsMaxDefault = 4
 	// BatchItemsMax caps the transfers of one batch request, the ledger's own limit on a linked
-	// group.
+	// group. The decoder counts them as they arrive and refuses the batch as the next one starts.
 	BatchItemsMax = 10_000
+	// BatchReadTimeoutDefault bounds how long a batch request may take to send its body once
+	// its turn has come: a body of BatchBodyBytesMaxDefault crosses any link between servers in
+	// well under a second, and a client that trickles its body must not hold one of the few
+	// turns for longer.
+	BatchReadTimeoutDefault = 10 * time.Second
 	// TimeoutSecondsMax caps the timeout of a pending transfer (a withdrawal, a hold): a year is
 	// longer than any payout or reservation should wait.
 	TimeoutSecondsMax = 366 * 24 * 60 * 60
@@ -61,6 +70,9 @@ type Config struct {
 	// that batches in flight hold: each is up to BatchItemsMax transfers decoded, queued and
 	// rendered. Default BatchRequestsMaxDefault.
 	BatchRequestsMax int
+	// BatchReadTimeout bounds how long a batch request may take to send its body once its turn
+	// has come; past it the request is refused. Default BatchReadTimeoutDefault.
+	BatchReadTimeout time.Duration
 }
 
 // Server is the HTTP handler of the API.
@@ -78,12 +90,14 @@ type Server struct {
 	batches    *semaphore.Weighted // turns of Config.BatchRequestsMax
 }
 
-// A route is one endpoint: a ServeMux pattern, the role a key needs ("" for none), and the
-// handler, which returns the status and body of a success or an error.
+// A route is one endpoint: a ServeMux pattern, the role a key needs ("" for none), the handler,
+// which returns the status and body of a success or an error, and the query parameters it
+// takes (any other is refused).
 type route struct {
 	method, path string
 	role         coffer.Role
 	handle       func(r *http.Request) (int, any, error)
+	query        []string
 }
 
 // New returns a Server. It panics if cfg has no Ledger: that is a wiring mistake.
@@ -108,6 +122,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.BatchRequestsMax <= 0 {
 		cfg.BatchRequestsMax = BatchRequestsMaxDefault
+	}
+	if cfg.BatchReadTimeout <= 0 {
+		cfg.BatchReadTimeout = BatchReadTimeoutDefault
 	}
 	s := &Server{
 		cfg:        cfg,
@@ -139,60 +156,69 @@ func (s *Server) routeTable() []route {
 		reader   = coffer.RoleReader
 		public   = coffer.Role("")
 	)
+	var (
+		none     []string
+		accounts = []string{"owner", "asset", "kind", "cursor", "limit"}
+		// account_id lists one account's transfers; reference picks those with it.
+		transfers = append([]string{"account_id", "reference"}, historyParams...)
+		events    = []string{"after", "limit"}
+	)
 	return []route{
-		{"GET", "/healthz", public, s.healthz},
-		{"GET", "/readyz", public, s.readyz},
-		{"GET", "/v1/openapi.json", public, s.openAPI},
+		{"GET", "/healthz", public, s.healthz, none},
+		{"GET", "/readyz", public, s.readyz, none},
+		{"GET", "/v1/openapi.json", public, s.openAPI, none},
 
-		{"POST", "/v1/assets", admin, s.createAsset},
-		{"GET", "/v1/assets", reader, s.listAssets},
+		{"POST", "/v1/assets", admin, s.createAsset, none},
+		{"GET", "/v1/assets", reader, s.listAssets, pageParams},
 
-		{"POST", "/v1/accounts", operator, s.createAccount},
-		{"GET", "/v1/accounts", reader, s.listAccounts},
-		{"GET", "/v1/accounts/{id}", reader, s.getAccount},
-		{"POST", "/v1/accounts/{id}/lock", operator, s.lockAccount},
-		{"POST", "/v1/accounts/{id}/unlock", operator, s.unlockAccount},
-		{"GET", "/v1/accounts/{id}/entries", reader, s.listEntries},
-		{"GET", "/v1/owners/{owner}/balances", reader, s.balances},
+		{"POST", "/v1/accounts", operator, s.createAccount, none},
+		{"GET", "/v1/accounts", reader, s.listAccounts, accounts},
+		{"GET", "/v1/accounts/{id}", reader, s.getAccount, none},
+		{"POST", "/v1/accounts/{id}/lock", operator, s.lockAccount, none},
+		{"POST", "/v1/accounts/{id}/unlock", operator, s.unlockAccount, none},
+		{"GET", "/v1/accounts/{id}/entries", reader, s.listEntries, historyParams},
+		{"GET", "/v1/owners/{owner}/balances", reader, s.balances, none},
 
-		{"POST", "/v1/deposits", operator, s.deposit},
-		{"POST", "/v1/withdrawals", operator, s.withdraw},
-		{"POST", "/v1/withdrawals/{id}/complete", operator, s.completeWithdrawal},
-		{"POST", "/v1/withdrawals/{id}/fail", operator, s.failWithdrawal},
-		{"POST", "/v1/payments", operator, s.pay},
-		{"POST", "/v1/payments/{id}/refunds", operator, s.refund},
-		{"POST", "/v1/exchanges", operator, s.exchange},
-		{"POST", "/v1/holds", operator, s.hold},
-		{"POST", "/v1/holds/{id}/capture", operator, s.captureHold},
-		{"POST", "/v1/holds/{id}/release", operator, s.releaseHold},
+		{"POST", "/v1/deposits", operator, s.deposit, none},
+		{"POST", "/v1/withdrawals", operator, s.withdraw, none},
+		{"POST", "/v1/withdrawals/{id}/complete", operator, s.completeWithdrawal, none},
+		{"POST", "/v1/withdrawals/{id}/fail", operator, s.failWithdrawal, none},
+		{"POST", "/v1/payments", operator, s.pay, none},
+		{"POST", "/v1/payments/{id}/refunds", operator, s.refund, none},
+		{"POST", "/v1/exchanges", operator, s.exchange, none},
+		{"POST", "/v1/holds", operator, s.hold, none},
+		{"POST", "/v1/holds/{id}/capture", operator, s.captureHold, none},
+		{"POST", "/v1/holds/{id}/release", operator, s.releaseHold, none},
 
-		{"POST", "/v1/transfers", operator, s.createTransfer},
-		{"POST", "/v1/transfers/batch", operator, s.createTransferBatch},
-		{"GET", "/v1/transfers", reader, s.listTransfers},
-		{"GET", "/v1/transfers/{id}", reader, s.getTransfer},
-		{"POST", "/v1/transfers/{id}/post", operator, s.postTransfer},
-		{"POST", "/v1/transfers/{id}/void", operator, s.voidTransfer},
+		{"POST", "/v1/transfers", operator, s.createTransfer, none},
+		{"POST", "/v1/transfers/batch", operator, s.createTransferBatch, none},
+		{"GET", "/v1/transfers", reader, s.listTransfers, transfers},
+		{"GET", "/v1/transfers/{id}", reader, s.getTransfer, none},
+		{"POST", "/v1/transfers/{id}/post", operator, s.postTransfer, none},
+		{"POST", "/v1/transfers/{id}/void", operator, s.voidTransfer, none},
 
-		{"POST", "/v1/adjustments", admin, s.adjust},
+		{"POST", "/v1/adjustments", admin, s.adjust, none},
 
-		{"GET", "/v1/events", reader, s.listEvents},
+		{"GET", "/v1/events", reader, s.listEvents, events},
 
-		{"GET", "/v1/operations", reader, s.listOperations},
-		{"GET", "/v1/operations/{id}", reader, s.getOperation},
+		{"GET", "/v1/operations", reader, s.listOperations, []string{"owner", "account", "code", "kind", "status", "from", "to", "order", "cursor", "limit"}},
+		{"GET", "/v1/operations/{id}", reader, s.getOperation, none},
 
-		{"POST", "/v1/keys", admin, s.createKey},
-		{"GET", "/v1/keys", admin, s.listKeys},
-		{"POST", "/v1/keys/{id}/revoke", admin, s.revokeKey},
+		{"POST", "/v1/keys", admin, s.createKey, none},
+		{"GET", "/v1/keys", admin, s.listKeys, pageParams},
+		{"POST", "/v1/keys/{id}/revoke", admin, s.revokeKey, none},
 
-		{"GET", "/v1/verify", admin, s.verify},
+		{"GET", "/v1/verify", admin, s.verify, none},
 	}
 }
 
-// requestInfo is what one request carries through the handlers for its log line.
+// requestInfo is what one request carries through the handlers: its id and key for its log
+// line, and its ResponseWriter, through which a handler may set the body's read deadline.
 type requestInfo struct {
 	id    string
 	keyID string
 	role  coffer.Role // the key's role; empty on public routes
+	w     http.ResponseWriter
 }
 
 type requestInfoKey struct{}
@@ -228,7 +254,7 @@ func (w *statusRecorder) Write(b []byte) (int, error) {
 // turns a panic into a 500, and logs one line when the request is done.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	ri := &requestInfo{id: requestID(r.Header.Get("X-Request-Id"))}
+	ri := &requestInfo{id: requestID(r.Header.Get("X-Request-Id")), w: w}
 	w.Header().Set("X-Request-Id", ri.id)
 	rec := &statusRecorder{ResponseWriter: w}
 	r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, ri))
@@ -249,7 +275,28 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.Debug("request", "request_id", ri.id, "method", r.Method, "path", r.URL.Path,
 			"status", rec.status, "key_id", ri.keyID, "duration", time.Since(start))
 	}()
+	if !canonicalPath(r.URL.EscapedPath()) {
+		// ServeMux would answer a redirect to the cleaned path, in HTML: a client that
+		// followed it would send its request somewhere it did not name.
+		s.writeError(rec, r, coffer.Errorf(coffer.ENOTFOUND, "there is no endpoint %s %s: a path has no empty, '.' or '..' segments",
+			r.Method, r.URL.EscapedPath()))
+		return
+	}
 	s.mux.ServeHTTP(rec, r)
+}
+
+// canonicalPath reports whether p is a path ServeMux would serve as it is, without
+// redirecting: it starts with '/' and has no empty, '.' or '..' segment (but for a trailing
+// slash).
+func canonicalPath(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	clean := path.Clean(p)
+	if strings.HasSuffix(p, "/") && clean != "/" {
+		clean += "/"
+	}
+	return clean == p
 }
 
 // requestID returns the client's request id if it is short and printable, else a new one.
@@ -271,6 +318,10 @@ func (s *Server) endpoint(rt route) http.HandlerFunc {
 				return
 			}
 		}
+		if err := checkQuery(rt, r.URL.RawQuery); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 		status, body, err := rt.handle(r)
 		if err != nil {
 			s.writeError(w, r, err)
@@ -289,8 +340,14 @@ func (s *Server) endpoint(rt route) http.HandlerFunc {
 // writeError sends err in the envelope, and logs it if the caller may not see it.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status, body, unexpected := errorBody(err)
-	if unexpected {
+	switch {
+	case unexpected:
 		s.log.Error("request failed", "request_id", info(r.Context()).id, "method", r.Method,
+			"path", r.URL.Path, "err", err)
+	case errors.Is(err, strict.ErrUnreadable):
+		// The client's doing (a body cut short, bad chunking, a hang-up), so not an error of
+		// the server's: a flood of them must not flood the log.
+		s.log.Debug("request body unreadable", "request_id", info(r.Context()).id, "method", r.Method,
 			"path", r.URL.Path, "err", err)
 	}
 	writeJSON(w, status, ErrorResponse{Error: body})

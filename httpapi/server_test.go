@@ -109,25 +109,30 @@ func TestEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.Events) != 12 || p.NextAfter != 12 || p.Events[0].Type != coffer.EventAssetCreated || p.Events[0].Subject != "USD" {
+	if len(p.Events) != 12 || p.HasMore || p.NextAfter != 0 || p.Events[0].Type != coffer.EventAssetCreated || p.Events[0].Subject != "USD" {
 		t.Fatalf("events %+v", p)
 	}
 	e.deposit("d-1", "alice", "USD", "2.5")
-	p, err = e.reader.Events(ctx, p.NextAfter, 10)
+	p, err = e.reader.Events(ctx, p.Events[11].Seq, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The wallet's creation, then the transfer.
 	if len(p.Events) != 2 || p.Events[0].Seq != 13 || p.Events[1].Type != coffer.EventTransferCreated ||
-		p.Events[1].ID != "evt_14" || !strings.Contains(string(p.Events[1].Data), `"amount":"250"`) || p.NextAfter != 14 {
+		p.Events[1].ID != "evt_14" || !strings.Contains(string(p.Events[1].Data), `"amount":"250"`) || p.HasMore {
 		t.Errorf("events %+v", p)
 	}
 	p, err = e.reader.Events(ctx, 14, 10)
-	if err != nil || len(p.Events) != 0 || p.NextAfter != 14 {
+	if err != nil || len(p.Events) != 0 || p.HasMore || p.NextAfter != 0 {
 		t.Errorf("after the last: %+v, %v", p, err)
 	}
 	p, err = e.reader.Events(ctx, 0, 5)
-	if err != nil || len(p.Events) != 5 || p.NextAfter != 5 {
+	if err != nil || len(p.Events) != 5 || !p.HasMore || p.NextAfter != 5 {
 		t.Errorf("limited: %+v, %v", p, err)
+	}
+	// A page that ends exactly at the last event says so.
+	p, err = e.reader.Events(ctx, 10, 4)
+	if err != nil || len(p.Events) != 4 || p.HasMore || p.NextAfter != 0 {
+		t.Errorf("the last page, full: %+v, %v", p, err)
 	}
 }

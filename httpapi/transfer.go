@@ -88,10 +88,11 @@ type TransfersQuery struct {
 }
 
 // TransferPage is one page of GET /v1/transfers, ordered by (created_at, id), or with an account
-// id in the order the transfers reached the account (its entry sequence). NextCursor is set when
-// there may be more.
+// id in the order the transfers reached the account (its entry sequence). HasMore says whether
+// more follow; NextCursor, the cursor of the next page, is set only then.
 type TransferPage struct {
 	Transfers  []Transfer `json:"transfers"`
+	HasMore    bool       `json:"has_more"`
 	NextCursor string     `json:"next_cursor,omitempty"`
 }
 
@@ -154,11 +155,11 @@ func (s *Server) spec(ctx context.Context, req TransferRequest) (ledger.Transfer
 	switch {
 	case err != nil:
 	case req.DebitAccountID == req.CreditAccountID:
-		err = errInvalid("debit_account_id and credit_account_id are both %q", req.DebitAccountID)
+		err = errParam("credit_account_id", "debit_account_id and credit_account_id are both %q", req.DebitAccountID)
 	case typ != "" && !coffer.ValidType(typ):
-		err = errInvalid("type %q is not a transfer type", req.Type)
+		err = errParam("type", "type %q is not a transfer type", req.Type)
 	case !req.Pending && req.TimeoutSeconds != 0:
-		err = errInvalid("timeout_seconds is for pending transfers only")
+		err = errParam("timeout_seconds", "timeout_seconds is for pending transfers only")
 	}
 	if err != nil {
 		return ledger.TransferSpec{}, err
@@ -176,7 +177,7 @@ func (s *Server) spec(ctx context.Context, req TransferRequest) (ledger.Transfer
 		return ledger.TransferSpec{}, err
 	}
 	if asset.Code != creditAsset.Code {
-		return ledger.TransferSpec{}, errInvalid("account %s holds %s but account %s holds %s",
+		return ledger.TransferSpec{}, errParam("credit_account_id", "account %s holds %s but account %s holds %s",
 			req.DebitAccountID, asset.Code, req.CreditAccountID, creditAsset.Code)
 	}
 	amount, err := parseAmount("amount", req.Amount, asset.Scale, positive)
@@ -190,7 +191,7 @@ func (s *Server) spec(ctx context.Context, req TransferRequest) (ledger.Transfer
 
 func (s *Server) createTransfer(r *http.Request) (int, any, error) {
 	var req TransferRequest
-	if err := decode(r, s.cfg.BodyBytesMax, &req, false); err != nil {
+	if err := s.decode(r, &req, false); err != nil {
 		return 0, nil, err
 	}
 	sp, err := s.spec(r.Context(), req)
@@ -222,7 +223,7 @@ func (s *Server) transferOfType(ctx context.Context, id string, typ coffer.Trans
 // post posts the pending transfer in the path; typ is the verb's transfer type.
 func (s *Server) post(r *http.Request, typ coffer.TransferType) (int, any, error) {
 	var req PostRequest
-	if err := decode(r, s.cfg.BodyBytesMax, &req, true); err != nil {
+	if err := s.decode(r, &req, true); err != nil {
 		return 0, nil, err
 	}
 	if err := checkOptionalID("id", req.ID); err != nil {
@@ -241,7 +242,7 @@ func (s *Server) post(r *http.Request, typ coffer.TransferType) (int, any, error
 		return 0, nil, err
 	}
 	if amount.Cmp(t.Amount) > 0 {
-		return 0, nil, errInvalid("amount %s is more than the %s transfer %q holds", req.Amount, t.Amount.Format(scale), t.ID)
+		return 0, nil, errParam("amount", "amount %s is more than the %s transfer %q holds", req.Amount, t.Amount.Format(scale), t.ID)
 	}
 	// An id left out is derived by the ledger: "<transfer id>/post".
 	res, err := s.do(r.Context(), ledger.PostTransfer{ID: req.ID, TransferID: t.ID, Amount: amount, Type: typ})
@@ -254,7 +255,7 @@ func (s *Server) post(r *http.Request, typ coffer.TransferType) (int, any, error
 // void voids the pending transfer in the path; typ is the verb's transfer type.
 func (s *Server) void(r *http.Request, typ coffer.TransferType) (int, any, error) {
 	var req VoidRequest
-	if err := decode(r, s.cfg.BodyBytesMax, &req, true); err != nil {
+	if err := s.decode(r, &req, true); err != nil {
 		return 0, nil, err
 	}
 	if err := checkOptionalID("id", req.ID); err != nil {
@@ -297,9 +298,9 @@ func (s *Server) listTransfers(r *http.Request) (int, any, error) {
 		return s.listAccountTransfers(r.Context(), q, lp)
 	}
 	f := coffer.TransferFilter{Reference: q.Get("reference"),
-		Type: lp.typ, From: lp.from, To: lp.to, Desc: lp.desc, Limit: lp.limit}
+		Type: lp.typ, From: lp.from, To: lp.to, Desc: lp.desc, Limit: fetchLimit(lp.limit)}
 	if c := q.Get("cursor"); c != "" {
-		if f.AfterTime, f.AfterID, err = decodeTransferCursor(c); err != nil {
+		if f.AfterTime, f.AfterID, err = decodeTimeCursor(c); err != nil {
 			return 0, nil, err
 		}
 	}
@@ -307,13 +308,14 @@ func (s *Server) listTransfers(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	page, err := s.transferPage(r.Context(), ts)
+	ts, more := cut(ts, lp.limit)
+	page, err := s.transferPage(r.Context(), ts, more)
 	if err != nil {
 		return 0, nil, err
 	}
-	if len(ts) == f.Limit {
+	if more {
 		last := ts[len(ts)-1]
-		page.NextCursor = encodeCursor(last.CreatedAt.UTC().Format(time.RFC3339Nano) + "\n" + last.ID)
+		page.NextCursor = timeCursor(last.CreatedAt, last.ID)
 	}
 	return http.StatusOK, page, nil
 }
@@ -322,7 +324,7 @@ func (s *Server) listTransfers(r *http.Request) (int, any, error) {
 // cursor is the account's entry seq, which a cursor of the whole listing cannot be mistaken for.
 func (s *Server) listAccountTransfers(ctx context.Context, q url.Values, lp listQuery) (int, any, error) {
 	f := coffer.AccountTransferFilter{AccountID: q.Get("account_id"), Reference: q.Get("reference"),
-		Type: lp.typ, From: lp.from, To: lp.to, Desc: lp.desc, Limit: lp.limit}
+		Type: lp.typ, From: lp.from, To: lp.to, Desc: lp.desc, Limit: fetchLimit(lp.limit)}
 	if c := q.Get("cursor"); c != "" {
 		v, err := decodeCursor(c)
 		if err != nil {
@@ -330,22 +332,23 @@ func (s *Server) listAccountTransfers(ctx context.Context, q url.Values, lp list
 		}
 		seq, ok := strings.CutPrefix(v, accountCursorPrefix)
 		if f.AfterSeq, err = strconv.ParseUint(seq, 10, 64); !ok || err != nil || f.AfterSeq == 0 {
-			return 0, nil, errInvalid("cursor is not one this API returned for an account's transfers")
+			return 0, nil, errParam("cursor", "cursor is not one this API returned for an account's transfers")
 		}
 	}
 	ats, err := s.store.AccountTransfers(ctx, f)
 	if err != nil {
 		return 0, nil, err
 	}
+	ats, more := cut(ats, lp.limit)
 	ts := make([]coffer.Transfer, len(ats))
 	for i, at := range ats {
 		ts[i] = at.Transfer
 	}
-	page, err := s.transferPage(ctx, ts)
+	page, err := s.transferPage(ctx, ts, more)
 	if err != nil {
 		return 0, nil, err
 	}
-	if len(ats) == f.Limit {
+	if more {
 		page.NextCursor = encodeCursor(accountCursorPrefix + strconv.FormatUint(ats[len(ats)-1].Seq, 10))
 	}
 	return http.StatusOK, page, nil
@@ -354,8 +357,8 @@ func (s *Server) listAccountTransfers(ctx context.Context, q url.Values, lp list
 // accountCursorPrefix starts the cursor of an account's transfers.
 const accountCursorPrefix = "seq\n"
 
-func (s *Server) transferPage(ctx context.Context, ts []coffer.Transfer) (TransferPage, error) {
-	page := TransferPage{Transfers: make([]Transfer, len(ts))}
+func (s *Server) transferPage(ctx context.Context, ts []coffer.Transfer, more bool) (TransferPage, error) {
+	page := TransferPage{Transfers: make([]Transfer, len(ts)), HasMore: more}
 	for i, t := range ts {
 		var err error
 		if page.Transfers[i], err = s.renderTransfer(ctx, t); err != nil {
@@ -363,17 +366,4 @@ func (s *Server) transferPage(ctx context.Context, ts []coffer.Transfer) (Transf
 		}
 	}
 	return page, nil
-}
-
-func decodeTransferCursor(c string) (time.Time, string, error) {
-	s, err := decodeCursor(c)
-	if err != nil {
-		return time.Time{}, "", err
-	}
-	ts, id, ok := strings.Cut(s, "\n")
-	t, perr := time.Parse(time.RFC3339Nano, ts)
-	if !ok || perr != nil || id == "" {
-		return time.Time{}, "", errInvalid("cursor is not one this API returned")
-	}
-	return t, id, nil
 }

@@ -98,7 +98,7 @@ type AdjustmentRequest struct {
 
 func (s *Server) deposit(r *http.Request) (int, any, error) {
 	var req DepositRequest
-	if err := decode(r, s.cfg.BodyBytesMax, &req, false); err != nil {
+	if err := s.decode(r, &req, false); err != nil {
 		return 0, nil, err
 	}
 	if err := firstError(checkID("id", req.ID), checkOwner("owner", req.Owner),
@@ -119,7 +119,7 @@ func (s *Server) deposit(r *http.Request) (int, any, error) {
 
 func (s *Server) withdraw(r *http.Request) (int, any, error) {
 	var req WithdrawalRequest
-	if err := decode(r, s.cfg.BodyBytesMax, &req, false); err != nil {
+	if err := s.decode(r, &req, false); err != nil {
 		return 0, nil, err
 	}
 	if err := firstError(checkID("id", req.ID), checkOwner("owner", req.Owner),
@@ -152,7 +152,7 @@ func (s *Server) failWithdrawal(r *http.Request) (int, any, error) {
 
 func (s *Server) pay(r *http.Request) (int, any, error) {
 	var req PaymentRequest
-	if err := decode(r, s.cfg.BodyBytesMax, &req, false); err != nil {
+	if err := s.decode(r, &req, false); err != nil {
 		return 0, nil, err
 	}
 	if err := firstError(checkID("id", req.ID), checkOwner("owner", req.Owner),
@@ -169,7 +169,7 @@ func (s *Server) pay(r *http.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	if fee.Cmp(amount) > 0 {
-		return 0, nil, errInvalid("fee %s is more than the amount %s", req.Fee, req.Amount)
+		return 0, nil, errParam("fee", "fee %s is more than the amount %s", req.Fee, req.Amount)
 	}
 	res, err := s.do(r.Context(), ledger.Pay{ID: req.ID, Owner: req.Owner, Merchant: req.Merchant,
 		Asset: asset.Code, Amount: amount, Fee: fee, OrderID: req.OrderID, Metadata: req.Metadata})
@@ -181,7 +181,7 @@ func (s *Server) pay(r *http.Request) (int, any, error) {
 
 func (s *Server) refund(r *http.Request) (int, any, error) {
 	var req RefundRequest
-	if err := decode(r, s.cfg.BodyBytesMax, &req, false); err != nil {
+	if err := s.decode(r, &req, false); err != nil {
 		return 0, nil, err
 	}
 	if err := firstError(checkID("id", req.ID), checkText("reason", req.Reason),
@@ -201,7 +201,7 @@ func (s *Server) refund(r *http.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	if amount.Cmp(p.Amount) > 0 {
-		return 0, nil, errInvalid("amount %s is more than the payment's %s", req.Amount, p.Amount.Format(scale))
+		return 0, nil, errParam("amount", "amount %s is more than the payment's %s", req.Amount, p.Amount.Format(scale))
 	}
 	res, err := s.do(r.Context(), ledger.Refund{ID: req.ID, PaymentID: p.ID, Amount: amount,
 		Reason: req.Reason, Metadata: req.Metadata})
@@ -234,18 +234,18 @@ func validRate(s string) bool {
 
 func (s *Server) exchange(r *http.Request) (int, any, error) {
 	var req ExchangeRequest
-	if err := decode(r, s.cfg.BodyBytesMax, &req, false); err != nil {
+	if err := s.decode(r, &req, false); err != nil {
 		return 0, nil, err
 	}
 	err := firstError(checkID("id", req.ID), checkOwner("owner", req.Owner), checkMetadata(req.Metadata))
 	switch {
 	case err != nil:
 	case (req.Rate == "") == (req.CounterAmount == ""):
-		err = errInvalid("give exactly one of rate and counter_amount")
+		err = errParam("rate", "give exactly one of rate and counter_amount")
 	case req.From != "" && req.From == req.To:
-		err = errInvalid("from and to are both %s; an exchange needs two different assets", req.From)
+		err = errParam("to", "from and to are both %s; an exchange needs two different assets", req.From)
 	case req.Rate != "" && !validRate(req.Rate):
-		err = errInvalid("rate %q must be a positive decimal number such as \"7.25\", at most %d characters", req.Rate, rateLengthMax)
+		err = errParam("rate", "rate %q must be a positive decimal number such as \"7.25\", at most %d characters", req.Rate, rateLengthMax)
 	}
 	if err != nil {
 		return 0, nil, err
@@ -283,7 +283,7 @@ func (s *Server) exchange(r *http.Request) (int, any, error) {
 
 func (s *Server) hold(r *http.Request) (int, any, error) {
 	var req HoldRequest
-	if err := decode(r, s.cfg.BodyBytesMax, &req, false); err != nil {
+	if err := s.decode(r, &req, false); err != nil {
 		return 0, nil, err
 	}
 	err := firstError(checkID("id", req.ID), checkOwner("owner", req.Owner),
@@ -315,14 +315,14 @@ func (s *Server) releaseHold(r *http.Request) (int, any, error) { return s.void(
 
 func (s *Server) adjust(r *http.Request) (int, any, error) {
 	var req AdjustmentRequest
-	if err := decode(r, s.cfg.BodyBytesMax, &req, false); err != nil {
+	if err := s.decode(r, &req, false); err != nil {
 		return 0, nil, err
 	}
 	dir := coffer.Side(req.Direction)
 	err := firstError(checkID("id", req.ID), checkOptionalID("counter_account_id", req.CounterAccountID),
 		checkRequiredText("reason", req.Reason))
 	if err == nil && dir != coffer.Credit && dir != coffer.Debit {
-		err = errInvalid("direction %q must be credit or debit", req.Direction)
+		err = errParam("direction", "direction %q must be credit or debit", req.Direction)
 	}
 	if err != nil {
 		return 0, nil, err
@@ -337,7 +337,7 @@ func (s *Server) adjust(r *http.Request) (int, any, error) {
 			return 0, nil, err
 		}
 		if counterAsset.Code != asset.Code {
-			return 0, nil, errInvalid("account %s holds %s but counter account %s holds %s",
+			return 0, nil, errParam("counter_account_id", "account %s holds %s but counter account %s holds %s",
 				req.AccountID, asset.Code, req.CounterAccountID, counterAsset.Code)
 		}
 	}

@@ -26,22 +26,31 @@ func (m Memory) Known() bool { return m.PeakBytes > 0 }
 // serverMemory reads the peak memory of Config.ServerPID, or else of the process that listens on
 // the port of Config.Addr.
 func serverMemory(cfg Config) Memory {
-	pid, source := cfg.ServerPID, "--server-pid"
-	if pid == 0 {
-		port, err := addrPort(cfg.Addr)
-		if err == nil {
-			pid, err = ListenerPID(port)
-		}
-		if err != nil {
-			return Memory{Source: "unknown: " + err.Error()}
-		}
-		source = fmt.Sprintf("the process listening on port %d", port)
+	pid, source, err := serverPID(cfg.Addr, cfg.ServerPID)
+	if err != nil {
+		return Memory{Source: "unknown: " + err.Error()}
 	}
 	peak, err := PeakMemory(pid)
 	if err != nil {
 		return Memory{PID: pid, Source: "unknown: " + err.Error()}
 	}
 	return Memory{PID: pid, PeakBytes: peak, Source: source}
+}
+
+// serverPID returns pid if it is set, else the process listening on the port of addr, and says
+// which.
+func serverPID(addr string, pid int) (int, string, error) {
+	if pid != 0 {
+		return pid, "--server-pid", nil
+	}
+	port, err := addrPort(addr)
+	if err == nil {
+		pid, err = ListenerPID(port)
+	}
+	if err != nil {
+		return 0, "", err
+	}
+	return pid, fmt.Sprintf("the process listening on port %d", port), nil
 }
 
 // addrPort returns the port of a URL or host:port, 80 or 443 by the scheme when it has none.
@@ -60,13 +69,20 @@ func addrPort(addr string) (int, error) {
 }
 
 // PeakMemory returns a process's peak resident memory in bytes: VmHWM of /proc/PID/status (Linux).
-func PeakMemory(pid int) (int64, error) {
+func PeakMemory(pid int) (int64, error) { return statusBytes(pid, "VmHWM") }
+
+// ResidentMemory returns a process's resident memory now, in bytes: VmRSS of /proc/PID/status
+// (Linux).
+func ResidentMemory(pid int) (int64, error) { return statusBytes(pid, "VmRSS") }
+
+// statusBytes reads a field in kB of /proc/PID/status, in bytes.
+func statusBytes(pid int, field string) (int64, error) {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, fmt.Errorf("read the status of process %d: %w", pid, err)
 	}
 	for line := range strings.Lines(string(data)) {
-		rest, ok := strings.CutPrefix(line, "VmHWM:")
+		rest, ok := strings.CutPrefix(line, field+":")
 		if !ok {
 			continue
 		}
@@ -80,7 +96,7 @@ func PeakMemory(pid int) (int64, error) {
 		}
 		return kb * 1024, nil
 	}
-	return 0, fmt.Errorf("process %d has no VmHWM in its status", pid)
+	return 0, fmt.Errorf("process %d has no %s in its status", pid, field)
 }
 
 // tcpListen is the state of a listening socket in /proc/net/tcp.

@@ -172,8 +172,8 @@ func pageSize(limit int) int {
 	switch {
 	case limit <= 0:
 		return coffer.PageSizeDefault
-	case limit > coffer.PageSizeMax:
-		return coffer.PageSizeMax
+	case limit > coffer.ListRowsMax:
+		return coffer.ListRowsMax
 	}
 	return limit
 }

@@ -166,12 +166,12 @@ func TestEntries(t *testing.T) {
 func TestPageSizeLimits(t *testing.T) {
 	s, ctx := setup(t)
 	var es []coffer.Entry
-	for i := 1; i <= coffer.PageSizeMax+1; i++ {
+	for i := 1; i <= coffer.ListRowsMax+1; i++ {
 		es = append(es, coffer.Entry{AccountID: "a", Seq: uint64(i), CreatedAt: now})
 	}
 	save(t, s, &coffer.Changes{Entries: es})
 	for limit, want := range map[int]int{0: coffer.PageSizeDefault, -1: coffer.PageSizeDefault, 7: 7,
-		coffer.PageSizeMax + 1: coffer.PageSizeMax} {
+		coffer.ListRowsMax + 1: coffer.ListRowsMax} {
 		got, err := s.Entries(ctx, coffer.EntryFilter{AccountID: "a", Limit: limit})
 		if err != nil {
 			t.Fatal(err)

@@ -357,7 +357,7 @@ func pageSize(limit int) int {
 	if limit <= 0 {
 		return coffer.PageSizeDefault
 	}
-	return min(limit, coffer.PageSizeMax)
+	return min(limit, coffer.ListRowsMax)
 }
 
 // micro returns t as stored: unix microseconds.

@@ -28,8 +28,8 @@ func testPageSize(t *testing.T, s coffer.Store) {
 		{-1, coffer.PageSizeDefault},
 		{7, 7},
 		{coffer.PageSizeMax, coffer.PageSizeMax},
-		{coffer.PageSizeMax + 1, coffer.PageSizeMax},
-		{1 << 30, coffer.PageSizeMax},
+		{coffer.PageSizeMax + 1, coffer.ListRowsMax},
+		{1 << 30, coffer.ListRowsMax},
 	} {
 		t.Run(fmt.Sprintf("limit %d", tt.limit), func(t *testing.T) {
 			as, err := s.Accounts(ctx, coffer.AccountFilter{Limit: tt.limit})

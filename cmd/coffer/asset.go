@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/httpapi"
 )
 
@@ -14,8 +15,7 @@ func init() {
 	registerClient(
 		clientCommand{name: "assets", summary: "list the assets",
 			setup: noFlags(func(ctx context.Context, cl *httpapi.Client, _ []string) (any, error) {
-				as, err := cl.Assets(ctx)
-				return &httpapi.AssetList{Assets: as}, err
+				return cl.Assets(ctx, httpapi.AssetsQuery{Limit: coffer.PageSizeMax})
 			})},
 		clientCommand{name: "asset-create", summary: "create an asset (admin)", required: []string{"code", "scale"},
 			setup: func(fs *flag.FlagSet) action {

@@ -31,6 +31,8 @@ func bench(ctx context.Context, args []string, stdout io.Writer) error {
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	baseline := fs.Bool("baseline", false, fmt.Sprintf("after the run, run pgbench (-s %d, tpcb-like, same clients, duration and rate) on a scratch database of --pg-url for comparison; with --rate it also reports pgbench's latencies", loadtest.BaselineScale))
 	pgURL := fs.String("pg-url", "", "the PostgreSQL server for --baseline, such as postgres://postgres@127.0.0.1:5432/postgres")
+	flood := fs.Bool("flood", false, fmt.Sprintf("instead of a workload: one client's deposits alone for --duration, then for --duration again while --flooders connections send hostile %d-byte batches; reports the latency ratios and the server's memory above idle", loadtest.FloodBodyBytesDefault))
+	flooders := fs.Int("flooders", loadtest.FloodersDefault, "hostile batch requests in flight at once, with --flood")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: coffer bench [flags]\n\nLoad-test a running Coffer on this machine through its API: set up a fresh asset and\nfunded wallets, send the workload, report throughput and latency, and check the balances.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -52,6 +54,22 @@ func bench(ctx context.Context, args []string, stdout io.Writer) error {
 		return usageErr("--baseline needs --pg-url, such as postgres://postgres@127.0.0.1:5432/postgres")
 	}
 
+	if *flood {
+		rep, err := loadtest.RunFlood(ctx, loadtest.FloodConfig{Addr: cfg.Addr, Key: cfg.Key, Duration: cfg.Duration,
+			RequestsMax: cfg.RequestsMax, Flooders: *flooders, ServerPID: cfg.ServerPID, Progress: os.Stderr})
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			err = printJSON(stdout, rep)
+		} else {
+			err = rep.WriteTable(stdout)
+		}
+		if err == nil && !rep.OK() {
+			err = errors.New("a check failed")
+		}
+		return err
+	}
 	rep, err := loadtest.Run(ctx, cfg)
 	if err != nil {
 		return err

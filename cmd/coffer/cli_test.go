@@ -151,7 +151,7 @@ func TestHelpListsEveryCommand(t *testing.T) {
 func TestAssetsAndAccounts(t *testing.T) {
 	t.Parallel()
 	s := setup(t)
-	var assets httpapi.AssetList
+	var assets httpapi.AssetPage
 	s.json(&assets, "assets")
 	if len(assets.Assets) != 2 || assets.Assets[1].Code != "USD" || assets.Assets[1].Scale != 2 {
 		t.Errorf("assets %+v", assets)
@@ -298,7 +298,7 @@ func TestTransferCommands(t *testing.T) {
 	if len(page.Transfers) != 1 || page.Transfers[0].ID != "t-1" {
 		t.Errorf("rent transfers %+v", page.Transfers)
 	}
-	wantLines(t, s.ok("transfers", "--type", "deposit", "--limit", "1"), "dep-1", "more: --cursor ")
+	wantLines(t, s.ok("transfers", "--type", "transfer", "--limit", "1"), "t-1", "more: --cursor ")
 
 	// A batch on its own: one transfer is refused, the other made, and the command fails.
 	file := filepath.Join(t.TempDir(), "batch.json")
@@ -360,7 +360,7 @@ func TestHistoryAndEvents(t *testing.T) {
 
 	var events httpapi.EventPage
 	s.json(&events, "events")
-	if len(events.Events) == 0 || events.NextAfter != events.Events[len(events.Events)-1].Seq {
+	if len(events.Events) == 0 || events.HasMore || events.NextAfter != 0 {
 		t.Fatalf("events %+v", events)
 	}
 	last := events.Events[len(events.Events)-1]
@@ -379,7 +379,7 @@ func TestKeyCommands(t *testing.T) {
 	wantLines(t, out, "ops", "operator", "secret: ck_", "shown only this once")
 	secret := strings.Fields(out[strings.Index(out, "secret: "):])[1]
 
-	var keys httpapi.KeyList
+	var keys httpapi.KeyPage
 	s.json(&keys, "keys")
 	if len(keys.Keys) != 1 || keys.Keys[0].Name != "ops" || keys.Keys[0].RevokedAt != nil {
 		t.Fatalf("keys %+v", keys)

@@ -115,7 +115,7 @@ func printText(w io.Writer, answer any) error {
 	switch v := answer.(type) {
 	case *httpapi.Asset:
 		printAssets(tw, *v)
-	case *httpapi.AssetList:
+	case *httpapi.AssetPage:
 		printAssets(tw, v.Assets...)
 	case *httpapi.Account:
 		printAccount(tw, v)
@@ -140,7 +140,7 @@ func printText(w io.Writer, answer any) error {
 		printCreatedKey(tw, v)
 	case *httpapi.Key:
 		printKeys(tw, *v)
-	case *httpapi.KeyList:
+	case *httpapi.KeyPage:
 		printKeys(tw, v.Keys...)
 	case *httpapi.VerifyReport:
 		return printReport(w, reportOf(v), false)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/httpapi"
 )
 
@@ -22,8 +23,7 @@ func init() {
 			}},
 		clientCommand{name: "keys", summary: "list the API keys, without secrets (admin)",
 			setup: noFlags(func(ctx context.Context, cl *httpapi.Client, _ []string) (any, error) {
-				ks, err := cl.Keys(ctx)
-				return &httpapi.KeyList{Keys: ks}, err
+				return cl.Keys(ctx, httpapi.KeysQuery{Limit: coffer.PageSizeMax})
 			})},
 		clientCommand{name: "key-revoke", args: []string{"KEY_ID"}, summary: "revoke an API key (admin)",
 			setup: argCall((*httpapi.Client).RevokeKey)},
