@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -31,7 +32,7 @@ type server struct {
 // test ends.
 func setup(t *testing.T) *server {
 	t.Helper()
-	cfg := Config{Addr: "127.0.0.1:0", Database: filepath.Join(t.TempDir(), "coffer.db"), AdminKey: testAdminKey,
+	cfg := Config{Listen: "127.0.0.1:0", Database: filepath.Join(t.TempDir(), "coffer.db"), AdminKey: testAdminKey,
 		ExpiryInterval: time.Hour, ShutdownTimeout: 10 * time.Second}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
@@ -130,18 +131,19 @@ func TestHelpListsEveryCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("help: exit %d", code)
 	}
-	for name, c := range commands {
-		if !strings.Contains(out, "\n  "+name+" ") || !strings.Contains(out, c.summary) {
-			t.Errorf("help does not list %s", name)
+	root := (&app{}).rootCommand()
+	for _, c := range root.Commands() {
+		if !strings.Contains(out, "\n  "+c.Name()+" ") || !strings.Contains(out, c.Short) {
+			t.Errorf("help does not list %s", c.Name())
+		}
+		// Every command explains itself in the one format, which also checks that each flag it
+		// requires is defined.
+		code, out, errOut := cli(c.Name(), "-h")
+		if code != 0 || !strings.Contains(out, "Usage:\n  coffer "+c.Name()) || errOut != "" {
+			t.Errorf("%s -h: exit %d, stdout %q, stderr %q", c.Name(), code, out, errOut)
 		}
 	}
-	// Every command explains itself, which also checks that each flag it requires is defined.
-	for name := range commands {
-		if code, out, errOut := cli(name, "-h"); code != 0 || !strings.Contains(out, "Usage") {
-			t.Errorf("%s -h: exit %d, stdout %q, stderr %q", name, code, out, errOut)
-		}
-	}
-	if code, _, errOut := cli("no-such-command"); code != 2 || !strings.Contains(errOut, "unknown command") {
+	if code, _, errOut := cli("depositt"); code != 2 || !strings.Contains(errOut, `unknown command "depositt"; did you mean deposit?`) {
 		t.Errorf("unknown command: exit %d, %q", code, errOut)
 	}
 }
@@ -163,7 +165,7 @@ func TestAssetsAndAccounts(t *testing.T) {
 	}
 	s.fails(testAdminKey, 2, "not both", "account-create", "--kind", "wallet", "--owner", "1002", "--asset", "USD",
 		"--overdraft-limit", "1", "--overdraft-unlimited")
-	s.fails(testAdminKey, 2, "must be one of wallet, merchant, system", "account-create", "--kind", "purse", "--owner", "1002", "--asset", "USD")
+	s.fails(testAdminKey, 2, `--kind: "purse" must be one of wallet, merchant, system`, "account-create", "--kind", "purse", "--owner", "1002", "--asset", "USD")
 	wantLines(t, s.ok("account", "wallet:1001:USD"), "account    wallet:1001:USD", "overdraft  10.00 USD", "locked     no")
 	s.ok("account-create", "--kind", "merchant", "--owner", "shop", "--asset", "USD", "--overdraft-unlimited")
 
@@ -212,7 +214,7 @@ func TestWalletCommands(t *testing.T) {
 		t.Errorf("withdrawal %+v", res.Transfer)
 	}
 	s.wantBalance("alice", "USD", "100.00", "70.00", "30.00")
-	wantLines(t, s.ok("withdraw-complete", "wd-1"), "wd-1", "posted")
+	wantLines(t, s.ok("withdraw-complete", "wd-1", "--id", "wd-1-done"), "wd-1", "posted")
 	s.ok("withdraw", "--id", "wd-2", "--owner", "alice", "--asset", "USD", "--amount", "10", "--destination", "iban:DE02")
 	s.ok("withdraw-fail", "wd-2", "--id", "wd-2-failed")
 	s.wantBalance("alice", "USD", "70.00", "70.00", "0.00")
@@ -247,19 +249,19 @@ func TestWalletCommands(t *testing.T) {
 	// Holds: captured in part, or released.
 	s.ok("hold", "--id", "hold-1", "--owner", "alice", "--asset", "USD", "--amount", "20", "--merchant", "hotel", "--reference", "booking-9")
 	s.wantBalance("alice", "USD", "28.00", "8.00", "20.00")
-	s.json(&res, "capture", "hold-1", "--amount", "15")
+	s.json(&res, "capture", "hold-1", "--id", "capture-1", "--amount", "15")
 	if res.Transfer.State != "posted" || res.Transfer.PostedAmount != "15.00" {
 		t.Errorf("capture %+v", res.Transfer)
 	}
 	s.ok("hold", "--id", "hold-2", "--owner", "alice", "--asset", "USD", "--amount", "5", "--timeout", "1h")
-	wantLines(t, s.ok("release", "hold-2"), "hold-2", "voided")
+	wantLines(t, s.ok("release", "hold-2", "--id", "release-2"), "hold-2", "voided")
 	s.wantBalance("alice", "USD", "13.00", "13.00", "0.00")
 
 	// Adjustments need an admin key's role; the money rules are the server's.
 	s.ok("adjust", "wallet:alice:USD", "--id", "adj-1", "--direction", "debit", "--amount", "3", "--reason", "fee correction",
 		"--counter", "system:fees:USD")
 	s.wantBalance("alice", "USD", "10.00", "10.00", "0.00")
-	s.fails(testAdminKey, 2, "flag -timeout: 1.5s is not a positive whole number of seconds", "hold", "--id", "hold-3",
+	s.fails(testAdminKey, 2, `--timeout: "1.5s" is not a positive whole number of seconds`, "hold", "--id", "hold-3",
 		"--owner", "alice", "--asset", "USD", "--amount", "1", "--timeout", "1.5s")
 }
 
@@ -282,7 +284,7 @@ func TestTransferCommands(t *testing.T) {
 		t.Errorf("posted %+v", res.Transfer)
 	}
 	s.ok("transfer", "--id", "t-3", "--from", "wallet:alice:USD", "--to", "wallet:bob:USD", "--amount", "7", "--pending")
-	s.ok("transfer-void", "t-3")
+	s.ok("transfer-void", "t-3", "--id", "void-t-3")
 	s.wantBalance("alice", "USD", "82.50", "82.50", "0.00")
 	s.wantBalance("bob", "USD", "17.50", "17.50", "0.00")
 
@@ -395,7 +397,7 @@ func TestKeyCommands(t *testing.T) {
 		t.Errorf("revoked %+v", k)
 	}
 	s.fails(secret, 1, "coffer balances: unauthorized: ", "balances", "alice")
-	s.fails(testAdminKey, 2, "for flag -role: must be one of admin, operator, reader", "key-create", "--name", "x", "--role", "root")
+	s.fails(testAdminKey, 2, `--role: "root" must be one of admin, operator, reader`, "key-create", "--name", "x", "--role", "root")
 }
 
 func TestHealthAndVerifyRemote(t *testing.T) {
@@ -439,16 +441,21 @@ func TestErrors(t *testing.T) {
 		want string
 	}{
 		{"missing flag", testAdminKey, []string{"deposit", "--id", "dep-1", "--owner", "alice", "--asset", "USD"},
-			2, "coffer deposit: usage: --amount is required"},
-		{"missing argument", testAdminKey, []string{"refund", "--id", "r-1"}, 2, "coffer refund: usage: coffer refund PAYMENT_ID [flags] (got 0 arguments: [])"},
-		{"unknown flag", testAdminKey, []string{"assets", "--colour"}, 2, "flag provided but not defined"},
-		{"bad metadata", testAdminKey, append(deposit, "--meta", "novalue"), 2, `"novalue" is not key=value`},
+			2, "coffer deposit: --amount is required: how much comes in, in major units (12.50)\nRun 'coffer deposit --help' for usage.\n"},
+		{"missing argument", testAdminKey, []string{"refund", "--id", "r-1"}, 2, "coffer refund: takes 1 argument, PAYMENT_ID; none was given\n"},
+		{"two arguments", testAdminKey, []string{"refund", "p-1", "p-2", "--id", "r-1"}, 2, `coffer refund: takes 1 argument, PAYMENT_ID; got "p-1" "p-2"`},
+		{"unknown flag", testAdminKey, []string{"assets", "--colour"}, 2, "coffer assets: unknown flag: --colour\nRun 'coffer assets --help' for usage.\n"},
+		{"bad metadata", testAdminKey, append(deposit, "--meta", "novalue"), 2, `coffer deposit: --meta: "novalue" is not key=value`},
+		{"bad limit", testAdminKey, []string{"accounts", "--limit", "ten"}, 2, `coffer accounts: --limit: "ten" is not a whole number`},
 		{"insufficient funds", testAdminKey, []string{"withdraw", "--id", "wd-1", "--owner", "alice", "--asset", "USD",
 			"--amount", "10.01", "--destination", "bank"}, 1, "coffer withdraw: insufficient_funds: "},
 		{"invalid amount", testAdminKey, []string{"pay", "--id", "p-1", "--owner", "alice", "--merchant", "m", "--asset", "USD",
 			"--amount", "1.001", "--order", "o"}, 1, "coffer pay: invalid: "},
 		{"wrong key", "not-a-key", []string{"balances", "alice"}, 1, "coffer balances: unauthorized: "},
-		{"no key", "", []string{"assets"}, 1, "coffer assets: unauthorized: "},
+		{"no key", "", []string{"assets"}, 2, "coffer assets: no API key: give --key, set COFFER_API_KEY, or set client.key in the --config file"},
+		// Every write takes its operation id, a post or void too.
+		{"capture without id", testAdminKey, []string{"capture", "hold-1"}, 2, "coffer capture: --id is required: the operation id"},
+		{"lock without id", testAdminKey, []string{"lock", "wallet:alice:USD", "--reason", "r"}, 2, "coffer lock: --id is required: the operation id"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.name == "insufficient funds" {
@@ -462,5 +469,12 @@ func TestErrors(t *testing.T) {
 	code, _, errOut := cli("health", "--addr", "http://127.0.0.1:1")
 	if code != 1 || !strings.Contains(errOut, "coffer health: unavailable: ") {
 		t.Errorf("no server: exit %d, %q", code, errOut)
+	}
+	// An address that is not HTTP is a usage error, found before anything is sent.
+	for _, addr := range []string{"ftp://x", "x", "http://", "http://u:p@host:1"} {
+		code, _, errOut = cli("health", "--addr", addr)
+		if want := fmt.Sprintf("coffer health: --addr: %q is not an http:// or https:// URL, or a host:port", addr); code != 2 || !strings.Contains(errOut, want) {
+			t.Errorf("--addr %s: exit %d, %q; want exit 2 and %q", addr, code, errOut, want)
+		}
 	}
 }
