@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cofferhq/coffer"
@@ -392,7 +393,7 @@ func (b *batch) applyOne(c Command, opID, print string) Outcome {
 	if op, ok := b.ops[opID]; ok {
 		if op.Fingerprint != print {
 			return Outcome{Err: coffer.Errorf(coffer.ECONFLICT,
-				"operation id %q was already used for a %s with other parameters", opID, op.Kind)}
+				"operation id %q was already used for %s %s with other parameters", opID, article(op.Kind), op.Kind)}
 		}
 		return replay(op)
 	}
@@ -444,4 +445,12 @@ func (b *batch) collect() {
 	for _, id := range keys(b.dirtyTransfer) {
 		b.changes.Transfers = append(b.changes.Transfers, b.transfers[id])
 	}
+}
+
+// article is the indefinite article before word in a message: "an asset.create", "a deposit".
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
 }

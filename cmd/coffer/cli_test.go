@@ -451,6 +451,8 @@ func TestErrors(t *testing.T) {
 			"--amount", "10.01", "--destination", "bank"}, 1, "coffer withdraw: insufficient_funds: "},
 		{"invalid amount", testAdminKey, []string{"pay", "--id", "p-1", "--owner", "alice", "--merchant", "m", "--asset", "USD",
 			"--amount", "1.001", "--order", "o"}, 1, "coffer pay: invalid: "},
+		{"asset again", testAdminKey, []string{"asset-create", "--code", "USD", "--scale", "3"}, 1,
+			`coffer asset-create: conflict: operation id "asset:USD" was already used for an asset.create with other parameters`},
 		{"wrong key", "not-a-key", []string{"balances", "alice"}, 1, "coffer balances: unauthorized: "},
 		{"no key", "", []string{"assets"}, 2, "coffer assets: no API key: give --key, set COFFER_API_KEY, or set client.key in the --config file"},
 		// Every write takes its operation id, a post or void too.
@@ -476,5 +478,34 @@ func TestErrors(t *testing.T) {
 		if want := fmt.Sprintf("coffer health: --addr: %q is not an http:// or https:// URL, or a host:port", addr); code != 2 || !strings.Contains(errOut, want) {
 			t.Errorf("--addr %s: exit %d, %q; want exit 2 and %q", addr, code, errOut, want)
 		}
+	}
+}
+
+// TestJSONErrors: with --json an error is printed as JSON on stdout too (the server's answer as
+// it sent it, or the same envelope when there was none), and the command still fails with the
+// sentence on stderr. A usage error prints no JSON: nothing was sent.
+func TestJSONErrors(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	for _, tc := range []struct {
+		name     string
+		args     []string
+		code     int
+		wantCode string
+	}{
+		{"not found", []string{"capture", "nope", "--id", "c-1", "--json", "--addr", s.addr, "--key", testAdminKey}, 1, "not_found"},
+		{"unauthorized", []string{"assets", "--json", "--addr", s.addr, "--key", "wrong-key"}, 1, "unauthorized"},
+		{"no server", []string{"assets", "--json", "--addr", "http://127.0.0.1:1", "--key", "k"}, 1, "unavailable"},
+	} {
+		code, out, errOut := cli(tc.args...)
+		var e httpapi.ErrorResponse
+		if err := json.Unmarshal([]byte(out), &e); code != tc.code || err != nil || e.Error.Code != tc.wantCode || e.Error.Message == "" ||
+			!strings.Contains(errOut, ": "+tc.wantCode+": ") {
+			t.Errorf("%s: exit %d, stdout %q (%v), stderr %q; want exit %d and %s in both", tc.name, code, out, err, errOut, tc.code, tc.wantCode)
+		}
+	}
+	code, out, _ := cli("assets", "--json", "--addr", "ftp://x", "--key", "k")
+	if code != 2 || out != "" {
+		t.Errorf("usage error with --json: exit %d, stdout %q", code, out)
 	}
 }

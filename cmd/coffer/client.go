@@ -77,7 +77,11 @@ func (c clientCommand) command(a *app) *cobra.Command {
 		if cfg.APIKey == "" && !c.public {
 			return usageErr("no API key: give --key, set COFFER_API_KEY, or set client.key in the --config file")
 		}
-		rec := &errorRecorder{next: http.DefaultTransport}
+		// A transport of its own, whose connections close when the command is done rather than
+		// stay open for a next command that, in a process, never comes.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		defer tr.CloseIdleConnections()
+		rec := &errorRecorder{next: tr}
 		cl := httpapi.NewClient(cfg.Server, cfg.APIKey)
 		cl.HTTP.Transport = rec
 		answer, err := act(cmd.Context(), cl, args)
@@ -137,7 +141,7 @@ func (r *errorRecorder) printError(w io.Writer, err error) error {
 	body := r.body
 	r.mu.Unlock()
 	var out bytes.Buffer
-	if json.Valid(body) && json.Indent(&out, body, "", "  ") == nil {
+	if body = bytes.TrimSpace(body); json.Valid(body) && json.Indent(&out, body, "", "  ") == nil {
 		out.WriteByte('\n')
 		_, werr := w.Write(out.Bytes())
 		return werr

@@ -142,12 +142,14 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 	}
 	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
-	// Stop taking work: readiness fails and new requests are refused at once, no connection is
-	// accepted, and each kept-alive connection ends after its next answer. Closing idle
-	// connections now (as Shutdown or SetKeepAlivesEnabled(false) would) races with requests
-	// their clients are sending: those would meet a reset.
-	drain.Start()
+	// Stop taking work: no connection is accepted, readiness fails and new requests are refused
+	// at once, and each kept-alive connection ends after its next answer. The listener closes
+	// first, so that a client told "Connection: close" finds it closed when it dials again
+	// (refused, nothing sent) rather than lands in its queue just before it closes (reset).
+	// Closing idle connections now (as Shutdown or SetKeepAlivesEnabled(false) would) races
+	// with requests their clients are sending: those would meet a reset too.
 	ln.Close()
+	drain.Start()
 	logger.Info("draining", "connections", conns.open())
 	idle, stopIdle := context.WithTimeout(shutCtx, drainIdleMax)
 	select {
@@ -155,6 +157,7 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 	case <-idle.Done():
 	}
 	stopIdle()
+	logger.Info("drained", "connections", conns.open())
 	srv.SetKeepAlivesEnabled(false)
 	if err := srv.Shutdown(shutCtx); err != nil {
 		logger.Error("shutdown", "err", err)
