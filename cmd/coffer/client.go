@@ -26,7 +26,6 @@ type clientCommand struct {
 	aliases  []string
 	args     []string // names of the positional arguments, each required
 	summary  string
-	long     string   // more help, if the summary is not enough
 	required []string // flags that must be given
 	public   bool     // the endpoints it calls need no key
 	setup    func(fs *pflag.FlagSet) action
@@ -54,11 +53,7 @@ func (c clientCommand) command(a *app) *cobra.Command {
 		Use:     strings.Join(append([]string{c.name}, c.args...), " "),
 		Aliases: c.aliases,
 		Short:   c.summary,
-		Long:    c.summary + "." + c.long,
 		Args:    exactArgs(c.args...),
-	}
-	if c.long == "" {
-		cmd.Long = ""
 	}
 	fs := cmd.Flags()
 	cfg := a.settled(cmd, clientSettings...)
