@@ -2,10 +2,11 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/spf13/pflag"
 
 	"github.com/cofferhq/coffer/httpapi"
 )
@@ -16,7 +17,7 @@ func init() {
 			required: []string{"kind", "owner", "asset"}, setup: accountCreate},
 		clientCommand{name: "account", args: []string{"ACCOUNT_ID"}, summary: "show an account",
 			setup: argCall((*httpapi.Client).Account)},
-		clientCommand{name: "accounts", summary: "list accounts", setup: func(fs *flag.FlagSet) action {
+		clientCommand{name: "accounts", summary: "list accounts", setup: func(fs *pflag.FlagSet) action {
 			var q httpapi.AccountsQuery
 			fs.StringVar(&q.Owner, "owner", "", "only this owner's")
 			fs.StringVar(&q.Asset, "asset", "", "only in this asset")
@@ -27,7 +28,7 @@ func init() {
 			}
 		}},
 		clientCommand{name: "lock", args: []string{"ACCOUNT_ID"}, summary: "lock an account for debits, credits or both",
-			required: []string{"id", "reason"}, setup: func(fs *flag.FlagSet) action {
+			required: []string{"id", "reason"}, setup: func(fs *pflag.FlagSet) action {
 				var req httpapi.LockAccountRequest
 				idFlag(fs, &req.ID)
 				fs.StringVar(&req.Reason, "reason", "", "why, for the record")
@@ -41,7 +42,7 @@ func init() {
 				}
 			}},
 		clientCommand{name: "unlock", args: []string{"ACCOUNT_ID"}, summary: "lift an account's locks",
-			required: []string{"id"}, setup: func(fs *flag.FlagSet) action {
+			required: []string{"id"}, setup: func(fs *pflag.FlagSet) action {
 				var req httpapi.UnlockAccountRequest
 				idFlag(fs, &req.ID)
 				return func(ctx context.Context, cl *httpapi.Client, args []string) (any, error) {
@@ -54,12 +55,12 @@ func init() {
 }
 
 // kindFlag defines --kind, an account kind.
-func kindFlag(fs *flag.FlagSet, p *string, usage string) {
+func kindFlag(fs *pflag.FlagSet, p *string, usage string) {
 	choiceFlag(fs, p, "kind", usage, "wallet", "merchant", "system")
 }
 
 // accountCreate takes --overdraft-limit or --overdraft-unlimited, not both.
-func accountCreate(fs *flag.FlagSet) action {
+func accountCreate(fs *pflag.FlagSet) action {
 	var req httpapi.CreateAccountRequest
 	kindFlag(fs, &req.Kind, "the account's kind")
 	fs.StringVar(&req.Owner, "owner", "", "the account's owner")

@@ -2,10 +2,11 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"strconv"
+
+	"github.com/spf13/pflag"
 
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/httpapi"
@@ -18,7 +19,7 @@ func init() {
 				return cl.Assets(ctx, httpapi.AssetsQuery{Limit: coffer.PageSizeMax})
 			})},
 		clientCommand{name: "asset-create", summary: "create an asset (admin)", required: []string{"code", "scale"},
-			setup: func(fs *flag.FlagSet) action {
+			setup: func(fs *pflag.FlagSet) action {
 				var req httpapi.CreateAssetRequest
 				fs.StringVar(&req.Code, "code", "", "the asset's code, such as USD")
 				// A string, so that a scale left out is told from scale 0.
@@ -26,7 +27,7 @@ func init() {
 				return func(ctx context.Context, cl *httpapi.Client, _ []string) (any, error) {
 					var err error
 					if req.Scale, err = strconv.Atoi(*scale); err != nil {
-						return nil, usageErr("--scale %q is not a whole number", *scale)
+						return nil, &usageError{msg: fmt.Sprintf("--scale: %q is not a whole number", *scale), hint: true}
 					}
 					return cl.CreateAsset(ctx, req)
 				}

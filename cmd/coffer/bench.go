@@ -4,94 +4,102 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
+
+	"github.com/spf13/cobra"
 
 	"github.com/cofferhq/coffer/loadtest"
 )
 
 func init() {
-	register(command{name: "bench", summary: "load-test a running server on this machine through the API (exits 1 if a check fails)", run: bench})
+	register(func(a *app) *cobra.Command {
+		cmd := &cobra.Command{
+			Use:   "bench",
+			Short: "load-test a running server on this machine through the API (exits 1 if a check fails)",
+			Long: `Load-test a running Coffer on this machine through its API: set up a fresh asset and
+funded wallets, send the workload, report throughput and latency, and check the balances.
+--key must be an admin key: setup creates assets, the checks call /v1/verify.`,
+			Args: noArgs,
+		}
+		cfg := a.settled(cmd, clientSettings...)
+		fs := cmd.Flags()
+		lc := loadtest.Config{Workload: loadtest.Uniform, Progress: a.stderr, Clients: loadtest.ClientsDefault,
+			Accounts: loadtest.AccountsDefault, Duration: loadtest.DurationDefault, BatchSize: loadtest.BatchSizeDefault}
+		fs.Var(workloadValue{&lc.Workload}, "workload", "the workload the clients send: "+loadtest.WorkloadNames())
+		intFlag(fs, &lc.Clients, "clients", fmt.Sprintf("concurrent request loops, at most %d", loadtest.ClientsMax))
+		intFlag(fs, &lc.Accounts, "accounts", fmt.Sprintf("wallets to fund and move money between, 2 to %d", loadtest.AccountsMax))
+		fs.Var(durationValue{&lc.Duration, 0}, "duration", fmt.Sprintf("how long to send requests, at most %s", loadtest.DurationMax))
+		intFlag(fs, &lc.BatchSize, "batch-size", "transfers per request of the batch workload")
+		fs.Float64Var(&lc.Rate, "rate", 0, "cap on the requests per second of all clients together, to measure latency at a fixed load; 0 is unlimited")
+		fs.Int64Var(&lc.RequestsMax, "requests-max", loadtest.RequestsMaxDefault, "a hard cap on the run's requests")
+		intFlag(fs, &lc.ServerPID, "server-pid", "the server's process id, to read its peak memory (default: the process listening on --addr's port)")
+		asJSON := fs.Bool("json", false, "print the report as JSON")
+		baseline := fs.Bool("baseline", false, fmt.Sprintf("after the run, run pgbench (-s %d, tpcb-like, same clients, duration and rate) on a scratch database of --pg-url for comparison; with --rate it also reports pgbench's latencies", loadtest.BaselineScale))
+		pgURL := fs.String("pg-url", "", "the PostgreSQL server for --baseline, such as postgres://postgres@127.0.0.1:5432/postgres")
+		flood := fs.Bool("flood", false, fmt.Sprintf("instead of a workload: one client's deposits alone for --duration, then for --duration again while --flooders connections send hostile %d-byte batches; reports the latency ratios and the server's memory above idle", loadtest.FloodBodyBytesDefault))
+		flooders := fs.Int("flooders", loadtest.FloodersDefault, "hostile batch requests in flight at once, with --flood")
+		cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+			lc.Addr, lc.Key = cfg.Server, cfg.APIKey
+			if err := loadtest.CheckLoopback(lc.Addr); err != nil {
+				return usageErr("--addr: %v", err)
+			}
+			if lc.Key == "" {
+				return usageErr("no API key: give --key, set COFFER_API_KEY, or set client.key in the --config file")
+			}
+			if *baseline && *pgURL == "" {
+				return usageErr("--baseline needs --pg-url, such as postgres://postgres@127.0.0.1:5432/postgres")
+			}
+			ctx := cmd.Context()
+			if *flood {
+				return benchFlood(a, ctx, loadtest.FloodConfig{Addr: lc.Addr, Key: lc.Key, Duration: lc.Duration,
+					RequestsMax: lc.RequestsMax, Flooders: *flooders, ServerPID: lc.ServerPID, Progress: a.stderr}, *asJSON)
+			}
+			rep, err := loadtest.Run(ctx, lc)
+			if err != nil {
+				return err
+			}
+			if *baseline {
+				fmt.Fprintf(a.stderr, "bench: baseline: pgbench -s %d on a scratch database of %s\n", loadtest.BaselineScale, redact(*pgURL))
+				b, err := loadtest.RunBaseline(ctx, loadtest.BaselineConfig{URL: *pgURL, Clients: rep.Clients, Duration: lc.Duration, Rate: lc.Rate})
+				if err != nil {
+					return fmt.Errorf("baseline: %w", err)
+				}
+				rep.SetBaseline(b)
+			}
+			if *asJSON {
+				err = printJSON(a.stdout, rep)
+			} else {
+				err = rep.WriteTable(a.stdout)
+			}
+			if err != nil {
+				return err
+			}
+			if !rep.OK() {
+				return errors.New("a check failed")
+			}
+			return nil
+		}
+		return cmd
+	})
 }
 
-func bench(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlags("bench", stdout)
-	cfg := loadtest.Config{Workload: loadtest.Uniform, Progress: os.Stderr}
-	fs.StringVar(&cfg.Addr, "addr", env("COFFER_ADDR", "http://"+addrDefault), "the server, on this machine: a URL or host:port (env COFFER_ADDR)")
-	// The key's default is read after parsing, so that -h never prints it.
-	fs.StringVar(&cfg.Key, "key", "", "an admin API key: setup creates assets, the checks call /v1/verify (default: env COFFER_API_KEY)")
-	fs.Var(&cfg.Workload, "workload", "the `workload` the clients send: "+loadtest.WorkloadNames())
-	fs.IntVar(&cfg.Clients, "clients", loadtest.ClientsDefault, fmt.Sprintf("concurrent request loops, at most %d", loadtest.ClientsMax))
-	fs.IntVar(&cfg.Accounts, "accounts", loadtest.AccountsDefault, fmt.Sprintf("wallets to fund and move money between, 2 to %d", loadtest.AccountsMax))
-	fs.DurationVar(&cfg.Duration, "duration", loadtest.DurationDefault, fmt.Sprintf("how long to send requests, at most %s", loadtest.DurationMax))
-	fs.IntVar(&cfg.BatchSize, "batch-size", loadtest.BatchSizeDefault, "transfers per request of the batch workload")
-	fs.Float64Var(&cfg.Rate, "rate", 0, "cap on the requests per second of all clients together, to measure latency at a fixed load; 0 is unlimited")
-	fs.Int64Var(&cfg.RequestsMax, "requests-max", loadtest.RequestsMaxDefault, "a hard cap on the run's requests")
-	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "the server's process id, to read its peak memory (default: the process listening on --addr's port)")
-	asJSON := fs.Bool("json", false, "print the report as JSON")
-	baseline := fs.Bool("baseline", false, fmt.Sprintf("after the run, run pgbench (-s %d, tpcb-like, same clients, duration and rate) on a scratch database of --pg-url for comparison; with --rate it also reports pgbench's latencies", loadtest.BaselineScale))
-	pgURL := fs.String("pg-url", "", "the PostgreSQL server for --baseline, such as postgres://postgres@127.0.0.1:5432/postgres")
-	flood := fs.Bool("flood", false, fmt.Sprintf("instead of a workload: one client's deposits alone for --duration, then for --duration again while --flooders connections send hostile %d-byte batches; reports the latency ratios and the server's memory above idle", loadtest.FloodBodyBytesDefault))
-	flooders := fs.Int("flooders", loadtest.FloodersDefault, "hostile batch requests in flight at once, with --flood")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: coffer bench [flags]\n\nLoad-test a running Coffer on this machine through its API: set up a fresh asset and\nfunded wallets, send the workload, report throughput and latency, and check the balances.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return usageErr("bench takes no arguments, got %q", pos)
-	}
-	if cfg.Key == "" {
-		cfg.Key = os.Getenv("COFFER_API_KEY")
-	}
-	if err := loadtest.CheckLoopback(cfg.Addr); err != nil {
-		return usageErr("--addr: %v", err)
-	}
-	if *baseline && *pgURL == "" {
-		return usageErr("--baseline needs --pg-url, such as postgres://postgres@127.0.0.1:5432/postgres")
-	}
+// workloadValue is the pflag.Value of --workload.
+type workloadValue struct{ *loadtest.Workload }
 
-	if *flood {
-		rep, err := loadtest.RunFlood(ctx, loadtest.FloodConfig{Addr: cfg.Addr, Key: cfg.Key, Duration: cfg.Duration,
-			RequestsMax: cfg.RequestsMax, Flooders: *flooders, ServerPID: cfg.ServerPID, Progress: os.Stderr})
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			err = printJSON(stdout, rep)
-		} else {
-			err = rep.WriteTable(stdout)
-		}
-		if err == nil && !rep.OK() {
-			err = errors.New("a check failed")
-		}
-		return err
-	}
-	rep, err := loadtest.Run(ctx, cfg)
+func (w workloadValue) Type() string { return "name" }
+
+// benchFlood runs `coffer bench --flood` and prints its report.
+func benchFlood(a *app, ctx context.Context, fc loadtest.FloodConfig, asJSON bool) error {
+	rep, err := loadtest.RunFlood(ctx, fc)
 	if err != nil {
 		return err
 	}
-	if *baseline {
-		fmt.Fprintf(os.Stderr, "bench: baseline: pgbench -s %d on a scratch database of %s\n", loadtest.BaselineScale, *pgURL)
-		b, err := loadtest.RunBaseline(ctx, loadtest.BaselineConfig{URL: *pgURL, Clients: rep.Clients, Duration: cfg.Duration, Rate: cfg.Rate})
-		if err != nil {
-			return fmt.Errorf("baseline: %w", err)
-		}
-		rep.SetBaseline(b)
-	}
-	if *asJSON {
-		err = printJSON(stdout, rep)
+	if asJSON {
+		err = printJSON(a.stdout, rep)
 	} else {
-		err = rep.WriteTable(stdout)
+		err = rep.WriteTable(a.stdout)
 	}
-	if err != nil {
-		return err
+	if err == nil && !rep.OK() {
+		err = errors.New("a check failed")
 	}
-	if !rep.OK() {
-		return errors.New("a check failed")
-	}
-	return nil
+	return err
 }

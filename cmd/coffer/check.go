@@ -14,7 +14,7 @@ import (
 func init() {
 	registerClient(
 		clientCommand{name: "health", summary: "check that the server is up (healthz) and reaches its database (readyz)",
-			setup: noFlags(checkHealth)},
+			public: true, setup: noFlags(checkHealth)},
 		clientCommand{name: "verify-remote", summary: "check the server's whole ledger's integrity (admin; exits 1 on any violation)",
 			setup: noFlags(verifyRemote)},
 	)

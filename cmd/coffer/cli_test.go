@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -32,7 +33,7 @@ type server struct {
 // test ends.
 func setup(t *testing.T) *server {
 	t.Helper()
-	cfg := Config{Addr: "127.0.0.1:0", Database: filepath.Join(t.TempDir(), "coffer.db"), AdminKey: testAdminKey,
+	cfg := Config{Listen: "127.0.0.1:0", Database: filepath.Join(t.TempDir(), "coffer.db"), AdminKey: testAdminKey,
 		ExpiryInterval: time.Hour, ShutdownTimeout: 10 * time.Second,
 		ExchangePairs: map[string]ledger.RateBand{"USD/GOLD": {Min: "1", Max: "10"}}}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -132,18 +133,19 @@ func TestHelpListsEveryCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("help: exit %d", code)
 	}
-	for name, c := range commands {
-		if !strings.Contains(out, "\n  "+name+" ") || !strings.Contains(out, c.summary) {
-			t.Errorf("help does not list %s", name)
+	root := (&app{}).rootCommand()
+	for _, c := range root.Commands() {
+		if !strings.Contains(out, "\n  "+c.Name()+" ") || !strings.Contains(out, c.Short) {
+			t.Errorf("help does not list %s", c.Name())
+		}
+		// Every command explains itself in the one format, which also checks that each flag it
+		// requires is defined.
+		code, out, errOut := cli(c.Name(), "-h")
+		if code != 0 || !strings.Contains(out, "Usage:\n  coffer "+c.Name()) || errOut != "" {
+			t.Errorf("%s -h: exit %d, stdout %q, stderr %q", c.Name(), code, out, errOut)
 		}
 	}
-	// Every command explains itself, which also checks that each flag it requires is defined.
-	for name := range commands {
-		if code, out, errOut := cli(name, "-h"); code != 0 || !strings.Contains(out, "Usage") {
-			t.Errorf("%s -h: exit %d, stdout %q, stderr %q", name, code, out, errOut)
-		}
-	}
-	if code, _, errOut := cli("no-such-command"); code != 2 || !strings.Contains(errOut, "unknown command") {
+	if code, _, errOut := cli("depositt"); code != 2 || !strings.Contains(errOut, `unknown command "depositt"; did you mean deposit?`) {
 		t.Errorf("unknown command: exit %d, %q", code, errOut)
 	}
 }
@@ -165,7 +167,7 @@ func TestAssetsAndAccounts(t *testing.T) {
 	}
 	s.fails(testAdminKey, 2, "not both", "account-create", "--kind", "wallet", "--owner", "1002", "--asset", "USD",
 		"--overdraft-limit", "1", "--overdraft-unlimited")
-	s.fails(testAdminKey, 2, "must be one of wallet, merchant, system", "account-create", "--kind", "purse", "--owner", "1002", "--asset", "USD")
+	s.fails(testAdminKey, 2, `--kind: "purse" must be one of wallet, merchant, system`, "account-create", "--kind", "purse", "--owner", "1002", "--asset", "USD")
 	wantLines(t, s.ok("account", "wallet:1001:USD"), "account    wallet:1001:USD", "overdraft  10.00 USD", "locked     no")
 	s.ok("account-create", "--kind", "merchant", "--owner", "shop", "--asset", "USD", "--overdraft-unlimited")
 
@@ -214,7 +216,7 @@ func TestWalletCommands(t *testing.T) {
 		t.Errorf("withdrawal %+v", res.Transfer)
 	}
 	s.wantBalance("alice", "USD", "100.00", "70.00", "30.00")
-	wantLines(t, s.ok("withdraw-complete", "wd-1"), "wd-1", "posted")
+	wantLines(t, s.ok("withdraw-complete", "wd-1", "--id", "wd-1-done"), "wd-1", "posted")
 	s.ok("withdraw", "--id", "wd-2", "--owner", "alice", "--asset", "USD", "--amount", "10", "--destination", "iban:DE02")
 	s.ok("withdraw-fail", "wd-2", "--id", "wd-2-failed")
 	s.wantBalance("alice", "USD", "70.00", "70.00", "0.00")
@@ -249,20 +251,33 @@ func TestWalletCommands(t *testing.T) {
 	// Holds: captured in part, or released.
 	s.ok("hold", "--id", "hold-1", "--owner", "alice", "--asset", "USD", "--amount", "20", "--merchant", "hotel", "--reference", "booking-9")
 	s.wantBalance("alice", "USD", "28.00", "8.00", "20.00")
-	s.json(&res, "capture", "hold-1", "--amount", "15")
+	s.json(&res, "capture", "hold-1", "--id", "capture-1", "--amount", "15")
 	if res.Transfer.State != "posted" || res.Transfer.PostedAmount != "15.00" {
 		t.Errorf("capture %+v", res.Transfer)
 	}
 	s.ok("hold", "--id", "hold-2", "--owner", "alice", "--asset", "USD", "--amount", "5", "--timeout", "1h")
-	wantLines(t, s.ok("release", "hold-2"), "hold-2", "voided")
+	wantLines(t, s.ok("release", "hold-2", "--id", "release-2"), "hold-2", "voided")
 	s.wantBalance("alice", "USD", "13.00", "13.00", "0.00")
 
 	// Adjustments need an admin key's role; the money rules are the server's.
 	s.ok("adjust", "wallet:alice:USD", "--id", "adj-1", "--direction", "debit", "--amount", "3", "--reason", "fee correction",
 		"--counter", "system:fees:USD")
 	s.wantBalance("alice", "USD", "10.00", "10.00", "0.00")
-	s.fails(testAdminKey, 2, "flag -timeout: 1.5s is not a positive whole number of seconds", "hold", "--id", "hold-3",
+	s.fails(testAdminKey, 2, `--timeout: "1.5s" is not a positive whole number of seconds`, "hold", "--id", "hold-3",
 		"--owner", "alice", "--asset", "USD", "--amount", "1", "--timeout", "1.5s")
+
+	// A refused payment is found among the operations, by owner and by its code.
+	s.fails(testAdminKey, 1, "insufficient_funds", "pay", "--id", "pay-big", "--owner", "alice", "--merchant", "shop",
+		"--asset", "USD", "--amount", "500", "--order", "o-9")
+	wantLines(t, s.ok("operations", "--owner", "alice", "--status", "rejected"),
+		"ID  ", "pay-big  payment  rejected  alice  wallet:alice:USD  500.00 USD")
+	var page httpapi.OperationPage
+	s.json(&page, "operations", "--code", "insufficient_funds")
+	if len(page.Operations) != 1 || page.Operations[0].ID != "pay-big" || page.HasMore {
+		t.Errorf("operations --code insufficient_funds: %+v", page)
+	}
+	wantLines(t, s.ok("operation", "pay-big"), "insufficient_funds: ")
+	wantLines(t, s.ok("operation", "dep-1"), "dep-1  deposit  done")
 }
 
 func TestTransferCommands(t *testing.T) {
@@ -284,7 +299,7 @@ func TestTransferCommands(t *testing.T) {
 		t.Errorf("posted %+v", res.Transfer)
 	}
 	s.ok("transfer", "--id", "t-3", "--from", "wallet:alice:USD", "--to", "wallet:bob:USD", "--amount", "7", "--pending")
-	s.ok("transfer-void", "t-3")
+	s.ok("transfer-void", "t-3", "--id", "void-t-3")
 	s.wantBalance("alice", "USD", "82.50", "82.50", "0.00")
 	s.wantBalance("bob", "USD", "17.50", "17.50", "0.00")
 
@@ -369,7 +384,7 @@ func TestHistoryAndEvents(t *testing.T) {
 	if len(rest.Events) != 1 || rest.Events[0].ID != last.ID {
 		t.Errorf("events after %d: %+v", last.Seq-1, rest)
 	}
-	wantLines(t, s.ok("events", "--limit", "1"), "SEQ", "next: --after 1")
+	wantLines(t, s.ok("events", "--limit", "1"), "SEQ", "more: --after 1")
 }
 
 func TestKeyCommands(t *testing.T) {
@@ -397,7 +412,7 @@ func TestKeyCommands(t *testing.T) {
 		t.Errorf("revoked %+v", k)
 	}
 	s.fails(secret, 1, "coffer balances: unauthorized: ", "balances", "alice")
-	s.fails(testAdminKey, 2, "for flag -role: must be one of admin, operator, reader", "key-create", "--name", "x", "--role", "root")
+	s.fails(testAdminKey, 2, `--role: "root" must be one of admin, operator, reader`, "key-create", "--name", "x", "--role", "root")
 }
 
 func TestHealthAndVerifyRemote(t *testing.T) {
@@ -441,16 +456,23 @@ func TestErrors(t *testing.T) {
 		want string
 	}{
 		{"missing flag", testAdminKey, []string{"deposit", "--id", "dep-1", "--owner", "alice", "--asset", "USD"},
-			2, "coffer deposit: usage: --amount is required"},
-		{"missing argument", testAdminKey, []string{"refund", "--id", "r-1"}, 2, "coffer refund: usage: coffer refund PAYMENT_ID [flags] (got 0 arguments: [])"},
-		{"unknown flag", testAdminKey, []string{"assets", "--colour"}, 2, "flag provided but not defined"},
-		{"bad metadata", testAdminKey, append(deposit, "--meta", "novalue"), 2, `"novalue" is not key=value`},
+			2, "coffer deposit: --amount is required: how much comes in, in major units (12.50)\nRun 'coffer deposit --help' for usage.\n"},
+		{"missing argument", testAdminKey, []string{"refund", "--id", "r-1"}, 2, "coffer refund: takes 1 argument, PAYMENT_ID; none was given\n"},
+		{"two arguments", testAdminKey, []string{"refund", "p-1", "p-2", "--id", "r-1"}, 2, `coffer refund: takes 1 argument, PAYMENT_ID; got "p-1" "p-2"`},
+		{"unknown flag", testAdminKey, []string{"assets", "--colour"}, 2, "coffer assets: unknown flag: --colour\nRun 'coffer assets --help' for usage.\n"},
+		{"bad metadata", testAdminKey, append(deposit, "--meta", "novalue"), 2, `coffer deposit: --meta: "novalue" is not key=value`},
+		{"bad limit", testAdminKey, []string{"accounts", "--limit", "ten"}, 2, `coffer accounts: --limit: "ten" is not a whole number`},
 		{"insufficient funds", testAdminKey, []string{"withdraw", "--id", "wd-1", "--owner", "alice", "--asset", "USD",
 			"--amount", "10.01", "--destination", "bank"}, 1, "coffer withdraw: insufficient_funds: "},
 		{"invalid amount", testAdminKey, []string{"pay", "--id", "p-1", "--owner", "alice", "--merchant", "m", "--asset", "USD",
 			"--amount", "1.001", "--order", "o"}, 1, "coffer pay: invalid: "},
+		{"asset again", testAdminKey, []string{"asset-create", "--code", "USD", "--scale", "3"}, 1,
+			`coffer asset-create: conflict: asset USD already exists, with scale 2`},
 		{"wrong key", "not-a-key", []string{"balances", "alice"}, 1, "coffer balances: unauthorized: "},
-		{"no key", "", []string{"assets"}, 1, "coffer assets: unauthorized: "},
+		{"no key", "", []string{"assets"}, 2, "coffer assets: no API key: give --key, set COFFER_API_KEY, or set client.key in the --config file"},
+		// Every write takes its operation id, a post or void too.
+		{"capture without id", testAdminKey, []string{"capture", "hold-1"}, 2, "coffer capture: --id is required: the operation id"},
+		{"lock without id", testAdminKey, []string{"lock", "wallet:alice:USD", "--reason", "r"}, 2, "coffer lock: --id is required: the operation id"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.name == "insufficient funds" {
@@ -464,5 +486,41 @@ func TestErrors(t *testing.T) {
 	code, _, errOut := cli("health", "--addr", "http://127.0.0.1:1")
 	if code != 1 || !strings.Contains(errOut, "coffer health: unavailable: ") {
 		t.Errorf("no server: exit %d, %q", code, errOut)
+	}
+	// An address that is not HTTP is a usage error, found before anything is sent.
+	for _, addr := range []string{"ftp://x", "x", "http://", "http://u:p@host:1"} {
+		code, _, errOut = cli("health", "--addr", addr)
+		if want := fmt.Sprintf("coffer health: --addr: %q is not an http:// or https:// URL, or a host:port", addr); code != 2 || !strings.Contains(errOut, want) {
+			t.Errorf("--addr %s: exit %d, %q; want exit 2 and %q", addr, code, errOut, want)
+		}
+	}
+}
+
+// TestJSONErrors: with --json an error is printed as JSON on stdout too (the server's answer as
+// it sent it, or the same envelope when there was none), and the command still fails with the
+// sentence on stderr. A usage error prints no JSON: nothing was sent.
+func TestJSONErrors(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	for _, tc := range []struct {
+		name     string
+		args     []string
+		code     int
+		wantCode string
+	}{
+		{"not found", []string{"capture", "nope", "--id", "c-1", "--json", "--addr", s.addr, "--key", testAdminKey}, 1, "not_found"},
+		{"unauthorized", []string{"assets", "--json", "--addr", s.addr, "--key", "wrong-key"}, 1, "unauthorized"},
+		{"no server", []string{"assets", "--json", "--addr", "http://127.0.0.1:1", "--key", "k"}, 1, "unavailable"},
+	} {
+		code, out, errOut := cli(tc.args...)
+		var e httpapi.ErrorResponse
+		if err := json.Unmarshal([]byte(out), &e); code != tc.code || err != nil || e.Error.Code != tc.wantCode || e.Error.Message == "" ||
+			!strings.Contains(errOut, ": "+tc.wantCode+": ") {
+			t.Errorf("%s: exit %d, stdout %q (%v), stderr %q; want exit %d and %s in both", tc.name, code, out, err, errOut, tc.code, tc.wantCode)
+		}
+	}
+	code, out, _ := cli("assets", "--json", "--addr", "ftp://x", "--key", "k")
+	if code != 2 || out != "" {
+		t.Errorf("usage error with --json: exit %d, stdout %q", code, out)
 	}
 }

@@ -1,30 +1,34 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"os"
+	"net/http"
 	"strings"
+	"sync"
 	"text/tabwriter"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/httpapi"
 )
-
-// serverDefault is where the client subcommands look for the server when neither --addr nor
-// COFFER_ADDR says: the address serve listens on by default.
-const serverDefault = "http://" + addrDefault
 
 // clientCommand is a subcommand that calls the API. Every one takes --addr, --key and --json;
 // setup defines the command's own flags and returns what to do once they are parsed.
 type clientCommand struct {
 	name     string
+	aliases  []string
 	args     []string // names of the positional arguments, each required
 	summary  string
 	required []string // flags that must be given
-	setup    func(fs *flag.FlagSet) action
+	public   bool     // the endpoints it calls need no key
+	setup    func(fs *pflag.FlagSet) action
 }
 
 // action calls the API with the positional arguments and returns the answer to print.
@@ -39,74 +43,118 @@ func (e printedError) Unwrap() error { return e.error }
 // registerClient registers client subcommands.
 func registerClient(cs ...clientCommand) {
 	for _, c := range cs {
-		register(command{name: c.name, summary: c.summary, run: c.run})
+		register(c.command)
 	}
 }
 
-func (c clientCommand) run(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlags(c.name, stdout)
-	addr := fs.String("addr", env("COFFER_ADDR", serverDefault), "the server: a URL or host:port (env COFFER_ADDR)")
-	// The key's default is read after parsing, so that -h never prints it.
-	key := fs.String("key", "", "the API key (default: env COFFER_API_KEY)")
-	asJSON := fs.Bool("json", false, "print the server's JSON answer")
+// command builds the cobra command of c.
+func (c clientCommand) command(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     strings.Join(append([]string{c.name}, c.args...), " "),
+		Aliases: c.aliases,
+		Short:   c.summary,
+		Args:    exactArgs(c.args...),
+	}
+	fs := cmd.Flags()
+	cfg := a.settled(cmd, clientSettings...)
+	asJSON := fs.Bool("json", false, "print the server's JSON answer (an error's too, on stdout)")
 	act := c.setup(fs)
 	for _, name := range c.required {
 		fs.Lookup(name).Usage += " (required)"
 	}
-	synopsis := strings.Join(append([]string{"coffer", c.name}, c.args...), " ") + " [flags]"
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: %s\n\n  %s\n\nFlags:\n", synopsis, c.summary)
-		fs.PrintDefaults()
-	}
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != len(c.args) {
-		return usageErr("%s (got %d arguments: %q)", synopsis, len(pos), pos)
-	}
-	for _, name := range c.required {
-		if f := fs.Lookup(name); f.Value.String() == "" {
-			_, usage := flag.UnquoteUsage(f)
-			return usageErr("--%s is required (%s)", name, strings.TrimSuffix(usage, " (required)"))
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		for _, name := range c.required {
+			if f := fs.Lookup(name); !f.Changed || f.Value.String() == "" {
+				_, usage := pflag.UnquoteUsage(f)
+				return &usageError{msg: fmt.Sprintf("--%s is required: %s", name, strings.TrimSuffix(usage, " (required)")), hint: true}
+			}
 		}
-	}
-	if *key == "" {
-		*key = os.Getenv("COFFER_API_KEY")
-	}
-	answer, err := act(ctx, httpapi.NewClient(serverURL(*addr), *key), pos)
-	if err != nil && !errors.As(err, new(printedError)) {
-		return err
-	}
-	if *asJSON {
-		if perr := printJSON(stdout, answer); perr != nil {
+		if cfg.APIKey == "" && !c.public {
+			return usageErr("no API key: give --key, set COFFER_API_KEY, or set client.key in the --config file")
+		}
+		// A transport of its own, whose connections close when the command is done rather than
+		// stay open for a next command that, in a process, never comes.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		defer tr.CloseIdleConnections()
+		rec := &errorRecorder{next: tr}
+		cl := httpapi.NewClient(cfg.Server, cfg.APIKey)
+		cl.HTTP.Transport = rec
+		answer, err := act(cmd.Context(), cl, args)
+		if err != nil && !errors.As(err, new(printedError)) {
+			if *asJSON && !errors.As(err, new(*usageError)) {
+				if perr := rec.printError(a.stdout, err); perr != nil {
+					return perr
+				}
+			}
+			return err
+		}
+		if *asJSON {
+			if perr := printJSON(a.stdout, answer); perr != nil {
+				return perr
+			}
+		} else if perr := printText(a.stdout, answer); perr != nil {
 			return perr
 		}
-	} else if perr := printText(stdout, answer); perr != nil {
-		return perr
+		return err
 	}
-	return err
+	return cmd
+}
+
+// errorRecorderBytesMax caps the error answer kept for --json: the API's errors are a few
+// hundred bytes.
+const errorRecorderBytesMax = 64 << 10
+
+// errorRecorder keeps the body of the last error the server answered, so that --json can print
+// it as the server sent it.
+type errorRecorder struct {
+	next http.RoundTripper
+	mu   sync.Mutex
+	body []byte
+}
+
+func (r *errorRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := r.next.RoundTrip(req)
+	if err != nil || resp.StatusCode < 400 {
+		return resp, err
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, errorRecorderBytesMax))
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	r.mu.Lock()
+	r.body = body
+	r.mu.Unlock()
+	return resp, nil
+}
+
+// printError writes the error as JSON: the server's answer if it sent one, else the same
+// envelope made here (the server could not be reached, say).
+func (r *errorRecorder) printError(w io.Writer, err error) error {
+	r.mu.Lock()
+	body := r.body
+	r.mu.Unlock()
+	var out bytes.Buffer
+	if body = bytes.TrimSpace(body); json.Valid(body) && json.Indent(&out, body, "", "  ") == nil {
+		out.WriteByte('\n')
+		_, werr := w.Write(out.Bytes())
+		return werr
+	}
+	return printJSON(w, httpapi.ErrorResponse{Error: httpapi.ErrorBody{Code: coffer.ErrorCode(err), Message: coffer.ErrorMessage(err)}})
 }
 
 // noFlags is the setup of a command without flags of its own.
-func noFlags(act action) func(*flag.FlagSet) action {
-	return func(*flag.FlagSet) action { return act }
+func noFlags(act action) func(*pflag.FlagSet) action {
+	return func(*pflag.FlagSet) action { return act }
 }
 
 // argCall is the setup of a command without flags of its own that passes its one argument to a
 // client method, such as account ACCOUNT_ID.
-func argCall[T any](call func(*httpapi.Client, context.Context, string) (T, error)) func(*flag.FlagSet) action {
+func argCall[T any](call func(*httpapi.Client, context.Context, string) (T, error)) func(*pflag.FlagSet) action {
 	return noFlags(func(ctx context.Context, cl *httpapi.Client, args []string) (any, error) {
 		return call(cl, ctx, args[0])
 	})
-}
-
-// serverURL turns an address into the server's base URL: host:port means plain HTTP.
-func serverURL(addr string) string {
-	if strings.Contains(addr, "://") {
-		return addr
-	}
-	return "http://" + addr
 }
 
 // printText writes an answer for a person, in aligned columns.
@@ -136,6 +184,11 @@ func printText(w io.Writer, answer any) error {
 		printHistory(tw, v)
 	case *httpapi.EventPage:
 		printEvents(tw, v)
+	case *httpapi.Operation:
+		printOperations(tw, *v)
+	case *httpapi.OperationPage:
+		printOperations(tw, v.Operations...)
+		printCursor(tw, v.NextCursor)
 	case *httpapi.CreatedKey:
 		printCreatedKey(tw, v)
 	case *httpapi.Key:

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
@@ -10,86 +9,87 @@ import (
 	"github.com/cofferhq/coffer/ledger"
 )
 
-// The exchange settings of serve: repeatable flags, each also a comma-separated environment
-// variable. The first flag of a kind replaces what its variable gave.
+// The exchange settings of serve are lists: a repeated flag, a comma-separated environment
+// variable or a YAML sequence, each item one pair or one pool.
 
-// exchangePairs is --exchange-pair FROM/TO=MIN:MAX (COFFER_EXCHANGE_PAIRS):
-// ledger.Config.ExchangePairs.
-type exchangePairs struct {
-	m       map[string]ledger.RateBand
-	flagged bool
-}
+// pairsValue is --exchange-pair FROM/TO=MIN:MAX: ledger.Config.ExchangePairs.
+type pairsValue struct{ m *map[string]ledger.RateBand }
 
-func (p *exchangePairs) String() string {
+func (v pairsValue) Type() string { return "FROM/TO=MIN:MAX" }
+
+func (v pairsValue) String() string { return strings.Join(v.GetSlice(), ",") }
+
+func (v pairsValue) GetSlice() []string {
 	var out []string
-	for pair, b := range p.m {
+	for pair, b := range *v.m {
 		out = append(out, pair+"="+b.Min+":"+b.Max)
 	}
 	slices.Sort(out)
-	return strings.Join(out, ",")
+	return out
 }
 
-func (p *exchangePairs) Set(v string) error {
-	if !p.flagged {
-		p.m, p.flagged = nil, true
-	}
-	pair, band, ok := strings.Cut(v, "=")
+func (v pairsValue) Set(s string) error { return v.Append(s) }
+
+func (v pairsValue) Append(s string) error {
+	pair, band, ok := strings.Cut(strings.TrimSpace(s), "=")
 	min, max, ok2 := strings.Cut(band, ":")
 	if !ok || !ok2 {
-		return fmt.Errorf("%q is not FROM/TO=MIN:MAX, such as USD/EUR=0.90:0.95", v)
+		return fmt.Errorf("%q is not FROM/TO=MIN:MAX, such as USD/EUR=0.90:0.95", s)
 	}
-	if p.m == nil {
-		p.m = map[string]ledger.RateBand{}
+	if *v.m == nil {
+		*v.m = map[string]ledger.RateBand{}
 	}
-	p.m[pair] = ledger.RateBand{Min: min, Max: max}
+	(*v.m)[pair] = ledger.RateBand{Min: min, Max: max}
 	return nil
 }
 
-// poolFloors is --exchange-pool-floor ASSET=MINOR (COFFER_EXCHANGE_POOL_FLOORS):
-// ledger.Config.ExchangePoolFloor, in minor units.
-type poolFloors struct {
-	m       map[string]coffer.Amount
-	flagged bool
+func (v pairsValue) Replace(items []string) error {
+	*v.m = nil
+	for _, s := range items {
+		if err := v.Append(s); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-func (p *poolFloors) String() string {
+// floorsValue is --exchange-pool-floor ASSET=MINOR_UNITS: ledger.Config.ExchangePoolFloor.
+type floorsValue struct{ m *map[string]coffer.Amount }
+
+func (v floorsValue) Type() string { return "ASSET=MINOR_UNITS" }
+
+func (v floorsValue) String() string { return strings.Join(v.GetSlice(), ",") }
+
+func (v floorsValue) GetSlice() []string {
 	var out []string
-	for asset, a := range p.m {
+	for asset, a := range *v.m {
 		out = append(out, asset+"="+a.String())
 	}
 	slices.Sort(out)
-	return strings.Join(out, ",")
+	return out
 }
 
-func (p *poolFloors) Set(v string) error {
-	if !p.flagged {
-		p.m, p.flagged = nil, true
-	}
-	asset, minor, ok := strings.Cut(v, "=")
+func (v floorsValue) Set(s string) error { return v.Append(s) }
+
+func (v floorsValue) Append(s string) error {
+	asset, minor, ok := strings.Cut(strings.TrimSpace(s), "=")
 	a, err := coffer.ParseMinor(minor)
 	if !ok || err != nil {
-		return fmt.Errorf("%q is not ASSET=MINOR_UNITS, such as EUR=-100000", v)
+		return fmt.Errorf("%q is not ASSET=MINOR_UNITS, such as EUR=-100000", s)
 	}
-	if p.m == nil {
-		p.m = map[string]coffer.Amount{}
+	if *v.m == nil {
+		*v.m = map[string]coffer.Amount{}
 	}
-	p.m[asset] = a
+	(*v.m)[asset] = a
 	return nil
 }
 
-// fromEnv sets v from each comma-separated item of the environment variable name, as if flagged,
-// then lets the first real flag start over.
-func fromEnv(v interface {
-	Set(string) error
-}, name string, flagged *bool) error {
-	for item := range strings.SplitSeq(os.Getenv(name), ",") {
-		if item = strings.TrimSpace(item); item == "" {
-			continue
-		}
-		if err := v.Set(item); err != nil {
-			return usageErr("%s: %v", name, err)
+func (v floorsValue) Replace(items []string) error {
+	*v.m = nil
+	for _, s := range items {
+		if err := v.Append(s); err != nil {
+			return err
 		}
 	}
-	*flagged = false
 	return nil
 }

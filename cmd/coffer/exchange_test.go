@@ -1,49 +1,58 @@
 package main
 
 import (
-	"flag"
-	"io"
 	"strings"
 	"testing"
+
+	"github.com/cofferhq/coffer/ledger"
 )
 
-// TestExchangeFlags reads the exchange settings from the environment and the flags: the first
-// flag of a kind replaces what its variable gave, and a malformed item names its variable.
-func TestExchangeFlags(t *testing.T) {
-	t.Setenv("COFFER_EXCHANGE_PAIRS", "USD/EUR=0.90:0.95, EUR/USD=1.05:1.11")
-	t.Setenv("COFFER_EXCHANGE_POOL_FLOORS", "EUR=-100000")
-	var pairs exchangePairs
-	var floors poolFloors
-	if err := fromEnv(&pairs, "COFFER_EXCHANGE_PAIRS", &pairs.flagged); err != nil {
+// TestExchangeSettings reads the exchange settings from each source: a repeated flag replaces
+// the environment's comma-separated list, the file takes a YAML sequence, and a malformed item
+// names its source.
+func TestExchangeSettings(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"COFFER_EXCHANGE_PAIRS": "USD/EUR=0.90:0.95, EUR/USD=1.05:1.11",
+		"COFFER_EXCHANGE_POOL_FLOORS": "EUR=-100000"}
+	cfg, err := resolveSettings(t, serveSettings, nil, env, "")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := fromEnv(&floors, "COFFER_EXCHANGE_POOL_FLOORS", &floors.flagged); err != nil {
-		t.Fatal(err)
-	}
-	if got := pairs.String(); got != "EUR/USD=1.05:1.11,USD/EUR=0.90:0.95" {
+	if got := (pairsValue{&cfg.ExchangePairs}).String(); got != "EUR/USD=1.05:1.11,USD/EUR=0.90:0.95" {
 		t.Errorf("pairs from the environment: %s", got)
 	}
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Var(&pairs, "exchange-pair", "")
-	fs.Var(&floors, "exchange-pool-floor", "")
-	if err := fs.Parse([]string{"--exchange-pair", "*/*=0.9:0.92", "--exchange-pair", "GBP/EUR=1.1:1.2"}); err != nil {
-		t.Fatal(err)
-	}
-	if got := pairs.String(); got != "*/*=0.9:0.92,GBP/EUR=1.1:1.2" {
-		t.Errorf("pairs after the flags: %s", got)
-	}
-	if got := floors.String(); got != "EUR=-100000" {
+	if got := (floorsValue{&cfg.ExchangePoolFloor}).String(); got != "EUR=-100000" {
 		t.Errorf("floors from the environment: %s", got)
 	}
-	for _, bad := range [][]string{{"--exchange-pair", "USD/EUR"}, {"--exchange-pair", "USD/EUR=1"}, {"--exchange-pool-floor", "EUR=-1.5"}} {
-		if err := fs.Parse(bad); err == nil {
-			t.Errorf("%v accepted", bad)
-		}
+	cfg, err = resolveSettings(t, serveSettings,
+		[]string{"--exchange-pair", "*/*=0.9:0.92", "--exchange-pair", "GBP/EUR=1.1:1.2"}, env, "")
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Setenv("COFFER_EXCHANGE_POOL_FLOORS", "EUR")
-	err := fromEnv(&poolFloors{}, "COFFER_EXCHANGE_POOL_FLOORS", new(bool))
-	if err == nil || !strings.Contains(err.Error(), "COFFER_EXCHANGE_POOL_FLOORS") {
-		t.Errorf("malformed variable: %v", err)
+	if cfg.ExchangePairs["*/*"] != (ledger.RateBand{Min: "0.9", Max: "0.92"}) || len(cfg.ExchangePairs) != 2 {
+		t.Errorf("pairs after the flags: %v", cfg.ExchangePairs)
+	}
+	file := writeFile(t, "exchange:\n  pairs:\n    - USD/GOLD=1:10\n  pool_floors: [GOLD=-5]\n")
+	cfg, err = resolveSettings(t, serveSettings, nil, nil, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.ExchangePairs["USD/GOLD"] != (ledger.RateBand{Min: "1", Max: "10"}) || cfg.ExchangePoolFloor["GOLD"].String() != "-5" {
+		t.Errorf("from the file: %v %v", cfg.ExchangePairs, cfg.ExchangePoolFloor)
+	}
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"--exchange-pair", "USD/EUR"}, nil, "exchange-pair"},
+		{[]string{"--exchange-pair", "USD/EUR=1"}, nil, "exchange-pair"},
+		{[]string{"--exchange-pool-floor", "EUR=-1.5"}, nil, "exchange-pool-floor"},
+		{nil, map[string]string{"COFFER_EXCHANGE_POOL_FLOORS": "EUR"}, "COFFER_EXCHANGE_POOL_FLOORS"},
+	} {
+		_, err := resolveSettings(t, serveSettings, tc.args, tc.env, "")
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v %v: %v, want an error naming %s", tc.args, tc.env, err, tc.want)
+		}
 	}
 }

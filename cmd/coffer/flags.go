@@ -1,55 +1,68 @@
 package main
 
 import (
-	"flag"
+	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 )
 
-// The flags many client subcommands share, so that each has one name and one meaning.
+// The flags many client subcommands share, so that each has one name and one meaning. Their
+// values' Set errors follow the refused value, as value.go explains.
+
+// idUsage is the help of --id on every write.
+const idUsage = "the operation id: the same command with the same id gives back the first outcome, never a second one"
 
 // idFlag defines --id, the operation id of a write.
-func idFlag(fs *flag.FlagSet, p *string) {
-	fs.StringVar(p, "id", "", "the operation id: the same id again replays the first outcome")
-}
-
-// resolveIDFlag defines --id for a post or void, where the API derives the id when it is left out.
-func resolveIDFlag(fs *flag.FlagSet, p *string, verb string) {
-	fs.StringVar(p, "id", "", fmt.Sprintf("the operation id (default: the transfer's id + \"/%s\")", verb))
+func idFlag(fs *pflag.FlagSet, p *string) {
+	fs.StringVar(p, "id", "", idUsage)
 }
 
 // amountFlag defines --amount, a decimal in major units ("12.50").
-func amountFlag(fs *flag.FlagSet, p *string, usage string) {
+func amountFlag(fs *pflag.FlagSet, p *string, usage string) {
 	fs.StringVar(p, "amount", "", usage+", in major units (12.50)")
 }
 
 // pageFlags defines --limit and --cursor of a listing.
-func pageFlags(fs *flag.FlagSet, limit *int, cursor *string) {
-	fs.IntVar(limit, "limit", 0, "most items on the page (default: the server's)")
+func pageFlags(fs *pflag.FlagSet, limit *int, cursor *string) {
+	intFlag(fs, limit, "limit", "most items on the page (default: the server's)")
 	fs.StringVar(cursor, "cursor", "", "continue after the page that printed this cursor")
 }
 
+// intFlag defines a flag that takes a whole number, 0 or more.
+func intFlag(fs *pflag.FlagSet, p *int, name, usage string) {
+	fs.Var(wholeValue{p, 0}, name, usage)
+}
+
 // metadataFlag defines --meta, repeatable, which fills *p with key=value pairs.
-func metadataFlag(fs *flag.FlagSet, p *map[string]string) {
+func metadataFlag(fs *pflag.FlagSet, p *map[string]string) {
 	fs.Var(metadata{p}, "meta", "a `key=value` to keep with the transfer; repeat for more")
 }
 
-// metadata is the flag.Value of --meta.
+// metadata is the pflag.Value of --meta.
 type metadata struct{ m *map[string]string }
+
+func (md metadata) Type() string { return "key=value" }
 
 func (md metadata) String() string {
 	if md.m == nil || *md.m == nil {
 		return ""
 	}
-	return fmt.Sprint(*md.m)
+	var pairs []string
+	for _, k := range slices.Sorted(maps.Keys(*md.m)) {
+		pairs = append(pairs, k+"="+(*md.m)[k])
+	}
+	return strings.Join(pairs, ",")
 }
 
 func (md metadata) Set(s string) error {
 	k, v, ok := strings.Cut(s, "=")
 	if !ok || k == "" {
-		return fmt.Errorf("%q is not key=value", s)
+		return errors.New("is not key=value")
 	}
 	if *md.m == nil {
 		*md.m = map[string]string{}
@@ -59,12 +72,14 @@ func (md metadata) Set(s string) error {
 }
 
 // timeoutFlag defines --timeout, a duration such as 10m stored as whole seconds in *p.
-func timeoutFlag(fs *flag.FlagSet, p *int64, usage string) {
+func timeoutFlag(fs *pflag.FlagSet, p *int64, usage string) {
 	fs.Var(seconds{p}, "timeout", usage+", a `duration` such as 90s or 10m (default: none)")
 }
 
-// seconds is the flag.Value of --timeout: a duration, kept as whole seconds as the API takes it.
+// seconds is the pflag.Value of --timeout: a duration, kept as whole seconds as the API takes it.
 type seconds struct{ n *int64 }
+
+func (s seconds) Type() string { return "duration" }
 
 func (s seconds) String() string {
 	if s.n == nil || *s.n == 0 {
@@ -77,47 +92,28 @@ func (s seconds) Set(v string) error {
 	d, err := time.ParseDuration(v)
 	switch {
 	case err != nil:
-		return err
+		return errors.New("is not a duration such as 90s or 10m")
 	case d <= 0 || d%time.Second != 0:
-		return fmt.Errorf("%s is not a positive whole number of seconds", v)
+		return errors.New("is not a positive whole number of seconds")
 	}
 	*s.n = int64(d / time.Second)
 	return nil
 }
 
 // choiceFlag defines a flag whose value must be one of words.
-func choiceFlag(fs *flag.FlagSet, p *string, name, usage string, words ...string) {
-	fs.Var(choice{p, words}, name, usage+": `"+strings.Join(words, "|")+"`")
-}
-
-// choice is the flag.Value of a flag with a fixed set of values.
-type choice struct {
-	s     *string
-	words []string
-}
-
-func (c choice) String() string {
-	if c.s == nil {
-		return ""
-	}
-	return *c.s
-}
-
-func (c choice) Set(v string) error {
-	if !slices.Contains(c.words, v) {
-		return fmt.Errorf("must be one of %s", strings.Join(c.words, ", "))
-	}
-	*c.s = v
-	return nil
+func choiceFlag(fs *pflag.FlagSet, p *string, name, usage string, words ...string) {
+	fs.Var(choiceValue{p, words}, name, usage)
 }
 
 // orderFlag defines --order, asc or desc, as *desc.
-func orderFlag(fs *flag.FlagSet, desc *bool) {
-	fs.Var(order{desc}, "order", "`asc|desc`: oldest first (asc, the default) or newest first (desc)")
+func orderFlag(fs *pflag.FlagSet, desc *bool) {
+	fs.Var(order{desc}, "order", "oldest first (asc, the default) or newest first (desc)")
 }
 
-// order is the flag.Value of --order.
+// order is the pflag.Value of --order.
 type order struct{ desc *bool }
+
+func (o order) Type() string { return "asc|desc" }
 
 func (o order) String() string {
 	if o.desc != nil && *o.desc {
@@ -128,19 +124,21 @@ func (o order) String() string {
 
 func (o order) Set(v string) error {
 	if v != "asc" && v != "desc" {
-		return fmt.Errorf("must be asc or desc")
+		return errors.New("must be asc or desc")
 	}
 	*o.desc = v == "desc"
 	return nil
 }
 
 // timeFlag defines a flag that takes an RFC 3339 time or a date (midnight UTC).
-func timeFlag(fs *flag.FlagSet, p *time.Time, name, usage string) {
-	fs.Var(instant{p}, name, usage+": a `time` such as 2025-03-01T12:00:00Z, or a date (UTC)")
+func timeFlag(fs *pflag.FlagSet, p *time.Time, name, usage string) {
+	fs.Var(instant{p}, name, usage+": a time such as 2025-03-01T12:00:00Z, or a date (UTC)")
 }
 
-// instant is the flag.Value of a time flag.
+// instant is the pflag.Value of a time flag.
 type instant struct{ t *time.Time }
+
+func (i instant) Type() string { return "time" }
 
 func (i instant) String() string {
 	if i.t == nil || i.t.IsZero() {
@@ -156,5 +154,5 @@ func (i instant) Set(v string) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%q is neither an RFC 3339 time nor a date", v)
+	return fmt.Errorf("is neither an RFC 3339 time nor a date")
 }

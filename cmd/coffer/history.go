@@ -3,9 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
+
+	"github.com/spf13/pflag"
 
 	"github.com/cofferhq/coffer/httpapi"
 )
@@ -13,7 +14,7 @@ import (
 func init() {
 	registerClient(
 		clientCommand{name: "history", args: []string{"ACCOUNT_ID"}, summary: "list an account's entries with its balances before and after each",
-			setup: func(fs *flag.FlagSet) action {
+			setup: func(fs *pflag.FlagSet) action {
 				var q httpapi.EntriesQuery
 				timeFlag(fs, &q.From, "from", "only those created at or after")
 				timeFlag(fs, &q.To, "to", "only those created before")
@@ -30,11 +31,12 @@ func init() {
 					return accountHistory{account: a, page: page}, err
 				}
 			}},
-		clientCommand{name: "events", summary: "list the committed changes, oldest first", setup: func(fs *flag.FlagSet) action {
+		clientCommand{name: "events", summary: "list the committed changes, oldest first", setup: func(fs *pflag.FlagSet) action {
 			after := fs.Uint64("after", 0, "only events with a seq above this one")
-			limit := fs.Int("limit", 0, "most events on the page (default: the server's)")
+			var limit int
+			intFlag(fs, &limit, "limit", "most events on the page (default: the server's)")
 			return func(ctx context.Context, cl *httpapi.Client, _ []string) (any, error) {
-				return cl.Events(ctx, *after, *limit)
+				return cl.Events(ctx, *after, limit)
 			}
 		}},
 	)
@@ -66,7 +68,7 @@ func printEvents(w io.Writer, p *httpapi.EventPage) {
 	for _, e := range p.Events {
 		fmt.Fprintf(w, "%d\t%s\t%s\t%s\n", e.Seq, e.Type, e.Subject, when(&e.CreatedAt))
 	}
-	if len(p.Events) > 0 {
-		fmt.Fprintf(w, "next: --after %d\n", p.NextAfter)
+	if p.HasMore {
+		fmt.Fprintf(w, "more: --after %d\n", p.NextAfter)
 	}
 }

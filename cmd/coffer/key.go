@@ -2,9 +2,10 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
+
+	"github.com/spf13/pflag"
 
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/httpapi"
@@ -13,7 +14,7 @@ import (
 func init() {
 	registerClient(
 		clientCommand{name: "key-create", summary: "create an API key and print its secret, this once (admin)",
-			required: []string{"name", "role"}, setup: func(fs *flag.FlagSet) action {
+			required: []string{"name", "role"}, setup: func(fs *pflag.FlagSet) action {
 				var req httpapi.CreateKeyRequest
 				fs.StringVar(&req.Name, "name", "", "a label for people, without spaces")
 				choiceFlag(fs, &req.Role, "role", "what the key may do", "admin", "operator", "reader")

@@ -6,29 +6,22 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"sort"
-	"strconv"
+	"strings"
 	"syscall"
-	"time"
 
-	"github.com/cofferhq/coffer"
+	"github.com/spf13/cobra"
 )
 
-// command is one subcommand.
-type command struct {
-	name    string
-	summary string
-	run     func(ctx context.Context, args []string, stdout io.Writer) error
-}
-
-var commands = map[string]command{}
-
-func register(c command) { commands[c.name] = c }
+// Exit codes.
+const (
+	exitOK     = 0 // done
+	exitFailed = 1 // refused by the server, not reachable, or failed
+	exitUsage  = 2 // bad usage: a flag, an argument or a setting
+)
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -36,100 +29,68 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// run runs the subcommand named by args[0] and returns the exit code: 0 done, 1 failed,
-// 2 bad usage.
+// run runs the command line args with the process's environment and returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		usage(stdout)
-		return 0
-	}
-	c, ok := commands[args[0]]
-	if !ok {
-		fmt.Fprintf(stderr, "coffer: unknown command %q; `coffer help` lists them\n", args[0])
-		return 2
-	}
-	err := c.run(ctx, args[1:], stdout)
-	switch {
-	case err == nil:
-		return 0
-	case errors.Is(err, flag.ErrHelp):
-		return 0
-	case errors.Is(err, errUsage):
-		fmt.Fprintf(stderr, "coffer %s: %v\n", c.name, err)
-		return 2
-	}
-	var ce *coffer.Error
-	if errors.As(err, &ce) {
-		fmt.Fprintf(stderr, "coffer %s: %s: %s\n", c.name, ce.Code, ce.Message)
-	} else {
-		fmt.Fprintf(stderr, "coffer %s: %v\n", c.name, err)
-	}
-	return 1
+	return runEnv(ctx, args, os.LookupEnv, stdout, stderr)
 }
 
-var errUsage = errors.New("usage")
+// runEnv is run with the environment read through getenv.
+func runEnv(ctx context.Context, args []string, getenv func(string) (string, bool), stdout, stderr io.Writer) int {
+	a := &app{stdout: stdout, stderr: stderr, getenv: getenv}
+	root := a.rootCommand()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	cmd, err := root.ExecuteContextC(ctx)
+	return a.report(cmd, err)
+}
+
+// report prints err, if any, on stderr and returns the exit code. Nothing secret is printed:
+// the API key, the admin key and a database URL's password are masked wherever they appear.
+func (a *app) report(cmd *cobra.Command, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	name := "coffer"
+	if cmd != nil {
+		name = cmd.CommandPath()
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(a.stderr, "%s: %s\n", name, a.mask(ue.msg))
+		if ue.hint {
+			fmt.Fprintf(a.stderr, "Run '%s --help' for usage.\n", name)
+		}
+		return exitUsage
+	}
+	fmt.Fprintf(a.stderr, "%s: %s\n", name, a.mask(err.Error()))
+	return exitFailed
+}
+
+// secretLengthMin is the shortest secret that mask looks for: the messages printed never hold a
+// secret by design, and masking every "k" of a one-letter test key would garble them.
+const secretLengthMin = 6
+
+// mask replaces every secret the command was given with "***".
+func (a *app) mask(s string) string {
+	for _, secret := range a.secrets {
+		if len(secret) >= secretLengthMin {
+			s = strings.ReplaceAll(s, secret, "***")
+		}
+	}
+	return s
+}
+
+// usageError is a mistake in how the command was called: exit code 2, and no request was made.
+type usageError struct {
+	msg  string
+	hint bool // also point at --help
+}
+
+func (e *usageError) Error() string { return e.msg }
 
 func usageErr(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
-}
-
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "coffer: a wallet ledger and payment service.\n\nUsage: coffer COMMAND [flags]   (coffer COMMAND -h for its flags)\n\nCommands:")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-18s %s\n", n, commands[n].summary)
-	}
-}
-
-// env returns the environment variable's value, or def when it is unset or empty.
-func env(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
-}
-
-func envInt(name string, def int) int {
-	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
-		return v
-	}
-	return def
-}
-
-func envDuration(name string, def time.Duration) time.Duration {
-	if v, err := time.ParseDuration(os.Getenv(name)); err == nil {
-		return v
-	}
-	return def
-}
-
-// newFlags returns a flag set that reports errors instead of exiting.
-func newFlags(name string, stdout io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("coffer "+name, flag.ContinueOnError)
-	fs.SetOutput(stdout)
-	return fs
-}
-
-// parse parses flags that may stand before or after the positional arguments, which it returns.
-func parse(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, usageErr("%v", err)
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		pos, args = append(pos, rest[0]), rest[1:]
-	}
+	return &usageError{msg: fmt.Sprintf(format, args...)}
 }
 
 // printJSON writes v as indented JSON.

@@ -35,8 +35,10 @@ type serverProcess struct {
 	done chan struct{} // closed when the process has exited
 	err  error         // its exit status, once done is closed
 
-	mu   sync.Mutex
-	logs strings.Builder
+	mu     sync.Mutex
+	logs   strings.Builder
+	seen   map[string]bool          // messages logged so far
+	awaits map[string]chan struct{} // closed when their message is logged
 }
 
 // startServer starts `coffer serve` on a free port with the database and admin key, and returns
@@ -54,7 +56,7 @@ func startServer(t *testing.T, database, adminKey string, extra ...string) *serv
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &serverProcess{cmd: cmd, done: make(chan struct{})}
+	p := &serverProcess{cmd: cmd, done: make(chan struct{}), seen: map[string]bool{}, awaits: map[string]chan struct{}{}}
 	listening := make(chan string, 1)
 	go p.readLogs(stderr, listening)
 	go func() {
@@ -82,17 +84,39 @@ func (p *serverProcess) readLogs(r io.Reader, listening chan<- string) {
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	for sc.Scan() {
 		line := sc.Text()
-		p.mu.Lock()
-		p.logs.WriteString(line + "\n")
-		p.mu.Unlock()
 		var rec struct {
 			Msg  string `json:"msg"`
 			Addr string `json:"addr"`
 		}
-		if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "coffer serving" {
+		json.Unmarshal([]byte(line), &rec)
+		p.mu.Lock()
+		p.logs.WriteString(line + "\n")
+		if rec.Msg != "" && !p.seen[rec.Msg] {
+			p.seen[rec.Msg] = true
+			if ch, ok := p.awaits[rec.Msg]; ok {
+				close(ch)
+			}
+		}
+		p.mu.Unlock()
+		if rec.Msg == "coffer serving" {
 			listening <- rec.Addr
 		}
 	}
+}
+
+// logged returns a channel that is closed once the server logs a line with the message msg.
+func (p *serverProcess) logged(msg string) <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ch, ok := p.awaits[msg]
+	if !ok {
+		ch = make(chan struct{})
+		p.awaits[msg] = ch
+		if p.seen[msg] {
+			close(ch)
+		}
+	}
+	return ch
 }
 
 // Logs returns what the server has logged so far.

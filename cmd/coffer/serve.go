@@ -4,36 +4,58 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"os"
-	"path/filepath"
 	"runtime/debug"
-	"strings"
+	"sync"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/httpapi"
 	"github.com/cofferhq/coffer/ledger"
-	"github.com/cofferhq/coffer/postgres"
-	"github.com/cofferhq/coffer/sqlite"
 )
 
 func init() {
-	register(command{name: "serve", summary: "start the server", run: serve})
-	register(command{name: "migrate", summary: "apply the database migrations", run: migrate})
-	register(command{name: "verify", summary: "check the whole ledger's integrity (exits 1 on any violation)", run: verify})
+	register(func(a *app) *cobra.Command {
+		cmd := &cobra.Command{
+			Use:   "serve",
+			Short: "start the server",
+			Long: `Start the server: the HTTP API under /v1, /healthz and /readyz.
+
+On SIGTERM or SIGINT it stops taking work: /readyz answers 503 at once, no new connection is
+accepted, a request arriving on a kept-alive connection is refused with 503 unavailable (nothing
+done; send it again with the same id), requests already running finish within
+--shutdown-timeout, everything acknowledged is on disk, and the process exits 0.
+
+The server refuses to start when no API key would work: no key stored in the database and no
+COFFER_ADMIN_KEY. The admin key comes from the environment or the config file only, never a
+flag, which other users of the machine could read.`,
+			Args: noArgs,
+		}
+		cfg := a.settled(cmd, serveSettings...)
+		cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+			var level slog.Level
+			if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+				return usageErr("--log-level: %q must be debug, info, warn or error", cfg.LogLevel)
+			}
+			logger := slog.New(slog.NewJSONHandler(a.stderr, &slog.HandlerOptions{Level: level}))
+			if _, set := a.getenv("GOMEMLIMIT"); !set {
+				debug.SetMemoryLimit(memoryLimitDefault)
+			}
+			if _, set := a.getenv("GOGC"); !set {
+				debug.SetGCPercent(gcPercentDefault)
+			}
+			return runServer(cmd.Context(), *cfg, logger, nil)
+		}
+		return cmd
+	})
 }
 
-// Defaults of the server's settings, each also settable by flag and environment variable.
 const (
-	addrDefault            = "127.0.0.1:8080"
-	databaseDefault        = "data/coffer.db"
-	expiryIntervalDefault  = time.Second
-	shutdownTimeoutDefault = 30 * time.Second
 	// memoryLimitDefault is the Go heap's soft limit unless GOMEMLIMIT says otherwise: under a
 	// burst of large batch requests the collector then works harder instead of letting the heap
 	// grow. SQLite's page caches (up to 128 MiB) live outside it; the two stay under 300 MB.
@@ -48,103 +70,17 @@ const (
 	// PostgreSQL several batches overlap their commit waits.
 	writersSQLite   = 1
 	writersPostgres = 2
+	// drainIdleMax is how long a stopping server waits for its kept-alive connections to bring
+	// their next request (answered 503 with Connection: close) before it closes those still
+	// idle. A client in the middle of a stream of requests sends its next one within
+	// milliseconds; one that has sent nothing for this long is idle, and closing its connection
+	// can race only with a request it begins at that very moment.
+	drainIdleMax = 2 * time.Second
 )
 
-// Config is the server's configuration.
-type Config struct {
-	Addr            string
-	Database        string
-	AdminKey        string
-	BatchSizeMax    int
-	BatchWait       time.Duration
-	Writers         int
-	BatchRequests   int
-	PoolConnsMax    int
-	ExpiryInterval  time.Duration
-	ShutdownTimeout time.Duration
-	Migrate         bool
-	// DebugAddr, if set, serves Go's profiler (/debug/pprof) there; keep it on loopback.
-	DebugAddr string
-	// ExchangePairs and ExchangePoolFloor are the ledger's exchange policy (see ledger.Config).
-	ExchangePairs     map[string]ledger.RateBand
-	ExchangePoolFloor map[string]coffer.Amount
-}
-
-func isPostgres(database string) bool {
-	return strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://")
-}
-
-// openStore opens the database: a postgres:// URL, or else a SQLite file (migrated on open).
-// migratePG also applies PostgreSQL's migrations.
-func openStore(ctx context.Context, database string, poolConns int, migratePG bool) (coffer.Store, error) {
-	if isPostgres(database) {
-		if migratePG {
-			if err := postgres.Migrate(ctx, database); err != nil {
-				return nil, err
-			}
-		}
-		return postgres.Open(ctx, database, postgres.Options{MaxConns: int32(poolConns)})
-	}
-	if dir := filepath.Dir(database); dir != "" {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, fmt.Errorf("create data folder: %w", err)
-		}
-	}
-	return sqlite.Open(ctx, database)
-}
-
-func databaseFlag(fs interface {
-	StringVar(*string, string, string, string)
-}, p *string) {
-	fs.StringVar(p, "database", env("COFFER_DATABASE", databaseDefault),
-		"a SQLite file path or a postgres:// URL (env COFFER_DATABASE)")
-}
-
-func serve(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlags("serve", stdout)
-	var cfg Config
-	fs.StringVar(&cfg.Addr, "addr", env("COFFER_LISTEN", addrDefault), "address to listen on (env COFFER_LISTEN)")
-	databaseFlag(fs, &cfg.Database)
-	fs.IntVar(&cfg.BatchSizeMax, "batch-size", envInt("COFFER_BATCH_SIZE", 0), "most commands written in one database transaction; 0 means the ledger's default, 1000 (env COFFER_BATCH_SIZE)")
-	fs.DurationVar(&cfg.BatchWait, "batch-wait", envDuration("COFFER_BATCH_WAIT", 0), "how long a writer holding fewer than --batch-size commands waits for more before it writes them; 0 writes at once (env COFFER_BATCH_WAIT)")
-	fs.IntVar(&cfg.Writers, "writers", envInt("COFFER_WRITERS", 0), "batches in flight at once; 0 means 1 on SQLite, 2 on PostgreSQL (env COFFER_WRITERS)")
-	fs.IntVar(&cfg.BatchRequests, "batch-requests", envInt("COFFER_BATCH_REQUESTS", 0), "batch requests read and applied at once, the rest waiting their turn; 0 means 4 (env COFFER_BATCH_REQUESTS)")
-	fs.IntVar(&cfg.PoolConnsMax, "pool-size", envInt("COFFER_POOL_SIZE", 0), "PostgreSQL connections; 0 means the store's default (env COFFER_POOL_SIZE)")
-	fs.DurationVar(&cfg.ExpiryInterval, "expiry-interval", envDuration("COFFER_EXPIRY_INTERVAL", expiryIntervalDefault), "how often due holds and withdrawals are expired (env COFFER_EXPIRY_INTERVAL)")
-	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", envDuration("COFFER_SHUTDOWN_TIMEOUT", shutdownTimeoutDefault), "how long in-flight requests may finish after SIGTERM (env COFFER_SHUTDOWN_TIMEOUT)")
-	fs.StringVar(&cfg.DebugAddr, "debug-addr", env("COFFER_DEBUG_ADDR", ""), "serve Go's profiler at /debug/pprof on this address, e.g. 127.0.0.1:6060; off when empty (env COFFER_DEBUG_ADDR)")
-	logLevel := fs.String("log-level", env("COFFER_LOG_LEVEL", "info"), "debug (adds a line per request), info, warn or error (env COFFER_LOG_LEVEL)")
-	fs.BoolVar(&cfg.Migrate, "migrate", env("COFFER_MIGRATE", "") == "true", "on PostgreSQL, apply migrations at start (SQLite always does) (env COFFER_MIGRATE=true)")
-	var pairs exchangePairs
-	var floors poolFloors
-	if err := errors.Join(fromEnv(&pairs, "COFFER_EXCHANGE_PAIRS", &pairs.flagged),
-		fromEnv(&floors, "COFFER_EXCHANGE_POOL_FLOORS", &floors.flagged)); err != nil {
-		return err
-	}
-	fs.Var(&pairs, "exchange-pair", "an exchange pair and its band of rates, `FROM/TO=MIN:MAX` units of TO per FROM, such as USD/EUR=0.90:0.95; repeat for more; */* bounds every other pair; without one no exchange is allowed (env COFFER_EXCHANGE_PAIRS, comma-separated)")
-	fs.Var(&floors, "exchange-pool-floor", "how low an asset's exchange pool may go, `ASSET=MINOR_UNITS`, such as EUR=-100000; repeat for more; default 0: a pool pays out only what it holds (env COFFER_EXCHANGE_POOL_FLOORS, comma-separated)")
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	cfg.ExchangePairs, cfg.ExchangePoolFloor = pairs.m, floors.m
-	cfg.AdminKey = os.Getenv("COFFER_ADMIN_KEY")
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		return usageErr("--log-level %q must be debug, info, warn or error", *logLevel)
-	}
-	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(memoryLimitDefault)
-	}
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(gcPercentDefault)
-	}
-	return runServer(ctx, cfg, logger, nil)
-}
-
-// runServer serves until ctx ends, then shuts down gracefully: the listener closes, in-flight
-// requests finish (up to ShutdownTimeout), the ledger writes what it has queued, the database
-// closes. ready, if not nil, receives the listening address.
+// runServer serves until ctx ends, then shuts down gracefully (see serve's help): it drains,
+// lets the requests in flight finish (up to ShutdownTimeout), the ledger writes what it has
+// queued, the database closes. ready, if not nil, receives the listening address.
 func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<- string) error {
 	if cfg.ExpiryInterval <= 0 {
 		cfg.ExpiryInterval = expiryIntervalDefault
@@ -162,6 +98,9 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 		return fmt.Errorf("open database: %w", err)
 	}
 	defer store.Close()
+	if err := checkKeys(ctx, store, cfg.AdminKey, logger); err != nil {
+		return err
+	}
 	writers := cfg.Writers
 	if writers <= 0 {
 		writers = writersSQLite
@@ -172,17 +111,17 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 	lcfg.Writers = writers
 	l := ledger.New(store, lcfg)
 	defer l.Close()
-	if cfg.AdminKey == "" {
-		logger.Warn("COFFER_ADMIN_KEY is not set: no bootstrap admin key; only keys already in the database work")
-	}
-	handler := httpapi.New(httpapi.Config{Ledger: l, Store: store, AdminKey: cfg.AdminKey, Logger: logger,
-		BatchRequestsMax: cfg.BatchRequests})
-	ln, err := net.Listen("tcp", cfg.Addr)
+	drain := httpapi.NewDrain(httpapi.New(httpapi.Config{Ledger: l, Store: store, AdminKey: cfg.AdminKey,
+		Logger: logger, BatchRequestsMax: cfg.BatchRequests}))
+	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	ln = &onceCloser{Listener: ln}
+	var conns connCount
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           drain,
+		ConnState:         conns.track,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -206,10 +145,26 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down")
 	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	// Stop taking work: no connection is accepted, readiness fails and new requests are refused
+	// at once, and each kept-alive connection ends after its next answer. The listener closes
+	// first, so that a client told "Connection: close" finds it closed when it dials again
+	// (refused, nothing sent) rather than lands in its queue just before it closes (reset).
+	// Closing idle connections now (as Shutdown or SetKeepAlivesEnabled(false) would) races
+	// with requests their clients are sending: those would meet a reset too.
+	ln.Close()
+	drain.Start()
+	logger.Info("draining", "connections", conns.open())
+	idle, stopIdle := context.WithTimeout(shutCtx, drainIdleMax)
+	select {
+	case <-conns.none():
+	case <-idle.Done():
+	}
+	stopIdle()
+	logger.Info("drained", "connections", conns.open())
+	srv.SetKeepAlivesEnabled(false)
+	if err := srv.Shutdown(shutCtx); err != nil {
 		logger.Error("shutdown", "err", err)
 	}
 	stopDuties()
@@ -218,71 +173,94 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 	return nil
 }
 
-// redact hides a URL's password in logs.
-func redact(database string) string {
-	if i := strings.Index(database, "@"); i >= 0 && isPostgres(database) {
-		if j := strings.Index(database, "://"); j >= 0 && strings.Contains(database[j+3:i], ":") {
-			user, _, _ := strings.Cut(database[j+3:i], ":")
-			return database[:j+3] + user + ":***" + database[i:]
+// checkKeys refuses to start a server that no API key would work on: none stored (or all
+// revoked) and no bootstrap admin key. Such a server would answer every request unauthorized,
+// and nothing would say why until someone tried.
+func checkKeys(ctx context.Context, store coffer.Store, adminKey string, logger *slog.Logger) error {
+	if adminKey != "" {
+		return nil
+	}
+	keys, err := store.Keys(ctx)
+	if err != nil {
+		return fmt.Errorf("read keys: %w", err)
+	}
+	admins, live := 0, 0
+	for _, k := range keys {
+		if k.RevokedAt == nil {
+			live++
+			if k.Role == coffer.RoleAdmin {
+				admins++
+			}
 		}
 	}
-	return database
-}
-
-func migrate(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlags("migrate", stdout)
-	var database string
-	databaseFlag(fs, &database)
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	store, err := openStore(ctx, database, 0, true)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	fmt.Fprintln(stdout, "migrations applied to", redact(database))
-	return nil
-}
-
-func verify(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlags("verify", stdout)
-	var database string
-	databaseFlag(fs, &database)
-	asJSON := fs.Bool("json", false, "print the report as JSON")
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	store, err := openStore(ctx, database, 0, false)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	rep, err := ledger.Verify(ctx, store)
-	if err != nil {
-		return err
-	}
-	if err := printReport(stdout, rep, *asJSON); err != nil {
-		return err
-	}
-	if !rep.OK() {
-		return fmt.Errorf("%d violations", len(rep.Violations))
+	switch {
+	case live == 0:
+		return usageErr(`no API key would work: the database holds none and COFFER_ADMIN_KEY is not set.
+Start the server with a bootstrap admin key of your choosing (or server.admin_key in the config file):
+    COFFER_ADMIN_KEY=$(openssl rand -hex 32) coffer serve
+then create the keys your systems use with it:
+    coffer key-create --name ops --role operator --key <the admin key>`)
+	case admins == 0:
+		logger.Info("no admin key: the stored keys can move money but not manage keys or assets; set COFFER_ADMIN_KEY for that")
 	}
 	return nil
 }
 
-func printReport(w io.Writer, rep *ledger.Report, asJSON bool) error {
-	if asJSON {
-		return printJSON(w, rep)
+// connCount counts the server's open connections, through http.Server.ConnState.
+type connCount struct {
+	mu   sync.Mutex
+	n    int
+	zero []chan struct{} // closed when n falls to 0
+}
+
+func (c *connCount) track(_ net.Conn, s http.ConnState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch s {
+	case http.StateNew:
+		c.n++
+	case http.StateClosed, http.StateHijacked:
+		c.n--
+		if c.n == 0 {
+			for _, ch := range c.zero {
+				close(ch)
+			}
+			c.zero = nil
+		}
 	}
-	fmt.Fprintf(w, "checked %d accounts, %d transfers, %d entries\n", rep.Accounts, rep.Transfers, rep.Entries)
-	for _, v := range rep.Violations {
-		fmt.Fprintf(w, "VIOLATION %s account=%s transfer=%s: %s\n", v.Kind, v.AccountID, v.TransferID, v.Message)
+}
+
+// open returns how many connections are open.
+func (c *connCount) open() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
+}
+
+// none returns a channel that is closed once no connection is open.
+func (c *connCount) none() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan struct{})
+	if c.n == 0 {
+		close(ch)
+	} else {
+		c.zero = append(c.zero, ch)
 	}
-	if rep.OK() {
-		fmt.Fprintln(w, "ok: no violations")
-	}
-	return nil
+	return ch
+}
+
+// onceCloser is a listener that may be closed more than once: the drain closes it, and then
+// Shutdown does again.
+type onceCloser struct {
+	net.Listener
+	once sync.Once
+	err  error
+}
+
+func (l *onceCloser) Close() error {
+	l.once.Do(func() { l.err = l.Listener.Close() })
+	return l.err
 }
 
 // serveDebug serves Go's profiler. It runs until the process exits.
@@ -295,7 +273,7 @@ func serveDebug(addr string, logger *slog.Logger) {
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	logger.Info("profiler serving", "addr", addr)
-	if err := srv.ListenAndServe(); err != nil {
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		logger.Error("profiler", "err", err)
 	}
 }

@@ -3,12 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"maps"
 	"os"
 	"slices"
+
+	"github.com/spf13/pflag"
 
 	"github.com/cofferhq/coffer/httpapi"
 )
@@ -20,7 +21,7 @@ const batchFileBytesMax = 64 << 20
 func init() {
 	registerClient(
 		clientCommand{name: "transfer", summary: "move money between two accounts",
-			required: []string{"id", "from", "to", "amount"}, setup: func(fs *flag.FlagSet) action {
+			required: []string{"id", "from", "to", "amount"}, setup: func(fs *pflag.FlagSet) action {
 				var req httpapi.TransferRequest
 				idFlag(fs, &req.ID)
 				fs.StringVar(&req.DebitAccountID, "from", "", "the account debited")
@@ -39,7 +40,7 @@ func init() {
 		voidCommand("transfer-void", "TRANSFER_ID", "void a pending transfer", (*httpapi.Client).VoidTransfer),
 		clientCommand{name: "transfer-get", args: []string{"TRANSFER_ID"}, summary: "show a transfer",
 			setup: argCall((*httpapi.Client).Transfer)},
-		clientCommand{name: "transfers", summary: "list transfers", setup: func(fs *flag.FlagSet) action {
+		clientCommand{name: "transfers", summary: "list transfers", setup: func(fs *pflag.FlagSet) action {
 			var q httpapi.TransfersQuery
 			fs.StringVar(&q.AccountID, "account", "", "only those debiting or crediting this account, in the order they reached it")
 			fs.StringVar(&q.Type, "type", "", "only of this type, such as deposit")
@@ -59,9 +60,9 @@ func init() {
 
 // postCommand is a verb that posts a pending transfer: capture, withdraw-complete, transfer-post.
 func postCommand(name, arg, summary string, post func(*httpapi.Client, context.Context, string, httpapi.PostRequest) (*httpapi.TransferResult, error)) clientCommand {
-	return clientCommand{name: name, args: []string{arg}, summary: summary, setup: func(fs *flag.FlagSet) action {
+	return clientCommand{name: name, args: []string{arg}, summary: summary, required: []string{"id"}, setup: func(fs *pflag.FlagSet) action {
 		var req httpapi.PostRequest
-		resolveIDFlag(fs, &req.ID, "post")
+		idFlag(fs, &req.ID)
 		amountFlag(fs, &req.Amount, "how much to post (default: all)")
 		return func(ctx context.Context, cl *httpapi.Client, args []string) (any, error) {
 			return post(cl, ctx, args[0], req)
@@ -71,9 +72,9 @@ func postCommand(name, arg, summary string, post func(*httpapi.Client, context.C
 
 // voidCommand is a verb that voids a pending transfer: release, withdraw-fail, transfer-void.
 func voidCommand(name, arg, summary string, void func(*httpapi.Client, context.Context, string, httpapi.VoidRequest) (*httpapi.TransferResult, error)) clientCommand {
-	return clientCommand{name: name, args: []string{arg}, summary: summary, setup: func(fs *flag.FlagSet) action {
+	return clientCommand{name: name, args: []string{arg}, summary: summary, required: []string{"id"}, setup: func(fs *pflag.FlagSet) action {
 		var req httpapi.VoidRequest
-		resolveIDFlag(fs, &req.ID, "void")
+		idFlag(fs, &req.ID)
 		return func(ctx context.Context, cl *httpapi.Client, args []string) (any, error) {
 			return void(cl, ctx, args[0], req)
 		}
@@ -82,7 +83,7 @@ func voidCommand(name, arg, summary string, void func(*httpapi.Client, context.C
 
 // transferBatch sends a file's transfers in one batch. An independent batch with failed items
 // prints every outcome and fails.
-func transferBatch(fs *flag.FlagSet) action {
+func transferBatch(fs *pflag.FlagSet) action {
 	file := fs.String("file", "", "a JSON list of transfers as POST /v1/transfers takes them; - for stdin")
 	atomic := fs.Bool("atomic", false, "all or none, under --id (default: each on its own, under its own id)")
 	var req httpapi.BatchRequest

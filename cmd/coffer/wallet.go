@@ -2,8 +2,9 @@ package main
 
 import (
 	"context"
-	"flag"
 	"slices"
+
+	"github.com/spf13/pflag"
 
 	"github.com/cofferhq/coffer/httpapi"
 )
@@ -14,7 +15,7 @@ import (
 func init() {
 	registerClient(
 		clientCommand{name: "deposit", summary: "credit an owner's wallet from outside",
-			required: walletRequired(), setup: walletSetup("how much comes in", func(fs *flag.FlagSet, op *walletOp) action {
+			required: walletRequired(), setup: walletSetup("how much comes in", func(fs *pflag.FlagSet, op *walletOp) action {
 				var req httpapi.DepositRequest
 				fs.StringVar(&req.Source, "source", "", "where the money came from, for the record")
 				return func(ctx context.Context, cl *httpapi.Client, _ []string) (any, error) {
@@ -23,7 +24,7 @@ func init() {
 				}
 			})},
 		clientCommand{name: "withdraw", summary: "start a withdrawal: the amount is held until it completes or fails",
-			required: walletRequired("destination"), setup: walletSetup("how much goes out", func(fs *flag.FlagSet, op *walletOp) action {
+			required: walletRequired("destination"), setup: walletSetup("how much goes out", func(fs *pflag.FlagSet, op *walletOp) action {
 				var req httpapi.WithdrawalRequest
 				fs.StringVar(&req.Destination, "destination", "", "where the money goes, such as a bank account or an address")
 				timeoutFlag(fs, &req.TimeoutSeconds, "fail the withdrawal if it is not completed within this time")
@@ -35,7 +36,7 @@ func init() {
 		postCommand("withdraw-complete", "TRANSFER_ID", "complete a withdrawal once the payout is made", (*httpapi.Client).CompleteWithdrawal),
 		voidCommand("withdraw-fail", "TRANSFER_ID", "fail a withdrawal whose payout failed, giving the money back", (*httpapi.Client).FailWithdrawal),
 		clientCommand{name: "pay", summary: "pay a merchant from an owner's wallet",
-			required: walletRequired("merchant", "order"), setup: walletSetup("how much the owner pays", func(fs *flag.FlagSet, op *walletOp) action {
+			required: walletRequired("merchant", "order"), setup: walletSetup("how much the owner pays", func(fs *pflag.FlagSet, op *walletOp) action {
 				var req httpapi.PaymentRequest
 				fs.StringVar(&req.Merchant, "merchant", "", "who is paid")
 				fs.StringVar(&req.OrderID, "order", "", "the merchant's order id")
@@ -46,7 +47,7 @@ func init() {
 				}
 			})},
 		clientCommand{name: "refund", args: []string{"PAYMENT_ID"}, summary: "refund all or part of a payment",
-			required: []string{"id"}, setup: func(fs *flag.FlagSet) action {
+			required: []string{"id"}, setup: func(fs *pflag.FlagSet) action {
 				var req httpapi.RefundRequest
 				idFlag(fs, &req.ID)
 				amountFlag(fs, &req.Amount, "how much to give back (default: all not yet refunded)")
@@ -59,7 +60,7 @@ func init() {
 		clientCommand{name: "exchange", summary: "sell one asset of an owner's for another, at --rate or for --counter-amount",
 			required: []string{"id", "owner", "from", "to", "amount"}, setup: exchange},
 		clientCommand{name: "hold", summary: "reserve an amount on an owner's wallet until it is captured, released or expires",
-			required: walletRequired(), setup: walletSetup("how much to reserve", func(fs *flag.FlagSet, op *walletOp) action {
+			required: walletRequired(), setup: walletSetup("how much to reserve", func(fs *pflag.FlagSet, op *walletOp) action {
 				var req httpapi.HoldRequest
 				fs.StringVar(&req.Merchant, "merchant", "", "who a capture pays (default: spent in the app)")
 				timeoutFlag(fs, &req.TimeoutSeconds, "release the hold if it is not captured within this time")
@@ -72,7 +73,7 @@ func init() {
 		postCommand("capture", "HOLD_ID", "take all or part of a hold", (*httpapi.Client).CaptureHold),
 		voidCommand("release", "HOLD_ID", "give a hold back", (*httpapi.Client).ReleaseHold),
 		clientCommand{name: "adjust", args: []string{"ACCOUNT_ID"}, summary: "correct an account against a system account (admin)",
-			required: []string{"id", "direction", "amount", "reason"}, setup: func(fs *flag.FlagSet) action {
+			required: []string{"id", "direction", "amount", "reason"}, setup: func(fs *pflag.FlagSet) action {
 				var req httpapi.AdjustmentRequest
 				idFlag(fs, &req.ID)
 				choiceFlag(fs, &req.Direction, "direction", "credit adds to the account, debit takes from it", "credit", "debit")
@@ -100,8 +101,8 @@ func walletRequired(own ...string) []string {
 }
 
 // walletSetup defines the wallet verbs' shared flags, then the verb's own with setup.
-func walletSetup(amountUsage string, setup func(fs *flag.FlagSet, op *walletOp) action) func(fs *flag.FlagSet) action {
-	return func(fs *flag.FlagSet) action {
+func walletSetup(amountUsage string, setup func(fs *pflag.FlagSet, op *walletOp) action) func(fs *pflag.FlagSet) action {
+	return func(fs *pflag.FlagSet) action {
 		op := &walletOp{}
 		idFlag(fs, &op.id)
 		fs.StringVar(&op.owner, "owner", "", "the wallet's owner")
@@ -113,7 +114,7 @@ func walletSetup(amountUsage string, setup func(fs *flag.FlagSet, op *walletOp) 
 }
 
 // exchange takes --rate or --counter-amount, exactly one.
-func exchange(fs *flag.FlagSet) action {
+func exchange(fs *pflag.FlagSet) action {
 	var req httpapi.ExchangeRequest
 	idFlag(fs, &req.ID)
 	fs.StringVar(&req.Owner, "owner", "", "whose wallets")

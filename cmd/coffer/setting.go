@@ -1,0 +1,190 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/httpapi"
+	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/postgres"
+)
+
+// Config is every setting of the coffer command, as the settings table fills it.
+type Config struct {
+	// ConfigFile is the YAML file the other settings may come from.
+	ConfigFile string
+
+	// The server's.
+	Listen          string
+	ShutdownTimeout time.Duration
+	LogLevel        string
+	// DebugAddr, if set, serves Go's profiler (/debug/pprof) there; keep it on loopback.
+	DebugAddr     string
+	BatchRequests int
+	AdminKey      string
+
+	// The database's: serve, migrate and verify.
+	Database     string
+	Migrate      bool
+	PoolConnsMax int
+
+	// The ledger's write path and duties.
+	BatchSizeMax   int
+	BatchWait      time.Duration
+	Writers        int
+	ExpiryInterval time.Duration
+	// ExchangePairs and ExchangePoolFloor are the ledger's exchange policy (see ledger.Config).
+	ExchangePairs     map[string]ledger.RateBand
+	ExchangePoolFloor map[string]coffer.Amount
+
+	// The clients'.
+	Server string
+	APIKey string
+}
+
+// Defaults that other code refers to.
+const (
+	listenDefault          = "127.0.0.1:8080"
+	databaseDefault        = "data/coffer.db"
+	expiryIntervalDefault  = time.Second
+	shutdownTimeoutDefault = 30 * time.Second
+	// batchSizeDefault is the ledger's own default, stated here so that help shows it.
+	batchSizeDefault = 1000
+)
+
+// A setting is one of Coffer's knobs: a flag, an environment variable and a config-file key, a
+// default, a parser (the pflag.Value it binds) and a one-line meaning. The table below is the
+// only place a setting is declared: each command's flags, its help, the README's settings table
+// and docs/coffer.example.yaml come from it or are checked against it by a test.
+type setting struct {
+	flag    string   // the flag, without dashes; "" for none (a secret that ps would show)
+	aliases []string // older flag names that still work
+	env     string   // the environment variable
+	key     string   // the config-file key, section.name; "" for none
+	def     string   // the default, as the value is written
+	usage   string   // what it means, one line
+	secret  bool     // its value is never printed, in help, errors or logs
+	value   func(*Config) pflag.Value
+}
+
+// settings is the table. Precedence: flag > environment > config file > default.
+var settings = []setting{
+	{flag: "config", env: "COFFER_CONFIG",
+		usage: "a YAML file of settings (see docs/coffer.example.yaml); flags and the environment override it",
+		value: func(c *Config) pflag.Value { return textValue{&c.ConfigFile} }},
+
+	{flag: "listen", aliases: []string{"addr"}, env: "COFFER_LISTEN", key: "server.listen", def: listenDefault,
+		usage: "where serve listens, host:port (serve --addr is the older spelling)",
+		value: func(c *Config) pflag.Value { return listenValue{&c.Listen, false} }},
+	{flag: "shutdown-timeout", env: "COFFER_SHUTDOWN_TIMEOUT", key: "server.shutdown_timeout", def: shutdownTimeoutDefault.String(),
+		usage: "how long requests in flight may finish after SIGTERM",
+		value: func(c *Config) pflag.Value { return durationValue{&c.ShutdownTimeout, time.Second} }},
+	{flag: "log-level", env: "COFFER_LOG_LEVEL", key: "server.log_level", def: "info",
+		usage: "debug (adds a line per request), info, warn or error",
+		value: func(c *Config) pflag.Value {
+			return choiceValue{&c.LogLevel, []string{"debug", "info", "warn", "error"}}
+		}},
+	{flag: "debug-addr", env: "COFFER_DEBUG_ADDR", key: "server.debug_addr",
+		usage: "serve Go's profiler (/debug/pprof) on this address; off when empty; keep it on loopback",
+		value: func(c *Config) pflag.Value { return listenValue{&c.DebugAddr, true} }},
+	{flag: "batch-requests", env: "COFFER_BATCH_REQUESTS", key: "server.batch_requests", def: strconv.Itoa(httpapi.BatchRequestsMaxDefault),
+		usage: "batch requests read and applied at once; the rest wait their turn",
+		value: func(c *Config) pflag.Value { return wholeValue{&c.BatchRequests, 1} }},
+	{env: "COFFER_ADMIN_KEY", key: "server.admin_key", secret: true,
+		usage: "the bootstrap admin API key; serve refuses to start with no key that works",
+		value: func(c *Config) pflag.Value { return textValue{&c.AdminKey} }},
+
+	{flag: "database", env: "COFFER_DATABASE", key: "database.url", def: databaseDefault,
+		usage: "a SQLite file path, or a postgres:// URL",
+		value: func(c *Config) pflag.Value { return databaseValue{&c.Database} }},
+	{flag: "migrate", env: "COFFER_MIGRATE", key: "database.migrate", def: "false",
+		usage: "on PostgreSQL, apply pending migrations at start (SQLite always does)",
+		value: func(c *Config) pflag.Value { return boolValue{&c.Migrate} }},
+	{flag: "pool-size", env: "COFFER_POOL_SIZE", key: "database.pool_size", def: strconv.Itoa(postgres.MaxConnsDefault),
+		usage: "PostgreSQL connections of one process",
+		value: func(c *Config) pflag.Value { return wholeValue{&c.PoolConnsMax, 1} }},
+
+	{flag: "batch-size", env: "COFFER_BATCH_SIZE", key: "ledger.batch_size", def: strconv.Itoa(batchSizeDefault),
+		usage: "most commands written in one database transaction",
+		value: func(c *Config) pflag.Value { return wholeValue{&c.BatchSizeMax, 1} }},
+	{flag: "batch-wait", env: "COFFER_BATCH_WAIT", key: "ledger.batch_wait", def: "0s",
+		usage: "how long a writer holding a batch that is not full waits for more; 0s writes at once",
+		value: func(c *Config) pflag.Value { return durationValue{&c.BatchWait, 0} }},
+	{flag: "writers", env: "COFFER_WRITERS", key: "ledger.writers", def: "0",
+		usage: "batches in flight at once; 0 means 1 on SQLite, 2 on PostgreSQL",
+		value: func(c *Config) pflag.Value { return wholeValue{&c.Writers, 0} }},
+	{flag: "expiry-interval", env: "COFFER_EXPIRY_INTERVAL", key: "ledger.expiry_interval", def: expiryIntervalDefault.String(),
+		usage: "how often due holds and withdrawals are expired",
+		value: func(c *Config) pflag.Value { return durationValue{&c.ExpiryInterval, time.Millisecond} }},
+	{flag: "exchange-pair", env: "COFFER_EXCHANGE_PAIRS", key: "exchange.pairs",
+		usage: "a pair and its band of rates, units of TO per FROM, such as USD/EUR=0.90:0.95; a list; */* bounds every other pair; no exchange without one",
+		value: func(c *Config) pflag.Value { return pairsValue{&c.ExchangePairs} }},
+	{flag: "exchange-pool-floor", env: "COFFER_EXCHANGE_POOL_FLOORS", key: "exchange.pool_floors",
+		usage: "how low an asset's exchange pool may go, in minor units, such as EUR=-100000; a list; default 0: a pool pays out only what it holds",
+		value: func(c *Config) pflag.Value { return floorsValue{&c.ExchangePoolFloor} }},
+
+	{flag: "addr", env: "COFFER_ADDR", key: "client.addr", def: "http://" + listenDefault,
+		usage: "where client commands find the server: an http:// or https:// URL, or host:port",
+		value: func(c *Config) pflag.Value { return serverValue{&c.Server} }},
+	{flag: "key", env: "COFFER_API_KEY", key: "client.key", secret: true,
+		usage: "the API key client commands send",
+		value: func(c *Config) pflag.Value { return textValue{&c.APIKey} }},
+}
+
+// Which settings each kind of command takes, by flag (or environment variable, for those
+// without a flag).
+var (
+	databaseSettings = []string{"database"}
+	serveSettings    = []string{"listen", "shutdown-timeout", "log-level", "debug-addr", "batch-requests",
+		"COFFER_ADMIN_KEY", "database", "migrate", "pool-size", "batch-size", "batch-wait", "writers",
+		"expiry-interval", "exchange-pair", "exchange-pool-floor"}
+	clientSettings = []string{"addr", "key"}
+)
+
+// lookupSetting returns the setting with the flag or environment variable name.
+func lookupSetting(name string) *setting {
+	for i := range settings {
+		if s := &settings[i]; s.flag == name || s.env == name {
+			return s
+		}
+	}
+	panic("coffer: no setting " + name) // a wiring mistake
+}
+
+// settingByKey returns the setting with the config-file key, or nil.
+func settingByKey(key string) *setting {
+	for i := range settings {
+		if settings[i].key != "" && settings[i].key == key {
+			return &settings[i]
+		}
+	}
+	return nil
+}
+
+// help is the setting's line in a command's help.
+func (s *setting) help() string {
+	where := "env " + s.env
+	if s.key != "" {
+		where += ", config " + s.key
+	}
+	return fmt.Sprintf("%s (%s)", s.usage, where)
+}
+
+// databaseValue is a SQLite path or a PostgreSQL URL; neither may be empty.
+type databaseValue struct{ p *string }
+
+func (v databaseValue) String() string { return *v.p }
+func (v databaseValue) Type() string   { return "path|url" }
+
+func (v databaseValue) Set(s string) error {
+	if strings.TrimSpace(s) == "" {
+		return fmt.Errorf("is empty; give a SQLite file path or a postgres:// URL")
+	}
+	*v.p = s
+	return nil
+}
