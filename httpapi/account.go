@@ -6,97 +6,16 @@ import (
 	"sync"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/ledger"
 )
 
-// Account is an account as the API shows it, amounts in major units. For a wallet, balance is
-// posted credits less posted debits, held is what pending debits reserve, incoming is pending
-// credits, and available is balance less held.
-type Account struct {
-	ID                 string `json:"id"`
-	Owner              string `json:"owner"`
-	Asset              string `json:"asset"`
-	Kind               string `json:"kind"`
-	Balance            string `json:"balance"`
-	Available          string `json:"available"`
-	Held               string `json:"held"`
-	Incoming           string `json:"incoming"`
-	OverdraftLimit     string `json:"overdraft_limit"`
-	OverdraftUnlimited bool   `json:"overdraft_unlimited"`
-	LockedDebits       bool   `json:"locked_debits"`
-	LockedCredits      bool   `json:"locked_credits"`
-	LockReason         string `json:"lock_reason"`
-	DebitsPosted       string `json:"debits_posted"`
-	CreditsPosted      string `json:"credits_posted"`
-	DebitsPending      string `json:"debits_pending"`
-	CreditsPending     string `json:"credits_pending"`
-	Seq                uint64 `json:"seq"`
-	CreatedAt          Time   `json:"created_at"`
-	UpdatedAt          Time   `json:"updated_at"`
-}
-
-// CreateAccountRequest is the body of POST /v1/accounts. The account's id is
-// "<kind>:<owner>:<asset>"; creating it again with the same fields replays the first answer.
-type CreateAccountRequest struct {
-	Kind               string `json:"kind"`
-	Owner              string `json:"owner"`
-	Asset              string `json:"asset"`
-	OverdraftLimit     string `json:"overdraft_limit,omitempty"`
-	OverdraftUnlimited bool   `json:"overdraft_unlimited,omitempty"`
-}
-
-// AccountsQuery selects accounts for GET /v1/accounts. Empty fields match all.
-type AccountsQuery struct {
-	Owner  string
-	Asset  string
-	Kind   string
-	Cursor string
-	Limit  int
-}
-
-// AccountPage is one page of GET /v1/accounts, ordered by id. HasMore says whether more follow;
-// NextCursor, the cursor of the next page, is set only then.
-type AccountPage struct {
-	Accounts   []Account `json:"accounts"`
-	HasMore    bool      `json:"has_more"`
-	NextCursor string    `json:"next_cursor,omitempty"`
-}
-
-// LockAccountRequest is the body of POST /v1/accounts/{id}/lock. ID is the operation id.
-type LockAccountRequest struct {
-	ID      string `json:"id"`
-	Debits  bool   `json:"debits"`
-	Credits bool   `json:"credits"`
-	Reason  string `json:"reason"`
-}
-
-// UnlockAccountRequest is the body of POST /v1/accounts/{id}/unlock. ID is the operation id.
-type UnlockAccountRequest struct {
-	ID string `json:"id"`
-}
-
-// Balance is one asset of an owner's wallets.
-type Balance struct {
-	Asset     string `json:"asset"`
-	AccountID string `json:"account_id"`
-	Balance   string `json:"balance"`
-	Available string `json:"available"`
-	Held      string `json:"held"`
-	Incoming  string `json:"incoming"`
-}
-
-// Balances is the answer to GET /v1/owners/{owner}/balances: every wallet of the owner, by asset.
-type Balances struct {
-	Owner    string    `json:"owner"`
-	Balances []Balance `json:"balances"`
-}
-
-func (s *Server) renderAccount(ctx context.Context, a coffer.Account) (Account, error) {
+func (s *Server) renderAccount(ctx context.Context, a coffer.Account) (client.Account, error) {
 	scale, err := s.scale(ctx, a.Asset)
 	if err != nil {
-		return Account{}, err
+		return client.Account{}, err
 	}
-	return Account{
+	return client.Account{
 		ID: a.ID, Owner: a.Owner, Asset: a.Asset, Kind: string(a.Kind),
 		Balance: a.Balance().Format(scale), Available: a.Available().Format(scale),
 		Held: a.Held().Format(scale), Incoming: a.Incoming().Format(scale),
@@ -165,7 +84,7 @@ func (s *Server) accountResult(ctx context.Context, status int, res *ledger.Resu
 }
 
 func (s *Server) createAccount(r *http.Request) (int, any, error) {
-	var req CreateAccountRequest
+	var req client.CreateAccountRequest
 	if err := s.decode(r, &req, false); err != nil {
 		return 0, nil, err
 	}
@@ -225,7 +144,7 @@ func (s *Server) listAccounts(r *http.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	as, more := cut(as, limit)
-	page := AccountPage{Accounts: make([]Account, len(as)), HasMore: more}
+	page := client.AccountPage{Accounts: make([]client.Account, len(as)), HasMore: more}
 	for i, a := range as {
 		if page.Accounts[i], err = s.renderAccount(r.Context(), a); err != nil {
 			return 0, nil, err
@@ -245,7 +164,7 @@ func (s *Server) existingAccount(ctx context.Context, id string) error {
 }
 
 func (s *Server) lockAccount(r *http.Request) (int, any, error) {
-	var req LockAccountRequest
+	var req client.LockAccountRequest
 	if err := s.decode(r, &req, false); err != nil {
 		return 0, nil, err
 	}
@@ -269,7 +188,7 @@ func (s *Server) lockAccount(r *http.Request) (int, any, error) {
 }
 
 func (s *Server) unlockAccount(r *http.Request) (int, any, error) {
-	var req UnlockAccountRequest
+	var req client.UnlockAccountRequest
 	if err := s.decode(r, &req, false); err != nil {
 		return 0, nil, err
 	}
@@ -292,7 +211,7 @@ func (s *Server) balances(r *http.Request) (int, any, error) {
 	if err := checkOwner("owner", owner); err != nil {
 		return 0, nil, err
 	}
-	out := Balances{Owner: owner, Balances: []Balance{}}
+	out := client.Balances{Owner: owner, Balances: []client.Balance{}}
 	f := coffer.AccountFilter{Owner: owner, Kind: coffer.KindWallet, Limit: coffer.PageSizeMax}
 	for {
 		as, err := s.store.Accounts(r.Context(), f)
@@ -304,7 +223,7 @@ func (s *Server) balances(r *http.Request) (int, any, error) {
 			if err != nil {
 				return 0, nil, err
 			}
-			out.Balances = append(out.Balances, Balance{Asset: a.Asset, AccountID: a.ID,
+			out.Balances = append(out.Balances, client.Balance{Asset: a.Asset, AccountID: a.ID,
 				Balance: a.Balance().Format(scale), Available: a.Available().Format(scale),
 				Held: a.Held().Format(scale), Incoming: a.Incoming().Format(scale)})
 		}

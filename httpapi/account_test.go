@@ -6,21 +6,21 @@ import (
 	"testing"
 
 	"github.com/cofferhq/coffer"
-	"github.com/cofferhq/coffer/httpapi"
+	"github.com/cofferhq/coffer/client"
 )
 
 func TestAssets(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	ctx := context.Background()
-	a, err := e.admin.CreateAsset(ctx, httpapi.CreateAssetRequest{Code: "USDT", Scale: 6})
+	a, err := e.admin.CreateAsset(ctx, client.CreateAssetRequest{Code: "USDT", Scale: 6})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if a.Code != "USDT" || a.Scale != 6 || a.CreatedAt.IsZero() {
 		t.Errorf("asset %+v", a)
 	}
-	as, err := e.reader.Assets(ctx, httpapi.AssetsQuery{})
+	as, err := e.reader.Assets(ctx, client.AssetsQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,9 +35,9 @@ func TestAssets(t *testing.T) {
 	if w := e.account("system:world:USDT"); !w.OverdraftUnlimited || w.Kind != "system" || w.Balance != "0.000000" {
 		t.Errorf("world account %+v", w)
 	}
-	_, err = e.admin.CreateAsset(ctx, httpapi.CreateAssetRequest{Code: "USDT", Scale: 2})
+	_, err = e.admin.CreateAsset(ctx, client.CreateAssetRequest{Code: "USDT", Scale: 2})
 	wantCode(t, err, coffer.ECONFLICT)
-	_, err = e.operator.CreateAsset(ctx, httpapi.CreateAssetRequest{Code: "EUR", Scale: 2})
+	_, err = e.operator.CreateAsset(ctx, client.CreateAssetRequest{Code: "EUR", Scale: 2})
 	wantCode(t, err, coffer.EFORBIDDEN)
 }
 
@@ -46,7 +46,7 @@ func TestAccounts(t *testing.T) {
 	e := setup(t)
 	ctx := context.Background()
 	// An account that may overdraw is an admin's to create.
-	a, err := e.admin.CreateAccount(ctx, httpapi.CreateAccountRequest{Kind: "wallet", Owner: "bob", Asset: "USD",
+	a, err := e.admin.CreateAccount(ctx, client.CreateAccountRequest{Kind: "wallet", Owner: "bob", Asset: "USD",
 		OverdraftLimit: "50"})
 	if err != nil {
 		t.Fatal(err)
@@ -54,15 +54,15 @@ func TestAccounts(t *testing.T) {
 	if a.ID != "wallet:bob:USD" || a.OverdraftLimit != "50.00" || a.Balance != "0.00" || a.Seq != 0 || a.Kind != "wallet" {
 		t.Errorf("account %+v", a)
 	}
-	_, err = e.operator.CreateAccount(ctx, httpapi.CreateAccountRequest{Kind: "wallet", Owner: "bob", Asset: "USD"})
+	_, err = e.operator.CreateAccount(ctx, client.CreateAccountRequest{Kind: "wallet", Owner: "bob", Asset: "USD"})
 	wantCode(t, err, coffer.ECONFLICT)
 
 	// The overdraft lets bob's available go to -50.00 and no further.
-	if _, err := e.operator.CreateTransfer(ctx, httpapi.TransferRequest{ID: "t-1", DebitAccountID: "wallet:bob:USD",
+	if _, err := e.operator.CreateTransfer(ctx, client.TransferRequest{ID: "t-1", DebitAccountID: "wallet:bob:USD",
 		CreditAccountID: "system:fees:USD", Amount: "50"}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.operator.CreateTransfer(ctx, httpapi.TransferRequest{ID: "t-2", DebitAccountID: "wallet:bob:USD",
+	_, err = e.operator.CreateTransfer(ctx, client.TransferRequest{ID: "t-2", DebitAccountID: "wallet:bob:USD",
 		CreditAccountID: "system:fees:USD", Amount: "0.01"})
 	wantCode(t, err, coffer.EINSUFFICIENTFUNDS)
 	got := e.account("wallet:bob:USD")
@@ -78,7 +78,7 @@ func TestAccounts(t *testing.T) {
 		e.deposit(fmt.Sprintf("d-%d", i), fmt.Sprintf("user-%d", i), "GOLD", "1")
 	}
 	var ids []string
-	q := httpapi.AccountsQuery{Asset: "GOLD", Kind: "wallet", Limit: 2}
+	q := client.AccountsQuery{Asset: "GOLD", Kind: "wallet", Limit: 2}
 	for pages := 0; ; pages++ {
 		p, err := e.reader.Accounts(ctx, q)
 		if err != nil {
@@ -98,7 +98,7 @@ func TestAccounts(t *testing.T) {
 	if fmt.Sprint(ids) != "[wallet:user-0:GOLD wallet:user-1:GOLD wallet:user-2:GOLD wallet:user-3:GOLD wallet:user-4:GOLD]" {
 		t.Errorf("listed %v", ids)
 	}
-	p, err := e.reader.Accounts(ctx, httpapi.AccountsQuery{Owner: "world"})
+	p, err := e.reader.Accounts(ctx, client.AccountsQuery{Owner: "world"})
 	if err != nil || len(p.Accounts) != 3 {
 		t.Errorf("world accounts %+v, %v", p, err)
 	}
@@ -109,30 +109,30 @@ func TestLockAndUnlock(t *testing.T) {
 	e := setup(t)
 	ctx := context.Background()
 	e.deposit("dep-1", "alice", "USD", "10")
-	a, err := e.operator.LockAccount(ctx, "wallet:alice:USD", httpapi.LockAccountRequest{ID: "lock-1", Debits: true, Reason: "fraud check"})
+	a, err := e.operator.LockAccount(ctx, "wallet:alice:USD", client.LockAccountRequest{ID: "lock-1", Debits: true, Reason: "fraud check"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !a.LockedDebits || a.LockedCredits || a.LockReason != "fraud check" {
 		t.Errorf("locked %+v", a)
 	}
-	_, err = e.operator.Pay(ctx, httpapi.PaymentRequest{ID: "pay-1", Owner: "alice", Merchant: "shop", Asset: "USD", Amount: "1", OrderID: "o-1"})
+	_, err = e.operator.Pay(ctx, client.PaymentRequest{ID: "pay-1", Owner: "alice", Merchant: "shop", Asset: "USD", Amount: "1", OrderID: "o-1"})
 	wantCode(t, err, coffer.ELOCKED)
 	e.deposit("dep-2", "alice", "USD", "1") // credits still go in
 
-	a, err = e.operator.UnlockAccount(ctx, "wallet:alice:USD", httpapi.UnlockAccountRequest{ID: "unlock-1"})
+	a, err = e.operator.UnlockAccount(ctx, "wallet:alice:USD", client.UnlockAccountRequest{ID: "unlock-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if a.LockedDebits || a.LockReason != "" {
 		t.Errorf("unlocked %+v", a)
 	}
-	if _, err := e.operator.Pay(ctx, httpapi.PaymentRequest{ID: "pay-2", Owner: "alice", Merchant: "shop", Asset: "USD", Amount: "1", OrderID: "o-1"}); err != nil {
+	if _, err := e.operator.Pay(ctx, client.PaymentRequest{ID: "pay-2", Owner: "alice", Merchant: "shop", Asset: "USD", Amount: "1", OrderID: "o-1"}); err != nil {
 		t.Fatal(err)
 	}
 	e.wantBalance("alice", "USD", "10.00", "10.00", "0.00", "0.00")
 
-	_, err = e.operator.LockAccount(ctx, "wallet:nobody:USD", httpapi.LockAccountRequest{ID: "lock-2", Credits: true, Reason: "x"})
+	_, err = e.operator.LockAccount(ctx, "wallet:nobody:USD", client.LockAccountRequest{ID: "lock-2", Credits: true, Reason: "x"})
 	wantCode(t, err, coffer.ENOTFOUND)
 }
 
@@ -142,14 +142,14 @@ func TestBalances(t *testing.T) {
 	ctx := context.Background()
 	e.deposit("d-1", "carol", "USD", "1.5")
 	e.deposit("d-2", "carol", "GOLD", "7")
-	if _, err := e.operator.Hold(ctx, httpapi.HoldRequest{ID: "h-1", Owner: "carol", Asset: "GOLD", Amount: "2"}); err != nil {
+	if _, err := e.operator.Hold(ctx, client.HoldRequest{ID: "h-1", Owner: "carol", Asset: "GOLD", Amount: "2"}); err != nil {
 		t.Fatal(err)
 	}
 	bs, err := e.reader.Balances(ctx, "carol")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []httpapi.Balance{
+	want := []client.Balance{
 		{Asset: "GOLD", AccountID: "wallet:carol:GOLD", Balance: "7", Available: "5", Held: "2", Incoming: "0"},
 		{Asset: "USD", AccountID: "wallet:carol:USD", Balance: "1.50", Available: "1.50", Held: "0.00", Incoming: "0.00"},
 	}
@@ -167,13 +167,13 @@ func TestEntries(t *testing.T) {
 	e := setup(t)
 	ctx := context.Background()
 	e.deposit("d-1", "alice", "USD", "10")
-	if _, err := e.operator.Hold(ctx, httpapi.HoldRequest{ID: "h-1", Owner: "alice", Asset: "USD", Amount: "4"}); err != nil {
+	if _, err := e.operator.Hold(ctx, client.HoldRequest{ID: "h-1", Owner: "alice", Asset: "USD", Amount: "4"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.operator.CaptureHold(ctx, "h-1", httpapi.PostRequest{Amount: "3"}); err != nil {
+	if _, err := e.operator.CaptureHold(ctx, "h-1", client.PostRequest{Amount: "3"}); err != nil {
 		t.Fatal(err)
 	}
-	p, err := e.reader.Entries(ctx, "wallet:alice:USD", httpapi.EntriesQuery{})
+	p, err := e.reader.Entries(ctx, "wallet:alice:USD", client.EntriesQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +197,7 @@ func TestEntries(t *testing.T) {
 
 	// Newest first, two at a time.
 	var seqs []uint64
-	q := httpapi.EntriesQuery{Desc: true, Limit: 2}
+	q := client.EntriesQuery{Desc: true, Limit: 2}
 	for range 4 {
 		p, err := e.reader.Entries(ctx, "wallet:alice:USD", q)
 		if err != nil {
@@ -214,10 +214,10 @@ func TestEntries(t *testing.T) {
 	if fmt.Sprint(seqs) != "[4 3 2 1]" {
 		t.Errorf("desc seqs %v", seqs)
 	}
-	p, err = e.reader.Entries(ctx, "wallet:alice:USD", httpapi.EntriesQuery{Type: "deposit"})
+	p, err = e.reader.Entries(ctx, "wallet:alice:USD", client.EntriesQuery{Type: "deposit"})
 	if err != nil || len(p.Entries) != 1 {
 		t.Errorf("deposit entries %+v, %v", p, err)
 	}
-	_, err = e.reader.Entries(ctx, "wallet:nobody:USD", httpapi.EntriesQuery{})
+	_, err = e.reader.Entries(ctx, "wallet:nobody:USD", client.EntriesQuery{})
 	wantCode(t, err, coffer.ENOTFOUND)
 }

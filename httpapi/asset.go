@@ -9,38 +9,12 @@ import (
 	"sync"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/ledger"
 )
 
-// Asset is a currency as the API shows it.
-type Asset struct {
-	Code      string `json:"code"`
-	Scale     int    `json:"scale"`
-	CreatedAt Time   `json:"created_at"`
-}
-
-// CreateAssetRequest is the body of POST /v1/assets. Scale is required: 0 for whole units.
-type CreateAssetRequest struct {
-	Code  string `json:"code"`
-	Scale int    `json:"scale"`
-}
-
-// AssetsQuery pages GET /v1/assets.
-type AssetsQuery struct {
-	Cursor string
-	Limit  int
-}
-
-// AssetPage is one page of GET /v1/assets, ordered by code. HasMore says whether more follow;
-// NextCursor, the cursor of the next page, is set only then.
-type AssetPage struct {
-	Assets     []Asset `json:"assets"`
-	HasMore    bool    `json:"has_more"`
-	NextCursor string  `json:"next_cursor,omitempty"`
-}
-
-func renderAsset(a coffer.Asset) Asset {
-	return Asset{Code: a.Code, Scale: a.Scale, CreatedAt: apiTime(a.CreatedAt)}
+func renderAsset(a coffer.Asset) client.Asset {
+	return client.Asset{Code: a.Code, Scale: a.Scale, CreatedAt: apiTime(a.CreatedAt)}
 }
 
 // assetCache keeps the assets seen so far. Assets never change once created and there are few of
@@ -97,7 +71,7 @@ func (s *Server) scale(ctx context.Context, code string) (int, error) {
 	return a.Scale, nil
 }
 
-// createAssetBody is CreateAssetRequest as decoded, to tell a missing scale from scale 0.
+// createAssetBody is client.CreateAssetRequest as decoded, to tell a missing scale from scale 0.
 type createAssetBody struct {
 	Code  string `json:"code"`
 	Scale *int   `json:"scale"`
@@ -154,7 +128,7 @@ func (s *Server) listAssets(r *http.Request) (int, any, error) {
 		start++
 	}
 	as, more := cut(as[start:], limit)
-	out := AssetPage{Assets: make([]Asset, len(as)), HasMore: more}
+	out := client.AssetPage{Assets: make([]client.Asset, len(as)), HasMore: more}
 	for i, a := range as {
 		out.Assets[i] = renderAsset(a)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/httpapi"
 )
 
@@ -21,19 +22,19 @@ func TestBadInput(t *testing.T) {
 	e.deposit("d-2", "bob", "USD", "1")
 	for _, f := range []func() error{
 		func() error {
-			_, err := e.operator.Withdraw(ctx, httpapi.WithdrawalRequest{ID: "w-1", Owner: "alice", Asset: "USD", Amount: "10", Destination: "bank"})
+			_, err := e.operator.Withdraw(ctx, client.WithdrawalRequest{ID: "w-1", Owner: "alice", Asset: "USD", Amount: "10", Destination: "bank"})
 			return err
 		},
 		func() error {
-			_, err := e.operator.Hold(ctx, httpapi.HoldRequest{ID: "h-1", Owner: "alice", Asset: "USD", Amount: "10", Merchant: "shop"})
+			_, err := e.operator.Hold(ctx, client.HoldRequest{ID: "h-1", Owner: "alice", Asset: "USD", Amount: "10", Merchant: "shop"})
 			return err
 		},
 		func() error {
-			_, err := e.operator.Pay(ctx, httpapi.PaymentRequest{ID: "p-1", Owner: "alice", Merchant: "shop", Asset: "USD", Amount: "10", OrderID: "o-1"})
+			_, err := e.operator.Pay(ctx, client.PaymentRequest{ID: "p-1", Owner: "alice", Merchant: "shop", Asset: "USD", Amount: "10", OrderID: "o-1"})
 			return err
 		},
 		func() error {
-			_, err := e.operator.CreateTransfer(ctx, httpapi.TransferRequest{ID: "t-1", DebitAccountID: "wallet:alice:USD",
+			_, err := e.operator.CreateTransfer(ctx, client.TransferRequest{ID: "t-1", DebitAccountID: "wallet:alice:USD",
 				CreditAccountID: "wallet:bob:USD", Amount: "1", Pending: true})
 			return err
 		},
@@ -242,19 +243,19 @@ func TestBadInput(t *testing.T) {
 	}
 
 	// The ids the refused requests named are still free.
-	if _, err := e.operator.Deposit(ctx, httpapi.DepositRequest{ID: "x", Owner: "alice", Asset: "USD", Amount: "1"}); err != nil {
+	if _, err := e.operator.Deposit(ctx, client.DepositRequest{ID: "x", Owner: "alice", Asset: "USD", Amount: "1"}); err != nil {
 		t.Errorf("deposit x after the refusals: %v", err)
 	}
-	if _, err := e.operator.CompleteWithdrawal(ctx, "w-1", httpapi.PostRequest{}); err != nil {
+	if _, err := e.operator.CompleteWithdrawal(ctx, "w-1", client.PostRequest{}); err != nil {
 		t.Errorf("complete w-1 after the refusals: %v", err)
 	}
-	if _, err := e.operator.CaptureHold(ctx, "h-1", httpapi.PostRequest{}); err != nil {
+	if _, err := e.operator.CaptureHold(ctx, "h-1", client.PostRequest{}); err != nil {
 		t.Errorf("capture h-1 after the refusals: %v", err)
 	}
-	if _, err := e.operator.Refund(ctx, "p-1", httpapi.RefundRequest{ID: "x-refund"}); err != nil {
+	if _, err := e.operator.Refund(ctx, "p-1", client.RefundRequest{ID: "x-refund"}); err != nil {
 		t.Errorf("refund p-1 after the refusals: %v", err)
 	}
-	if _, err := e.operator.LockAccount(ctx, "wallet:alice:USD", httpapi.LockAccountRequest{ID: "x-lock", Debits: true, Reason: "r"}); err != nil {
+	if _, err := e.operator.LockAccount(ctx, "wallet:alice:USD", client.LockAccountRequest{ID: "x-lock", Debits: true, Reason: "r"}); err != nil {
 		t.Errorf("lock after the refusals: %v", err)
 	}
 	e.wantBalance("alice", "USD", "81.00", "80.00", "1.00", "0.00")
@@ -301,7 +302,7 @@ func FuzzRequestBody(f *testing.F) {
 		if resp.StatusCode < 400 {
 			return
 		}
-		var eb httpapi.ErrorBody
+		var eb client.ErrorBody
 		if err := json.Unmarshal(answer["error"], &eb); err != nil || httpapi.StatusByCode[eb.Code] != resp.StatusCode {
 			t.Fatalf("%s: status %d with %s", req.URL.Path, resp.StatusCode, answer["error"])
 		}

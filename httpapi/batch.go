@@ -8,39 +8,10 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/internal/strict"
 	"github.com/cofferhq/coffer/ledger"
 )
-
-// Batch modes.
-const (
-	BatchAtomic      = "atomic"      // all transfers or none, under the batch's id
-	BatchIndependent = "independent" // each transfer on its own, under its own id
-)
-
-// BatchRequest is the body of POST /v1/transfers/batch. ID, the operation id of the group, is
-// required in atomic mode and not allowed in independent mode.
-type BatchRequest struct {
-	Mode      string            `json:"mode"`
-	ID        string            `json:"id,omitempty"`
-	Transfers []TransferRequest `json:"transfers"`
-}
-
-// BatchResponse is the answer to a batch: one result per transfer, in the request's order.
-type BatchResponse struct {
-	Mode    string        `json:"mode"`
-	ID      string        `json:"id,omitempty"`
-	Results []BatchResult `json:"results"`
-}
-
-// BatchResult is one transfer's outcome: Status is the HTTP status it would have had alone, with
-// the transfer on success and the error otherwise.
-type BatchResult struct {
-	ID       string     `json:"id"`
-	Status   int        `json:"status"`
-	Transfer *Transfer  `json:"transfer,omitempty"`
-	Error    *ErrorBody `json:"error,omitempty"`
-}
 
 func (s *Server) createTransferBatch(r *http.Request) (int, any, error) {
 	// The turn is taken before the body is read: a body waits in the connection until then, and
@@ -57,18 +28,18 @@ func (s *Server) createTransferBatch(r *http.Request) (int, any, error) {
 	// A client that trickles its body would hold the turn; the deadline ends that. Where the
 	// connection cannot take a deadline (ErrNotSupported), the server's own read timeout does.
 	http.NewResponseController(info(r.Context()).w).SetReadDeadline(time.Now().Add(s.cfg.BatchReadTimeout))
-	var req BatchRequest
+	var req client.BatchRequest
 	err := strict.Decode(r.Body, &req, strict.Options{BytesMax: s.cfg.BatchBodyBytesMax, ItemsMax: BatchItemsMax})
 	if err != nil {
 		return 0, nil, err
 	}
 	switch {
-	case req.Mode != BatchAtomic && req.Mode != BatchIndependent:
-		return 0, nil, errParam("mode", "mode must be %s or %s", BatchAtomic, BatchIndependent)
+	case req.Mode != client.BatchAtomic && req.Mode != client.BatchIndependent:
+		return 0, nil, errParam("mode", "mode must be %s or %s", client.BatchAtomic, client.BatchIndependent)
 	case len(req.Transfers) == 0:
 		return 0, nil, errParam("transfers", "transfers is empty; give 1 to %d", BatchItemsMax)
 	}
-	if req.Mode == BatchAtomic {
+	if req.Mode == client.BatchAtomic {
 		return s.atomicBatch(r.Context(), req)
 	}
 	if req.ID != "" {
@@ -88,7 +59,7 @@ func itemError(i int, err error) error {
 	return &coffer.Error{Code: ce.Code, Message: fmt.Sprintf("%s: %s", item, ce.Message), Param: joinParam(item, ce.Param)}
 }
 
-func (s *Server) atomicBatch(ctx context.Context, req BatchRequest) (int, any, error) {
+func (s *Server) atomicBatch(ctx context.Context, req client.BatchRequest) (int, any, error) {
 	if err := checkID("id", req.ID); err != nil {
 		return 0, nil, err
 	}
@@ -112,7 +83,7 @@ func (s *Server) atomicBatch(ctx context.Context, req BatchRequest) (int, any, e
 	if err != nil {
 		return 0, nil, err
 	}
-	out := BatchResponse{Mode: req.Mode, ID: req.ID, Results: make([]BatchResult, len(specs))}
+	out := client.BatchResponse{Mode: req.Mode, ID: req.ID, Results: make([]client.BatchResult, len(specs))}
 	byID := make(map[string]coffer.Transfer, len(res.Transfers))
 	for _, t := range res.Transfers {
 		byID[t.ID] = t
@@ -126,13 +97,13 @@ func (s *Server) atomicBatch(ctx context.Context, req BatchRequest) (int, any, e
 		if err != nil {
 			return 0, nil, err
 		}
-		out.Results[i] = BatchResult{ID: sp.ID, Status: http.StatusCreated, Transfer: &rt}
+		out.Results[i] = client.BatchResult{ID: sp.ID, Status: http.StatusCreated, Transfer: &rt}
 	}
 	return http.StatusCreated, out, nil
 }
 
-func (s *Server) independentBatch(ctx context.Context, req BatchRequest) (int, any, error) {
-	out := BatchResponse{Mode: req.Mode, Results: make([]BatchResult, len(req.Transfers))}
+func (s *Server) independentBatch(ctx context.Context, req client.BatchRequest) (int, any, error) {
+	out := client.BatchResponse{Mode: req.Mode, Results: make([]client.BatchResult, len(req.Transfers))}
 	var cmds []ledger.Command
 	var at []int // at[j] is the item of cmds[j]
 	for i, item := range req.Transfers {
@@ -180,7 +151,7 @@ func (s *Server) independentBatch(ctx context.Context, req BatchRequest) (int, a
 }
 
 // setItemError records a batch item's error, logging it if it is unexpected.
-func (s *Server) setItemError(ctx context.Context, res *BatchResult, err error) {
+func (s *Server) setItemError(ctx context.Context, res *client.BatchResult, err error) {
 	status, body, unexpected := errorBody(err)
 	if unexpected {
 		s.log.Error("batch item failed", "request_id", info(ctx).id, "transfer_id", res.ID, "err", err)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/httpapi"
 )
 
@@ -19,12 +20,12 @@ func TestTransferBatch(t *testing.T) {
 	ctx := context.Background()
 	e.deposit("d-1", "alice", "USD", "10")
 	e.deposit("d-2", "bob", "USD", "0.01")
-	item := func(id, dr, cr, amount string) httpapi.TransferRequest {
-		return httpapi.TransferRequest{ID: id, DebitAccountID: "wallet:" + dr + ":USD", CreditAccountID: "wallet:" + cr + ":USD", Amount: amount}
+	item := func(id, dr, cr, amount string) client.TransferRequest {
+		return client.TransferRequest{ID: id, DebitAccountID: "wallet:" + dr + ":USD", CreditAccountID: "wallet:" + cr + ":USD", Amount: amount}
 	}
 
 	// Atomic: all or none.
-	res, err := e.operator.CreateTransfers(ctx, httpapi.BatchRequest{Mode: "atomic", ID: "g-1", Transfers: []httpapi.TransferRequest{
+	res, err := e.operator.CreateTransfers(ctx, client.BatchRequest{Mode: "atomic", ID: "g-1", Transfers: []client.TransferRequest{
 		item("g-1.a", "alice", "bob", "3"), item("g-1.b", "bob", "alice", "1")}})
 	if err != nil {
 		t.Fatal(err)
@@ -34,7 +35,7 @@ func TestTransferBatch(t *testing.T) {
 	}
 	e.wantBalance("alice", "USD", "8.00", "8.00", "0.00", "0.00")
 	before := e.state("alice", "bob")
-	_, err = e.operator.CreateTransfers(ctx, httpapi.BatchRequest{Mode: "atomic", ID: "g-2", Transfers: []httpapi.TransferRequest{
+	_, err = e.operator.CreateTransfers(ctx, client.BatchRequest{Mode: "atomic", ID: "g-2", Transfers: []client.TransferRequest{
 		item("g-2.a", "alice", "bob", "1"), item("g-2.b", "bob", "alice", "500")}})
 	wantCode(t, err, coffer.EINSUFFICIENTFUNDS)
 	if after := e.state("alice", "bob"); after != before {
@@ -44,7 +45,7 @@ func TestTransferBatch(t *testing.T) {
 	wantCode(t, err, coffer.ENOTFOUND)
 
 	// Independent: each on its own; a bad item does not stop the others.
-	res, err = e.operator.CreateTransfers(ctx, httpapi.BatchRequest{Mode: "independent", Transfers: []httpapi.TransferRequest{
+	res, err = e.operator.CreateTransfers(ctx, client.BatchRequest{Mode: "independent", Transfers: []client.TransferRequest{
 		item("i-1", "alice", "bob", "1"), item("i-2", "bob", "alice", "999"), item("i-3", "alice", "bob", "1.001"),
 		item("i-4", "alice", "nobody", "1"), item("i-5", "alice", "bob", "2")}})
 	if err != nil {
@@ -64,7 +65,7 @@ func TestTransferBatch(t *testing.T) {
 	e.wantBalance("alice", "USD", "5.00", "5.00", "0.00", "0.00")
 
 	// Replayed, the same outcomes.
-	again, err := e.operator.CreateTransfers(ctx, httpapi.BatchRequest{Mode: "independent", Transfers: []httpapi.TransferRequest{
+	again, err := e.operator.CreateTransfers(ctx, client.BatchRequest{Mode: "independent", Transfers: []client.TransferRequest{
 		item("i-1", "alice", "bob", "1"), item("i-2", "bob", "alice", "999"), item("i-3", "alice", "bob", "1.001"),
 		item("i-4", "alice", "nobody", "1"), item("i-5", "alice", "bob", "2")}})
 	if err != nil || !reflect.DeepEqual(again, res) {
@@ -76,12 +77,12 @@ func TestTransferBatch(t *testing.T) {
 func TestTransferBatchLimit(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
-	items := make([]httpapi.TransferRequest, httpapi.BatchItemsMax+1)
+	items := make([]client.TransferRequest, httpapi.BatchItemsMax+1)
 	for i := range items {
-		items[i] = httpapi.TransferRequest{ID: fmt.Sprint("b-", i), DebitAccountID: "system:world:USD", CreditAccountID: "system:fees:USD", Amount: "1"}
+		items[i] = client.TransferRequest{ID: fmt.Sprint("b-", i), DebitAccountID: "system:world:USD", CreditAccountID: "system:fees:USD", Amount: "1"}
 	}
 	before := e.state()
-	_, err := e.operator.CreateTransfers(context.Background(), httpapi.BatchRequest{Mode: "independent", Transfers: items})
+	_, err := e.operator.CreateTransfers(context.Background(), client.BatchRequest{Mode: "independent", Transfers: items})
 	wantCode(t, err, coffer.EINVALID)
 	if e.state() != before {
 		t.Error("a batch over the limit changed something")
@@ -101,10 +102,10 @@ func TestBatchTurns(t *testing.T) {
 	h := httpapi.New(httpapi.Config{Ledger: e.ledger, AdminKey: adminKey, BatchRequestsMax: 1})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	cl := httpapi.NewClient(srv.URL, adminKey)
+	cl := client.New(srv.URL, adminKey)
 	turns := httpapi.BatchTurns(h)
-	batch := func(id string) httpapi.BatchRequest {
-		return httpapi.BatchRequest{Mode: "independent", Transfers: []httpapi.TransferRequest{{ID: id,
+	batch := func(id string) client.BatchRequest {
+		return client.BatchRequest{Mode: "independent", Transfers: []client.TransferRequest{{ID: id,
 			DebitAccountID: "wallet:alice:USD", CreditAccountID: "wallet:bob:USD", Amount: "1"}}}
 	}
 	if !turns.TryAcquire(1) {

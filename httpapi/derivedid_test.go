@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/cofferhq/coffer"
-	"github.com/cofferhq/coffer/httpapi"
+	"github.com/cofferhq/coffer/client"
 )
 
 // TestDerivedIDsCannotBeSquatted tries to take, with ids a client may choose, the ids Coffer
@@ -21,10 +21,10 @@ func TestDerivedIDsCannotBeSquatted(t *testing.T) {
 	// Ids that looked like the derived ones before '/' was reserved are plain client ids now.
 	e.deposit("asset:QD66", "mallory", "USD", "1")
 	e.deposit("account:merchant:shop-7:USD", "mallory", "USD", "1")
-	if _, err := e.admin.CreateAsset(ctx, httpapi.CreateAssetRequest{Code: "QD66", Scale: 2}); err != nil {
+	if _, err := e.admin.CreateAsset(ctx, client.CreateAssetRequest{Code: "QD66", Scale: 2}); err != nil {
 		t.Fatalf("asset QD66 after a deposit with id asset:QD66: %v", err)
 	}
-	if _, err := e.operator.CreateAccount(ctx, httpapi.CreateAccountRequest{Kind: "merchant", Owner: "shop-7", Asset: "USD"}); err != nil {
+	if _, err := e.operator.CreateAccount(ctx, client.CreateAccountRequest{Kind: "merchant", Owner: "shop-7", Asset: "USD"}); err != nil {
 		t.Fatalf("merchant shop-7 after a deposit with id account:merchant:shop-7:USD: %v", err)
 	}
 
@@ -54,7 +54,7 @@ func TestDerivedIDsCannotBeSquatted(t *testing.T) {
 		})
 	}
 	// The independent batch answers per item.
-	res, err := e.operator.CreateTransfers(ctx, httpapi.BatchRequest{Mode: httpapi.BatchIndependent, Transfers: []httpapi.TransferRequest{
+	res, err := e.operator.CreateTransfers(ctx, client.BatchRequest{Mode: client.BatchIndependent, Transfers: []client.TransferRequest{
 		{ID: "i/1", DebitAccountID: "wallet:alice:USD", CreditAccountID: "system:world:USD", Amount: "1"}}})
 	if err != nil || res.Results[0].Status != http.StatusBadRequest || res.Results[0].Error.Code != coffer.EINVALID {
 		t.Errorf("independent batch item with '/': %+v, %v", res, err)
@@ -64,7 +64,7 @@ func TestDerivedIDsCannotBeSquatted(t *testing.T) {
 	}
 
 	// The derived ids themselves.
-	pay, err := e.operator.Pay(ctx, httpapi.PaymentRequest{ID: "pay-1", Owner: "alice", Merchant: "shop-7",
+	pay, err := e.operator.Pay(ctx, client.PaymentRequest{ID: "pay-1", Owner: "alice", Merchant: "shop-7",
 		Asset: "USD", Amount: "10", Fee: "0.50", OrderID: "o-1"})
 	if err != nil || pay.Fee == nil || pay.Fee.ID != "pay-1/fee" {
 		t.Fatalf("payment: %+v, %v; want the fee transfer pay-1/fee", pay, err)
@@ -76,11 +76,11 @@ func TestDerivedIDsCannotBeSquatted(t *testing.T) {
 	if status, body := e.raw("GET", "/v1/transfers/pay-1%2Ffee", e.readerKey, ""); status != http.StatusOK || !strings.Contains(string(body), `"pay-1/fee"`) {
 		t.Errorf("GET /v1/transfers/pay-1%%2Ffee: %d %s", status, body)
 	}
-	if _, err := e.admin.Adjust(ctx, httpapi.AdjustmentRequest{ID: "fund-pool", AccountID: "system:exchange:GOLD",
+	if _, err := e.admin.Adjust(ctx, client.AdjustmentRequest{ID: "fund-pool", AccountID: "system:exchange:GOLD",
 		Direction: "credit", Amount: "1000", Reason: "seed the exchange pool"}); err != nil {
 		t.Fatal(err)
 	}
-	ex, err := e.operator.Exchange(ctx, httpapi.ExchangeRequest{ID: "ex-1", Owner: "alice", From: "USD", To: "GOLD",
+	ex, err := e.operator.Exchange(ctx, client.ExchangeRequest{ID: "ex-1", Owner: "alice", From: "USD", To: "GOLD",
 		Amount: "1", CounterAmount: "1"})
 	if err != nil || ex.Counter == nil || ex.Counter.ID != "ex-1/counter" {
 		t.Fatalf("exchange: %+v, %v; want the counter transfer ex-1/counter", ex, err)
@@ -95,14 +95,14 @@ func TestSecondCaptureNamesTheHold(t *testing.T) {
 	e := setup(t)
 	ctx := context.Background()
 	e.deposit("dep-1", "alice", "USD", "100")
-	if _, err := e.operator.Hold(ctx, httpapi.HoldRequest{ID: "hold-1", Owner: "alice", Asset: "USD", Amount: "10"}); err != nil {
+	if _, err := e.operator.Hold(ctx, client.HoldRequest{ID: "hold-1", Owner: "alice", Asset: "USD", Amount: "10"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.operator.CaptureHold(ctx, "hold-1", httpapi.PostRequest{Amount: "4"}); err != nil {
+	if _, err := e.operator.CaptureHold(ctx, "hold-1", client.PostRequest{Amount: "4"}); err != nil {
 		t.Fatal(err)
 	}
 	// The same capture again is a replay: the first answer.
-	if res, err := e.operator.CaptureHold(ctx, "hold-1", httpapi.PostRequest{Amount: "4"}); err != nil || res.Transfer.PostedAmount != "4.00" {
+	if res, err := e.operator.CaptureHold(ctx, "hold-1", client.PostRequest{Amount: "4"}); err != nil || res.Transfer.PostedAmount != "4.00" {
 		t.Fatalf("replayed capture: %+v, %v", res, err)
 	}
 	for _, tt := range []struct {
@@ -111,19 +111,19 @@ func TestSecondCaptureNamesTheHold(t *testing.T) {
 		want string
 	}{
 		{"capture for another amount", func() error {
-			_, err := e.operator.CaptureHold(ctx, "hold-1", httpapi.PostRequest{Amount: "5"})
+			_, err := e.operator.CaptureHold(ctx, "hold-1", client.PostRequest{Amount: "5"})
 			return err
 		}, `hold "hold-1" was already captured for 4.00 USD`},
 		{"capture of all", func() error {
-			_, err := e.operator.CaptureHold(ctx, "hold-1", httpapi.PostRequest{})
+			_, err := e.operator.CaptureHold(ctx, "hold-1", client.PostRequest{})
 			return err
 		}, `hold "hold-1" was already captured for 4.00 USD`},
 		{"release", func() error {
-			_, err := e.operator.ReleaseHold(ctx, "hold-1", httpapi.VoidRequest{})
+			_, err := e.operator.ReleaseHold(ctx, "hold-1", client.VoidRequest{})
 			return err
 		}, `hold "hold-1" was already captured for 4.00 USD`},
 		{"post", func() error {
-			_, err := e.operator.PostTransfer(ctx, "hold-1", httpapi.PostRequest{Amount: "1"})
+			_, err := e.operator.PostTransfer(ctx, "hold-1", client.PostRequest{Amount: "1"})
 			return err
 		}, `hold "hold-1" was already captured for 4.00 USD`},
 	} {
@@ -137,13 +137,13 @@ func TestSecondCaptureNamesTheHold(t *testing.T) {
 		})
 	}
 	// A withdrawal speaks of its own verbs.
-	if _, err := e.operator.Withdraw(ctx, httpapi.WithdrawalRequest{ID: "wd-2", Owner: "alice", Asset: "USD", Amount: "1", Destination: "bank"}); err != nil {
+	if _, err := e.operator.Withdraw(ctx, client.WithdrawalRequest{ID: "wd-2", Owner: "alice", Asset: "USD", Amount: "1", Destination: "bank"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.operator.FailWithdrawal(ctx, "wd-2", httpapi.VoidRequest{}); err != nil {
+	if _, err := e.operator.FailWithdrawal(ctx, "wd-2", client.VoidRequest{}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := e.operator.CompleteWithdrawal(ctx, "wd-2", httpapi.PostRequest{})
+	_, err := e.operator.CompleteWithdrawal(ctx, "wd-2", client.PostRequest{})
 	wantCode(t, err, coffer.ECONFLICT)
 	if msg := coffer.ErrorMessage(err); !strings.Contains(msg, `withdrawal "wd-2" has already failed`) {
 		t.Errorf("completing a failed withdrawal: %q", msg)

@@ -1,5 +1,6 @@
-// Package httpapi serves Coffer's HTTP/JSON API under /v1, the OpenAPI document that describes
-// it, and the Go client that the command line and the end-to-end tests use.
+// Package httpapi serves Coffer's HTTP/JSON API under /v1 and the OpenAPI document that
+// describes it. The request and response types it reads and writes are package client's, the
+// Go client, so the server and its clients share one definition of the contract.
 //
 // # Authentication
 //
@@ -53,6 +54,7 @@
 // # Amounts and times
 //
 // Amounts are decimal strings in major units ("12.50"), parsed and formatted with the asset's
-// scale. Times are RFC 3339 in UTC with six decimals of the second (see Time). Event data is the
-// exception: it is the ledger's own snapshot of the changed object, with amounts in minor units.
+// scale. Times are RFC 3339 in UTC with six decimals of the second (see client.Time). Event data
+// is the exception: it is the ledger's own snapshot of the changed object, with amounts in minor
+// units.
 package httpapi

@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/client"
 )
 
 // Drain is a handler in front of a Server that lets the process stop taking work without
@@ -38,7 +39,7 @@ func (d *Drain) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/readyz" {
 		msg = "the server is shutting down"
 	}
-	writeJSON(w, http.StatusServiceUnavailable, ErrorResponse{ErrorBody{Code: coffer.EUNAVAILABLE, Message: msg}})
+	writeJSON(w, http.StatusServiceUnavailable, client.ErrorResponse{Error: client.ErrorBody{Code: coffer.EUNAVAILABLE, Message: msg}})
 }
 
 // closingWriter adds "Connection: close" to an answer begun after the drain started.

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/httpapi"
 )
 
@@ -39,7 +40,7 @@ func TestDrain(t *testing.T) {
 	}
 	for _, path := range []string{"/readyz", "/v1/deposits"} {
 		rec := serve(path)
-		var e httpapi.ErrorResponse
+		var e client.ErrorResponse
 		if err := json.Unmarshal(rec.Body.Bytes(), &e); rec.Code != http.StatusServiceUnavailable || err != nil ||
 			e.Error.Code != "unavailable" || rec.Header().Get("Connection") != "close" {
 			t.Errorf("%s while draining: %d %q %s", path, rec.Code, rec.Header().Get("Connection"), rec.Body)

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cofferhq/coffer/httpapi"
+	"github.com/cofferhq/coffer/client"
 )
 
 // TestSignedZeroAmounts sends "-0" and "-0.00" wherever an amount goes: a reader who sees the
@@ -16,7 +16,7 @@ func TestSignedZeroAmounts(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	e.deposit("d-1", "alice", "USD", "10")
-	if _, err := e.operator.Hold(context.Background(), httpapi.HoldRequest{ID: "h-1", Owner: "alice", Asset: "USD", Amount: "1"}); err != nil {
+	if _, err := e.operator.Hold(context.Background(), client.HoldRequest{ID: "h-1", Owner: "alice", Asset: "USD", Amount: "1"}); err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct {
@@ -52,11 +52,11 @@ func TestActionBodies(t *testing.T) {
 	e.deposit("d-1", "alice", "USD", "10")
 	ctx := context.Background()
 	for _, id := range []string{"h-1", "h-2"} {
-		if _, err := e.operator.Hold(ctx, httpapi.HoldRequest{ID: id, Owner: "alice", Asset: "USD", Amount: "1"}); err != nil {
+		if _, err := e.operator.Hold(ctx, client.HoldRequest{ID: id, Owner: "alice", Asset: "USD", Amount: "1"}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := e.operator.Withdraw(ctx, httpapi.WithdrawalRequest{ID: "w-1", Owner: "alice", Asset: "USD", Amount: "1", Destination: "bank"}); err != nil {
+	if _, err := e.operator.Withdraw(ctx, client.WithdrawalRequest{ID: "w-1", Owner: "alice", Asset: "USD", Amount: "1", Destination: "bank"}); err != nil {
 		t.Fatal(err)
 	}
 	paths := []string{"/v1/holds/h-1/capture", "/v1/holds/h-1/release", "/v1/withdrawals/w-1/complete",

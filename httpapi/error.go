@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/client"
 )
 
 // statusByCode gives each error code its one HTTP status. The table in the package comment and
@@ -26,36 +27,22 @@ var statusByCode = map[string]int{
 	coffer.EUNAVAILABLE:       http.StatusServiceUnavailable,
 }
 
-// ErrorBody is the content of the error envelope. Param names the request field (as a path:
-// "amount", "transfers[3].amount", "metadata[\"order id\"]") or query parameter the error is
-// about, and is left out when the error is not about one.
-type ErrorBody struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Param   string `json:"param,omitempty"`
-}
-
-// ErrorResponse is the envelope every error is sent in.
-type ErrorResponse struct {
-	Error ErrorBody `json:"error"`
-}
-
 // errorBody turns err into what the caller is told, and reports whether err is one the caller may
 // not see the details of (it must then be logged).
-func errorBody(err error) (status int, body ErrorBody, unexpected bool) {
+func errorBody(err error) (status int, body client.ErrorBody, unexpected bool) {
 	var ce *coffer.Error
 	switch {
 	case errors.As(err, &ce):
 		if s, ok := statusByCode[ce.Code]; ok && ce.Code != coffer.EINTERNAL {
-			return s, ErrorBody{Code: ce.Code, Message: ce.Message, Param: ce.Param}, false
+			return s, client.ErrorBody{Code: ce.Code, Message: ce.Message, Param: ce.Param}, false
 		}
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		// The caller went away or ran out of time; whether a write happened is unknown to it,
 		// and a retry with the same id is safe.
-		return http.StatusServiceUnavailable, ErrorBody{Code: coffer.EUNAVAILABLE,
+		return http.StatusServiceUnavailable, client.ErrorBody{Code: coffer.EUNAVAILABLE,
 			Message: "the request ended before it was done; retry with the same id"}, false
 	}
-	return http.StatusInternalServerError, ErrorBody{Code: coffer.EINTERNAL, Message: "internal error"}, true
+	return http.StatusInternalServerError, client.ErrorBody{Code: coffer.EINTERNAL, Message: "internal error"}, true
 }
 
 // errInvalid returns an invalid-request error with the formatted message, about no one field.

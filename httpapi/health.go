@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/client"
 )
 
 // openAPIDocument describes the API. It is written by hand; a test holds it to the routes.
@@ -14,17 +15,12 @@ import (
 //go:embed openapi.json
 var openAPIDocument []byte
 
-// Health is the answer to GET /healthz and GET /readyz when all is well.
-type Health struct {
-	Status string `json:"status"`
-}
-
 // readyTimeout bounds the readiness check's database ping, so a hung database fails the probe
 // instead of hanging it.
 const readyTimeout = 2 * time.Second
 
 func (s *Server) healthz(r *http.Request) (int, any, error) {
-	return http.StatusOK, Health{Status: "ok"}, nil
+	return http.StatusOK, client.Health{Status: "ok"}, nil
 }
 
 func (s *Server) readyz(r *http.Request) (int, any, error) {
@@ -34,7 +30,7 @@ func (s *Server) readyz(r *http.Request) (int, any, error) {
 		s.log.Warn("not ready", "request_id", info(r.Context()).id, "err", err)
 		return 0, nil, coffer.Errorf(coffer.EUNAVAILABLE, "the database does not answer")
 	}
-	return http.StatusOK, Health{Status: "ok"}, nil
+	return http.StatusOK, client.Health{Status: "ok"}, nil
 }
 
 func (s *Server) openAPI(r *http.Request) (int, any, error) {

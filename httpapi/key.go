@@ -11,48 +11,14 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/client"
 )
-
-// Key is an API key as the API shows it: never its secret.
-type Key struct {
-	ID        string `json:"id"`
-	Name      string `json:"name"`
-	Role      string `json:"role"`
-	CreatedAt Time   `json:"created_at"`
-	RevokedAt *Time  `json:"revoked_at,omitempty"`
-}
-
-// CreatedKey is the answer to POST /v1/keys: the key and its secret, shown this once.
-type CreatedKey struct {
-	Key
-	Secret string `json:"secret"`
-}
-
-// CreateKeyRequest is the body of POST /v1/keys.
-type CreateKeyRequest struct {
-	Name string `json:"name"`
-	Role string `json:"role"`
-}
-
-// KeysQuery pages GET /v1/keys.
-type KeysQuery struct {
-	Cursor string
-	Limit  int
-}
-
-// KeyPage is one page of GET /v1/keys, oldest first. HasMore says whether more follow;
-// NextCursor, the cursor of the next page, is set only then.
-type KeyPage struct {
-	Keys       []Key  `json:"keys"`
-	HasMore    bool   `json:"has_more"`
-	NextCursor string `json:"next_cursor,omitempty"`
-}
 
 // keyNameLengthMax caps a key's name, a label for people.
 const keyNameLengthMax = 64
 
-func renderKey(k coffer.Key) Key {
-	return Key{ID: k.ID, Name: k.Name, Role: string(k.Role), CreatedAt: apiTime(k.CreatedAt), RevokedAt: apiTimePtr(k.RevokedAt)}
+func renderKey(k coffer.Key) client.Key {
+	return client.Key{ID: k.ID, Name: k.Name, Role: string(k.Role), CreatedAt: apiTime(k.CreatedAt), RevokedAt: apiTimePtr(k.RevokedAt)}
 }
 
 // randomHex returns n random bytes in hex. crypto/rand.Read never fails.
@@ -63,7 +29,7 @@ func randomHex(n int) string {
 }
 
 func (s *Server) createKey(r *http.Request) (int, any, error) {
-	var req CreateKeyRequest
+	var req client.CreateKeyRequest
 	if err := s.decode(r, &req, false); err != nil {
 		return 0, nil, err
 	}
@@ -80,7 +46,7 @@ func (s *Server) createKey(r *http.Request) (int, any, error) {
 	if err := s.store.CreateKey(r.Context(), k); err != nil {
 		return 0, nil, err
 	}
-	return http.StatusCreated, CreatedKey{Key: renderKey(k), Secret: secret}, nil
+	return http.StatusCreated, client.CreatedKey{Key: renderKey(k), Secret: secret}, nil
 }
 
 // listKeys pages the keys in memory, in the order of their creation: the store reads them all,
@@ -112,7 +78,7 @@ func (s *Server) listKeys(r *http.Request) (int, any, error) {
 		ks = ks[start:]
 	}
 	ks, more := cut(ks, limit)
-	out := KeyPage{Keys: make([]Key, len(ks)), HasMore: more}
+	out := client.KeyPage{Keys: make([]client.Key, len(ks)), HasMore: more}
 	for i, k := range ks {
 		out.Keys[i] = renderKey(k)
 	}

@@ -8,14 +8,14 @@ import (
 	"testing"
 
 	"github.com/cofferhq/coffer"
-	"github.com/cofferhq/coffer/httpapi"
+	"github.com/cofferhq/coffer/client"
 )
 
 func TestKeys(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	ctx := context.Background()
-	k, err := e.admin.CreateKey(ctx, httpapi.CreateKeyRequest{Name: "payouts", Role: "operator"})
+	k, err := e.admin.CreateKey(ctx, client.CreateKeyRequest{Name: "payouts", Role: "operator"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,12 +23,12 @@ func TestKeys(t *testing.T) {
 		k.Role != "operator" || k.Name != "payouts" || k.RevokedAt != nil {
 		t.Errorf("created %+v", k)
 	}
-	c := httpapi.NewClient(e.url, k.Secret)
-	if _, err := c.Deposit(ctx, httpapi.DepositRequest{ID: "d-1", Owner: "alice", Asset: "USD", Amount: "1"}); err != nil {
+	c := client.New(e.url, k.Secret)
+	if _, err := c.Deposit(ctx, client.DepositRequest{ID: "d-1", Owner: "alice", Asset: "USD", Amount: "1"}); err != nil {
 		t.Fatalf("the new key: %v", err)
 	}
 
-	ks, err := e.admin.Keys(ctx, httpapi.KeysQuery{})
+	ks, err := e.admin.Keys(ctx, client.KeysQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestKeys(t *testing.T) {
 	if rk.RevokedAt == nil {
 		t.Errorf("revoked %+v", rk)
 	}
-	_, err = c.Deposit(ctx, httpapi.DepositRequest{ID: "d-2", Owner: "alice", Asset: "USD", Amount: "1"})
+	_, err = c.Deposit(ctx, client.DepositRequest{ID: "d-2", Owner: "alice", Asset: "USD", Amount: "1"})
 	wantCode(t, err, coffer.EUNAUTHORIZED)
 	again, err := e.admin.RevokeKey(ctx, k.ID)
 	if err != nil || !again.RevokedAt.Equal(rk.RevokedAt.Time) {
@@ -58,14 +58,14 @@ func TestKeys(t *testing.T) {
 	wantCode(t, err, coffer.ENOTFOUND)
 
 	// Roles.
-	_, err = e.operator.Keys(ctx, httpapi.KeysQuery{})
+	_, err = e.operator.Keys(ctx, client.KeysQuery{})
 	wantCode(t, err, coffer.EFORBIDDEN)
-	_, err = e.reader.Deposit(ctx, httpapi.DepositRequest{ID: "d-3", Owner: "alice", Asset: "USD", Amount: "1"})
+	_, err = e.reader.Deposit(ctx, client.DepositRequest{ID: "d-3", Owner: "alice", Asset: "USD", Amount: "1"})
 	wantCode(t, err, coffer.EFORBIDDEN)
 	if _, err := e.reader.Balances(ctx, "alice"); err != nil {
 		t.Errorf("a reader reads: %v", err)
 	}
-	_, err = e.admin.CreateKey(ctx, httpapi.CreateKeyRequest{Name: "x", Role: "root"})
+	_, err = e.admin.CreateKey(ctx, client.CreateKeyRequest{Name: "x", Role: "root"})
 	wantCode(t, err, coffer.EINVALID)
 
 	// No key, a malformed header, an unknown key.
@@ -90,7 +90,7 @@ func TestVerify(t *testing.T) {
 	e := setup(t)
 	ctx := context.Background()
 	e.deposit("d-1", "alice", "USD", "10")
-	if _, err := e.operator.Hold(ctx, httpapi.HoldRequest{ID: "h-1", Owner: "alice", Asset: "USD", Amount: "4"}); err != nil {
+	if _, err := e.operator.Hold(ctx, client.HoldRequest{ID: "h-1", Owner: "alice", Asset: "USD", Amount: "4"}); err != nil {
 		t.Fatal(err)
 	}
 	rep, err := e.admin.Verify(ctx)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/httpapi"
 	"github.com/cofferhq/coffer/internal/testdb"
 	"github.com/cofferhq/coffer/ledger"
@@ -30,9 +31,9 @@ type env struct {
 	ledger   *ledger.Ledger
 	clock    *clock
 	logs     *logRecorder
-	admin    *httpapi.Client
-	operator *httpapi.Client
-	reader   *httpapi.Client
+	admin    *client.Client
+	operator *client.Client
+	reader   *client.Client
 	// secrets of the operator and reader keys, for raw requests
 	operatorKey, readerKey string
 }
@@ -114,20 +115,20 @@ func setupOn(t testing.TB, store coffer.Store) *env {
 		}
 	})
 	e := &env{t: t, url: srv.URL, store: store, ledger: l, clock: clk, logs: logs,
-		admin: httpapi.NewClient(srv.URL, adminKey)}
+		admin: client.New(srv.URL, adminKey)}
 	ctx := context.Background()
-	op, err := e.admin.CreateKey(ctx, httpapi.CreateKeyRequest{Name: "ops", Role: "operator"})
+	op, err := e.admin.CreateKey(ctx, client.CreateKeyRequest{Name: "ops", Role: "operator"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rd, err := e.admin.CreateKey(ctx, httpapi.CreateKeyRequest{Name: "reports", Role: "reader"})
+	rd, err := e.admin.CreateKey(ctx, client.CreateKeyRequest{Name: "reports", Role: "reader"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.operatorKey, e.readerKey = op.Secret, rd.Secret
-	e.operator = httpapi.NewClient(srv.URL, op.Secret)
-	e.reader = httpapi.NewClient(srv.URL, rd.Secret)
-	for _, a := range []httpapi.CreateAssetRequest{{Code: "USD", Scale: 2}, {Code: "GOLD", Scale: 0}, {Code: "ETH", Scale: 18}} {
+	e.operator = client.New(srv.URL, op.Secret)
+	e.reader = client.New(srv.URL, rd.Secret)
+	for _, a := range []client.CreateAssetRequest{{Code: "USD", Scale: 2}, {Code: "GOLD", Scale: 0}, {Code: "ETH", Scale: 18}} {
 		if _, err := e.admin.CreateAsset(ctx, a); err != nil {
 			t.Fatal(err)
 		}
@@ -174,13 +175,13 @@ func (e *env) rawJSON(method, path, key string, v any) (int, []byte) {
 // deposit credits owner with amount of asset, failing the test on error.
 func (e *env) deposit(id, owner, asset, amount string) {
 	e.t.Helper()
-	if _, err := e.operator.Deposit(context.Background(), httpapi.DepositRequest{ID: id, Owner: owner, Asset: asset, Amount: amount}); err != nil {
+	if _, err := e.operator.Deposit(context.Background(), client.DepositRequest{ID: id, Owner: owner, Asset: asset, Amount: amount}); err != nil {
 		e.t.Fatalf("deposit %s: %v", id, err)
 	}
 }
 
 // balance returns an owner's wallet in an asset.
-func (e *env) balance(owner, asset string) httpapi.Balance {
+func (e *env) balance(owner, asset string) client.Balance {
 	e.t.Helper()
 	bs, err := e.reader.Balances(context.Background(), owner)
 	if err != nil {
@@ -191,14 +192,14 @@ func (e *env) balance(owner, asset string) httpapi.Balance {
 			return b
 		}
 	}
-	return httpapi.Balance{}
+	return client.Balance{}
 }
 
 // wantBalance checks an owner's balance, available, held and incoming in an asset.
 func (e *env) wantBalance(owner, asset, balance, available, held, incoming string) {
 	e.t.Helper()
 	got := e.balance(owner, asset)
-	want := httpapi.Balance{Asset: asset, AccountID: coffer.AccountID(coffer.KindWallet, owner, asset),
+	want := client.Balance{Asset: asset, AccountID: coffer.AccountID(coffer.KindWallet, owner, asset),
 		Balance: balance, Available: available, Held: held, Incoming: incoming}
 	if got != want {
 		e.t.Errorf("%s %s: got %+v, want %+v", owner, asset, got, want)
@@ -206,7 +207,7 @@ func (e *env) wantBalance(owner, asset, balance, available, held, incoming strin
 }
 
 // account returns an account by id.
-func (e *env) account(id string) *httpapi.Account {
+func (e *env) account(id string) *client.Account {
 	e.t.Helper()
 	a, err := e.reader.Account(context.Background(), id)
 	if err != nil {
@@ -271,7 +272,7 @@ func wantEnvelope(t *testing.T, status int, body []byte, wantStatus int, wantCod
 	if status != wantStatus {
 		t.Fatalf("status %d, want %d; body %s", status, wantStatus, body)
 	}
-	var env httpapi.ErrorResponse
+	var env client.ErrorResponse
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&env); err != nil {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/httpapi"
 	"github.com/cofferhq/coffer/internal/testdb"
 	"github.com/cofferhq/coffer/ledger"
@@ -125,27 +126,27 @@ func TestOpenAPI(t *testing.T) {
 		v        any
 		response bool
 	}{
-		"ErrorResponse": {httpapi.ErrorResponse{}, true}, "ErrorBody": {httpapi.ErrorBody{}, true},
-		"Asset": {httpapi.Asset{}, true}, "CreateAssetRequest": {httpapi.CreateAssetRequest{}, false},
-		"AssetPage": {httpapi.AssetPage{}, true}, "Account": {httpapi.Account{}, true},
-		"CreateAccountRequest": {httpapi.CreateAccountRequest{}, false}, "AccountPage": {httpapi.AccountPage{}, true},
-		"LockAccountRequest": {httpapi.LockAccountRequest{}, false}, "UnlockAccountRequest": {httpapi.UnlockAccountRequest{}, false},
-		"Balance": {httpapi.Balance{}, true}, "Balances": {httpapi.Balances{}, true},
-		"Transfer": {httpapi.Transfer{}, true}, "TransferResult": {httpapi.TransferResult{}, true},
-		"TransferRequest": {httpapi.TransferRequest{}, false}, "PostRequest": {httpapi.PostRequest{}, false},
-		"VoidRequest": {httpapi.VoidRequest{}, false}, "BatchRequest": {httpapi.BatchRequest{}, false},
-		"BatchResult": {httpapi.BatchResult{}, true}, "BatchResponse": {httpapi.BatchResponse{}, true},
-		"TransferPage": {httpapi.TransferPage{}, true}, "DepositRequest": {httpapi.DepositRequest{}, false},
-		"WithdrawalRequest": {httpapi.WithdrawalRequest{}, false}, "PaymentRequest": {httpapi.PaymentRequest{}, false},
-		"RefundRequest": {httpapi.RefundRequest{}, false}, "ExchangeRequest": {httpapi.ExchangeRequest{}, false},
-		"HoldRequest": {httpapi.HoldRequest{}, false}, "AdjustmentRequest": {httpapi.AdjustmentRequest{}, false},
-		"Entry": {httpapi.Entry{}, true}, "EntryPage": {httpapi.EntryPage{}, true},
-		"Event": {httpapi.Event{}, true}, "EventPage": {httpapi.EventPage{}, true},
-		"Operation": {httpapi.Operation{}, true}, "OperationPage": {httpapi.OperationPage{}, true},
-		"Key": {httpapi.Key{}, true}, "CreatedKey": {httpapi.CreatedKey{}, true},
-		"CreateKeyRequest": {httpapi.CreateKeyRequest{}, false}, "KeyPage": {httpapi.KeyPage{}, true},
-		"VerifyReport": {httpapi.VerifyReport{}, true}, "Violation": {httpapi.Violation{}, true},
-		"Health": {httpapi.Health{}, true},
+		"ErrorResponse": {client.ErrorResponse{}, true}, "ErrorBody": {client.ErrorBody{}, true},
+		"Asset": {client.Asset{}, true}, "CreateAssetRequest": {client.CreateAssetRequest{}, false},
+		"AssetPage": {client.AssetPage{}, true}, "Account": {client.Account{}, true},
+		"CreateAccountRequest": {client.CreateAccountRequest{}, false}, "AccountPage": {client.AccountPage{}, true},
+		"LockAccountRequest": {client.LockAccountRequest{}, false}, "UnlockAccountRequest": {client.UnlockAccountRequest{}, false},
+		"Balance": {client.Balance{}, true}, "Balances": {client.Balances{}, true},
+		"Transfer": {client.Transfer{}, true}, "TransferResult": {client.TransferResult{}, true},
+		"TransferRequest": {client.TransferRequest{}, false}, "PostRequest": {client.PostRequest{}, false},
+		"VoidRequest": {client.VoidRequest{}, false}, "BatchRequest": {client.BatchRequest{}, false},
+		"BatchResult": {client.BatchResult{}, true}, "BatchResponse": {client.BatchResponse{}, true},
+		"TransferPage": {client.TransferPage{}, true}, "DepositRequest": {client.DepositRequest{}, false},
+		"WithdrawalRequest": {client.WithdrawalRequest{}, false}, "PaymentRequest": {client.PaymentRequest{}, false},
+		"RefundRequest": {client.RefundRequest{}, false}, "ExchangeRequest": {client.ExchangeRequest{}, false},
+		"HoldRequest": {client.HoldRequest{}, false}, "AdjustmentRequest": {client.AdjustmentRequest{}, false},
+		"Entry": {client.Entry{}, true}, "EntryPage": {client.EntryPage{}, true},
+		"Event": {client.Event{}, true}, "EventPage": {client.EventPage{}, true},
+		"Operation": {client.Operation{}, true}, "OperationPage": {client.OperationPage{}, true},
+		"Key": {client.Key{}, true}, "CreatedKey": {client.CreatedKey{}, true},
+		"CreateKeyRequest": {client.CreateKeyRequest{}, false}, "KeyPage": {client.KeyPage{}, true},
+		"VerifyReport": {client.VerifyReport{}, true}, "Violation": {client.Violation{}, true},
+		"Health": {client.Health{}, true},
 	}
 	for name, w := range wire {
 		s, ok := doc.Components.Schemas[name]
@@ -225,7 +226,7 @@ func jsonFields(t reflect.Type) (names, always []string) {
 func TestOpenAPIServed(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
-	got, err := httpapi.NewClient(e.url, "").OpenAPI(context.Background())
+	got, err := client.New(e.url, "").OpenAPI(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,49 +3,10 @@ package httpapi
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/client"
 )
-
-// Operation is one recorded write as the API shows it: what it was about, as its request named
-// it, and its outcome, done or rejected with the error it was answered. The amount is in major
-// units of the asset.
-type Operation struct {
-	ID               string     `json:"id"`
-	Kind             string     `json:"kind"`
-	Status           string     `json:"status"`
-	Error            *ErrorBody `json:"error,omitempty"`
-	Owner            string     `json:"owner,omitempty"`
-	AccountID        string     `json:"account_id,omitempty"`
-	CounterAccountID string     `json:"counter_account_id,omitempty"`
-	Asset            string     `json:"asset,omitempty"`
-	Amount           string     `json:"amount,omitempty"`
-	CreatedAt        Time       `json:"created_at"`
-}
-
-// OperationsQuery selects operations for GET /v1/operations. Empty fields match all; From and
-// To bound the time the operation was applied as [From, To). Status is "done" or "rejected";
-// Code, a rejection's code, selects rejected operations.
-type OperationsQuery struct {
-	Owner     string
-	AccountID string
-	Code      string
-	Kind      string
-	Status    string
-	From, To  time.Time
-	Desc      bool
-	Cursor    string
-	Limit     int
-}
-
-// OperationPage is one page of GET /v1/operations, ordered by (created_at, id). HasMore says
-// whether there is another page; NextCursor, set only then, asks for it.
-type OperationPage struct {
-	Operations []Operation `json:"operations"`
-	HasMore    bool        `json:"has_more"`
-	NextCursor string      `json:"next_cursor,omitempty"`
-}
 
 // operationStore returns the store's listing of operations, or unavailable if it has none.
 func (s *Server) operationStore() (coffer.OperationStore, error) {
@@ -55,11 +16,11 @@ func (s *Server) operationStore() (coffer.OperationStore, error) {
 	return s.operations, nil
 }
 
-func (s *Server) renderOperation(ctx context.Context, o coffer.Operation) (Operation, error) {
-	out := Operation{ID: o.ID, Kind: o.Kind, Status: o.Status(), Owner: o.Owner, AccountID: o.AccountID,
+func (s *Server) renderOperation(ctx context.Context, o coffer.Operation) (client.Operation, error) {
+	out := client.Operation{ID: o.ID, Kind: o.Kind, Status: o.Status(), Owner: o.Owner, AccountID: o.AccountID,
 		CounterAccountID: o.CounterAccountID, Asset: o.Asset, CreatedAt: apiTime(o.CreatedAt)}
 	if o.ErrCode != "" {
-		out.Error = &ErrorBody{Code: o.ErrCode, Message: o.ErrMessage}
+		out.Error = &client.ErrorBody{Code: o.ErrCode, Message: o.ErrMessage}
 	}
 	if o.Asset != "" && !o.Amount.IsZero() {
 		// An operation refused because its asset does not exist names an asset without a
@@ -70,7 +31,7 @@ func (s *Server) renderOperation(ctx context.Context, o coffer.Operation) (Opera
 			out.Amount = o.Amount.Format(scale)
 		case coffer.ENOTFOUND:
 		default:
-			return Operation{}, err
+			return client.Operation{}, err
 		}
 	}
 	return out, nil
@@ -131,9 +92,9 @@ func (s *Server) listOperations(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	var page OperationPage
+	var page client.OperationPage
 	ops, page.HasMore = cut(ops, limit)
-	page.Operations = make([]Operation, 0, len(ops))
+	page.Operations = make([]client.Operation, 0, len(ops))
 	for _, o := range ops {
 		ro, err := s.renderOperation(r.Context(), o)
 		if err != nil {

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer"
-	"github.com/cofferhq/coffer/httpapi"
+	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/internal/testdb"
 )
 
@@ -26,20 +26,20 @@ func TestRejectedOperationsFindable(t *testing.T) {
 			e.deposit("dep-2", "bob", "USD", "10")
 			start := e.clock.Now()
 			e.clock.Advance(time.Minute)
-			_, err := e.operator.Pay(ctx, httpapi.PaymentRequest{ID: "pay-1", Owner: "alice", Merchant: "shop", Asset: "USD",
+			_, err := e.operator.Pay(ctx, client.PaymentRequest{ID: "pay-1", Owner: "alice", Merchant: "shop", Asset: "USD",
 				Amount: "50", OrderID: "o-1"})
 			wantCode(t, err, coffer.EINSUFFICIENTFUNDS)
-			if _, err := e.operator.LockAccount(ctx, "wallet:bob:USD", httpapi.LockAccountRequest{ID: "lock-1", Credits: true, Reason: "kyc"}); err != nil {
+			if _, err := e.operator.LockAccount(ctx, "wallet:bob:USD", client.LockAccountRequest{ID: "lock-1", Credits: true, Reason: "kyc"}); err != nil {
 				t.Fatal(err)
 			}
 			e.clock.Advance(time.Minute)
-			_, err = e.operator.Deposit(ctx, httpapi.DepositRequest{ID: "dep-3", Owner: "bob", Asset: "USD", Amount: "1"})
+			_, err = e.operator.Deposit(ctx, client.DepositRequest{ID: "dep-3", Owner: "bob", Asset: "USD", Amount: "1"})
 			wantCode(t, err, coffer.ELOCKED)
-			_, err = e.operator.CreateTransfer(ctx, httpapi.TransferRequest{ID: "t-1", DebitAccountID: "wallet:alice:USD",
+			_, err = e.operator.CreateTransfer(ctx, client.TransferRequest{ID: "t-1", DebitAccountID: "wallet:alice:USD",
 				CreditAccountID: "wallet:bob:USD", Amount: "1"})
 			wantCode(t, err, coffer.ELOCKED)
 			e.clock.Advance(time.Minute)
-			_, err = e.operator.Exchange(ctx, httpapi.ExchangeRequest{ID: "ex-1", Owner: "alice", From: "USD", To: "GOLD",
+			_, err = e.operator.Exchange(ctx, client.ExchangeRequest{ID: "ex-1", Owner: "alice", From: "USD", To: "GOLD",
 				Amount: "1", Rate: "100"})
 			wantCode(t, err, coffer.EINSUFFICIENTFUNDS)
 
@@ -48,8 +48,8 @@ func TestRejectedOperationsFindable(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := httpapi.Operation{ID: "pay-1", Kind: "payment", Status: "rejected", Owner: "alice",
-				Error:     &httpapi.ErrorBody{Code: coffer.EINSUFFICIENTFUNDS, Message: coffer.ErrorMessage(err)},
+			want := client.Operation{ID: "pay-1", Kind: "payment", Status: "rejected", Owner: "alice",
+				Error:     &client.ErrorBody{Code: coffer.EINSUFFICIENTFUNDS, Message: coffer.ErrorMessage(err)},
 				AccountID: "wallet:alice:USD", CounterAccountID: "merchant:shop:USD", Asset: "USD", Amount: "50.00",
 				CreatedAt: op.CreatedAt}
 			if op.Error == nil || op.Error.Code != want.Error.Code || op.Error.Message == "" {
@@ -72,7 +72,7 @@ func TestRejectedOperationsFindable(t *testing.T) {
 			_, err = e.reader.Operation(ctx, "nope")
 			wantCode(t, err, coffer.ENOTFOUND)
 
-			list := func(q httpapi.OperationsQuery) []string {
+			list := func(q client.OperationsQuery) []string {
 				t.Helper()
 				var ids []string
 				for pages := 0; pages < 20; pages++ {
@@ -96,19 +96,19 @@ func TestRejectedOperationsFindable(t *testing.T) {
 			}
 			for _, tt := range []struct {
 				name string
-				q    httpapi.OperationsQuery
+				q    client.OperationsQuery
 				want string
 			}{
-				{"rejected", httpapi.OperationsQuery{Status: "rejected"}, "pay-1 dep-3 t-1 ex-1"},
-				{"rejected, a page at a time", httpapi.OperationsQuery{Status: "rejected", Limit: 1}, "pay-1 dep-3 t-1 ex-1"},
-				{"rejected, newest first", httpapi.OperationsQuery{Status: "rejected", Desc: true, Limit: 3}, "ex-1 t-1 dep-3 pay-1"},
-				{"of an owner", httpapi.OperationsQuery{Owner: "alice", Status: "rejected"}, "pay-1 t-1 ex-1"},
-				{"of an account, either side", httpapi.OperationsQuery{AccountID: "wallet:bob:USD", Status: "rejected", Limit: 1}, "dep-3 t-1"},
-				{"of a merchant", httpapi.OperationsQuery{AccountID: "merchant:shop:USD"}, "pay-1"},
-				{"by code", httpapi.OperationsQuery{Code: coffer.ELOCKED}, "dep-3 t-1"},
-				{"by code and kind", httpapi.OperationsQuery{Code: coffer.EINSUFFICIENTFUNDS, Kind: "exchange"}, "ex-1"},
-				{"by time", httpapi.OperationsQuery{Status: "rejected", From: start.Add(2 * time.Minute), To: start.Add(3 * time.Minute)}, "dep-3 t-1"},
-				{"done, of an owner", httpapi.OperationsQuery{Owner: "bob", Status: "done"}, "dep-2 lock-1"},
+				{"rejected", client.OperationsQuery{Status: "rejected"}, "pay-1 dep-3 t-1 ex-1"},
+				{"rejected, a page at a time", client.OperationsQuery{Status: "rejected", Limit: 1}, "pay-1 dep-3 t-1 ex-1"},
+				{"rejected, newest first", client.OperationsQuery{Status: "rejected", Desc: true, Limit: 3}, "ex-1 t-1 dep-3 pay-1"},
+				{"of an owner", client.OperationsQuery{Owner: "alice", Status: "rejected"}, "pay-1 t-1 ex-1"},
+				{"of an account, either side", client.OperationsQuery{AccountID: "wallet:bob:USD", Status: "rejected", Limit: 1}, "dep-3 t-1"},
+				{"of a merchant", client.OperationsQuery{AccountID: "merchant:shop:USD"}, "pay-1"},
+				{"by code", client.OperationsQuery{Code: coffer.ELOCKED}, "dep-3 t-1"},
+				{"by code and kind", client.OperationsQuery{Code: coffer.EINSUFFICIENTFUNDS, Kind: "exchange"}, "ex-1"},
+				{"by time", client.OperationsQuery{Status: "rejected", From: start.Add(2 * time.Minute), To: start.Add(3 * time.Minute)}, "dep-3 t-1"},
+				{"done, of an owner", client.OperationsQuery{Owner: "bob", Status: "done"}, "dep-2 lock-1"},
 			} {
 				t.Run(tt.name, func(t *testing.T) {
 					if got := strings.Join(list(tt.q), " "); got != tt.want {
@@ -118,7 +118,7 @@ func TestRejectedOperationsFindable(t *testing.T) {
 			}
 
 			// A page that is exactly the rest says so: no cursor to an empty page.
-			p, err := e.reader.Operations(ctx, httpapi.OperationsQuery{Status: "rejected", Limit: 4})
+			p, err := e.reader.Operations(ctx, client.OperationsQuery{Status: "rejected", Limit: 4})
 			if err != nil || len(p.Operations) != 4 || p.HasMore || p.NextCursor != "" {
 				t.Errorf("a full last page: %+v, %v", p, err)
 			}

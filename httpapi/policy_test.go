@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/cofferhq/coffer"
-	"github.com/cofferhq/coffer/httpapi"
+	"github.com/cofferhq/coffer/client"
 )
 
 // TestOperatorPowers tries, with an operator key, what only an admin may do with system money,
@@ -19,28 +19,28 @@ func TestOperatorPowers(t *testing.T) {
 	e.deposit("dep-1", "alice", "USD", "100")
 	e.deposit("dep-2", "bob", "USD", "1")
 	before := e.state("alice", "bob")
-	item := func(id, debit, credit, typ string) httpapi.TransferRequest {
-		return httpapi.TransferRequest{ID: id, DebitAccountID: debit, CreditAccountID: credit, Amount: "1", Type: typ}
+	item := func(id, debit, credit, typ string) client.TransferRequest {
+		return client.TransferRequest{ID: id, DebitAccountID: debit, CreditAccountID: credit, Amount: "1", Type: typ}
 	}
 	for _, tt := range []struct {
 		name, path string
 		body       any
 	}{
-		{"lock the world account", "/v1/accounts/system:world:USD/lock", httpapi.LockAccountRequest{ID: "l-1", Debits: true, Reason: "halt"}},
-		{"lock the fee account", "/v1/accounts/system:fees:USD/lock", httpapi.LockAccountRequest{ID: "l-2", Credits: true, Reason: "halt"}},
-		{"unlock the exchange pool", "/v1/accounts/system:exchange:USD/unlock", httpapi.UnlockAccountRequest{ID: "u-1"}},
+		{"lock the world account", "/v1/accounts/system:world:USD/lock", client.LockAccountRequest{ID: "l-1", Debits: true, Reason: "halt"}},
+		{"lock the fee account", "/v1/accounts/system:fees:USD/lock", client.LockAccountRequest{ID: "l-2", Credits: true, Reason: "halt"}},
+		{"unlock the exchange pool", "/v1/accounts/system:exchange:USD/unlock", client.UnlockAccountRequest{ID: "u-1"}},
 		{"transfer out of the world account", "/v1/transfers", item("t-1", "system:world:USD", "wallet:bob:USD", "")},
 		{"transfer out of the fee account", "/v1/transfers", item("t-2", "system:fees:USD", "wallet:bob:USD", "transfer")},
-		{"pending transfer out of the exchange pool", "/v1/transfers", httpapi.TransferRequest{ID: "t-3",
+		{"pending transfer out of the exchange pool", "/v1/transfers", client.TransferRequest{ID: "t-3",
 			DebitAccountID: "system:exchange:USD", CreditAccountID: "wallet:bob:USD", Amount: "1", Pending: true}},
 		{"transfer typed adjustment", "/v1/transfers", item("t-4", "wallet:alice:USD", "wallet:bob:USD", "adjustment")},
-		{"atomic batch out of the world account", "/v1/transfers/batch", httpapi.BatchRequest{Mode: httpapi.BatchAtomic, ID: "g-1",
-			Transfers: []httpapi.TransferRequest{item("g-1a", "wallet:alice:USD", "wallet:bob:USD", ""), item("g-1b", "system:world:USD", "wallet:bob:USD", "")}}},
-		{"atomic batch typed adjustment", "/v1/transfers/batch", httpapi.BatchRequest{Mode: httpapi.BatchAtomic, ID: "g-2",
-			Transfers: []httpapi.TransferRequest{item("g-2a", "wallet:alice:USD", "wallet:bob:USD", "adjustment"), item("g-2b", "wallet:alice:USD", "wallet:bob:USD", "")}}},
-		{"system account", "/v1/accounts", httpapi.CreateAccountRequest{Kind: "system", Owner: "treasury", Asset: "USD"}},
-		{"merchant that may overdraw without limit", "/v1/accounts", httpapi.CreateAccountRequest{Kind: "merchant", Owner: "m1", Asset: "USD", OverdraftUnlimited: true}},
-		{"wallet with an overdraft", "/v1/accounts", httpapi.CreateAccountRequest{Kind: "wallet", Owner: "w1", Asset: "USD", OverdraftLimit: "50"}},
+		{"atomic batch out of the world account", "/v1/transfers/batch", client.BatchRequest{Mode: client.BatchAtomic, ID: "g-1",
+			Transfers: []client.TransferRequest{item("g-1a", "wallet:alice:USD", "wallet:bob:USD", ""), item("g-1b", "system:world:USD", "wallet:bob:USD", "")}}},
+		{"atomic batch typed adjustment", "/v1/transfers/batch", client.BatchRequest{Mode: client.BatchAtomic, ID: "g-2",
+			Transfers: []client.TransferRequest{item("g-2a", "wallet:alice:USD", "wallet:bob:USD", "adjustment"), item("g-2b", "wallet:alice:USD", "wallet:bob:USD", "")}}},
+		{"system account", "/v1/accounts", client.CreateAccountRequest{Kind: "system", Owner: "treasury", Asset: "USD"}},
+		{"merchant that may overdraw without limit", "/v1/accounts", client.CreateAccountRequest{Kind: "merchant", Owner: "m1", Asset: "USD", OverdraftUnlimited: true}},
+		{"wallet with an overdraft", "/v1/accounts", client.CreateAccountRequest{Kind: "wallet", Owner: "w1", Asset: "USD", OverdraftLimit: "50"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			status, body := e.rawJSON("POST", tt.path, e.operatorKey, tt.body)
@@ -48,7 +48,7 @@ func TestOperatorPowers(t *testing.T) {
 		})
 	}
 	// An independent batch refuses the item, and only it.
-	res, err := e.operator.CreateTransfers(ctx, httpapi.BatchRequest{Mode: httpapi.BatchIndependent, Transfers: []httpapi.TransferRequest{
+	res, err := e.operator.CreateTransfers(ctx, client.BatchRequest{Mode: client.BatchIndependent, Transfers: []client.TransferRequest{
 		item("i-1", "system:world:USD", "wallet:bob:USD", ""), item("i-2", "wallet:alice:USD", "wallet:bob:USD", "adjustment")}})
 	if err != nil || res.Results[0].Status != http.StatusForbidden || res.Results[1].Status != http.StatusForbidden {
 		t.Errorf("independent batch: %+v, %v", res, err)
@@ -57,32 +57,32 @@ func TestOperatorPowers(t *testing.T) {
 		t.Errorf("refused requests changed the state:\n%s\n%s", before, after)
 	}
 	// What an admin does instead, and what stays an operator's.
-	if _, err := e.admin.LockAccount(ctx, "system:world:USD", httpapi.LockAccountRequest{ID: "l-3", Credits: true, Reason: "audit"}); err != nil {
+	if _, err := e.admin.LockAccount(ctx, "system:world:USD", client.LockAccountRequest{ID: "l-3", Credits: true, Reason: "audit"}); err != nil {
 		t.Errorf("admin lock of the world account: %v", err)
 	}
-	if _, err := e.admin.UnlockAccount(ctx, "system:world:USD", httpapi.UnlockAccountRequest{ID: "u-2"}); err != nil {
+	if _, err := e.admin.UnlockAccount(ctx, "system:world:USD", client.UnlockAccountRequest{ID: "u-2"}); err != nil {
 		t.Errorf("admin unlock of the world account: %v", err)
 	}
 	if _, err := e.admin.CreateTransfer(ctx, item("t-5", "system:world:USD", "wallet:bob:USD", "adjustment")); err != nil {
 		t.Errorf("admin transfer out of the world account: %v", err)
 	}
-	if _, err := e.operator.LockAccount(ctx, "wallet:alice:USD", httpapi.LockAccountRequest{ID: "l-4", Debits: true, Reason: "review"}); err != nil {
+	if _, err := e.operator.LockAccount(ctx, "wallet:alice:USD", client.LockAccountRequest{ID: "l-4", Debits: true, Reason: "review"}); err != nil {
 		t.Errorf("operator lock of a wallet: %v", err)
 	}
-	if _, err := e.operator.UnlockAccount(ctx, "wallet:alice:USD", httpapi.UnlockAccountRequest{ID: "u-3"}); err != nil {
+	if _, err := e.operator.UnlockAccount(ctx, "wallet:alice:USD", client.UnlockAccountRequest{ID: "u-3"}); err != nil {
 		t.Errorf("operator unlock of a wallet: %v", err)
 	}
 	if _, err := e.operator.CreateTransfer(ctx, item("t-6", "wallet:alice:USD", "system:world:USD", "")); err != nil {
 		t.Errorf("operator transfer into the world account: %v", err)
 	}
-	if _, err := e.operator.CreateAccount(ctx, httpapi.CreateAccountRequest{Kind: "merchant", Owner: "m2", Asset: "USD"}); err != nil {
+	if _, err := e.operator.CreateAccount(ctx, client.CreateAccountRequest{Kind: "merchant", Owner: "m2", Asset: "USD"}); err != nil {
 		t.Errorf("operator creation of a merchant: %v", err)
 	}
-	if _, err := e.operator.Pay(ctx, httpapi.PaymentRequest{ID: "p-1", Owner: "alice", Merchant: "m2", Asset: "USD",
+	if _, err := e.operator.Pay(ctx, client.PaymentRequest{ID: "p-1", Owner: "alice", Merchant: "m2", Asset: "USD",
 		Amount: "10", Fee: "1", OrderID: "o-1"}); err != nil {
 		t.Errorf("operator payment with a fee: %v", err)
 	}
-	if _, err := e.operator.Withdraw(ctx, httpapi.WithdrawalRequest{ID: "w-1", Owner: "alice", Asset: "USD",
+	if _, err := e.operator.Withdraw(ctx, client.WithdrawalRequest{ID: "w-1", Owner: "alice", Asset: "USD",
 		Amount: "1", Destination: "bank"}); err != nil {
 		t.Errorf("operator withdrawal: %v", err)
 	}
@@ -98,7 +98,7 @@ func TestExchangeBounds(t *testing.T) {
 	e.deposit("dep-1", "alice", "USD", "100")
 	e.deposit("dep-2", "alice", "ETH", "1")
 	ex := func(id, from, to, amount, rate, counter string) error {
-		_, err := e.operator.Exchange(ctx, httpapi.ExchangeRequest{ID: id, Owner: "alice", From: from, To: to,
+		_, err := e.operator.Exchange(ctx, client.ExchangeRequest{ID: id, Owner: "alice", From: from, To: to,
 			Amount: amount, Rate: rate, CounterAmount: counter})
 		return err
 	}
@@ -128,7 +128,7 @@ func TestExchangeBounds(t *testing.T) {
 		t.Errorf("refused exchanges changed the state:\n%s\n%s", before, after)
 	}
 	// An admin funds the pool from the world account; it then pays out what it holds, no more.
-	if _, err := e.admin.Adjust(ctx, httpapi.AdjustmentRequest{ID: "fund-gold", AccountID: "system:exchange:GOLD",
+	if _, err := e.admin.Adjust(ctx, client.AdjustmentRequest{ID: "fund-gold", AccountID: "system:exchange:GOLD",
 		Direction: "credit", Amount: "250", Reason: "fund the GOLD pool"}); err != nil {
 		t.Fatal(err)
 	}

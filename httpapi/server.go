@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/internal/strict"
 	"github.com/cofferhq/coffer/ledger"
 )
@@ -267,7 +268,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			if rec.status == 0 {
 				writeJSON(rec, http.StatusInternalServerError,
-					ErrorResponse{ErrorBody{Code: coffer.EINTERNAL, Message: "internal error"}})
+					client.ErrorResponse{Error: client.ErrorBody{Code: coffer.EINTERNAL, Message: "internal error"}})
 			}
 		}
 		// Debug, not info: at thousands of requests a second an access log is a cost that an
@@ -350,7 +351,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Debug("request body unreadable", "request_id", info(r.Context()).id, "method", r.Method,
 			"path", r.URL.Path, "err", err)
 	}
-	writeJSON(w, status, ErrorResponse{Error: body})
+	writeJSON(w, status, client.ErrorResponse{Error: body})
 }
 
 // writeJSON sends v. encoding/json writes struct fields in declaration order and map keys

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/httpapi"
 	"github.com/cofferhq/coffer/internal/testdb"
 	"github.com/cofferhq/coffer/ledger"
@@ -42,10 +43,10 @@ func TestHealth(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	ctx := context.Background()
-	if err := httpapi.NewClient(e.url, "").Health(ctx); err != nil {
+	if err := client.New(e.url, "").Health(ctx); err != nil {
 		t.Errorf("healthz: %v", err)
 	}
-	if err := httpapi.NewClient(e.url, "").Ready(ctx); err != nil {
+	if err := client.New(e.url, "").Ready(ctx); err != nil {
 		t.Errorf("readyz: %v", err)
 	}
 
@@ -55,7 +56,7 @@ func TestHealth(t *testing.T) {
 	t.Cleanup(func() { l.Close() })
 	srv := newServerFor(t, l, store)
 	store.Close()
-	c := httpapi.NewClient(srv.URL, "")
+	c := client.New(srv.URL, "")
 	if err := c.Health(ctx); err != nil {
 		t.Errorf("healthz without a database: %v", err)
 	}

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/cofferhq/coffer"
-	"github.com/cofferhq/coffer/httpapi"
+	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/internal/testdb"
 	"github.com/cofferhq/coffer/ledger"
 )
@@ -27,16 +27,16 @@ func TestTakenTransferIDs(t *testing.T) {
 			const rounds, honest = 10, 40
 			e.deposit("fund", "offender", "USD", "1000")
 			// An atomic batch whose items are transfers without an operation of their own.
-			taken := make([]httpapi.TransferRequest, 5*rounds)
+			taken := make([]client.TransferRequest, 5*rounds)
 			for i := range taken {
-				taken[i] = httpapi.TransferRequest{ID: fmt.Sprint("taken-", i), DebitAccountID: "wallet:offender:USD",
+				taken[i] = client.TransferRequest{ID: fmt.Sprint("taken-", i), DebitAccountID: "wallet:offender:USD",
 					CreditAccountID: "system:world:USD", Amount: "0.01"}
 			}
-			if _, err := e.operator.CreateTransfers(ctx, httpapi.BatchRequest{Mode: httpapi.BatchAtomic, ID: "taken", Transfers: taken}); err != nil {
+			if _, err := e.operator.CreateTransfers(ctx, client.BatchRequest{Mode: client.BatchAtomic, ID: "taken", Transfers: taken}); err != nil {
 				t.Fatal(err)
 			}
-			item := func(id string) httpapi.TransferRequest {
-				return httpapi.TransferRequest{ID: id, DebitAccountID: "wallet:offender:USD", CreditAccountID: "system:world:USD", Amount: "0.01"}
+			item := func(id string) client.TransferRequest {
+				return client.TransferRequest{ID: id, DebitAccountID: "wallet:offender:USD", CreditAccountID: "system:world:USD", Amount: "0.01"}
 			}
 			for r := range rounds {
 				tk := func(k int) string { return fmt.Sprint("taken-", 5*r+k) }
@@ -46,20 +46,20 @@ func TestTakenTransferIDs(t *testing.T) {
 				}
 				offenders := []func() outcome{
 					func() outcome {
-						_, err := e.operator.Deposit(ctx, httpapi.DepositRequest{ID: tk(0), Owner: "offender", Asset: "USD", Amount: "1"})
+						_, err := e.operator.Deposit(ctx, client.DepositRequest{ID: tk(0), Owner: "offender", Asset: "USD", Amount: "1"})
 						return outcome{"deposit " + tk(0), coffer.ErrorCode(err)}
 					},
 					func() outcome {
-						_, err := e.operator.Pay(ctx, httpapi.PaymentRequest{ID: tk(1), Owner: "offender", Merchant: "shop", Asset: "USD", Amount: "1", OrderID: "o"})
+						_, err := e.operator.Pay(ctx, client.PaymentRequest{ID: tk(1), Owner: "offender", Merchant: "shop", Asset: "USD", Amount: "1", OrderID: "o"})
 						return outcome{"payment " + tk(1), coffer.ErrorCode(err)}
 					},
 					func() outcome {
-						_, err := e.operator.Hold(ctx, httpapi.HoldRequest{ID: tk(2), Owner: "offender", Asset: "USD", Amount: "1"})
+						_, err := e.operator.Hold(ctx, client.HoldRequest{ID: tk(2), Owner: "offender", Asset: "USD", Amount: "1"})
 						return outcome{"hold " + tk(2), coffer.ErrorCode(err)}
 					},
 					func() outcome {
-						res, err := e.operator.CreateTransfers(ctx, httpapi.BatchRequest{Mode: httpapi.BatchIndependent,
-							Transfers: []httpapi.TransferRequest{item(tk(3))}})
+						res, err := e.operator.CreateTransfers(ctx, client.BatchRequest{Mode: client.BatchIndependent,
+							Transfers: []client.TransferRequest{item(tk(3))}})
 						if err != nil {
 							return outcome{"independent item " + tk(3), coffer.ErrorCode(err)}
 						}
@@ -70,8 +70,8 @@ func TestTakenTransferIDs(t *testing.T) {
 						return outcome{"independent item " + tk(3), code}
 					},
 					func() outcome {
-						_, err := e.operator.CreateTransfers(ctx, httpapi.BatchRequest{Mode: httpapi.BatchAtomic, ID: fmt.Sprint("group-", r),
-							Transfers: []httpapi.TransferRequest{item(fmt.Sprint("fresh-", r)), item(tk(4))}})
+						_, err := e.operator.CreateTransfers(ctx, client.BatchRequest{Mode: client.BatchAtomic, ID: fmt.Sprint("group-", r),
+							Transfers: []client.TransferRequest{item(fmt.Sprint("fresh-", r)), item(tk(4))}})
 						return outcome{"atomic batch with " + tk(4), coffer.ErrorCode(err)}
 					},
 				}
@@ -79,8 +79,8 @@ func TestTakenTransferIDs(t *testing.T) {
 				twins := make([]func() outcome, 2)
 				for k := range twins {
 					twins[k] = func() outcome {
-						_, err := e.operator.CreateTransfers(ctx, httpapi.BatchRequest{Mode: httpapi.BatchAtomic, ID: fmt.Sprintf("twin-%d-%d", r, k),
-							Transfers: []httpapi.TransferRequest{item(fmt.Sprint("twin-item-", r)), item(fmt.Sprintf("twin-%d-%d-b", r, k))}})
+						_, err := e.operator.CreateTransfers(ctx, client.BatchRequest{Mode: client.BatchAtomic, ID: fmt.Sprintf("twin-%d-%d", r, k),
+							Transfers: []client.TransferRequest{item(fmt.Sprint("twin-item-", r)), item(fmt.Sprintf("twin-%d-%d-b", r, k))}})
 						return outcome{"twin " + fmt.Sprint(k), coffer.ErrorCode(err)}
 					}
 				}
@@ -92,7 +92,7 @@ func TestTakenTransferIDs(t *testing.T) {
 				for i := range honest {
 					wg.Go(func() {
 						<-start
-						_, err := e.operator.Deposit(ctx, httpapi.DepositRequest{ID: fmt.Sprintf("honest-%d-%d", r, i),
+						_, err := e.operator.Deposit(ctx, client.DepositRequest{ID: fmt.Sprintf("honest-%d-%d", r, i),
 							Owner: fmt.Sprint("user-", i), Asset: "USD", Amount: "1"})
 						honestCodes[i] = coffer.ErrorCode(err)
 						if err != nil {
@@ -145,7 +145,7 @@ func TestTakenTransferIDs(t *testing.T) {
 				t.Fatalf("verify: %v %+v", err, rep)
 			}
 			// A refused id stays refused: the offender's replay is the same conflict.
-			status, body := e.rawJSON("POST", "/v1/deposits", e.operatorKey, httpapi.DepositRequest{ID: "taken-0", Owner: "offender", Asset: "USD", Amount: "1"})
+			status, body := e.rawJSON("POST", "/v1/deposits", e.operatorKey, client.DepositRequest{ID: "taken-0", Owner: "offender", Asset: "USD", Amount: "1"})
 			wantEnvelope(t, status, body, http.StatusConflict, coffer.ECONFLICT)
 		})
 	}

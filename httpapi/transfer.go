@@ -6,102 +6,18 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/ledger"
 )
 
-// Transfer is a transfer as the API shows it, amounts in major units of its asset.
-type Transfer struct {
-	ID              string            `json:"id"`
-	Type            string            `json:"type"`
-	State           string            `json:"state"`
-	Asset           string            `json:"asset"`
-	DebitAccountID  string            `json:"debit_account_id"`
-	CreditAccountID string            `json:"credit_account_id"`
-	Amount          string            `json:"amount"`
-	Pending         bool              `json:"pending"`
-	PostedAmount    string            `json:"posted_amount"`
-	Refunded        string            `json:"refunded"`
-	ExpiresAt       *Time             `json:"expires_at,omitempty"`
-	Group           string            `json:"group,omitempty"`
-	Reference       string            `json:"reference,omitempty"`
-	Metadata        map[string]string `json:"metadata,omitempty"`
-	CreatedAt       Time              `json:"created_at"`
-	ResolvedAt      *Time             `json:"resolved_at,omitempty"`
-}
-
-// TransferResult is the answer to every write that creates or resolves transfers: the transfer
-// the request is about, and the ones it moved with it, as they stood when the operation was
-// first applied.
-type TransferResult struct {
-	Transfer Transfer `json:"transfer"`
-	// Fee is a payment's fee transfer, from the merchant to the fee account.
-	Fee *Transfer `json:"fee,omitempty"`
-	// Counter is an exchange's second leg, from the exchange pool of the bought asset.
-	Counter *Transfer `json:"counter,omitempty"`
-	// Payment is the refunded payment, with its refunded total after the refund.
-	Payment *Transfer `json:"payment,omitempty"`
-	// Rate is an exchange's rate: units of the bought asset per unit of the sold one.
-	Rate string `json:"rate,omitempty"`
-}
-
-// TransferRequest is the body of POST /v1/transfers and one item of a batch. The amount is in
-// major units of the debit account's asset.
-type TransferRequest struct {
-	ID              string            `json:"id"`
-	DebitAccountID  string            `json:"debit_account_id"`
-	CreditAccountID string            `json:"credit_account_id"`
-	Amount          string            `json:"amount"`
-	Type            string            `json:"type,omitempty"`
-	Pending         bool              `json:"pending,omitempty"`
-	TimeoutSeconds  int64             `json:"timeout_seconds,omitempty"`
-	Reference       string            `json:"reference,omitempty"`
-	Metadata        map[string]string `json:"metadata,omitempty"`
-}
-
-// PostRequest is the body of the endpoints that post a pending transfer (complete, capture,
-// post). ID is the operation id, "<transfer id>/post" if left out; Amount, if given, posts only
-// that much.
-type PostRequest struct {
-	ID     string `json:"id,omitempty"`
-	Amount string `json:"amount,omitempty"`
-}
-
-// VoidRequest is the body of the endpoints that void a pending transfer (fail, release, void).
-// ID is the operation id, "<transfer id>/void" if left out.
-type VoidRequest struct {
-	ID string `json:"id,omitempty"`
-}
-
-// TransfersQuery selects transfers for GET /v1/transfers. Empty fields match all; From and To
-// bound the creation time as [From, To).
-type TransfersQuery struct {
-	AccountID string
-	Type      string
-	Reference string
-	From, To  time.Time
-	Desc      bool
-	Cursor    string
-	Limit     int
-}
-
-// TransferPage is one page of GET /v1/transfers, ordered by (created_at, id), or with an account
-// id in the order the transfers reached the account (its entry sequence). HasMore says whether
-// more follow; NextCursor, the cursor of the next page, is set only then.
-type TransferPage struct {
-	Transfers  []Transfer `json:"transfers"`
-	HasMore    bool       `json:"has_more"`
-	NextCursor string     `json:"next_cursor,omitempty"`
-}
-
-func (s *Server) renderTransfer(ctx context.Context, t coffer.Transfer) (Transfer, error) {
+func (s *Server) renderTransfer(ctx context.Context, t coffer.Transfer) (client.Transfer, error) {
 	scale, err := s.scale(ctx, t.Asset)
 	if err != nil {
-		return Transfer{}, err
+		return client.Transfer{}, err
 	}
-	return Transfer{
+	return client.Transfer{
 		ID: t.ID, Type: string(t.Type), State: string(t.State), Asset: t.Asset,
 		DebitAccountID: t.DebitAccountID, CreditAccountID: t.CreditAccountID,
 		Amount: t.Amount.Format(scale), Pending: t.Pending, PostedAmount: t.PostedAmount.Format(scale),
@@ -114,7 +30,7 @@ func (s *Server) renderTransfer(ctx context.Context, t coffer.Transfer) (Transfe
 // transferResult renders a ledger result whose main transfer has the id mainID. The wallet
 // verbs name the other transfers after it: mainID+"/fee", mainID+"/counter".
 func (s *Server) transferResult(ctx context.Context, status int, res *ledger.Result, mainID string) (int, any, error) {
-	var out TransferResult
+	var out client.TransferResult
 	found := false
 	for _, t := range res.Transfers {
 		rt, err := s.renderTransfer(ctx, t)
@@ -143,7 +59,7 @@ func (s *Server) transferResult(ctx context.Context, status int, res *ledger.Res
 
 // spec validates one transfer request and turns it into a ledger spec. Both accounts must exist
 // and hold one asset, in which the amount is parsed.
-func (s *Server) spec(ctx context.Context, req TransferRequest) (ledger.TransferSpec, error) {
+func (s *Server) spec(ctx context.Context, req client.TransferRequest) (ledger.TransferSpec, error) {
 	typ := coffer.TransferType(req.Type)
 	err := firstError(
 		checkID("id", req.ID),
@@ -190,7 +106,7 @@ func (s *Server) spec(ctx context.Context, req TransferRequest) (ledger.Transfer
 }
 
 func (s *Server) createTransfer(r *http.Request) (int, any, error) {
-	var req TransferRequest
+	var req client.TransferRequest
 	if err := s.decode(r, &req, false); err != nil {
 		return 0, nil, err
 	}
@@ -222,7 +138,7 @@ func (s *Server) transferOfType(ctx context.Context, id string, typ coffer.Trans
 
 // post posts the pending transfer in the path; typ is the verb's transfer type.
 func (s *Server) post(r *http.Request, typ coffer.TransferType) (int, any, error) {
-	var req PostRequest
+	var req client.PostRequest
 	if err := s.decode(r, &req, true); err != nil {
 		return 0, nil, err
 	}
@@ -254,7 +170,7 @@ func (s *Server) post(r *http.Request, typ coffer.TransferType) (int, any, error
 
 // void voids the pending transfer in the path; typ is the verb's transfer type.
 func (s *Server) void(r *http.Request, typ coffer.TransferType) (int, any, error) {
-	var req VoidRequest
+	var req client.VoidRequest
 	if err := s.decode(r, &req, true); err != nil {
 		return 0, nil, err
 	}
@@ -357,12 +273,12 @@ func (s *Server) listAccountTransfers(ctx context.Context, q url.Values, lp list
 // accountCursorPrefix starts the cursor of an account's transfers.
 const accountCursorPrefix = "seq\n"
 
-func (s *Server) transferPage(ctx context.Context, ts []coffer.Transfer, more bool) (TransferPage, error) {
-	page := TransferPage{Transfers: make([]Transfer, len(ts)), HasMore: more}
+func (s *Server) transferPage(ctx context.Context, ts []coffer.Transfer, more bool) (client.TransferPage, error) {
+	page := client.TransferPage{Transfers: make([]client.Transfer, len(ts)), HasMore: more}
 	for i, t := range ts {
 		var err error
 		if page.Transfers[i], err = s.renderTransfer(ctx, t); err != nil {
-			return TransferPage{}, err
+			return client.TransferPage{}, err
 		}
 	}
 	return page, nil

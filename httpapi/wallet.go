@@ -6,98 +6,15 @@ import (
 	"strings"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/ledger"
 )
 
 // The wallet verbs: thin requests over the ledger's commands, each answered with a
-// TransferResult whose transfer id is the request's id.
-
-// DepositRequest is the body of POST /v1/deposits: money enters the owner's wallet from outside.
-// The wallet is created on first use.
-type DepositRequest struct {
-	ID       string            `json:"id"`
-	Owner    string            `json:"owner"`
-	Asset    string            `json:"asset"`
-	Amount   string            `json:"amount"`
-	Source   string            `json:"source,omitempty"`
-	Metadata map[string]string `json:"metadata,omitempty"`
-}
-
-// WithdrawalRequest is the body of POST /v1/withdrawals: the amount is held on the owner's
-// wallet, pending until the payout is completed or fails, or until TimeoutSeconds pass.
-type WithdrawalRequest struct {
-	ID             string            `json:"id"`
-	Owner          string            `json:"owner"`
-	Asset          string            `json:"asset"`
-	Amount         string            `json:"amount"`
-	Destination    string            `json:"destination"`
-	TimeoutSeconds int64             `json:"timeout_seconds,omitempty"`
-	Metadata       map[string]string `json:"metadata,omitempty"`
-}
-
-// PaymentRequest is the body of POST /v1/payments: the owner pays the merchant, and the merchant
-// pays Fee, if any, out of it to the fee account; both or neither.
-type PaymentRequest struct {
-	ID       string            `json:"id"`
-	Owner    string            `json:"owner"`
-	Merchant string            `json:"merchant"`
-	Asset    string            `json:"asset"`
-	Amount   string            `json:"amount"`
-	Fee      string            `json:"fee,omitempty"`
-	OrderID  string            `json:"order_id"`
-	Metadata map[string]string `json:"metadata,omitempty"`
-}
-
-// RefundRequest is the body of POST /v1/payments/{id}/refunds. Amount left out refunds all that
-// is not yet refunded.
-type RefundRequest struct {
-	ID       string            `json:"id"`
-	Amount   string            `json:"amount,omitempty"`
-	Reason   string            `json:"reason,omitempty"`
-	Metadata map[string]string `json:"metadata,omitempty"`
-}
-
-// ExchangeRequest is the body of POST /v1/exchanges: the owner sells Amount of From for To, at
-// Rate (units of To per unit of From; the counter amount is rounded down) or for exactly
-// CounterAmount of To. Give one of the two.
-type ExchangeRequest struct {
-	ID            string            `json:"id"`
-	Owner         string            `json:"owner"`
-	From          string            `json:"from"`
-	To            string            `json:"to"`
-	Amount        string            `json:"amount"`
-	Rate          string            `json:"rate,omitempty"`
-	CounterAmount string            `json:"counter_amount,omitempty"`
-	Metadata      map[string]string `json:"metadata,omitempty"`
-}
-
-// HoldRequest is the body of POST /v1/holds: the amount is reserved on the owner's wallet, towards
-// the merchant (or spent in the app when Merchant is empty), until captured, released or expired.
-type HoldRequest struct {
-	ID             string            `json:"id"`
-	Owner          string            `json:"owner"`
-	Asset          string            `json:"asset"`
-	Amount         string            `json:"amount"`
-	Merchant       string            `json:"merchant,omitempty"`
-	TimeoutSeconds int64             `json:"timeout_seconds,omitempty"`
-	Reference      string            `json:"reference,omitempty"`
-	Metadata       map[string]string `json:"metadata,omitempty"`
-}
-
-// AdjustmentRequest is the body of POST /v1/adjustments (admin only): a correction of an account
-// against a system account (the asset's world account if CounterAccountID is empty). Direction
-// credit adds to the account, debit takes from it. The amount is in the account's asset.
-type AdjustmentRequest struct {
-	ID               string `json:"id"`
-	AccountID        string `json:"account_id"`
-	Direction        string `json:"direction"`
-	Amount           string `json:"amount"`
-	CounterAccountID string `json:"counter_account_id,omitempty"`
-	Reason           string `json:"reason"`
-}
+// client.TransferResult whose transfer id is the request's id.
 
 func (s *Server) deposit(r *http.Request) (int, any, error) {
-	var req DepositRequest
+	var req client.DepositRequest
 	if err := s.decode(r, &req, false); err != nil {
 		return 0, nil, err
 	}
@@ -118,7 +35,7 @@ func (s *Server) deposit(r *http.Request) (int, any, error) {
 }
 
 func (s *Server) withdraw(r *http.Request) (int, any, error) {
-	var req WithdrawalRequest
+	var req client.WithdrawalRequest
 	if err := s.decode(r, &req, false); err != nil {
 		return 0, nil, err
 	}
@@ -151,7 +68,7 @@ func (s *Server) failWithdrawal(r *http.Request) (int, any, error) {
 }
 
 func (s *Server) pay(r *http.Request) (int, any, error) {
-	var req PaymentRequest
+	var req client.PaymentRequest
 	if err := s.decode(r, &req, false); err != nil {
 		return 0, nil, err
 	}
@@ -180,7 +97,7 @@ func (s *Server) pay(r *http.Request) (int, any, error) {
 }
 
 func (s *Server) refund(r *http.Request) (int, any, error) {
-	var req RefundRequest
+	var req client.RefundRequest
 	if err := s.decode(r, &req, false); err != nil {
 		return 0, nil, err
 	}
@@ -233,7 +150,7 @@ func validRate(s string) bool {
 }
 
 func (s *Server) exchange(r *http.Request) (int, any, error) {
-	var req ExchangeRequest
+	var req client.ExchangeRequest
 	if err := s.decode(r, &req, false); err != nil {
 		return 0, nil, err
 	}
@@ -282,7 +199,7 @@ func (s *Server) exchange(r *http.Request) (int, any, error) {
 }
 
 func (s *Server) hold(r *http.Request) (int, any, error) {
-	var req HoldRequest
+	var req client.HoldRequest
 	if err := s.decode(r, &req, false); err != nil {
 		return 0, nil, err
 	}
@@ -314,7 +231,7 @@ func (s *Server) captureHold(r *http.Request) (int, any, error) { return s.post(
 func (s *Server) releaseHold(r *http.Request) (int, any, error) { return s.void(r, coffer.TypeHold) }
 
 func (s *Server) adjust(r *http.Request) (int, any, error) {
-	var req AdjustmentRequest
+	var req client.AdjustmentRequest
 	if err := s.decode(r, &req, false); err != nil {
 		return 0, nil, err
 	}

@@ -6,14 +6,14 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer"
-	"github.com/cofferhq/coffer/httpapi"
+	"github.com/cofferhq/coffer/client"
 )
 
 func TestDeposit(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	ctx := context.Background()
-	res, err := e.operator.Deposit(ctx, httpapi.DepositRequest{ID: "dep-1", Owner: "alice", Asset: "USD",
+	res, err := e.operator.Deposit(ctx, client.DepositRequest{ID: "dep-1", Owner: "alice", Asset: "USD",
 		Amount: "100.5", Source: "card", Metadata: map[string]string{"channel": "app"}})
 	if err != nil {
 		t.Fatal(err)
@@ -37,7 +37,7 @@ func TestDeposit(t *testing.T) {
 	// 2^127-1 minor units is the most any running total holds.
 	e.deposit("dep-max", "alice", "GOLD", "170141183460469231731687303715884105727")
 	e.wantBalance("alice", "GOLD", "170141183460469231731687303715884105727", "170141183460469231731687303715884105727", "0", "0")
-	_, err = e.operator.Deposit(ctx, httpapi.DepositRequest{ID: "dep-over", Owner: "bob", Asset: "GOLD", Amount: "1"})
+	_, err = e.operator.Deposit(ctx, client.DepositRequest{ID: "dep-over", Owner: "bob", Asset: "GOLD", Amount: "1"})
 	wantCode(t, err, coffer.ELIMIT)
 }
 
@@ -47,7 +47,7 @@ func TestWithdrawal(t *testing.T) {
 	ctx := context.Background()
 	e.deposit("dep-1", "alice", "USD", "100")
 
-	res, err := e.operator.Withdraw(ctx, httpapi.WithdrawalRequest{ID: "wd-1", Owner: "alice", Asset: "USD",
+	res, err := e.operator.Withdraw(ctx, client.WithdrawalRequest{ID: "wd-1", Owner: "alice", Asset: "USD",
 		Amount: "30", Destination: "iban:DE00", TimeoutSeconds: 3600})
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +59,7 @@ func TestWithdrawal(t *testing.T) {
 	e.wantBalance("alice", "USD", "100.00", "70.00", "30.00", "0.00")
 
 	// Completed for less than was held: the rest goes back.
-	res, err = e.operator.CompleteWithdrawal(ctx, "wd-1", httpapi.PostRequest{Amount: "25.5"})
+	res, err = e.operator.CompleteWithdrawal(ctx, "wd-1", client.PostRequest{Amount: "25.5"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,12 +69,12 @@ func TestWithdrawal(t *testing.T) {
 	e.wantBalance("alice", "USD", "74.50", "74.50", "0.00", "0.00")
 
 	// A failed withdrawal gives everything back.
-	if _, err := e.operator.Withdraw(ctx, httpapi.WithdrawalRequest{ID: "wd-2", Owner: "alice", Asset: "USD",
+	if _, err := e.operator.Withdraw(ctx, client.WithdrawalRequest{ID: "wd-2", Owner: "alice", Asset: "USD",
 		Amount: "50", Destination: "iban:DE00"}); err != nil {
 		t.Fatal(err)
 	}
 	e.wantBalance("alice", "USD", "74.50", "24.50", "50.00", "0.00")
-	res, err = e.operator.FailWithdrawal(ctx, "wd-2", httpapi.VoidRequest{})
+	res, err = e.operator.FailWithdrawal(ctx, "wd-2", client.VoidRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,11 +84,11 @@ func TestWithdrawal(t *testing.T) {
 	e.wantBalance("alice", "USD", "74.50", "74.50", "0.00", "0.00")
 
 	// Resolved once: completing a failed withdrawal is a conflict.
-	_, err = e.operator.CompleteWithdrawal(ctx, "wd-2", httpapi.PostRequest{})
+	_, err = e.operator.CompleteWithdrawal(ctx, "wd-2", client.PostRequest{})
 	wantCode(t, err, coffer.ECONFLICT)
 
 	// More than available.
-	_, err = e.operator.Withdraw(ctx, httpapi.WithdrawalRequest{ID: "wd-3", Owner: "alice", Asset: "USD",
+	_, err = e.operator.Withdraw(ctx, client.WithdrawalRequest{ID: "wd-3", Owner: "alice", Asset: "USD",
 		Amount: "74.51", Destination: "iban:DE00"})
 	wantCode(t, err, coffer.EINSUFFICIENTFUNDS)
 	e.wantBalance("alice", "USD", "74.50", "74.50", "0.00", "0.00")
@@ -100,7 +100,7 @@ func TestPaymentAndRefund(t *testing.T) {
 	ctx := context.Background()
 	e.deposit("dep-1", "alice", "USD", "100")
 
-	res, err := e.operator.Pay(ctx, httpapi.PaymentRequest{ID: "pay-1", Owner: "alice", Merchant: "shop",
+	res, err := e.operator.Pay(ctx, client.PaymentRequest{ID: "pay-1", Owner: "alice", Merchant: "shop",
 		Asset: "USD", Amount: "40", Fee: "1.20", OrderID: "order-77"})
 	if err != nil {
 		t.Fatal(err)
@@ -118,14 +118,14 @@ func TestPaymentAndRefund(t *testing.T) {
 	}
 
 	// A payment without a fee has no fee transfer.
-	res, err = e.operator.Pay(ctx, httpapi.PaymentRequest{ID: "pay-2", Owner: "alice", Merchant: "shop",
+	res, err = e.operator.Pay(ctx, client.PaymentRequest{ID: "pay-2", Owner: "alice", Merchant: "shop",
 		Asset: "USD", Amount: "5", OrderID: "order-78"})
 	if err != nil || res.Fee != nil {
 		t.Fatalf("pay-2: %+v, %v", res, err)
 	}
 
 	// Part, then the rest.
-	res, err = e.operator.Refund(ctx, "pay-1", httpapi.RefundRequest{ID: "ref-1", Amount: "10", Reason: "damaged"})
+	res, err = e.operator.Refund(ctx, "pay-1", client.RefundRequest{ID: "ref-1", Amount: "10", Reason: "damaged"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestPaymentAndRefund(t *testing.T) {
 		res.Payment.Refunded != "10.00" || res.Transfer.Metadata["reason"] != "damaged" {
 		t.Errorf("refund %+v payment %+v", res.Transfer, res.Payment)
 	}
-	res, err = e.operator.Refund(ctx, "pay-1", httpapi.RefundRequest{ID: "ref-2"})
+	res, err = e.operator.Refund(ctx, "pay-1", client.RefundRequest{ID: "ref-2"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,10 +141,10 @@ func TestPaymentAndRefund(t *testing.T) {
 		t.Errorf("second refund %+v payment %+v", res.Transfer, res.Payment)
 	}
 	e.wantBalance("alice", "USD", "95.00", "95.00", "0.00", "0.00")
-	_, err = e.operator.Refund(ctx, "pay-1", httpapi.RefundRequest{ID: "ref-3", Amount: "0.01"})
+	_, err = e.operator.Refund(ctx, "pay-1", client.RefundRequest{ID: "ref-3", Amount: "0.01"})
 	wantCode(t, err, coffer.ECONFLICT)
 	// Only payments are refunded.
-	_, err = e.operator.Refund(ctx, "dep-1", httpapi.RefundRequest{ID: "ref-4"})
+	_, err = e.operator.Refund(ctx, "dep-1", client.RefundRequest{ID: "ref-4"})
 	wantCode(t, err, coffer.ENOTFOUND)
 }
 
@@ -154,12 +154,12 @@ func TestExchange(t *testing.T) {
 	ctx := context.Background()
 	e.deposit("dep-1", "alice", "USD", "100")
 	// The pool must hold GOLD to pay it out.
-	if _, err := e.admin.Adjust(ctx, httpapi.AdjustmentRequest{ID: "fund-pool", AccountID: "system:exchange:GOLD",
+	if _, err := e.admin.Adjust(ctx, client.AdjustmentRequest{ID: "fund-pool", AccountID: "system:exchange:GOLD",
 		Direction: "credit", Amount: "1000000", Reason: "seed the exchange pool"}); err != nil {
 		t.Fatal(err)
 	}
 
-	res, err := e.operator.Exchange(ctx, httpapi.ExchangeRequest{ID: "ex-1", Owner: "alice", From: "USD", To: "GOLD",
+	res, err := e.operator.Exchange(ctx, client.ExchangeRequest{ID: "ex-1", Owner: "alice", From: "USD", To: "GOLD",
 		Amount: "10.55", Rate: "100"})
 	if err != nil {
 		t.Fatal(err)
@@ -169,7 +169,7 @@ func TestExchange(t *testing.T) {
 		t.Errorf("exchange %+v counter %+v rate %q", res.Transfer, res.Counter, res.Rate)
 	}
 	// Rounded down: 0.99 USD at 1.5 GOLD per USD is 1.485 GOLD, paid as 1.
-	res, err = e.operator.Exchange(ctx, httpapi.ExchangeRequest{ID: "ex-2", Owner: "alice", From: "USD", To: "GOLD",
+	res, err = e.operator.Exchange(ctx, client.ExchangeRequest{ID: "ex-2", Owner: "alice", From: "USD", To: "GOLD",
 		Amount: "0.99", Rate: "1.5"})
 	if err != nil {
 		t.Fatal(err)
@@ -177,7 +177,7 @@ func TestExchange(t *testing.T) {
 	if res.Counter.Amount != "1" {
 		t.Errorf("rounded counter %s, want 1", res.Counter.Amount)
 	}
-	res, err = e.operator.Exchange(ctx, httpapi.ExchangeRequest{ID: "ex-3", Owner: "alice", From: "USD", To: "GOLD",
+	res, err = e.operator.Exchange(ctx, client.ExchangeRequest{ID: "ex-3", Owner: "alice", From: "USD", To: "GOLD",
 		Amount: "2", CounterAmount: "150"})
 	if err != nil {
 		t.Fatal(err)
@@ -195,7 +195,7 @@ func TestHolds(t *testing.T) {
 	ctx := context.Background()
 	e.deposit("dep-1", "alice", "USD", "100")
 
-	res, err := e.operator.Hold(ctx, httpapi.HoldRequest{ID: "hold-1", Owner: "alice", Asset: "USD", Amount: "20",
+	res, err := e.operator.Hold(ctx, client.HoldRequest{ID: "hold-1", Owner: "alice", Asset: "USD", Amount: "20",
 		Merchant: "hotel", Reference: "booking-9"})
 	if err != nil {
 		t.Fatal(err)
@@ -207,7 +207,7 @@ func TestHolds(t *testing.T) {
 	if m := e.account("merchant:hotel:USD"); m.Incoming != "20.00" || m.Balance != "0.00" {
 		t.Errorf("merchant %+v", m)
 	}
-	if _, err := e.operator.CaptureHold(ctx, "hold-1", httpapi.PostRequest{Amount: "15"}); err != nil {
+	if _, err := e.operator.CaptureHold(ctx, "hold-1", client.PostRequest{Amount: "15"}); err != nil {
 		t.Fatal(err)
 	}
 	e.wantBalance("alice", "USD", "85.00", "85.00", "0.00", "0.00")
@@ -216,34 +216,34 @@ func TestHolds(t *testing.T) {
 	}
 
 	// Released: all back. Spent in the app (no merchant): towards the world account.
-	res, err = e.operator.Hold(ctx, httpapi.HoldRequest{ID: "hold-2", Owner: "alice", Asset: "USD", Amount: "5"})
+	res, err = e.operator.Hold(ctx, client.HoldRequest{ID: "hold-2", Owner: "alice", Asset: "USD", Amount: "5"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Transfer.CreditAccountID != "system:world:USD" {
 		t.Errorf("hold-2 %+v", res.Transfer)
 	}
-	if _, err := e.operator.ReleaseHold(ctx, "hold-2", httpapi.VoidRequest{ID: "release-hold-2"}); err != nil {
+	if _, err := e.operator.ReleaseHold(ctx, "hold-2", client.VoidRequest{ID: "release-hold-2"}); err != nil {
 		t.Fatal(err)
 	}
 	e.wantBalance("alice", "USD", "85.00", "85.00", "0.00", "0.00")
 
 	// Past its timeout a hold can no longer be captured.
-	if _, err := e.operator.Hold(ctx, httpapi.HoldRequest{ID: "hold-3", Owner: "alice", Asset: "USD", Amount: "5",
+	if _, err := e.operator.Hold(ctx, client.HoldRequest{ID: "hold-3", Owner: "alice", Asset: "USD", Amount: "5",
 		TimeoutSeconds: 60}); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Advance(61 * time.Second)
-	_, err = e.operator.CaptureHold(ctx, "hold-3", httpapi.PostRequest{})
+	_, err = e.operator.CaptureHold(ctx, "hold-3", client.PostRequest{})
 	wantCode(t, err, coffer.EEXPIRED)
 
 	// A hold is not a withdrawal: the wrong verb is not_found and uses up nothing.
-	if _, err := e.operator.Hold(ctx, httpapi.HoldRequest{ID: "hold-4", Owner: "alice", Asset: "USD", Amount: "5"}); err != nil {
+	if _, err := e.operator.Hold(ctx, client.HoldRequest{ID: "hold-4", Owner: "alice", Asset: "USD", Amount: "5"}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.operator.CompleteWithdrawal(ctx, "hold-4", httpapi.PostRequest{})
+	_, err = e.operator.CompleteWithdrawal(ctx, "hold-4", client.PostRequest{})
 	wantCode(t, err, coffer.ENOTFOUND)
-	if _, err := e.operator.CaptureHold(ctx, "hold-4", httpapi.PostRequest{}); err != nil {
+	if _, err := e.operator.CaptureHold(ctx, "hold-4", client.PostRequest{}); err != nil {
 		t.Fatalf("capture after the wrong verb: %v", err)
 	}
 }
@@ -253,7 +253,7 @@ func TestAdjustment(t *testing.T) {
 	e := setup(t)
 	ctx := context.Background()
 	e.deposit("dep-1", "alice", "USD", "10")
-	res, err := e.admin.Adjust(ctx, httpapi.AdjustmentRequest{ID: "adj-1", AccountID: "wallet:alice:USD",
+	res, err := e.admin.Adjust(ctx, client.AdjustmentRequest{ID: "adj-1", AccountID: "wallet:alice:USD",
 		Direction: "credit", Amount: "2.5", Reason: "goodwill"})
 	if err != nil {
 		t.Fatal(err)
@@ -262,7 +262,7 @@ func TestAdjustment(t *testing.T) {
 		res.Transfer.DebitAccountID != "system:world:USD" {
 		t.Errorf("adjustment %+v", res.Transfer)
 	}
-	if _, err := e.admin.Adjust(ctx, httpapi.AdjustmentRequest{ID: "adj-2", AccountID: "wallet:alice:USD",
+	if _, err := e.admin.Adjust(ctx, client.AdjustmentRequest{ID: "adj-2", AccountID: "wallet:alice:USD",
 		Direction: "debit", Amount: "1", CounterAccountID: "system:fees:USD", Reason: "fee correction"}); err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +270,7 @@ func TestAdjustment(t *testing.T) {
 	if f := e.account("system:fees:USD"); f.Balance != "1.00" {
 		t.Errorf("fees %s", f.Balance)
 	}
-	_, err = e.operator.Adjust(ctx, httpapi.AdjustmentRequest{ID: "adj-3", AccountID: "wallet:alice:USD",
+	_, err = e.operator.Adjust(ctx, client.AdjustmentRequest{ID: "adj-3", AccountID: "wallet:alice:USD",
 		Direction: "credit", Amount: "1", Reason: "operator tries"})
 	wantCode(t, err, coffer.EFORBIDDEN)
 }

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/cofferhq/coffer"
-	"github.com/cofferhq/coffer/httpapi"
+	"github.com/cofferhq/coffer/client"
 )
 
 // Check is one of the checks after a run, with what it compared.
@@ -29,11 +29,11 @@ type Check struct {
 //
 // Writes whose outcome the run did not learn are read back first, so that 1 stays exact.
 func (b *bench) check(ctx context.Context, t tally) []Check {
-	cl := httpapi.NewClient(BaseURL(b.cfg.Addr), b.cfg.Key)
+	cl := client.New(BaseURL(b.cfg.Addr), b.cfg.Key)
 	cl.HTTP.Timeout = CheckTimeout
 
 	var checks []Check
-	var all []httpapi.Account
+	var all []client.Account
 	deposited, withdrawn, resolveErr := b.resolveUnknown(ctx, cl, t)
 	for _, asset := range b.assets() {
 		accounts, err := listAccounts(ctx, cl, asset)
@@ -56,7 +56,7 @@ func (b *bench) check(ctx context.Context, t tally) []Check {
 
 // resolveUnknown returns the run's deposits and completed withdrawals, with those whose outcome
 // the run did not learn read back from the server.
-func (b *bench) resolveUnknown(ctx context.Context, cl *httpapi.Client, t tally) (deposited, withdrawn int64, err error) {
+func (b *bench) resolveUnknown(ctx context.Context, cl *client.Client, t tally) (deposited, withdrawn int64, err error) {
 	deposited, withdrawn = t.deposited, t.withdrawn
 	if t.unknownDropped > 0 {
 		return 0, 0, fmt.Errorf("cannot be exact: %d deposits or withdrawals have unknown outcomes, more than the %d kept", len(t.unknown)+int(t.unknownDropped), len(t.unknown))
@@ -89,9 +89,9 @@ func (b *bench) resolveUnknown(ctx context.Context, cl *httpapi.Client, t tally)
 const accountPagesMax = AccountsMax/coffer.PageSizeMax + 10
 
 // listAccounts returns every account of the asset.
-func listAccounts(ctx context.Context, cl *httpapi.Client, asset string) ([]httpapi.Account, error) {
-	var out []httpapi.Account
-	q := httpapi.AccountsQuery{Asset: asset, Limit: coffer.PageSizeMax}
+func listAccounts(ctx context.Context, cl *client.Client, asset string) ([]client.Account, error) {
+	var out []client.Account
+	q := client.AccountsQuery{Asset: asset, Limit: coffer.PageSizeMax}
 	for range accountPagesMax {
 		page, err := cl.Accounts(ctx, q)
 		if err != nil {
@@ -115,7 +115,7 @@ type inflow struct {
 
 // checkSums compares what the asset's accounts hold with what came in from outside, and checks
 // that every account of the asset, world included, sums to zero.
-func checkSums(name string, accounts []httpapi.Account, in inflow) Check {
+func checkSums(name string, accounts []client.Account, in inflow) Check {
 	var sums struct{ wallets, merchants, fees, pool, world, other coffer.Amount }
 	walletCount := 0
 	for _, a := range accounts {
@@ -157,7 +157,7 @@ func checkSums(name string, accounts []httpapi.Account, in inflow) Check {
 }
 
 // checkAvailable checks that no wallet or merchant has a negative available balance.
-func checkAvailable(accounts []httpapi.Account) Check {
+func checkAvailable(accounts []client.Account) Check {
 	c := Check{Name: "no negative available balance", OK: true}
 	var negative []string
 	checked := 0
@@ -181,7 +181,7 @@ func checkAvailable(accounts []httpapi.Account) Check {
 }
 
 // checkVerify calls GET /v1/verify.
-func checkVerify(ctx context.Context, cl *httpapi.Client) Check {
+func checkVerify(ctx context.Context, cl *client.Client) Check {
 	c := Check{Name: "GET /v1/verify finds no violation"}
 	rep, err := cl.Verify(ctx)
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/cofferhq/coffer/httpapi"
+	"github.com/cofferhq/coffer/client"
 )
 
 // connTransport is the http.RoundTripper of one client of a run: its requests, one at a time,
@@ -42,8 +42,8 @@ func (t *connTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		t.conn, t.br, t.bw = c, bufio.NewReader(c), bufio.NewWriter(c)
 	}
-	// The connection's deadline is the request's: its context's, or ClientTimeout from now.
-	deadline := time.Now().Add(httpapi.ClientTimeout)
+	// The connection's deadline is the request's: its context's, or client.TimeoutDefault from now.
+	deadline := time.Now().Add(client.TimeoutDefault)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}

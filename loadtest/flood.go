@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/httpapi"
 )
 
@@ -113,14 +114,14 @@ func RunFlood(ctx context.Context, cfg FloodConfig) (*FloodReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	admin := httpapi.NewClient(BaseURL(cfg.Addr), cfg.Key)
+	admin := client.New(BaseURL(cfg.Addr), cfg.Key)
 	rep := &FloodReport{Asset: newAssetCode(), Flooders: cfg.Flooders}
 	progress := func(format string, args ...any) {
 		if cfg.Progress != nil {
 			fmt.Fprintf(cfg.Progress, "bench: flood: "+format+"\n", args...)
 		}
 	}
-	if _, err := admin.CreateAsset(ctx, httpapi.CreateAssetRequest{Code: rep.Asset, Scale: Scale}); err != nil {
+	if _, err := admin.CreateAsset(ctx, client.CreateAssetRequest{Code: rep.Asset, Scale: Scale}); err != nil {
 		return nil, fmt.Errorf("setup: create asset %s: %w", rep.Asset, err)
 	}
 	normal := &depositor{asset: rep.Asset, key: cfg.Key, addr: cfg.Addr}
@@ -177,8 +178,8 @@ type depositor struct {
 func (d *depositor) phase(ctx context.Context, cfg FloodConfig, f *flood) Phase {
 	conn := &connTransport{}
 	defer conn.close()
-	client := httpapi.NewClient(BaseURL(d.addr), d.key)
-	client.HTTP = &http.Client{Transport: conn}
+	cl := client.New(BaseURL(d.addr), d.key)
+	cl.HTTP = &http.Client{Transport: conn}
 	if f != nil {
 		f.start(ctx, cfg.Flooders)
 	}
@@ -189,10 +190,10 @@ func (d *depositor) phase(ctx context.Context, cfg FloodConfig, f *flood) Phase 
 	deadline := start.Add(cfg.Duration)
 	for n < cfg.RequestsMax && time.Now().Before(deadline) && ctx.Err() == nil {
 		d.seq++
-		req := httpapi.DepositRequest{ID: fmt.Sprintf("%s-flood-%d", d.asset, d.seq),
+		req := client.DepositRequest{ID: fmt.Sprintf("%s-flood-%d", d.asset, d.seq),
 			Owner: "flood-" + strconv.Itoa(d.seq%100), Asset: d.asset, Amount: "1.00", Source: "bench flood"}
 		t := time.Now()
-		_, err := client.Deposit(ctx, req)
+		_, err := cl.Deposit(ctx, req)
 		hist.Record(time.Since(t))
 		n++
 		if err != nil {

@@ -51,6 +51,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/httpapi"
 )
 
@@ -92,7 +93,7 @@ const (
 	// SetupTimeout bounds setup: creating the assets and funding the wallets.
 	SetupTimeout = 10 * time.Minute
 	// CheckTimeout bounds each call of the checks. GET /v1/verify replays the whole ledger,
-	// every run before this one included, so it gets far longer than httpapi.ClientTimeout.
+	// every run before this one included, so it gets far longer than client.TimeoutDefault.
 	CheckTimeout = 10 * time.Minute
 )
 
@@ -284,7 +285,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 // bench is one run's shared, read-only state.
 type bench struct {
 	cfg    Config
-	client *httpapi.Client
+	client *client.Client
 	// asset is the run's asset; counter, in the mixed workload, the one exchanges buy.
 	asset, counter string
 	// owners and wallets are the funded wallets' owners and account ids, by index.
@@ -294,16 +295,16 @@ type bench struct {
 }
 
 func newBench(cfg Config) *bench {
-	client := httpapi.NewClient(BaseURL(cfg.Addr), cfg.Key)
+	cl := client.New(BaseURL(cfg.Addr), cfg.Key)
 	// http.DefaultTransport keeps two idle connections per host: with more clients than that,
 	// every request would open a new connection and the test would measure TCP handshakes and
 	// exhaust ephemeral ports.
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConns = cfg.Clients + 16
 	tr.MaxIdleConnsPerHost = cfg.Clients + 16
-	client.HTTP = &http.Client{Timeout: httpapi.ClientTimeout, Transport: tr}
+	cl.HTTP = &http.Client{Timeout: client.TimeoutDefault, Transport: tr}
 
-	b := &bench{cfg: cfg, client: client, asset: newAssetCode()}
+	b := &bench{cfg: cfg, client: cl, asset: newAssetCode()}
 	if cfg.Workload == Mixed {
 		b.counter = newAssetCode()
 	}

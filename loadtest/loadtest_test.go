@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/httpapi"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/loadtest"
@@ -94,7 +95,7 @@ func TestRun(t *testing.T) {
 			}
 
 			// The server holds exactly the transfers setup and the run made in the run's assets.
-			held := countTransfers(t, httpapi.NewClient(url, adminKey), rep.Asset, rep.CounterAsset)
+			held := countTransfers(t, client.New(url, adminKey), rep.Asset, rep.CounterAsset)
 			setupTransfers := int64(rep.Setup.Deposits)
 			if rep.Setup.PoolFunded != "" {
 				setupTransfers++ // the adjustment that funds the exchange pool
@@ -121,10 +122,10 @@ func TestRun(t *testing.T) {
 }
 
 // countTransfers counts the transfers of the assets that the server lists.
-func countTransfers(t *testing.T, cl *httpapi.Client, assets ...string) int64 {
+func countTransfers(t *testing.T, cl *client.Client, assets ...string) int64 {
 	t.Helper()
 	var n int64
-	q := httpapi.TransfersQuery{Limit: coffer.PageSizeMax}
+	q := client.TransfersQuery{Limit: coffer.PageSizeMax}
 	for {
 		page, err := cl.Transfers(context.Background(), q)
 		if err != nil {

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer"
-	"github.com/cofferhq/coffer/httpapi"
+	"github.com/cofferhq/coffer/client"
 )
 
 // run sends the workload from Config.Clients goroutines until the gate closes, and returns their
@@ -94,7 +94,7 @@ func (t *tally) merge(o *tally) {
 // worker is one client: its own request loop, random source, ids, tally and latencies.
 type worker struct {
 	b      *bench
-	client *httpapi.Client // sends over conn, this client's own connection
+	client *client.Client // sends over conn, this client's own connection
 	conn   *connTransport
 	g      *gate
 	rng    *rand.Rand
@@ -118,9 +118,9 @@ const refundableMax = 256
 
 func newWorker(b *bench, g *gate, i int) *worker {
 	conn := &connTransport{}
-	client := httpapi.NewClient(BaseURL(b.cfg.Addr), b.cfg.Key)
-	client.HTTP = &http.Client{Transport: conn}
-	return &worker{b: b, client: client, conn: conn, g: g, rng: rand.New(rand.NewPCG(rand.Uint64(), uint64(i))),
+	cl := client.New(BaseURL(b.cfg.Addr), b.cfg.Key)
+	cl.HTTP = &http.Client{Transport: conn}
+	return &worker{b: b, client: cl, conn: conn, g: g, rng: rand.New(rand.NewPCG(rand.Uint64(), uint64(i))),
 		ids: b.asset + "-" + strconv.Itoa(i) + "-", tally: newTally()}
 }
 

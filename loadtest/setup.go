@@ -6,7 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/cofferhq/coffer/httpapi"
+	"github.com/cofferhq/coffer/client"
 )
 
 // setup creates the run's assets and merchants, funds the exchange pool of the mixed workload's
@@ -14,19 +14,19 @@ import (
 // goroutines. Setup is not the run: any error ends it.
 func (b *bench) setup(ctx context.Context) error {
 	for _, code := range b.assets() {
-		if _, err := b.client.CreateAsset(ctx, httpapi.CreateAssetRequest{Code: code, Scale: Scale}); err != nil {
+		if _, err := b.client.CreateAsset(ctx, client.CreateAssetRequest{Code: code, Scale: Scale}); err != nil {
 			return fmt.Errorf("create asset %s: %w", code, err)
 		}
 	}
 	if b.counter != "" {
-		if _, err := b.client.Adjust(ctx, httpapi.AdjustmentRequest{ID: b.counter + "-pool",
+		if _, err := b.client.Adjust(ctx, client.AdjustmentRequest{ID: b.counter + "-pool",
 			AccountID: "system:exchange:" + b.counter, Direction: "credit", Amount: formatMinor(PoolFund),
 			Reason: "bench setup: the exchange pool pays out only what it holds"}); err != nil {
 			return fmt.Errorf("fund the exchange pool of %s: %w", b.counter, err)
 		}
 	}
 	for _, m := range b.merchants {
-		if _, err := b.client.CreateAccount(ctx, httpapi.CreateAccountRequest{Kind: "merchant", Owner: m, Asset: b.asset}); err != nil {
+		if _, err := b.client.CreateAccount(ctx, client.CreateAccountRequest{Kind: "merchant", Owner: m, Asset: b.asset}); err != nil {
 			return fmt.Errorf("create merchant %s: %w", m, err)
 		}
 	}
@@ -41,7 +41,7 @@ func (b *bench) setup(ctx context.Context) error {
 				if i >= len(b.owners) || ctx.Err() != nil {
 					return
 				}
-				_, err := b.client.Deposit(ctx, httpapi.DepositRequest{ID: b.asset + "-fund-" + b.owners[i],
+				_, err := b.client.Deposit(ctx, client.DepositRequest{ID: b.asset + "-fund-" + b.owners[i],
 					Owner: b.owners[i], Asset: b.asset, Amount: formatMinor(FundAmount), Source: "bench setup"})
 				if err != nil {
 					cancel(fmt.Errorf("fund wallet of %s: %w", b.owners[i], err))

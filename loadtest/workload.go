@@ -5,7 +5,7 @@ import (
 	"net/http"
 
 	"github.com/cofferhq/coffer"
-	"github.com/cofferhq/coffer/httpapi"
+	"github.com/cofferhq/coffer/client"
 )
 
 // stepFunc returns the client's step: one request, or in the mixed workload sometimes two.
@@ -31,9 +31,9 @@ func (w *worker) uniform(ctx context.Context) {
 }
 
 // transferRequest is a transfer of 0.01 to 1.00 between two random wallets.
-func (w *worker) transferRequest() httpapi.TransferRequest {
+func (w *worker) transferRequest() client.TransferRequest {
 	from, to := w.twoWallets()
-	return httpapi.TransferRequest{ID: w.nextID(), DebitAccountID: w.b.wallets[from],
+	return client.TransferRequest{ID: w.nextID(), DebitAccountID: w.b.wallets[from],
 		CreditAccountID: w.b.wallets[to], Amount: formatMinor(w.between(1, 100))}
 }
 
@@ -47,7 +47,7 @@ func (w *worker) hot(ctx context.Context) {
 // whether it succeeded.
 func (w *worker) pay(ctx context.Context, merchant string, amount int64) (string, bool) {
 	id := w.nextID()
-	req := httpapi.PaymentRequest{ID: id, Owner: w.b.owners[w.wallet()], Merchant: merchant, Asset: w.b.asset,
+	req := client.PaymentRequest{ID: id, Owner: w.b.owners[w.wallet()], Merchant: merchant, Asset: w.b.asset,
 		Amount: formatMinor(amount), Fee: formatMinor(fee(amount)), OrderID: "order-" + id}
 	err := w.call("payment", 2, func() error {
 		_, err := w.client.Pay(ctx, req)
@@ -59,11 +59,11 @@ func (w *worker) pay(ctx context.Context, merchant string, amount int64) (string
 // batch sends Config.BatchSize uniform transfers in one independent batch and counts the items
 // that became transfers; the others are counted by their code.
 func (w *worker) batch(ctx context.Context) {
-	req := httpapi.BatchRequest{Mode: httpapi.BatchIndependent, Transfers: make([]httpapi.TransferRequest, w.b.cfg.BatchSize)}
+	req := client.BatchRequest{Mode: client.BatchIndependent, Transfers: make([]client.TransferRequest, w.b.cfg.BatchSize)}
 	for i := range req.Transfers {
 		req.Transfers[i] = w.transferRequest()
 	}
-	var res *httpapi.BatchResponse
+	var res *client.BatchResponse
 	err := w.call("batch", 0, func() error {
 		var err error
 		res, err = w.client.CreateTransfers(ctx, req)
@@ -115,7 +115,7 @@ func (w *worker) mixed(ctx context.Context) {
 // deposit credits a random wallet with 1.00 to 10.00.
 func (w *worker) deposit(ctx context.Context) {
 	id, amount := w.nextID(), w.between(100, 1000)
-	req := httpapi.DepositRequest{ID: id, Owner: w.b.owners[w.wallet()], Asset: w.b.asset,
+	req := client.DepositRequest{ID: id, Owner: w.b.owners[w.wallet()], Asset: w.b.asset,
 		Amount: formatMinor(amount), Source: "bench"}
 	err := w.call("deposit", 1, func() error {
 		_, err := w.client.Deposit(ctx, req)
@@ -148,7 +148,7 @@ func (w *worker) refund(ctx context.Context) {
 	}
 	p := w.refundable[len(w.refundable)-1]
 	w.refundable = w.refundable[:len(w.refundable)-1]
-	req := httpapi.RefundRequest{ID: w.nextID(), Amount: formatMinor(w.between(1, p.left)), Reason: "bench"}
+	req := client.RefundRequest{ID: w.nextID(), Amount: formatMinor(w.between(1, p.left)), Reason: "bench"}
 	w.call("refund", 1, func() error {
 		_, err := w.client.Refund(ctx, p.id, req)
 		return err
@@ -159,7 +159,7 @@ func (w *worker) refund(ctx context.Context) {
 // it two times in three and releases it otherwise.
 func (w *worker) holdThenEnd(ctx context.Context) {
 	id, amount := w.nextID(), w.between(10, 500)
-	req := httpapi.HoldRequest{ID: id, Owner: w.b.owners[w.wallet()], Asset: w.b.asset, Amount: formatMinor(amount),
+	req := client.HoldRequest{ID: id, Owner: w.b.owners[w.wallet()], Asset: w.b.asset, Amount: formatMinor(amount),
 		Merchant: w.b.merchants[w.rng.IntN(len(w.b.merchants))]}
 	err := w.call("hold", 1, func() error {
 		_, err := w.client.Hold(ctx, req)
@@ -169,7 +169,7 @@ func (w *worker) holdThenEnd(ctx context.Context) {
 		return
 	}
 	if w.rng.IntN(3) < 2 {
-		post := httpapi.PostRequest{ID: id + "-capture", Amount: formatMinor(w.between(1, amount))}
+		post := client.PostRequest{ID: id + "-capture", Amount: formatMinor(w.between(1, amount))}
 		w.call("capture", 0, func() error {
 			_, err := w.client.CaptureHold(ctx, id, post)
 			return err
@@ -177,7 +177,7 @@ func (w *worker) holdThenEnd(ctx context.Context) {
 		return
 	}
 	w.call("release", 0, func() error {
-		_, err := w.client.ReleaseHold(ctx, id, httpapi.VoidRequest{ID: id + "-release"})
+		_, err := w.client.ReleaseHold(ctx, id, client.VoidRequest{ID: id + "-release"})
 		return err
 	})
 }
@@ -186,7 +186,7 @@ func (w *worker) holdThenEnd(ctx context.Context) {
 // four times in five (one in ten of those for less than was held) and fails it otherwise.
 func (w *worker) withdrawThenEnd(ctx context.Context) {
 	id, amount := w.nextID(), w.between(10, 500)
-	req := httpapi.WithdrawalRequest{ID: id, Owner: w.b.owners[w.wallet()], Asset: w.b.asset,
+	req := client.WithdrawalRequest{ID: id, Owner: w.b.owners[w.wallet()], Asset: w.b.asset,
 		Amount: formatMinor(amount), Destination: "bench-bank"}
 	err := w.call("withdrawal", 1, func() error {
 		_, err := w.client.Withdraw(ctx, req)
@@ -197,16 +197,16 @@ func (w *worker) withdrawThenEnd(ctx context.Context) {
 	}
 	if w.rng.IntN(5) == 0 {
 		w.call("fail", 0, func() error {
-			_, err := w.client.FailWithdrawal(ctx, id, httpapi.VoidRequest{ID: id + "-fail"})
+			_, err := w.client.FailWithdrawal(ctx, id, client.VoidRequest{ID: id + "-fail"})
 			return err
 		})
 		return
 	}
-	post := httpapi.PostRequest{ID: id + "-complete"}
+	post := client.PostRequest{ID: id + "-complete"}
 	if w.rng.IntN(10) == 0 {
 		post.Amount = formatMinor(w.between(1, amount))
 	}
-	var res *httpapi.TransferResult
+	var res *client.TransferResult
 	err = w.call("complete", 0, func() error {
 		var err error
 		res, err = w.client.CompleteWithdrawal(ctx, id, post)
@@ -225,7 +225,7 @@ func (w *worker) withdrawThenEnd(ctx context.Context) {
 
 // exchange sells 0.10 to 5.00 of the asset from a random wallet for the second asset at MixedRate.
 func (w *worker) exchange(ctx context.Context) {
-	req := httpapi.ExchangeRequest{ID: w.nextID(), Owner: w.b.owners[w.wallet()], From: w.b.asset, To: w.b.counter,
+	req := client.ExchangeRequest{ID: w.nextID(), Owner: w.b.owners[w.wallet()], From: w.b.asset, To: w.b.counter,
 		Amount: formatMinor(w.between(10, 500)), Rate: MixedRate}
 	w.call("exchange", 2, func() error {
 		_, err := w.client.Exchange(ctx, req)

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/cofferhq/coffer/httpapi"
+	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/ledger"
 )
 
@@ -28,7 +28,7 @@ type health struct {
 
 // checkHealth calls healthz, then readyz: a server that is up but cannot reach its database is
 // printed so and fails.
-func checkHealth(ctx context.Context, cl *httpapi.Client, _ []string) (any, error) {
+func checkHealth(ctx context.Context, cl *client.Client, _ []string) (any, error) {
 	if err := cl.Health(ctx); err != nil {
 		return nil, err
 	}
@@ -45,7 +45,7 @@ func printHealth(w io.Writer, h health) {
 }
 
 // verifyRemote runs the integrity check on the server; violations are printed and fail.
-func verifyRemote(ctx context.Context, cl *httpapi.Client, _ []string) (any, error) {
+func verifyRemote(ctx context.Context, cl *client.Client, _ []string) (any, error) {
 	rep, err := cl.Verify(ctx)
 	if err != nil {
 		return nil, err
@@ -57,7 +57,7 @@ func verifyRemote(ctx context.Context, cl *httpapi.Client, _ []string) (any, err
 }
 
 // reportOf is the server's report as verify prints it.
-func reportOf(v *httpapi.VerifyReport) *ledger.Report {
+func reportOf(v *client.VerifyReport) *ledger.Report {
 	rep := &ledger.Report{Accounts: v.Accounts, Transfers: v.Transfers, Entries: v.Entries}
 	for _, x := range v.Violations {
 		rep.Violations = append(rep.Violations, ledger.Violation{Kind: x.Kind, AccountID: x.AccountID, TransferID: x.TransferID, Message: x.Message})

@@ -16,7 +16,7 @@ import (
 
 	_ "github.com/mattn/go-sqlite3"
 
-	"github.com/cofferhq/coffer/httpapi"
+	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/ledger"
 )
 
@@ -103,7 +103,7 @@ func (s *server) fails(key string, code int, want string, args ...string) string
 // wantBalance checks an owner's wallet in an asset: balance, available and held.
 func (s *server) wantBalance(owner, asset, balance, available, held string) {
 	s.t.Helper()
-	var bs httpapi.Balances
+	var bs client.Balances
 	s.json(&bs, "balances", owner)
 	for _, b := range bs.Balances {
 		if b.Asset == asset {
@@ -153,14 +153,14 @@ func TestHelpListsEveryCommand(t *testing.T) {
 func TestAssetsAndAccounts(t *testing.T) {
 	t.Parallel()
 	s := setup(t)
-	var assets httpapi.AssetPage
+	var assets client.AssetPage
 	s.json(&assets, "assets")
 	if len(assets.Assets) != 2 || assets.Assets[1].Code != "USD" || assets.Assets[1].Scale != 2 {
 		t.Errorf("assets %+v", assets)
 	}
 	wantLines(t, s.ok("assets"), "CODE", "GOLD  0", "USD   2")
 
-	var a httpapi.Account
+	var a client.Account
 	s.json(&a, "account-create", "--kind", "wallet", "--owner", "1001", "--asset", "USD", "--overdraft-limit", "10.00")
 	if a.ID != "wallet:1001:USD" || a.OverdraftLimit != "10.00" {
 		t.Errorf("created %+v", a)
@@ -171,7 +171,7 @@ func TestAssetsAndAccounts(t *testing.T) {
 	wantLines(t, s.ok("account", "wallet:1001:USD"), "account    wallet:1001:USD", "overdraft  10.00 USD", "locked     no")
 	s.ok("account-create", "--kind", "merchant", "--owner", "shop", "--asset", "USD", "--overdraft-unlimited")
 
-	var page httpapi.AccountPage
+	var page client.AccountPage
 	s.json(&page, "accounts", "--owner", "1001")
 	if len(page.Accounts) != 1 || page.Accounts[0].ID != "wallet:1001:USD" {
 		t.Errorf("accounts of 1001: %+v", page)
@@ -200,7 +200,7 @@ func TestAssetsAndAccounts(t *testing.T) {
 func TestWalletCommands(t *testing.T) {
 	t.Parallel()
 	s := setup(t)
-	var res httpapi.TransferResult
+	var res client.TransferResult
 	s.json(&res, "deposit", "--id", "dep-1", "--owner", "alice", "--asset", "USD", "--amount", "100",
 		"--source", "bank", "--meta", "batch=7", "--meta", "note=first")
 	if res.Transfer.Type != "deposit" || res.Transfer.Amount != "100.00" || res.Transfer.Metadata["note"] != "first" {
@@ -230,7 +230,7 @@ func TestWalletCommands(t *testing.T) {
 	wantLines(t, s.ok("refund", "pay-1", "--id", "ref-1", "--amount", "10", "--reason", "damaged"),
 		"payment pay-1: 10.00 USD of 40.00 USD refunded")
 	s.wantBalance("alice", "USD", "40.00", "40.00", "0.00")
-	var shop httpapi.Account
+	var shop client.Account
 	s.json(&shop, "account", "merchant:shop:USD")
 	if shop.Balance != "28.80" {
 		t.Errorf("merchant balance %s, want 28.80", shop.Balance)
@@ -271,7 +271,7 @@ func TestWalletCommands(t *testing.T) {
 		"--asset", "USD", "--amount", "500", "--order", "o-9")
 	wantLines(t, s.ok("operations", "--owner", "alice", "--status", "rejected"),
 		"ID  ", "pay-big  payment  rejected  alice  wallet:alice:USD  500.00 USD")
-	var page httpapi.OperationPage
+	var page client.OperationPage
 	s.json(&page, "operations", "--code", "insufficient_funds")
 	if len(page.Operations) != 1 || page.Operations[0].ID != "pay-big" || page.HasMore {
 		t.Errorf("operations --code insufficient_funds: %+v", page)
@@ -286,7 +286,7 @@ func TestTransferCommands(t *testing.T) {
 	s.ok("deposit", "--id", "dep-1", "--owner", "alice", "--asset", "USD", "--amount", "100")
 	s.ok("account-create", "--kind", "wallet", "--owner", "bob", "--asset", "USD")
 
-	var res httpapi.TransferResult
+	var res client.TransferResult
 	s.json(&res, "transfer", "--id", "t-1", "--from", "wallet:alice:USD", "--to", "wallet:bob:USD", "--amount", "12.5",
 		"--reference", "rent", "--meta", "month=may")
 	if res.Transfer.State != "posted" || res.Transfer.Amount != "12.50" || res.Transfer.Type != "transfer" {
@@ -304,7 +304,7 @@ func TestTransferCommands(t *testing.T) {
 	s.wantBalance("bob", "USD", "17.50", "17.50", "0.00")
 
 	wantLines(t, s.ok("transfer-get", "t-1"), "transfer    t-1", "amount      12.50 USD", "reference   rent", "meta month  may")
-	var page httpapi.TransferPage
+	var page client.TransferPage
 	s.json(&page, "transfers", "--account", "wallet:bob:USD", "--order", "desc")
 	if len(page.Transfers) != 3 || page.Transfers[0].ID != "t-3" || page.Transfers[0].State != "voided" {
 		t.Errorf("bob's transfers %+v", page.Transfers)
@@ -317,7 +317,7 @@ func TestTransferCommands(t *testing.T) {
 
 	// A batch on its own: one transfer is refused, the other made, and the command fails.
 	file := filepath.Join(t.TempDir(), "batch.json")
-	writeBatch(t, file, []httpapi.TransferRequest{
+	writeBatch(t, file, []client.TransferRequest{
 		{ID: "b-1", DebitAccountID: "wallet:bob:USD", CreditAccountID: "wallet:alice:USD", Amount: "1"},
 		{ID: "b-2", DebitAccountID: "wallet:bob:USD", CreditAccountID: "wallet:alice:USD", Amount: "1000"},
 	})
@@ -326,14 +326,14 @@ func TestTransferCommands(t *testing.T) {
 	s.wantBalance("bob", "USD", "16.50", "16.50", "0.00")
 
 	// An atomic batch: all or none.
-	a1 := httpapi.TransferRequest{ID: "a-1", DebitAccountID: "wallet:bob:USD", CreditAccountID: "wallet:alice:USD", Amount: "1"}
-	writeBatch(t, file, []httpapi.TransferRequest{a1,
+	a1 := client.TransferRequest{ID: "a-1", DebitAccountID: "wallet:bob:USD", CreditAccountID: "wallet:alice:USD", Amount: "1"}
+	writeBatch(t, file, []client.TransferRequest{a1,
 		{ID: "a-2", DebitAccountID: "wallet:bob:USD", CreditAccountID: "wallet:alice:USD", Amount: "1000"}})
 	s.fails(testAdminKey, 1, "coffer transfer-batch: insufficient_funds: ", "transfer-batch", "--file", file, "--atomic", "--id", "batch-1")
 	s.fails(testAdminKey, 1, "not_found", "transfer-get", "a-1")
-	writeBatch(t, file, []httpapi.TransferRequest{a1,
+	writeBatch(t, file, []client.TransferRequest{a1,
 		{ID: "a-3", DebitAccountID: "wallet:bob:USD", CreditAccountID: "wallet:alice:USD", Amount: "2"}})
-	var batch httpapi.BatchResponse
+	var batch client.BatchResponse
 	s.json(&batch, "transfer-batch", "--file", file, "--atomic", "--id", "batch-2")
 	if batch.Mode != "atomic" || len(batch.Results) != 2 || batch.Results[1].Transfer.Amount != "2.00" {
 		t.Errorf("atomic batch %+v", batch)
@@ -342,7 +342,7 @@ func TestTransferCommands(t *testing.T) {
 	s.fails(testAdminKey, 2, "--id is required with --atomic", "transfer-batch", "--file", file, "--atomic")
 }
 
-func writeBatch(t *testing.T, file string, ts []httpapi.TransferRequest) {
+func writeBatch(t *testing.T, file string, ts []client.TransferRequest) {
 	t.Helper()
 	data, err := json.Marshal(ts)
 	if err != nil {
@@ -362,7 +362,7 @@ func TestHistoryAndEvents(t *testing.T) {
 	out := s.ok("history", "wallet:alice:USD", "--limit", "1")
 	wantLines(t, out, "account wallet:alice:USD, balance 12.50 USD", "dep-1", "0.00 -> 10.00 USD", "more: --cursor ")
 	cursor := strings.TrimSpace(out[strings.Index(out, "more: --cursor ")+len("more: --cursor "):])
-	var page httpapi.EntryPage
+	var page client.EntryPage
 	s.json(&page, "history", "wallet:alice:USD", "--cursor", cursor, "--type", "deposit")
 	if len(page.Entries) != 1 || page.Entries[0].TransferID != "dep-2" || page.Entries[0].BalanceBefore != "10.00" ||
 		page.Entries[0].BalanceAfter != "12.50" {
@@ -373,13 +373,13 @@ func TestHistoryAndEvents(t *testing.T) {
 		t.Errorf("entries before 2000: %+v", page.Entries)
 	}
 
-	var events httpapi.EventPage
+	var events client.EventPage
 	s.json(&events, "events")
 	if len(events.Events) == 0 || events.HasMore || events.NextAfter != 0 {
 		t.Fatalf("events %+v", events)
 	}
 	last := events.Events[len(events.Events)-1]
-	var rest httpapi.EventPage
+	var rest client.EventPage
 	s.json(&rest, "events", "--after", strconv.FormatUint(last.Seq-1, 10), "--limit", "5")
 	if len(rest.Events) != 1 || rest.Events[0].ID != last.ID {
 		t.Errorf("events after %d: %+v", last.Seq-1, rest)
@@ -394,7 +394,7 @@ func TestKeyCommands(t *testing.T) {
 	wantLines(t, out, "ops", "operator", "secret: ck_", "shown only this once")
 	secret := strings.Fields(out[strings.Index(out, "secret: "):])[1]
 
-	var keys httpapi.KeyPage
+	var keys client.KeyPage
 	s.json(&keys, "keys")
 	if len(keys.Keys) != 1 || keys.Keys[0].Name != "ops" || keys.Keys[0].RevokedAt != nil {
 		t.Fatalf("keys %+v", keys)
@@ -406,7 +406,7 @@ func TestKeyCommands(t *testing.T) {
 	s.fails(secret, 1, "coffer adjust: forbidden: ", "adjust", "wallet:alice:USD", "--id", "adj-1", "--direction", "credit",
 		"--amount", "1", "--reason", "try")
 
-	var k httpapi.Key
+	var k client.Key
 	s.json(&k, "key-revoke", keys.Keys[0].ID)
 	if k.RevokedAt == nil {
 		t.Errorf("revoked %+v", k)
@@ -421,7 +421,7 @@ func TestHealthAndVerifyRemote(t *testing.T) {
 	wantLines(t, s.ok("health"), "healthz  ok", "readyz   ok")
 	s.ok("deposit", "--id", "dep-1", "--owner", "alice", "--asset", "USD", "--amount", "10")
 	wantLines(t, s.ok("verify-remote"), " accounts, 1 transfers, 2 entries", "ok: no violations")
-	var rep httpapi.VerifyReport
+	var rep client.VerifyReport
 	s.json(&rep, "verify-remote")
 	if !rep.OK || rep.Transfers != 1 {
 		t.Errorf("report %+v", rep)
@@ -513,7 +513,7 @@ func TestJSONErrors(t *testing.T) {
 		{"no server", []string{"assets", "--json", "--addr", "http://127.0.0.1:1", "--key", "k"}, 1, "unavailable"},
 	} {
 		code, out, errOut := cli(tc.args...)
-		var e httpapi.ErrorResponse
+		var e client.ErrorResponse
 		if err := json.Unmarshal([]byte(out), &e); code != tc.code || err != nil || e.Error.Code != tc.wantCode || e.Error.Message == "" ||
 			!strings.Contains(errOut, ": "+tc.wantCode+": ") {
 			t.Errorf("%s: exit %d, stdout %q (%v), stderr %q; want exit %d and %s in both", tc.name, code, out, err, errOut, tc.code, tc.wantCode)

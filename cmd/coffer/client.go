@@ -16,7 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/cofferhq/coffer"
-	"github.com/cofferhq/coffer/httpapi"
+	"github.com/cofferhq/coffer/client"
 )
 
 // clientCommand is a subcommand that calls the API. Every one takes --addr, --key and --json;
@@ -32,7 +32,7 @@ type clientCommand struct {
 }
 
 // action calls the API with the positional arguments and returns the answer to print.
-type action func(ctx context.Context, cl *httpapi.Client, args []string) (any, error)
+type action func(ctx context.Context, cl *client.Client, args []string) (any, error)
 
 // printedError is an error whose answer is printed before it is reported: the answer says what
 // went wrong (a verification's violations, a batch's failed items).
@@ -77,7 +77,7 @@ func (c clientCommand) command(a *app) *cobra.Command {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		defer tr.CloseIdleConnections()
 		rec := &errorRecorder{next: tr}
-		cl := httpapi.NewClient(cfg.Server, cfg.APIKey)
+		cl := client.New(cfg.Server, cfg.APIKey)
 		cl.HTTP.Transport = rec
 		answer, err := act(cmd.Context(), cl, args)
 		if err != nil && !errors.As(err, new(printedError)) {
@@ -141,7 +141,7 @@ func (r *errorRecorder) printError(w io.Writer, err error) error {
 		_, werr := w.Write(out.Bytes())
 		return werr
 	}
-	return printJSON(w, httpapi.ErrorResponse{Error: httpapi.ErrorBody{Code: coffer.ErrorCode(err), Message: coffer.ErrorMessage(err)}})
+	return printJSON(w, client.ErrorResponse{Error: client.ErrorBody{Code: coffer.ErrorCode(err), Message: coffer.ErrorMessage(err)}})
 }
 
 // noFlags is the setup of a command without flags of its own.
@@ -151,8 +151,8 @@ func noFlags(act action) func(*pflag.FlagSet) action {
 
 // argCall is the setup of a command without flags of its own that passes its one argument to a
 // client method, such as account ACCOUNT_ID.
-func argCall[T any](call func(*httpapi.Client, context.Context, string) (T, error)) func(*pflag.FlagSet) action {
-	return noFlags(func(ctx context.Context, cl *httpapi.Client, args []string) (any, error) {
+func argCall[T any](call func(*client.Client, context.Context, string) (T, error)) func(*pflag.FlagSet) action {
+	return noFlags(func(ctx context.Context, cl *client.Client, args []string) (any, error) {
 		return call(cl, ctx, args[0])
 	})
 }
@@ -161,41 +161,41 @@ func argCall[T any](call func(*httpapi.Client, context.Context, string) (T, erro
 func printText(w io.Writer, answer any) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	switch v := answer.(type) {
-	case *httpapi.Asset:
+	case *client.Asset:
 		printAssets(tw, *v)
-	case *httpapi.AssetPage:
+	case *client.AssetPage:
 		printAssets(tw, v.Assets...)
-	case *httpapi.Account:
+	case *client.Account:
 		printAccount(tw, v)
-	case *httpapi.AccountPage:
+	case *client.AccountPage:
 		printAccounts(tw, v)
-	case *httpapi.Balances:
+	case *client.Balances:
 		printBalances(tw, v)
-	case *httpapi.Transfer:
+	case *client.Transfer:
 		printTransfer(tw, v)
-	case *httpapi.TransferResult:
+	case *client.TransferResult:
 		printTransferResult(tw, v)
-	case *httpapi.TransferPage:
+	case *client.TransferPage:
 		printTransfers(tw, v.Transfers...)
 		printCursor(tw, v.NextCursor)
-	case *httpapi.BatchResponse:
+	case *client.BatchResponse:
 		printBatch(tw, v)
 	case accountHistory:
 		printHistory(tw, v)
-	case *httpapi.EventPage:
+	case *client.EventPage:
 		printEvents(tw, v)
-	case *httpapi.Operation:
+	case *client.Operation:
 		printOperations(tw, *v)
-	case *httpapi.OperationPage:
+	case *client.OperationPage:
 		printOperations(tw, v.Operations...)
 		printCursor(tw, v.NextCursor)
-	case *httpapi.CreatedKey:
+	case *client.CreatedKey:
 		printCreatedKey(tw, v)
-	case *httpapi.Key:
+	case *client.Key:
 		printKeys(tw, *v)
-	case *httpapi.KeyPage:
+	case *client.KeyPage:
 		printKeys(tw, v.Keys...)
-	case *httpapi.VerifyReport:
+	case *client.VerifyReport:
 		return printReport(w, reportOf(v), false)
 	case health:
 		printHealth(tw, v)
@@ -216,7 +216,7 @@ func printCursor(w io.Writer, next string) {
 }
 
 // when formats an API time for people; nil is "-".
-func when(t *httpapi.Time) string {
+func when(t *client.Time) string {
 	if t == nil {
 		return "-"
 	}

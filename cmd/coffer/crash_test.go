@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/cofferhq/coffer"
-	"github.com/cofferhq/coffer/httpapi"
+	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/postgres"
 )
@@ -44,8 +44,8 @@ func TestCrash(t *testing.T) {
 
 // crashOp is one request of the load and what became of it.
 type crashOp struct {
-	deposit  *httpapi.DepositRequest
-	transfer *httpapi.TransferRequest
+	deposit  *client.DepositRequest
+	transfer *client.TransferRequest
 	outcome  string // "" while unknown; "ok" or the error code once answered
 }
 
@@ -56,7 +56,7 @@ func (o *crashOp) id() string {
 	return o.transfer.ID
 }
 
-func (o *crashOp) send(ctx context.Context, c *httpapi.Client) (*httpapi.TransferResult, error) {
+func (o *crashOp) send(ctx context.Context, c *client.Client) (*client.TransferResult, error) {
 	if o.deposit != nil {
 		return c.Deposit(ctx, *o.deposit)
 	}
@@ -79,15 +79,15 @@ const (
 func runCrash(t *testing.T, database string, sig syscall.Signal) {
 	ctx := context.Background()
 	srv := startServer(t, database, crashAdminKey)
-	c := httpapi.NewClient(srv.URL(), crashAdminKey)
-	if _, err := c.CreateAsset(ctx, httpapi.CreateAssetRequest{Code: "USD", Scale: 2}); err != nil {
+	c := client.New(srv.URL(), crashAdminKey)
+	if _, err := c.CreateAsset(ctx, client.CreateAssetRequest{Code: "USD", Scale: 2}); err != nil {
 		t.Fatal(err)
 	}
 	// Open every wallet first: a transfer naming an account that does not exist yet is bad
 	// input, answered without using up its id, so its outcome is not fixed.
 	var ops []*crashOp
 	for i := range crashWallets {
-		op := &crashOp{deposit: &httpapi.DepositRequest{ID: fmt.Sprint("open-", i), Owner: fmt.Sprint("w", i), Asset: "USD", Amount: "10.00"}, outcome: "ok"}
+		op := &crashOp{deposit: &client.DepositRequest{ID: fmt.Sprint("open-", i), Owner: fmt.Sprint("w", i), Asset: "USD", Amount: "10.00"}, outcome: "ok"}
 		if _, err := op.send(ctx, c); err != nil {
 			t.Fatal(err)
 		}
@@ -112,14 +112,14 @@ func runCrash(t *testing.T, database string, sig syscall.Signal) {
 				id := fmt.Sprintf("k%d-%d", w, i)
 				owner := func() string { return fmt.Sprint("w", rng.IntN(crashWallets)) }
 				if rng.IntN(2) == 0 {
-					op.deposit = &httpapi.DepositRequest{ID: id, Owner: owner(), Asset: "USD",
+					op.deposit = &client.DepositRequest{ID: id, Owner: owner(), Asset: "USD",
 						Amount: fmt.Sprintf("%d.%02d", 1+rng.IntN(50), rng.IntN(100))}
 				} else {
 					from, to := owner(), owner()
 					if from == to {
 						continue
 					}
-					op.transfer = &httpapi.TransferRequest{ID: id, DebitAccountID: "wallet:" + from + ":USD",
+					op.transfer = &client.TransferRequest{ID: id, DebitAccountID: "wallet:" + from + ":USD",
 						CreditAccountID: "wallet:" + to + ":USD", Amount: fmt.Sprintf("%d.%02d", rng.IntN(30), 1+rng.IntN(99))}
 				}
 				mu.Lock()
@@ -154,7 +154,7 @@ func runCrash(t *testing.T, database string, sig syscall.Signal) {
 
 	// Start again and settle every unknown request by retrying it with its id.
 	srv = startServer(t, database, crashAdminKey)
-	c = httpapi.NewClient(srv.URL(), crashAdminKey)
+	c = client.New(srv.URL(), crashAdminKey)
 	unknown := 0
 	for _, op := range ops {
 		if op.outcome != "" {

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/cofferhq/coffer"
-	"github.com/cofferhq/coffer/httpapi"
+	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/postgres"
 )
@@ -24,13 +24,13 @@ func TestTwoServersOnePostgres(t *testing.T) {
 	url := postgres.TestURL(t)
 	ctx := context.Background()
 	servers := []*serverProcess{startServer(t, url, crashAdminKey), startServer(t, url, crashAdminKey)}
-	clients := []*httpapi.Client{httpapi.NewClient(servers[0].URL(), crashAdminKey), httpapi.NewClient(servers[1].URL(), crashAdminKey)}
-	if _, err := clients[0].CreateAsset(ctx, httpapi.CreateAssetRequest{Code: "USD", Scale: 2}); err != nil {
+	clients := []*client.Client{client.New(servers[0].URL(), crashAdminKey), client.New(servers[1].URL(), crashAdminKey)}
+	if _, err := clients[0].CreateAsset(ctx, client.CreateAssetRequest{Code: "USD", Scale: 2}); err != nil {
 		t.Fatal(err)
 	}
 	const wallets, workers, perWorker = 4, 8, 60
 	for i := range wallets {
-		if _, err := clients[i%2].Deposit(ctx, httpapi.DepositRequest{ID: fmt.Sprint("fund-", i), Owner: fmt.Sprint("f", i), Asset: "USD", Amount: "50.00"}); err != nil {
+		if _, err := clients[i%2].Deposit(ctx, client.DepositRequest{ID: fmt.Sprint("fund-", i), Owner: fmt.Sprint("f", i), Asset: "USD", Amount: "50.00"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -47,7 +47,7 @@ func TestTwoServersOnePostgres(t *testing.T) {
 				if b >= a {
 					b++
 				}
-				req := httpapi.TransferRequest{ID: fmt.Sprintf("t%d-%d", w, i), DebitAccountID: fmt.Sprintf("wallet:f%d:USD", a),
+				req := client.TransferRequest{ID: fmt.Sprintf("t%d-%d", w, i), DebitAccountID: fmt.Sprintf("wallet:f%d:USD", a),
 					CreditAccountID: fmt.Sprintf("wallet:f%d:USD", b), Amount: fmt.Sprintf("%d.%02d", rng.IntN(20), 1+rng.IntN(99))}
 				first, err := clients[(w+i)%2].CreateTransfer(ctx, req)
 				code := coffer.ErrorCode(err)

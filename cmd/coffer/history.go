@@ -8,20 +8,20 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/cofferhq/coffer/httpapi"
+	"github.com/cofferhq/coffer/client"
 )
 
 func init() {
 	registerClient(
 		clientCommand{name: "history", args: []string{"ACCOUNT_ID"}, summary: "list an account's entries with its balances before and after each",
 			setup: func(fs *pflag.FlagSet) action {
-				var q httpapi.EntriesQuery
+				var q client.EntriesQuery
 				timeFlag(fs, &q.From, "from", "only those created at or after")
 				timeFlag(fs, &q.To, "to", "only those created before")
 				fs.StringVar(&q.Type, "type", "", "only those of transfers of this type, such as deposit")
 				orderFlag(fs, &q.Desc)
 				pageFlags(fs, &q.Limit, &q.Cursor)
-				return func(ctx context.Context, cl *httpapi.Client, args []string) (any, error) {
+				return func(ctx context.Context, cl *client.Client, args []string) (any, error) {
 					// The account, for the asset code the entries' amounts are in.
 					a, err := cl.Account(ctx, args[0])
 					if err != nil {
@@ -35,7 +35,7 @@ func init() {
 			after := fs.Uint64("after", 0, "only events with a seq above this one")
 			var limit int
 			intFlag(fs, &limit, "limit", "most events on the page (default: the server's)")
-			return func(ctx context.Context, cl *httpapi.Client, _ []string) (any, error) {
+			return func(ctx context.Context, cl *client.Client, _ []string) (any, error) {
 				return cl.Events(ctx, *after, limit)
 			}
 		}},
@@ -45,8 +45,8 @@ func init() {
 // accountHistory is a page of an account's entries and the account. Its JSON is the page's, as
 // the server sent it.
 type accountHistory struct {
-	account *httpapi.Account
-	page    *httpapi.EntryPage
+	account *client.Account
+	page    *client.EntryPage
 }
 
 func (h accountHistory) MarshalJSON() ([]byte, error) { return json.Marshal(h.page) }
@@ -63,7 +63,7 @@ func printHistory(w io.Writer, h accountHistory) {
 	printCursor(w, h.page.NextCursor)
 }
 
-func printEvents(w io.Writer, p *httpapi.EventPage) {
+func printEvents(w io.Writer, p *client.EventPage) {
 	fmt.Fprintln(w, "SEQ\tTYPE\tSUBJECT\tCREATED")
 	for _, e := range p.Events {
 		fmt.Fprintf(w, "%d\t%s\t%s\t%s\n", e.Seq, e.Type, e.Subject, when(&e.CreatedAt))

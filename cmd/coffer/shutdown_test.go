@@ -15,7 +15,7 @@ import (
 	"testing"
 
 	"github.com/cofferhq/coffer"
-	"github.com/cofferhq/coffer/httpapi"
+	"github.com/cofferhq/coffer/client"
 )
 
 const (
@@ -37,7 +37,7 @@ func TestShutdownUnderLoad(t *testing.T) {
 	ctx := context.Background()
 	database := filepath.Join(t.TempDir(), "coffer.db")
 	srv := startServer(t, database, crashAdminKey)
-	if _, err := httpapi.NewClient(srv.URL(), crashAdminKey).CreateAsset(ctx, httpapi.CreateAssetRequest{Code: "USD", Scale: 2}); err != nil {
+	if _, err := client.New(srv.URL(), crashAdminKey).CreateAsset(ctx, client.CreateAssetRequest{Code: "USD", Scale: 2}); err != nil {
 		t.Fatal(err)
 	}
 	// The probe keeps its own connection alive from before the signal, as a load balancer's
@@ -59,11 +59,11 @@ func TestShutdownUnderLoad(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
-			defer client.CloseIdleConnections()
+			hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+			defer hc.CloseIdleConnections()
 			for i := 0; ; i++ {
 				id := fmt.Sprintf("s%d-%d", w, i)
-				status, code, err := deposit(client, srv.URL(), id, fmt.Sprint("o", w%8))
+				status, code, err := deposit(hc, srv.URL(), id, fmt.Sprint("o", w%8))
 				mu.Lock()
 				switch {
 				case err != nil && isDialError(err):
@@ -128,33 +128,33 @@ func TestShutdownUnderLoad(t *testing.T) {
 }
 
 // deposit sends one deposit of 1.00 and returns the status and, for an error, its code.
-func deposit(client *http.Client, base, id, owner string) (status int, code string, err error) {
-	body, _ := json.Marshal(httpapi.DepositRequest{ID: id, Owner: owner, Asset: "USD", Amount: "1.00"})
+func deposit(hc *http.Client, base, id, owner string) (status int, code string, err error) {
+	body, _ := json.Marshal(client.DepositRequest{ID: id, Owner: owner, Asset: "USD", Amount: "1.00"})
 	req, err := http.NewRequest(http.MethodPost, base+"/v1/deposits", bytes.NewReader(body))
 	if err != nil {
 		return 0, "", err
 	}
 	req.Header.Set("Authorization", "Bearer "+crashAdminKey)
 	req.Header.Set("Content-Type", "application/json")
-	return do(client, req)
+	return do(hc, req)
 }
 
 // get sends a GET and returns the status and, for an error, its code.
-func get(t *testing.T, client *http.Client, url string) (status int, code string) {
+func get(t *testing.T, hc *http.Client, url string) (status int, code string) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	status, code, err = do(client, req)
+	status, code, err = do(hc, req)
 	if err != nil {
 		t.Fatalf("GET %s: %v", url, err)
 	}
 	return status, code
 }
 
-func do(client *http.Client, req *http.Request) (status int, code string, err error) {
-	resp, err := client.Do(req)
+func do(hc *http.Client, req *http.Request) (status int, code string, err error) {
+	resp, err := hc.Do(req)
 	if err != nil {
 		return 0, "", err
 	}
@@ -164,7 +164,7 @@ func do(client *http.Client, req *http.Request) (status int, code string, err er
 		return 0, "", fmt.Errorf("read the answer: %w", err)
 	}
 	if resp.StatusCode >= 400 {
-		var e httpapi.ErrorResponse
+		var e client.ErrorResponse
 		if err := json.Unmarshal(data, &e); err != nil {
 			return resp.StatusCode, "", fmt.Errorf("HTTP %d, not the API's JSON: %q", resp.StatusCode, data)
 		}

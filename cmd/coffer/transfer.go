@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/cofferhq/coffer/httpapi"
+	"github.com/cofferhq/coffer/client"
 )
 
 // batchFileBytesMax caps a batch file read, well above what a server accepts in one batch
@@ -22,7 +22,7 @@ func init() {
 	registerClient(
 		clientCommand{name: "transfer", summary: "move money between two accounts",
 			required: []string{"id", "from", "to", "amount"}, setup: func(fs *pflag.FlagSet) action {
-				var req httpapi.TransferRequest
+				var req client.TransferRequest
 				idFlag(fs, &req.ID)
 				fs.StringVar(&req.DebitAccountID, "from", "", "the account debited")
 				fs.StringVar(&req.CreditAccountID, "to", "", "the account credited")
@@ -32,16 +32,16 @@ func init() {
 				timeoutFlag(fs, &req.TimeoutSeconds, "void a pending transfer not posted within this time")
 				fs.StringVar(&req.Reference, "reference", "", "a reference of yours")
 				metadataFlag(fs, &req.Metadata)
-				return func(ctx context.Context, cl *httpapi.Client, _ []string) (any, error) {
+				return func(ctx context.Context, cl *client.Client, _ []string) (any, error) {
 					return cl.CreateTransfer(ctx, req)
 				}
 			}},
-		postCommand("transfer-post", "TRANSFER_ID", "post a pending transfer, all or part", (*httpapi.Client).PostTransfer),
-		voidCommand("transfer-void", "TRANSFER_ID", "void a pending transfer", (*httpapi.Client).VoidTransfer),
+		postCommand("transfer-post", "TRANSFER_ID", "post a pending transfer, all or part", (*client.Client).PostTransfer),
+		voidCommand("transfer-void", "TRANSFER_ID", "void a pending transfer", (*client.Client).VoidTransfer),
 		clientCommand{name: "transfer-get", args: []string{"TRANSFER_ID"}, summary: "show a transfer",
-			setup: argCall((*httpapi.Client).Transfer)},
+			setup: argCall((*client.Client).Transfer)},
 		clientCommand{name: "transfers", summary: "list transfers", setup: func(fs *pflag.FlagSet) action {
-			var q httpapi.TransfersQuery
+			var q client.TransfersQuery
 			fs.StringVar(&q.AccountID, "account", "", "only those debiting or crediting this account, in the order they reached it")
 			fs.StringVar(&q.Type, "type", "", "only of this type, such as deposit")
 			fs.StringVar(&q.Reference, "reference", "", "only with this reference")
@@ -49,7 +49,7 @@ func init() {
 			timeFlag(fs, &q.To, "to", "only those created before")
 			orderFlag(fs, &q.Desc)
 			pageFlags(fs, &q.Limit, &q.Cursor)
-			return func(ctx context.Context, cl *httpapi.Client, _ []string) (any, error) {
+			return func(ctx context.Context, cl *client.Client, _ []string) (any, error) {
 				return cl.Transfers(ctx, q)
 			}
 		}},
@@ -59,23 +59,23 @@ func init() {
 }
 
 // postCommand is a verb that posts a pending transfer: capture, withdraw-complete, transfer-post.
-func postCommand(name, arg, summary string, post func(*httpapi.Client, context.Context, string, httpapi.PostRequest) (*httpapi.TransferResult, error)) clientCommand {
+func postCommand(name, arg, summary string, post func(*client.Client, context.Context, string, client.PostRequest) (*client.TransferResult, error)) clientCommand {
 	return clientCommand{name: name, args: []string{arg}, summary: summary, required: []string{"id"}, setup: func(fs *pflag.FlagSet) action {
-		var req httpapi.PostRequest
+		var req client.PostRequest
 		idFlag(fs, &req.ID)
 		amountFlag(fs, &req.Amount, "how much to post (default: all)")
-		return func(ctx context.Context, cl *httpapi.Client, args []string) (any, error) {
+		return func(ctx context.Context, cl *client.Client, args []string) (any, error) {
 			return post(cl, ctx, args[0], req)
 		}
 	}}
 }
 
 // voidCommand is a verb that voids a pending transfer: release, withdraw-fail, transfer-void.
-func voidCommand(name, arg, summary string, void func(*httpapi.Client, context.Context, string, httpapi.VoidRequest) (*httpapi.TransferResult, error)) clientCommand {
+func voidCommand(name, arg, summary string, void func(*client.Client, context.Context, string, client.VoidRequest) (*client.TransferResult, error)) clientCommand {
 	return clientCommand{name: name, args: []string{arg}, summary: summary, required: []string{"id"}, setup: func(fs *pflag.FlagSet) action {
-		var req httpapi.VoidRequest
+		var req client.VoidRequest
 		idFlag(fs, &req.ID)
-		return func(ctx context.Context, cl *httpapi.Client, args []string) (any, error) {
+		return func(ctx context.Context, cl *client.Client, args []string) (any, error) {
 			return void(cl, ctx, args[0], req)
 		}
 	}}
@@ -86,15 +86,15 @@ func voidCommand(name, arg, summary string, void func(*httpapi.Client, context.C
 func transferBatch(fs *pflag.FlagSet) action {
 	file := fs.String("file", "", "a JSON list of transfers as POST /v1/transfers takes them; - for stdin")
 	atomic := fs.Bool("atomic", false, "all or none, under --id (default: each on its own, under its own id)")
-	var req httpapi.BatchRequest
+	var req client.BatchRequest
 	idFlag(fs, &req.ID)
-	return func(ctx context.Context, cl *httpapi.Client, _ []string) (any, error) {
-		req.Mode = httpapi.BatchIndependent
+	return func(ctx context.Context, cl *client.Client, _ []string) (any, error) {
+		req.Mode = client.BatchIndependent
 		switch {
 		case *atomic && req.ID == "":
 			return nil, usageErr("--id is required with --atomic: the batch's operation id")
 		case *atomic:
-			req.Mode = httpapi.BatchAtomic
+			req.Mode = client.BatchAtomic
 		case req.ID != "":
 			return nil, usageErr("--id is for --atomic batches; otherwise each transfer's id is its operation id")
 		}
@@ -121,7 +121,7 @@ func transferBatch(fs *pflag.FlagSet) action {
 
 // readTransfers reads a batch file; name "-" is stdin. Unknown fields are refused, so that a
 // misspelt one is not silently left out.
-func readTransfers(name string) ([]httpapi.TransferRequest, error) {
+func readTransfers(name string) ([]client.TransferRequest, error) {
 	f := os.Stdin
 	if name != "-" {
 		var err error
@@ -132,7 +132,7 @@ func readTransfers(name string) ([]httpapi.TransferRequest, error) {
 	}
 	dec := json.NewDecoder(io.LimitReader(f, batchFileBytesMax))
 	dec.DisallowUnknownFields()
-	var ts []httpapi.TransferRequest
+	var ts []client.TransferRequest
 	if err := dec.Decode(&ts); err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
@@ -140,7 +140,7 @@ func readTransfers(name string) ([]httpapi.TransferRequest, error) {
 }
 
 // printTransfers writes transfers as a table.
-func printTransfers(w io.Writer, ts ...httpapi.Transfer) {
+func printTransfers(w io.Writer, ts ...client.Transfer) {
 	fmt.Fprintln(w, "ID\tTYPE\tSTATE\tAMOUNT\tPOSTED\tFROM\tTO\tCREATED")
 	for _, t := range ts {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Type, t.State, money(t.Amount, t.Asset),
@@ -149,12 +149,12 @@ func printTransfers(w io.Writer, ts ...httpapi.Transfer) {
 }
 
 // posted is what of the transfer was posted: all of a plain one, what was captured of a pending one.
-func posted(t *httpapi.Transfer) string { return money(t.PostedAmount, t.Asset) }
+func posted(t *client.Transfer) string { return money(t.PostedAmount, t.Asset) }
 
 // printTransferResult writes the transfer a write is about and those it moved with it.
-func printTransferResult(w io.Writer, r *httpapi.TransferResult) {
-	ts := []httpapi.Transfer{r.Transfer}
-	for _, t := range []*httpapi.Transfer{r.Fee, r.Counter, r.Payment} {
+func printTransferResult(w io.Writer, r *client.TransferResult) {
+	ts := []client.Transfer{r.Transfer}
+	for _, t := range []*client.Transfer{r.Fee, r.Counter, r.Payment} {
 		if t != nil {
 			ts = append(ts, *t)
 		}
@@ -172,7 +172,7 @@ func printTransferResult(w io.Writer, r *httpapi.TransferResult) {
 }
 
 // printTransfer writes one transfer, a field a line; those that do not apply are left out.
-func printTransfer(w io.Writer, t *httpapi.Transfer) {
+func printTransfer(w io.Writer, t *client.Transfer) {
 	rows := [][2]string{
 		{"transfer", t.ID}, {"type", t.Type}, {"state", t.State}, {"amount", money(t.Amount, t.Asset)},
 		{"from", t.DebitAccountID}, {"to", t.CreditAccountID}, {"created", when(&t.CreatedAt)},
@@ -195,7 +195,7 @@ func printTransfer(w io.Writer, t *httpapi.Transfer) {
 	printRows(w, rows)
 }
 
-func printBatch(w io.Writer, b *httpapi.BatchResponse) {
+func printBatch(w io.Writer, b *client.BatchResponse) {
 	fmt.Fprintln(w, "ID\tOUTCOME\tDETAIL")
 	for _, r := range b.Results {
 		if r.Error != nil {

@@ -1,0 +1,48 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+)
+
+// Event is one committed change, written in the same transaction as the change itself.
+type Event struct {
+	// Seq numbers the events, globally and without gaps, in commit order.
+	Seq uint64 `json:"seq"`
+	// ID is "evt_" and the seq.
+	ID string `json:"id"`
+	// Type is asset.created, account.created, account.locked, account.unlocked,
+	// transfer.created, transfer.posted, transfer.voided, transfer.expired or
+	// operation.rejected.
+	Type string `json:"type"`
+	// Subject is the id of the asset, account or transfer that changed; of an
+	// operation.rejected, the operation's id.
+	Subject string `json:"subject"`
+	// Data is the ledger's JSON snapshot of the subject after the change, amounts in minor
+	// units (integers as strings).
+	Data json.RawMessage `json:"data"`
+	// CreatedAt is when the change was committed.
+	CreatedAt Time `json:"created_at"`
+}
+
+// EventPage is the answer to GET /v1/events: events with seq above the request's after, in
+// order.
+type EventPage struct {
+	// Events are the page's events.
+	Events []Event `json:"events"`
+	// HasMore says whether more events follow this page already.
+	HasMore bool `json:"has_more"`
+	// NextAfter is the after of the next page (the last seq here), set only when HasMore.
+	NextAfter uint64 `json:"next_after,omitempty"`
+}
+
+// Events returns up to limit events after the seq after (limit 0: the server's default). When
+// the page's HasMore is false the consumer has caught up, and goes on later from the last
+// event's seq.
+func (c *Client) Events(ctx context.Context, after uint64, limit int) (*EventPage, error) {
+	v := url.Values{"after": {strconv.FormatUint(after, 10)}}
+	return call[EventPage](ctx, c, http.MethodGet, "/v1/events", pageQuery(v, "", limit), nil)
+}
