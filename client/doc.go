@@ -41,6 +41,8 @@
 // transfer, also the transfer's id). The server applies an id at most once and keeps the outcome, so sending
 // the same request again with the same id answers the first outcome, a success or a rejection,
 // and moves no money a second time; the same id with other parameters is refused as a conflict.
+// A request refused before it reached the ledger (malformed, or naming an asset or account that
+// does not exist) does not use up its id.
 // A write that failed with coffer.EUNAVAILABLE (the server was shutting down, the database did
 // not answer, the connection broke, the call timed out) may or may not have been applied: send
 // it again with the same id until it is answered, and it is applied exactly once. Ids may not
