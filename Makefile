@@ -1,13 +1,16 @@
 # Coffer's tasks. `make help` lists them.
 .DEFAULT_GOAL := help
 GO ?= go
+# The OpenAPI linter, pinned, installed by npm into .tools (gitignored) the first time it is needed.
+REDOCLY_VERSION := 2.77.0
+REDOCLY := .tools/node_modules/.bin/redocly
 # The PostgreSQL suites run whenever this names a server; CI keeps it set so they never skip.
 COFFER_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 export COFFER_TEST_POSTGRES
 
 .PHONY: help
 help: ## List the targets.
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
 
 .PHONY: serve
 serve: ## Start the server on the embedded default (SQLite in ./data, http://127.0.0.1:8080).
@@ -30,6 +33,15 @@ lint: ## gofmt, go vet and go mod tidy must be clean.
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	$(GO) vet ./...
 	$(GO) mod tidy -diff
+
+.PHONY: lint-openapi
+lint-openapi: .tools/redocly-$(REDOCLY_VERSION) ## redocly lint httpapi/openapi.json: any warning fails (needs node and npm).
+	REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(REDOCLY) lint --config redocly.yaml httpapi/openapi.json
+
+# The stamp names the version, so that changing REDOCLY_VERSION installs that one.
+.tools/redocly-$(REDOCLY_VERSION):
+	npm install --prefix .tools --no-audit --no-fund --save-exact @redocly/cli@$(REDOCLY_VERSION)
+	touch $@
 
 .PHONY: bench
 bench: ## Run the Go benchmarks (compare runs with benchstat).

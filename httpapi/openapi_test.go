@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -233,5 +234,45 @@ func TestOpenAPIServed(t *testing.T) {
 	want, _ := os.ReadFile("openapi.json")
 	if !bytes.Equal(got, want) {
 		t.Error("GET /v1/openapi.json does not serve openapi.json")
+	}
+}
+
+// TestOpenAPIOperations holds every operation of the document to what generated clients and
+// the server need: an operationId, unique and camelCase (a client's method name comes from it),
+// and a 400 response, since every route refuses a query parameter it does not take.
+func TestOpenAPIOperations(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Paths map[string]map[string]struct {
+			OperationID string                     `json:"operationId"`
+			Responses   map[string]json.RawMessage `json:"responses"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatalf("openapi.json: %v", err)
+	}
+	camel := regexp.MustCompile(`^[a-z]+(?:[A-Z][a-z]*|[0-9]+)*$`)
+	seen := map[string]string{}
+	for path, ops := range doc.Paths {
+		for method, op := range ops {
+			where := strings.ToUpper(method) + " " + path
+			switch id := op.OperationID; {
+			case id == "":
+				t.Errorf("%s has no operationId", where)
+			case !camel.MatchString(id):
+				t.Errorf("%s: operationId %q is not camelCase", where, id)
+			case seen[id] != "":
+				t.Errorf("%s: operationId %q is %s's too", where, id, seen[id])
+			default:
+				seen[id] = where
+			}
+			if op.Responses["400"] == nil {
+				t.Errorf("%s has no 400 response", where)
+			}
+		}
 	}
 }
