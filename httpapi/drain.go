@@ -65,3 +65,7 @@ func (w *closingWriter) Write(b []byte) (int, error) {
 	}
 	return w.ResponseWriter.Write(b)
 }
+
+// Unwrap gives http.ResponseController the connection's writer, so that a handler's read
+// deadline (the batch endpoint's) and flushes reach it through the drain.
+func (w *closingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

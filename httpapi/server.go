@@ -251,6 +251,9 @@ func (w *statusRecorder) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
+// Unwrap gives http.ResponseController the writer beneath, for deadlines and flushes.
+func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 // ServeHTTP gives every request an id (X-Request-Id, kept from the request if it is sensible),
 // turns a panic into a 500, and logs one line when the request is done.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
