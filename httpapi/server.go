@@ -255,12 +255,18 @@ func (w *statusRecorder) Write(b []byte) (int, error) {
 func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // ServeHTTP gives every request an id (X-Request-Id, kept from the request if it is sensible),
-// turns a panic into a 500, and logs one line when the request is done.
+// compresses a large answer for a client that accepts gzip, turns a panic into a 500, and logs
+// one line when the request is done.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	ri := &requestInfo{id: requestID(r.Header.Get("X-Request-Id")), w: w}
 	w.Header().Set("X-Request-Id", ri.id)
-	rec := &statusRecorder{ResponseWriter: w}
+	out := w
+	if cw := compressing(w, r); cw != nil {
+		defer cw.finish() // after the deferred recover below has written its 500, if any
+		out = cw
+	}
+	rec := &statusRecorder{ResponseWriter: out}
 	r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, ri))
 	defer func() {
 		if p := recover(); p != nil {
