@@ -93,6 +93,10 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 	if err := lcfg.Validate(); err != nil {
 		return usageErr("%v", err)
 	}
+	cors := httpapi.CORS{Origins: cfg.CORSOrigins, Credentials: cfg.CORSCredentials, MaxAge: cfg.CORSMaxAge}
+	if err := cors.Validate(); err != nil {
+		return usageErr("--cors-origin: %v", err)
+	}
 	store, err := openStore(ctx, cfg.Database, cfg.PoolConnsMax, cfg.Migrate)
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
@@ -113,6 +117,9 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 	defer l.Close()
 	drain := httpapi.NewDrain(httpapi.New(httpapi.Config{Ledger: l, Store: store, AdminKey: cfg.AdminKey,
 		Logger: logger, BatchRequestsMax: cfg.BatchRequests}))
+	// CORS goes in front of the drain, so that a page's script can read the drain's 503 (retry)
+	// rather than see a failed request it cannot tell from a network error.
+	handler := httpapi.NewCORS(cors, drain)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -120,7 +127,7 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 	ln = &onceCloser{Listener: ln}
 	var conns connCount
 	srv := &http.Server{
-		Handler:           drain,
+		Handler:           handler,
 		ConnState:         conns.track,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,

@@ -27,6 +27,11 @@ type Config struct {
 	DebugAddr     string
 	BatchRequests int
 	AdminKey      string
+	// CORSOrigins, CORSCredentials and CORSMaxAge are httpapi.CORS: which web pages may call the
+	// API from a browser.
+	CORSOrigins     []string
+	CORSCredentials bool
+	CORSMaxAge      time.Duration
 
 	// The database's: serve, migrate and verify.
 	Database     string
@@ -55,6 +60,8 @@ const (
 	shutdownTimeoutDefault = 30 * time.Second
 	// batchSizeDefault is the ledger's own default, stated here so that help shows it.
 	batchSizeDefault = 1000
+	// corsMaxAgeDefault is httpapi.CORSMaxAgeDefault as help writes it.
+	corsMaxAgeDefault = "2h"
 )
 
 // A setting is one of Coffer's knobs: a flag, an environment variable and a config-file key, a
@@ -95,6 +102,15 @@ var settings = []setting{
 	{flag: "batch-requests", env: "COFFER_BATCH_REQUESTS", key: "server.batch_requests", def: strconv.Itoa(httpapi.BatchRequestsMaxDefault),
 		usage: "batch requests read and applied at once; the rest wait their turn",
 		value: func(c *Config) pflag.Value { return wholeValue{&c.BatchRequests, 1} }},
+	{flag: "cors-origin", env: "COFFER_CORS_ORIGINS", key: "server.cors_origins",
+		usage: "a web origin whose pages may call the API from a browser, such as https://app.example.com, or * for any; a list; off when empty",
+		value: func(c *Config) pflag.Value { return originsValue{&c.CORSOrigins} }},
+	{flag: "cors-credentials", env: "COFFER_CORS_CREDENTIALS", key: "server.cors_credentials", def: "false",
+		usage: "let browsers send cookies to the allowed origins' requests, for a proxy that authenticates by them; not with *",
+		value: func(c *Config) pflag.Value { return boolValue{&c.CORSCredentials} }},
+	{flag: "cors-max-age", env: "COFFER_CORS_MAX_AGE", key: "server.cors_max_age", def: corsMaxAgeDefault,
+		usage: "how long a browser may keep a preflight's answer",
+		value: func(c *Config) pflag.Value { return durationValue{&c.CORSMaxAge, time.Second} }},
 	{env: "COFFER_ADMIN_KEY", key: "server.admin_key", secret: true,
 		usage: "the bootstrap admin API key; serve refuses to start with no key that works",
 		value: func(c *Config) pflag.Value { return textValue{&c.AdminKey} }},
@@ -141,7 +157,7 @@ var settings = []setting{
 var (
 	databaseSettings = []string{"database"}
 	serveSettings    = []string{"listen", "shutdown-timeout", "log-level", "debug-addr", "batch-requests",
-		"COFFER_ADMIN_KEY", "database", "migrate", "pool-size", "batch-size", "batch-wait", "writers",
+		"cors-origin", "cors-credentials", "cors-max-age", "COFFER_ADMIN_KEY", "database", "migrate", "pool-size", "batch-size", "batch-wait", "writers",
 		"expiry-interval", "exchange-pair", "exchange-pool-floor"}
 	clientSettings = []string{"addr", "key"}
 )
