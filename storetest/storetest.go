@@ -43,6 +43,8 @@ func Run(t *testing.T, open func(t *testing.T) coffer.Store) {
 		{"Scan", testScan},
 		{"ScanStops", testScanStops},
 		{"Keys", testKeys},
+		{"Leases", testLeases},
+		{"Cursors", testCursors},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
