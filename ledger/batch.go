@@ -341,6 +341,9 @@ func (l *Ledger) writeBatch(ctx context.Context, cmds []Command) ([]Outcome, err
 	if err != nil {
 		return nil, err
 	}
+	if l.cfg.Committed != nil {
+		l.cfg.Committed()
+	}
 	return outs, nil
 }
 

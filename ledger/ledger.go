@@ -40,6 +40,10 @@ type Config struct {
 	// out only what it holds, and an admin funds it with an adjustment that credits it from the
 	// world account. A negative floor lets the pool owe that much.
 	ExchangePoolFloor map[string]coffer.Amount
+	// Committed, if set, is called after each batch commits, from the writer that committed it:
+	// the relay wakes on it instead of waiting for its next look at the events table. It must
+	// return at once.
+	Committed func()
 	// Now is the clock; tests set it to move time.
 	Now    func() time.Time
 	Logger *slog.Logger
