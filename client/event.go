@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 )
 
 // Event is one committed change, written in the same transaction as the change itself.
@@ -37,6 +38,14 @@ type EventPage struct {
 	HasMore bool `json:"has_more"`
 	// NextAfter is the after of the next page (the last seq here), set only when HasMore.
 	NextAfter uint64 `json:"next_after,omitempty"`
+}
+
+// WaitEvents is Events with a long poll: when no event after after exists yet, the server
+// answers as soon as one is committed, or with an empty page once wait has passed (at most
+// 30 seconds). A consumer without a broker follows Coffer with it over one connection.
+func (c *Client) WaitEvents(ctx context.Context, after uint64, limit int, wait time.Duration) (*EventPage, error) {
+	v := url.Values{"after": {strconv.FormatUint(after, 10)}, "wait": {wait.String()}}
+	return call[EventPage](ctx, c, http.MethodGet, "/v1/events", pageQuery(v, "", limit), nil)
 }
 
 // Events returns up to limit events after the seq after (limit 0: the server's default). When

@@ -12,12 +12,14 @@ import (
 	"path"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/semaphore"
 
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/client"
+	"github.com/cofferhq/coffer/internal/broadcast"
 	"github.com/cofferhq/coffer/internal/strict"
 	"github.com/cofferhq/coffer/ledger"
 )
@@ -74,6 +76,16 @@ type Config struct {
 	// BatchReadTimeout bounds how long a batch request may take to send its body once its turn
 	// has come; past it the request is refused. Default BatchReadTimeoutDefault.
 	BatchReadTimeout time.Duration
+	// Leases lists the background duties' leases for GET /v1/duties. Default: Store, if it
+	// keeps them.
+	Leases coffer.LeaseStore
+	// Sinks reports the relay's sinks for GET /v1/sinks. Default: none.
+	Sinks func(ctx context.Context) ([]client.Sink, error)
+	// Committed, if set, is notified at each commit: GET /v1/events?wait= answers at once then.
+	Committed *broadcast.Signal
+	// EventPoll is how often a waiting GET /v1/events looks for events other processes
+	// committed. Default EventPollDefault.
+	EventPoll time.Duration
 }
 
 // Server is the HTTP handler of the API.
@@ -89,6 +101,8 @@ type Server struct {
 	accounts   accountAssetCache
 	routes     []route
 	batches    *semaphore.Weighted // turns of Config.BatchRequestsMax
+	stopping   chan struct{}       // closed by StopWaiting
+	stopOnce   sync.Once
 }
 
 // A route is one endpoint: a ServeMux pattern, the role a key needs ("" for none), the handler,
@@ -127,7 +141,14 @@ func New(cfg Config) *Server {
 	if cfg.BatchReadTimeout <= 0 {
 		cfg.BatchReadTimeout = BatchReadTimeoutDefault
 	}
+	if cfg.Leases == nil {
+		cfg.Leases, _ = cfg.Store.(coffer.LeaseStore)
+	}
+	if cfg.EventPoll <= 0 {
+		cfg.EventPoll = EventPollDefault
+	}
 	s := &Server{
+		stopping:   make(chan struct{}),
 		cfg:        cfg,
 		ledger:     cfg.Ledger,
 		store:      cfg.Store,
@@ -162,7 +183,7 @@ func (s *Server) routeTable() []route {
 		accounts = []string{"owner", "asset", "kind", "cursor", "limit"}
 		// account_id lists one account's transfers; reference picks those with it.
 		transfers = append([]string{"account_id", "reference"}, historyParams...)
-		events    = []string{"after", "limit"}
+		events    = []string{"after", "limit", "wait"}
 	)
 	return []route{
 		{"GET", "/healthz", public, s.healthz, none},
@@ -210,7 +231,16 @@ func (s *Server) routeTable() []route {
 		{"POST", "/v1/keys/{id}/revoke", admin, s.revokeKey, none},
 
 		{"GET", "/v1/verify", admin, s.verify, none},
+
+		{"GET", "/v1/duties", admin, s.listDuties, none},
+		{"GET", "/v1/sinks", admin, s.listSinks, none},
 	}
+}
+
+// StopWaiting ends the waits of long polls at once (they answer what they have), so that a
+// stopping server need not wait for them. The drain calls it as it starts.
+func (s *Server) StopWaiting() {
+	s.stopOnce.Do(func() { close(s.stopping) })
 }
 
 // requestInfo is what one request carries through the handlers: its id and key for its log

@@ -53,16 +53,34 @@ func (l *Ledger) ExpireDue(ctx context.Context) (int, error) {
 	}
 }
 
-// RunExpiry calls ExpireDue every interval until ctx ends. Errors are logged and retried on the
-// next tick.
-func (l *Ledger) RunExpiry(ctx context.Context, interval time.Duration) {
+// ExpiryProgress is what the expiry duty reports after each pass.
+type ExpiryProgress struct {
+	LastPassAt   time.Time `json:"last_pass_at"`
+	Expired      int       `json:"expired"`       // by the last pass
+	ExpiredTotal int       `json:"expired_total"` // since this process took the duty
+	LastError    string    `json:"last_error,omitempty"`
+}
+
+// RunExpiry calls ExpireDue every interval until ctx ends, and reports each pass's
+// ExpiryProgress to report (if not nil). Errors are logged and retried on the next tick. It is
+// a duty: one process of a fleet runs it at a time, though two at once would do no harm, since
+// each expiry is an operation of its own.
+func (l *Ledger) RunExpiry(ctx context.Context, interval time.Duration, report func(progress any)) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	var p ExpiryProgress
 	for {
-		if n, err := l.ExpireDue(ctx); err != nil {
+		n, err := l.ExpireDue(ctx)
+		p.LastPassAt, p.Expired, p.LastError = l.cfg.Now().UTC(), n, ""
+		p.ExpiredTotal += n
+		if err != nil && ctx.Err() == nil {
 			l.cfg.Logger.Error("expire pending transfers", "err", err, "expired", n)
+			p.LastError = err.Error()
 		} else if n > 0 {
 			l.cfg.Logger.Info("expired pending transfers", "expired", n)
+		}
+		if report != nil {
+			report(p)
 		}
 		select {
 		case <-ctx.Done():

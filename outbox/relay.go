@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/internal/broadcast"
 )
 
 // Defaults of the relay's settings.
@@ -72,8 +73,8 @@ type Config struct {
 type Relay struct {
 	cfg Config
 
+	wake   broadcast.Signal
 	mu     sync.Mutex
-	wake   chan struct{} // closed and replaced by Notify
 	reload chan struct{}
 	status map[string]*sinkState // by sink name, of the current or last run
 }
@@ -110,23 +111,12 @@ func New(cfg Config) *Relay {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Relay{cfg: cfg, wake: make(chan struct{}), reload: make(chan struct{}, 1), status: map[string]*sinkState{}}
+	return &Relay{cfg: cfg, reload: make(chan struct{}, 1), status: map[string]*sinkState{}}
 }
 
 // Notify tells the relay that events were committed: the sinks that have caught up look at once.
 // It never blocks; the ledger calls it after each commit.
-func (r *Relay) Notify() {
-	r.mu.Lock()
-	close(r.wake)
-	r.wake = make(chan struct{})
-	r.mu.Unlock()
-}
-
-func (r *Relay) woken() <-chan struct{} {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.wake
-}
+func (r *Relay) Notify() { r.wake.Notify() }
 
 // Reload makes a running relay read its dynamic sinks again at once. It never blocks.
 func (r *Relay) Reload() {
@@ -271,7 +261,7 @@ func (r *Relay) deliver(ctx context.Context, s Sink, fence coffer.Fence, advance
 	)
 	for {
 		if len(pending) == 0 {
-			wake := r.woken()
+			wake := r.wake.Wait()
 			es, err := r.cfg.Store.Events(ctx, cur, r.cfg.BatchMax)
 			if err != nil {
 				if ctx.Err() != nil {

@@ -87,14 +87,22 @@ func (p *serverProcess) readLogs(r io.Reader, listening chan<- string) {
 		var rec struct {
 			Msg  string `json:"msg"`
 			Addr string `json:"addr"`
+			Duty string `json:"duty"`
 		}
 		json.Unmarshal([]byte(line), &rec)
 		p.mu.Lock()
 		p.logs.WriteString(line + "\n")
-		if rec.Msg != "" && !p.seen[rec.Msg] {
-			p.seen[rec.Msg] = true
-			if ch, ok := p.awaits[rec.Msg]; ok {
-				close(ch)
+		// A duty's lines count under "<msg> <duty>" as well, such as "duty started relay".
+		keys := []string{rec.Msg}
+		if rec.Duty != "" {
+			keys = append(keys, rec.Msg+" "+rec.Duty)
+		}
+		for _, k := range keys {
+			if k != "" && !p.seen[k] {
+				p.seen[k] = true
+				if ch, ok := p.awaits[k]; ok {
+					close(ch)
+				}
 			}
 		}
 		p.mu.Unlock()
@@ -104,7 +112,8 @@ func (p *serverProcess) readLogs(r io.Reader, listening chan<- string) {
 	}
 }
 
-// logged returns a channel that is closed once the server logs a line with the message msg.
+// logged returns a channel that is closed once the server logs a line with the message msg; a
+// duty's line also matches "<msg> <duty>".
 func (p *serverProcess) logged(msg string) <-chan struct{} {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -15,8 +15,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/client"
+	"github.com/cofferhq/coffer/duty"
 	"github.com/cofferhq/coffer/httpapi"
+	"github.com/cofferhq/coffer/internal/broadcast"
 	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/outbox"
 )
 
 func init() {
@@ -113,10 +117,21 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 		}
 	}
 	lcfg.Writers = writers
+	relayStore, ok := store.(relayStore)
+	if !ok {
+		return fmt.Errorf("the %T store keeps no leases or sink cursors", store)
+	}
+	relay := outbox.New(outbox.Config{Store: relayStore, Logger: logger})
+	committed := new(broadcast.Signal)
+	lcfg.Committed = func() {
+		relay.Notify()
+		committed.Notify()
+	}
 	l := ledger.New(store, lcfg)
 	defer l.Close()
-	drain := httpapi.NewDrain(httpapi.New(httpapi.Config{Ledger: l, Store: store, AdminKey: cfg.AdminKey,
-		Logger: logger, BatchRequestsMax: cfg.BatchRequests}))
+	api := httpapi.New(httpapi.Config{Ledger: l, Store: store, AdminKey: cfg.AdminKey,
+		Logger: logger, BatchRequestsMax: cfg.BatchRequests, Committed: committed, Sinks: sinkStatus(relay)})
+	drain := httpapi.NewDrain(api)
 	// CORS goes in front of the drain, so that a page's script can read the drain's 503 (retry)
 	// rather than see a failed request it cannot tell from a network error.
 	handler := httpapi.NewCORS(cors, drain)
@@ -137,9 +152,23 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 	if cfg.DebugAddr != "" {
 		go serveDebug(cfg.DebugAddr, logger)
 	}
+	// The background duties run on one process of those sharing the database at a time.
+	duties := duty.New(duty.Config{Store: relayStore, Logger: logger},
+		duty.Duty{Name: dutyExpiry, Run: func(ctx context.Context, _ coffer.Fence, report func(any)) error {
+			l.RunExpiry(ctx, cfg.ExpiryInterval, report)
+			return nil
+		}},
+		duty.Duty{Name: dutyRelay, Run: relay.Run})
 	dutyCtx, stopDuties := context.WithCancel(context.Background())
-	defer stopDuties()
-	go l.RunExpiry(dutyCtx, cfg.ExpiryInterval)
+	dutiesDone := make(chan struct{})
+	go func() {
+		defer close(dutiesDone)
+		duties.Run(dutyCtx)
+	}()
+	defer func() {
+		stopDuties()
+		<-dutiesDone
+	}()
 
 	logger.Info("coffer serving", "addr", ln.Addr().String(), "database", redact(cfg.Database), "writers", writers)
 	if ready != nil {
@@ -162,6 +191,7 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 	// with requests their clients are sending: those would meet a reset too.
 	ln.Close()
 	drain.Start()
+	api.StopWaiting()
 	logger.Info("draining", "connections", conns.open())
 	idle, stopIdle := context.WithTimeout(shutCtx, drainIdleMax)
 	select {
@@ -174,10 +204,55 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 	if err := srv.Shutdown(shutCtx); err != nil {
 		logger.Error("shutdown", "err", err)
 	}
+	// The duties stop and release their leases, so that another process takes them at once;
+	// the relay's last cursor moves are written before the database closes.
 	stopDuties()
+	<-dutiesDone
 	l.Close()
 	logger.Info("stopped")
 	return nil
+}
+
+// The duties' lease names.
+const (
+	dutyExpiry = "expiry"
+	dutyRelay  = "relay"
+)
+
+// relayStore is what the duties need of a store beyond coffer.Store; both stores have it.
+type relayStore interface {
+	coffer.Store
+	coffer.LeaseStore
+	coffer.CursorStore
+}
+
+// sinkStatus renders the relay's view of its sinks for GET /v1/sinks.
+func sinkStatus(relay *outbox.Relay) func(ctx context.Context) ([]client.Sink, error) {
+	return func(ctx context.Context) ([]client.Sink, error) {
+		st, err := relay.Status(ctx)
+		if err != nil {
+			return nil, err
+		}
+		now := time.Now()
+		out := make([]client.Sink, len(st))
+		for i, s := range st {
+			out[i] = client.Sink{Name: s.Name, Cursor: s.Cursor, LastSeq: s.LastSeq, Behind: s.Behind,
+				LastError: s.LastError, Stopped: s.Stopped,
+				OldestUndeliveredAt: timeOrNil(s.OldestUndelivered), UpdatedAt: timeOrNil(s.UpdatedAt),
+				LastErrorAt: timeOrNil(s.LastErrorAt), NextAttemptAt: timeOrNil(s.NextAttempt)}
+			if !s.OldestUndelivered.IsZero() {
+				out[i].LagSeconds = now.Sub(s.OldestUndelivered).Seconds()
+			}
+		}
+		return out, nil
+	}
+}
+
+func timeOrNil(t time.Time) *client.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &client.Time{Time: t.UTC()}
 }
 
 // checkKeys refuses to start a server that no API key would work on: none stored (or all
