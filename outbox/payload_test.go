@@ -1,0 +1,173 @@
+package outbox_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/internal/testdb"
+	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/outbox"
+)
+
+// TestPayloadDocumented renders every type of event that real ledger traffic writes as the
+// message every sink sends, and checks each against the OpenAPI document's EventPayload: every
+// field documented, every required one present, the version 1, the data the documented
+// snapshot. A field added to a snapshot without its documentation fails here.
+func TestPayloadDocumented(t *testing.T) {
+	raw, err := os.ReadFile("../httpapi/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Components struct {
+			Schemas map[string]map[string]any `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	v := validator{schemas: doc.Components.Schemas}
+
+	store := testdb.SQLite(t)
+	l := ledger.New(store, ledger.Config{})
+	t.Cleanup(func() { l.Close() })
+	ctx := t.Context()
+	usd := func(v int64) coffer.Amount { return coffer.AmountFromInt64(v) }
+	cmds := []ledger.Command{
+		ledger.CreateAsset{Code: "USD", Scale: 2},
+		ledger.Deposit{ID: "d-1", Owner: "alice", Asset: "USD", Amount: usd(10_000), Metadata: map[string]string{"channel": "card"}},
+		ledger.Hold{ID: "h-1", Owner: "alice", Asset: "USD", Amount: usd(500), Merchant: "shop", Timeout: time.Hour, Reference: "order-1"},
+		ledger.PostTransfer{TransferID: "h-1"},
+		ledger.Withdraw{ID: "w-1", Owner: "alice", Asset: "USD", Amount: usd(100), Destination: "iban"},
+		ledger.VoidTransfer{TransferID: "w-1"},
+		ledger.LockAccount{ID: "lock-1", AccountID: "wallet:alice:USD", Debits: true, Reason: "review"},
+		ledger.UnlockAccount{ID: "unlock-1", AccountID: "wallet:alice:USD"},
+		ledger.Deposit{ID: "d-2", Owner: "bob", Asset: "EUR", Amount: usd(1)}, // rejected: no such asset
+	}
+	for _, c := range cmds {
+		l.Do(ctx, c) // the rejected one is an event too
+	}
+	es, err := store.Events(ctx, 0, coffer.PageSizeMax)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, e := range es {
+		m, err := outbox.NewMessage(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body any
+		if err := json.Unmarshal(m.Body, &body); err != nil {
+			t.Fatal(err)
+		}
+		if err := v.check(map[string]any{"$ref": "#/components/schemas/EventPayload"}, body, "$"); err != nil {
+			t.Errorf("event %d (%s) does not match EventPayload: %v\n%s", e.Seq, e.Type, err, m.Body)
+		}
+		seen[e.Type] = true
+	}
+	for _, typ := range []string{coffer.EventAssetCreated, coffer.EventAccountCreated, coffer.EventAccountLocked, coffer.EventAccountUnlocked,
+		coffer.EventTransferCreated, coffer.EventTransferPosted, coffer.EventTransferVoided, coffer.EventOperationRejected} {
+		if !seen[typ] {
+			t.Errorf("no %s event was checked", typ)
+		}
+	}
+}
+
+// validator checks a JSON value against the subset of JSON Schema the document uses: $ref,
+// oneOf, object properties, required and additionalProperties, type, enum, const and pattern
+// are what it reads.
+type validator struct {
+	schemas map[string]map[string]any
+}
+
+func (v validator) check(s map[string]any, val any, at string) error {
+	if ref, ok := s["$ref"].(string); ok {
+		name := strings.TrimPrefix(ref, "#/components/schemas/")
+		target, ok := v.schemas[name]
+		if !ok {
+			return fmt.Errorf("%s: no schema %s", at, name)
+		}
+		return v.check(target, val, at)
+	}
+	if alts, ok := s["oneOf"].([]any); ok {
+		matched := 0
+		var errs []string
+		for _, a := range alts {
+			if err := v.check(a.(map[string]any), val, at); err != nil {
+				errs = append(errs, err.Error())
+			} else {
+				matched++
+			}
+		}
+		if matched != 1 {
+			return fmt.Errorf("%s: matches %d of oneOf: %s", at, matched, strings.Join(errs, "; "))
+		}
+		return nil
+	}
+	if c, ok := s["const"]; ok && fmt.Sprint(c) != fmt.Sprint(val) {
+		return fmt.Errorf("%s: %v, want %v", at, val, c)
+	}
+	if enum, ok := s["enum"].([]any); ok && !slices.Contains(enum, val) {
+		return fmt.Errorf("%s: %v is not one of %v", at, val, enum)
+	}
+	switch s["type"] {
+	case "string":
+		if _, ok := val.(string); !ok {
+			return fmt.Errorf("%s: %v is not a string", at, val)
+		}
+	case "integer":
+		if f, ok := val.(float64); !ok || f != float64(int64(f)) {
+			return fmt.Errorf("%s: %v is not an integer", at, val)
+		}
+	case "boolean":
+		if _, ok := val.(bool); !ok {
+			return fmt.Errorf("%s: %v is not a boolean", at, val)
+		}
+	case "object":
+		obj, ok := val.(map[string]any)
+		if !ok {
+			return fmt.Errorf("%s: %v is not an object", at, val)
+		}
+		props, _ := s["properties"].(map[string]any)
+		for _, r := range asStrings(s["required"]) {
+			if _, ok := obj[r]; !ok {
+				return fmt.Errorf("%s: no %s", at, r)
+			}
+		}
+		for k, fv := range obj {
+			ps, ok := props[k].(map[string]any)
+			if !ok {
+				if ap, ok := s["additionalProperties"].(map[string]any); ok {
+					if err := v.check(ap, fv, at+"."+k); err != nil {
+						return err
+					}
+					continue
+				}
+				if s["additionalProperties"] == false {
+					return fmt.Errorf("%s: %s is not documented", at, k)
+				}
+				continue
+			}
+			if err := v.check(ps, fv, at+"."+k); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func asStrings(v any) []string {
+	var out []string
+	xs, _ := v.([]any)
+	for _, x := range xs {
+		out = append(out, x.(string))
+	}
+	return out
+}
