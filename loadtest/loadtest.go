@@ -149,6 +149,9 @@ type Config struct {
 	ServerPID int
 	// Progress, if not nil, receives a line as each phase starts.
 	Progress io.Writer
+	// Followers receive the run's events as consumers would (from a broker the relay publishes
+	// to, or the event stream), and the report gives each one's delays from commit to arrival.
+	Followers []Follower
 }
 
 // withDefaults returns cfg with its zero fields set to the defaults, or an error that says which
@@ -265,12 +268,36 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	setupTime := time.Since(setupStart)
 
+	var (
+		follows []*follow
+		from    uint64
+	)
+	followCtx, stopFollowing := context.WithCancel(ctx)
+	defer stopFollowing()
+	if len(cfg.Followers) > 0 {
+		if from, err = lastSeq(ctx, b.client, 0); err != nil {
+			return nil, fmt.Errorf("read the newest event: %w", err)
+		}
+		if follows, err = b.startFollowers(followCtx, from); err != nil {
+			return nil, err
+		}
+	}
+
 	b.progress("run: %s, %d clients, up to %s or %d requests", cfg.Workload, cfg.Clients, cfg.Duration, cfg.RequestsMax)
 	t, hist, elapsed := b.run(ctx)
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("run: %w", err)
 	}
 	rep := b.report(t, hist, elapsed)
+	if len(follows) > 0 {
+		last, err := lastSeq(ctx, b.client, from)
+		if err != nil {
+			return nil, fmt.Errorf("read the newest event: %w", err)
+		}
+		b.progress("delivery: waiting for %d followers to receive events %d to %d", len(follows), from+1, last)
+		rep.Deliveries = deliveries(follows, last)
+		stopFollowing()
+	}
 	rep.Setup.Seconds = setupTime.Seconds()
 	rep.ServerMemory = serverMemory(cfg)
 

@@ -307,3 +307,29 @@ func (l *errorLog) take() []string {
 	l.errors = nil
 	return out
 }
+
+// TestRunFollows follows a run's events through the long poll: every event the run made
+// arrives once and in order, with a delay recorded for each.
+func TestRunFollows(t *testing.T) {
+	url := setup(t, nil)
+	fl, err := loadtest.ParseFollower("events", url, adminKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := loadtest.Run(context.Background(), loadtest.Config{Addr: url, Key: adminKey, Workload: loadtest.Uniform,
+		Clients: 2, Accounts: 10, Duration: time.Minute, RequestsMax: 100, Followers: []loadtest.Follower{fl}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Deliveries) != 1 {
+		t.Fatalf("deliveries: %+v", rep.Deliveries)
+	}
+	// Each of the 100 transfers is one transfer.created event.
+	d := rep.Deliveries[0]
+	if d.Events != 100 || d.Missing != 0 || d.Duplicates != 0 || d.OutOfOrder != 0 || d.Error != "" || d.Delay.Max <= 0 {
+		t.Errorf("delivery: %+v", d)
+	}
+	if _, err := loadtest.ParseFollower("smoke-signals", url, adminKey); err == nil {
+		t.Error("an unknown follower was accepted")
+	}
+}

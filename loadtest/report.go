@@ -45,6 +45,8 @@ type Report struct {
 	ServerMemory  Memory           `json:"server_memory"`
 	Checks        []Check          `json:"checks"`
 	Baseline      *Baseline        `json:"baseline,omitempty"`
+	// Deliveries are the followers' receipts of the run's events.
+	Deliveries []Delivery `json:"deliveries,omitempty"`
 }
 
 // Setup is what setup did before the run.
@@ -184,6 +186,10 @@ func (r *Report) WriteTable(w io.Writer) error {
 	} else {
 		row("server peak memory", "%s", m.Source)
 	}
+	for _, d := range r.Deliveries {
+		row("delivery: "+d.Follower, "%d events, %d missing, %d repeats, %d out of order; commit to arrival ms p50 %.2f  p90 %.2f  p99 %.2f  max %.2f%s",
+			d.Events, d.Missing, d.Duplicates, d.OutOfOrder, d.Delay.P50, d.Delay.P90, d.Delay.P99, d.Delay.Max, errSuffix(d.Error))
+	}
 	if b := r.Baseline; b != nil {
 		if b.Skipped != "" {
 			row("pgbench baseline", "skipped: %s", b.Skipped)
@@ -232,4 +238,11 @@ func counts(m map[string]int64) string {
 		parts[i] = fmt.Sprintf("%s %d", k, m[k])
 	}
 	return strings.Join(parts, ", ")
+}
+
+func errSuffix(err string) string {
+	if err == "" {
+		return ""
+	}
+	return "; error: " + err
 }

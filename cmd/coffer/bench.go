@@ -37,6 +37,7 @@ funded wallets, send the workload, report throughput and latency, and check the 
 		pgURL := fs.String("pg-url", "", "the PostgreSQL server for --baseline, such as postgres://postgres@127.0.0.1:5432/postgres")
 		flood := fs.Bool("flood", false, fmt.Sprintf("instead of a workload: one client's deposits alone for --duration, then for --duration again while --flooders connections send hostile %d-byte batches; reports the latency ratios and the server's memory above idle", loadtest.FloodBodyBytesDefault))
 		flooders := fs.Int("flooders", loadtest.FloodersDefault, "hostile batch requests in flight at once, with --flood")
+		follow := fs.StringArray("follow", nil, "receive the run's events as a consumer and report the delay from commit to arrival: events (the long poll of GET /v1/events); may repeat")
 		cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 			lc.Addr, lc.Key = cfg.Server, cfg.APIKey
 			if err := loadtest.CheckLoopback(lc.Addr); err != nil {
@@ -47,6 +48,13 @@ funded wallets, send the workload, report throughput and latency, and check the 
 			}
 			if *baseline && *pgURL == "" {
 				return usageErr("--baseline needs --pg-url, such as postgres://postgres@127.0.0.1:5432/postgres")
+			}
+			for _, f := range *follow {
+				fl, err := loadtest.ParseFollower(f, lc.Addr, lc.Key)
+				if err != nil {
+					return usageErr("--follow: %v", err)
+				}
+				lc.Followers = append(lc.Followers, fl)
 			}
 			ctx := cmd.Context()
 			if *flood {
