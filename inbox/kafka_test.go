@@ -26,7 +26,7 @@ const kafkaPartitions = 3
 type kafkaBroker struct {
 	cl    *kgo.Client
 	topic string
-	key   []byte // every command's key, so that they share a partition and keep their order
+	key   []byte // every command's key, so that they share a partition and keep their order; nil: the correlation id
 	box   *mailbox
 	deads chan deadLetter
 }
@@ -114,7 +114,11 @@ func startKafkaConsumer(t *testing.T, w *world, cfg inbox.KafkaConfig) {
 
 func (b *kafkaBroker) send(t *testing.T, corr string, body []byte, headers map[string]string) {
 	t.Helper()
-	b.sendKeyed(t, b.key, corr, body, headers)
+	key := b.key
+	if key == nil {
+		key = []byte(corr)
+	}
+	b.sendKeyed(t, key, corr, body, headers)
 }
 
 // sendKeyed produces a command with the key, which picks its partition.
