@@ -191,7 +191,8 @@ func (c *AMQPConsumer) Run(ctx context.Context) error {
 func (c *AMQPConsumer) session(ctx context.Context) error {
 	conn, err := amqp.DialConfig(c.cfg.URL, amqp.Config{
 		Heartbeat: amqpHeartbeat, Locale: "en_US", Dial: amqp.DefaultDial(amqpDialTimeout),
-		Properties: amqp.Table{"connection_name": "coffer commands"},
+		// The queue in the name tells an operator's connection list which consumer it is.
+		Properties: amqp.Table{"connection_name": "coffer commands " + c.cfg.Queue},
 	})
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
@@ -219,6 +220,16 @@ func (c *AMQPConsumer) session(ctx context.Context) error {
 	if err := pub.Confirm(false); err != nil {
 		return fmt.Errorf("turn on publisher confirms: %w", err)
 	}
+	// Replies are mandatory: one whose reply_to queue does not exist comes back, and is logged
+	// rather than lost without a word. The command's outcome stands, and the message is
+	// acknowledged: the sender's queue is gone, not the answer.
+	returns := pub.NotifyReturn(make(chan amqp.Return, c.cfg.Prefetch))
+	go func() {
+		for r := range returns {
+			c.log.Warn("amqp commands: a reply could not be delivered: no queue has its name", "queue", c.cfg.Queue,
+				"reply_to", r.RoutingKey, "command_id", r.MessageId, "correlation_id", r.CorrelationId, "reason", r.ReplyText)
+		}
+	}()
 	deliveries, err := ch.ConsumeWithContext(ctx, c.cfg.Queue, "", false, false, false, false, nil)
 	if err != nil {
 		return fmt.Errorf("consume %s: %w", c.cfg.Queue, err)
@@ -330,9 +341,10 @@ func (c *AMQPConsumer) deadLetter(ctx context.Context, pub *amqp.Channel, d amqp
 	})
 }
 
-// confirmed publishes msg to queue through the default exchange and waits for the confirm.
+// confirmed publishes msg to queue through the default exchange, mandatory, and waits for the
+// confirm.
 func confirmed(ctx context.Context, pub *amqp.Channel, queue string, msg amqp.Publishing) error {
-	dc, err := pub.PublishWithDeferredConfirmWithContext(ctx, "", queue, false, false, msg)
+	dc, err := pub.PublishWithDeferredConfirmWithContext(ctx, "", queue, true, false, msg)
 	if err != nil {
 		return fmt.Errorf("publish to %s: %w", queue, err)
 	}

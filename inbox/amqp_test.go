@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -195,5 +196,45 @@ func TestParseAMQPURL(t *testing.T) {
 	}
 	if _, err := inbox.NewAMQPConsumer(inbox.AMQPConfig{URL: "amqp://127.0.0.1/", Role: "reader"}, sqliteWorld(t).server); err == nil {
 		t.Error("the reader role was accepted")
+	}
+}
+
+// TestAMQPReconnects closes the consumer's connection from the broker's side (rabbitmqctl
+// close_connection, which touches no other connection): the consumer connects again and
+// answers the next command.
+func TestAMQPReconnects(t *testing.T) {
+	url := amqpURL(t)
+	ctl, err := exec.LookPath("rabbitmqctl")
+	if err != nil {
+		t.Skip("rabbitmqctl is not installed here")
+	}
+	w := sqliteWorld(t)
+	name := uniqueName(t)
+	b := newAMQPBroker(t, url, name)
+	startAMQPConsumer(t, w, inbox.AMQPConfig{URL: url, Queue: name, DeadLetterQueue: name + ".dead", Logger: testLogger()})
+	if r := exchange(t, b, "first", command("first", "deposit", "", `{"owner":"fay","asset":"USD","amount":"1"}`), nil); r.status != 201 {
+		t.Fatalf("first: %d %s", r.status, r.body)
+	}
+	out, err := exec.Command(ctl, "-q", "list_connections", "pid", "client_properties").CombinedOutput()
+	if err != nil {
+		t.Fatalf("rabbitmqctl list_connections: %v\n%s", err, out)
+	}
+	var pid string
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.Contains(line, "coffer commands "+name) {
+			pid, _, _ = strings.Cut(line, "\t")
+		}
+	}
+	if pid == "" {
+		t.Fatalf("the consumer's connection is not in the list:\n%s", out)
+	}
+	if out, err := exec.Command(ctl, "close_connection", pid, "closed by a test").CombinedOutput(); err != nil {
+		t.Fatalf("rabbitmqctl close_connection: %v\n%s", err, out)
+	}
+	if r := exchange(t, b, "second", command("second", "deposit", "", `{"owner":"fay","asset":"USD","amount":"1"}`), nil); r.status != 201 {
+		t.Fatalf("second: %d %s", r.status, r.body)
+	}
+	if got := w.balance(t, "fay", "USD"); got != "2.00" {
+		t.Errorf("fay has %s USD, want 2.00", got)
 	}
 }
