@@ -7,6 +7,9 @@ REDOCLY := .tools/node_modules/.bin/redocly
 # The PostgreSQL suites run whenever this names a server; CI keeps it set so they never skip.
 COFFER_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 export COFFER_TEST_POSTGRES
+# The RabbitMQ suites run whenever this names a broker, and fail if it does not answer.
+COFFER_TEST_AMQP ?= amqp://guest:guest@127.0.0.1:5672/
+export COFFER_TEST_AMQP
 
 .PHONY: help
 help: ## List the targets.
@@ -26,7 +29,7 @@ test: ## Run every test with the race detector, PostgreSQL suites included.
 
 .PHONY: test-short
 test-short: ## Run the quick tests on SQLite only.
-	COFFER_TEST_POSTGRES= $(GO) test -short ./...
+	COFFER_TEST_POSTGRES= COFFER_TEST_AMQP= $(GO) test -short ./...
 
 .PHONY: lint
 lint: ## gofmt, go vet and go mod tidy must be clean.

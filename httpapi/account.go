@@ -84,8 +84,12 @@ func (s *Server) accountResult(ctx context.Context, status int, res *ledger.Resu
 }
 
 func (s *Server) createAccount(r *http.Request) (int, any, error) {
+	return s.createAccountInput(r.Context(), httpInput(r))
+}
+
+func (s *Server) createAccountInput(ctx context.Context, in input) (int, any, error) {
 	var req client.CreateAccountRequest
-	if err := s.decode(r, &req, false); err != nil {
+	if err := s.decodeInput(in, &req, false); err != nil {
 		return 0, nil, err
 	}
 	kind := coffer.AccountKind(req.Kind)
@@ -95,7 +99,7 @@ func (s *Server) createAccount(r *http.Request) (int, any, error) {
 	if err := checkOwner("owner", req.Owner); err != nil {
 		return 0, nil, err
 	}
-	asset, err := s.asset(r.Context(), "asset", req.Asset)
+	asset, err := s.asset(ctx, "asset", req.Asset)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -103,12 +107,12 @@ func (s *Server) createAccount(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	res, err := s.do(r.Context(), ledger.CreateAccount{Kind: kind, Owner: req.Owner, Asset: asset.Code,
+	res, err := s.do(ctx, ledger.CreateAccount{Kind: kind, Owner: req.Owner, Asset: asset.Code,
 		OverdraftLimit: limit, OverdraftUnlimited: req.OverdraftUnlimited})
 	if err != nil {
 		return 0, nil, err
 	}
-	return s.accountResult(r.Context(), http.StatusCreated, res)
+	return s.accountResult(ctx, http.StatusCreated, res)
 }
 
 func (s *Server) getAccount(r *http.Request) (int, any, error) {
@@ -164,8 +168,15 @@ func (s *Server) existingAccount(ctx context.Context, id string) error {
 }
 
 func (s *Server) lockAccount(r *http.Request) (int, any, error) {
+	return s.lockAccountInput(r.Context(), httpInput(r))
+}
+
+func (s *Server) lockAccountInput(ctx context.Context, in input) (int, any, error) {
 	var req client.LockAccountRequest
-	if err := s.decode(r, &req, false); err != nil {
+	if err := s.decodeInput(in, &req, false); err != nil {
+		return 0, nil, err
+	}
+	if err := in.operationID(&req.ID); err != nil {
 		return 0, nil, err
 	}
 	err := firstError(checkID("id", req.ID), checkRequiredText("reason", req.Reason))
@@ -175,35 +186,42 @@ func (s *Server) lockAccount(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	accountID := r.PathValue("id")
-	if err := s.existingAccount(r.Context(), accountID); err != nil {
+	accountID := in.target
+	if err := s.existingAccount(ctx, accountID); err != nil {
 		return 0, nil, err
 	}
-	res, err := s.do(r.Context(), ledger.LockAccount{ID: req.ID, AccountID: accountID,
+	res, err := s.do(ctx, ledger.LockAccount{ID: req.ID, AccountID: accountID,
 		Debits: req.Debits, Credits: req.Credits, Reason: req.Reason})
 	if err != nil {
 		return 0, nil, err
 	}
-	return s.accountResult(r.Context(), http.StatusOK, res)
+	return s.accountResult(ctx, http.StatusOK, res)
 }
 
 func (s *Server) unlockAccount(r *http.Request) (int, any, error) {
+	return s.unlockAccountInput(r.Context(), httpInput(r))
+}
+
+func (s *Server) unlockAccountInput(ctx context.Context, in input) (int, any, error) {
 	var req client.UnlockAccountRequest
-	if err := s.decode(r, &req, false); err != nil {
+	if err := s.decodeInput(in, &req, false); err != nil {
+		return 0, nil, err
+	}
+	if err := in.operationID(&req.ID); err != nil {
 		return 0, nil, err
 	}
 	if err := checkID("id", req.ID); err != nil {
 		return 0, nil, err
 	}
-	accountID := r.PathValue("id")
-	if err := s.existingAccount(r.Context(), accountID); err != nil {
+	accountID := in.target
+	if err := s.existingAccount(ctx, accountID); err != nil {
 		return 0, nil, err
 	}
-	res, err := s.do(r.Context(), ledger.UnlockAccount{ID: req.ID, AccountID: accountID})
+	res, err := s.do(ctx, ledger.UnlockAccount{ID: req.ID, AccountID: accountID})
 	if err != nil {
 		return 0, nil, err
 	}
-	return s.accountResult(r.Context(), http.StatusOK, res)
+	return s.accountResult(ctx, http.StatusOK, res)
 }
 
 func (s *Server) balances(r *http.Request) (int, any, error) {

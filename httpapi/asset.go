@@ -78,8 +78,12 @@ type createAssetBody struct {
 }
 
 func (s *Server) createAsset(r *http.Request) (int, any, error) {
+	return s.createAssetInput(r.Context(), httpInput(r))
+}
+
+func (s *Server) createAssetInput(ctx context.Context, in input) (int, any, error) {
 	var req createAssetBody
-	if err := s.decode(r, &req, false); err != nil {
+	if err := s.decodeInput(in, &req, false); err != nil {
 		return 0, nil, err
 	}
 	if req.Scale == nil {
@@ -92,7 +96,7 @@ func (s *Server) createAsset(r *http.Request) (int, any, error) {
 	if err := (coffer.Asset{Code: req.Code, Scale: *req.Scale}).Validate(); err != nil {
 		return 0, nil, withParam("code", err)
 	}
-	res, err := s.do(r.Context(), ledger.CreateAsset{Code: req.Code, Scale: *req.Scale})
+	res, err := s.do(ctx, ledger.CreateAsset{Code: req.Code, Scale: *req.Scale})
 	if err != nil {
 		return 0, nil, err
 	}

@@ -29,6 +29,7 @@ type env struct {
 	url      string
 	store    coffer.Store
 	ledger   *ledger.Ledger
+	server   *httpapi.Server
 	clock    *clock
 	logs     *logRecorder
 	admin    *client.Client
@@ -107,14 +108,15 @@ func setupOn(t testing.TB, store coffer.Store) *env {
 	logger := slog.New(logs)
 	l := ledger.New(store, ledger.Config{Now: clk.Now, Logger: logger, ExchangePairs: testExchangePairs})
 	t.Cleanup(func() { l.Close() })
-	srv := httptest.NewServer(httpapi.New(httpapi.Config{Ledger: l, AdminKey: adminKey, Logger: logger}))
+	api := httpapi.New(httpapi.Config{Ledger: l, AdminKey: adminKey, Logger: logger})
+	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() {
 		for _, e := range logs.take() {
 			t.Errorf("unexpected error log: %s", e)
 		}
 	})
-	e := &env{t: t, url: srv.URL, store: store, ledger: l, clock: clk, logs: logs,
+	e := &env{t: t, url: srv.URL, store: store, ledger: l, server: api, clock: clk, logs: logs,
 		admin: client.New(srv.URL, adminKey)}
 	ctx := context.Background()
 	op, err := e.admin.CreateKey(ctx, client.CreateKeyRequest{Name: "ops", Role: "operator"})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -396,12 +395,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 // writeJSON sends v. encoding/json writes struct fields in declaration order and map keys
 // sorted, so the same value always gives the same bytes: replays depend on it.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	data, err := json.Marshal(v)
-	if err != nil {
-		// Every response type marshals, so this is a bug; ServeHTTP recovers, logs and sends 500.
-		panic(fmt.Sprintf("httpapi: encode %T: %v", v, err))
-	}
+	// Every response type marshals, so a failure is a bug: marshalAnswer panics, and ServeHTTP
+	// recovers, logs and sends 500.
+	data := marshalAnswer(v)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	w.Write(append(data, '\n'))
+	w.Write(data)
 }

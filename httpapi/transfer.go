@@ -106,19 +106,26 @@ func (s *Server) spec(ctx context.Context, req client.TransferRequest) (ledger.T
 }
 
 func (s *Server) createTransfer(r *http.Request) (int, any, error) {
+	return s.createTransferInput(r.Context(), httpInput(r))
+}
+
+func (s *Server) createTransferInput(ctx context.Context, in input) (int, any, error) {
 	var req client.TransferRequest
-	if err := s.decode(r, &req, false); err != nil {
+	if err := s.decodeInput(in, &req, false); err != nil {
 		return 0, nil, err
 	}
-	sp, err := s.spec(r.Context(), req)
+	if err := in.operationID(&req.ID); err != nil {
+		return 0, nil, err
+	}
+	sp, err := s.spec(ctx, req)
 	if err != nil {
 		return 0, nil, err
 	}
-	res, err := s.do(r.Context(), ledger.CreateTransfers{ID: sp.ID, Transfers: []ledger.TransferSpec{sp}})
+	res, err := s.do(ctx, ledger.CreateTransfers{ID: sp.ID, Transfers: []ledger.TransferSpec{sp}})
 	if err != nil {
 		return 0, nil, err
 	}
-	return s.transferResult(r.Context(), http.StatusCreated, res, sp.ID)
+	return s.transferResult(ctx, http.StatusCreated, res, sp.ID)
 }
 
 // transferOfType loads the transfer in the path that an action on transfers of type typ (empty:
@@ -137,19 +144,22 @@ func (s *Server) transferOfType(ctx context.Context, id string, typ coffer.Trans
 }
 
 // post posts the pending transfer in the path; typ is the verb's transfer type.
-func (s *Server) post(r *http.Request, typ coffer.TransferType) (int, any, error) {
+func (s *Server) post(ctx context.Context, in input, typ coffer.TransferType) (int, any, error) {
 	var req client.PostRequest
-	if err := s.decode(r, &req, true); err != nil {
+	if err := s.decodeInput(in, &req, true); err != nil {
+		return 0, nil, err
+	}
+	if err := in.operationID(&req.ID); err != nil {
 		return 0, nil, err
 	}
 	if err := checkOptionalID("id", req.ID); err != nil {
 		return 0, nil, err
 	}
-	t, err := s.transferOfType(r.Context(), r.PathValue("id"), typ)
+	t, err := s.transferOfType(ctx, in.target, typ)
 	if err != nil {
 		return 0, nil, err
 	}
-	scale, err := s.scale(r.Context(), t.Asset)
+	scale, err := s.scale(ctx, t.Asset)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -161,36 +171,52 @@ func (s *Server) post(r *http.Request, typ coffer.TransferType) (int, any, error
 		return 0, nil, errParam("amount", "amount %s is more than the %s transfer %q holds", req.Amount, t.Amount.Format(scale), t.ID)
 	}
 	// An id left out is derived by the ledger: "<transfer id>/post".
-	res, err := s.do(r.Context(), ledger.PostTransfer{ID: req.ID, TransferID: t.ID, Amount: amount, Type: typ})
+	res, err := s.do(ctx, ledger.PostTransfer{ID: req.ID, TransferID: t.ID, Amount: amount, Type: typ})
 	if err != nil {
 		return 0, nil, err
 	}
-	return s.transferResult(r.Context(), http.StatusOK, res, t.ID)
+	return s.transferResult(ctx, http.StatusOK, res, t.ID)
 }
 
 // void voids the pending transfer in the path; typ is the verb's transfer type.
-func (s *Server) void(r *http.Request, typ coffer.TransferType) (int, any, error) {
+func (s *Server) void(ctx context.Context, in input, typ coffer.TransferType) (int, any, error) {
 	var req client.VoidRequest
-	if err := s.decode(r, &req, true); err != nil {
+	if err := s.decodeInput(in, &req, true); err != nil {
+		return 0, nil, err
+	}
+	if err := in.operationID(&req.ID); err != nil {
 		return 0, nil, err
 	}
 	if err := checkOptionalID("id", req.ID); err != nil {
 		return 0, nil, err
 	}
-	t, err := s.transferOfType(r.Context(), r.PathValue("id"), typ)
+	t, err := s.transferOfType(ctx, in.target, typ)
 	if err != nil {
 		return 0, nil, err
 	}
 	// An id left out is derived by the ledger: "<transfer id>/void".
-	res, err := s.do(r.Context(), ledger.VoidTransfer{ID: req.ID, TransferID: t.ID, Type: typ})
+	res, err := s.do(ctx, ledger.VoidTransfer{ID: req.ID, TransferID: t.ID, Type: typ})
 	if err != nil {
 		return 0, nil, err
 	}
-	return s.transferResult(r.Context(), http.StatusOK, res, t.ID)
+	return s.transferResult(ctx, http.StatusOK, res, t.ID)
 }
 
-func (s *Server) postTransfer(r *http.Request) (int, any, error) { return s.post(r, "") }
-func (s *Server) voidTransfer(r *http.Request) (int, any, error) { return s.void(r, "") }
+func (s *Server) postTransfer(r *http.Request) (int, any, error) {
+	return s.postTransferInput(r.Context(), httpInput(r))
+}
+
+func (s *Server) voidTransfer(r *http.Request) (int, any, error) {
+	return s.voidTransferInput(r.Context(), httpInput(r))
+}
+
+func (s *Server) postTransferInput(ctx context.Context, in input) (int, any, error) {
+	return s.post(ctx, in, "")
+}
+
+func (s *Server) voidTransferInput(ctx context.Context, in input) (int, any, error) {
+	return s.void(ctx, in, "")
+}
 
 func (s *Server) getTransfer(r *http.Request) (int, any, error) {
 	t, err := s.store.Transfer(r.Context(), r.PathValue("id"))

@@ -14,29 +14,43 @@ import (
 // client.TransferResult whose transfer id is the request's id.
 
 func (s *Server) deposit(r *http.Request) (int, any, error) {
+	return s.depositInput(r.Context(), httpInput(r))
+}
+
+func (s *Server) depositInput(ctx context.Context, in input) (int, any, error) {
 	var req client.DepositRequest
-	if err := s.decode(r, &req, false); err != nil {
+	if err := s.decodeInput(in, &req, false); err != nil {
+		return 0, nil, err
+	}
+	if err := in.operationID(&req.ID); err != nil {
 		return 0, nil, err
 	}
 	if err := firstError(checkID("id", req.ID), checkOwner("owner", req.Owner),
 		checkText("source", req.Source), checkMetadata(req.Metadata)); err != nil {
 		return 0, nil, err
 	}
-	asset, amount, err := s.assetAmount(r.Context(), req.Asset, req.Amount)
+	asset, amount, err := s.assetAmount(ctx, req.Asset, req.Amount)
 	if err != nil {
 		return 0, nil, err
 	}
-	res, err := s.do(r.Context(), ledger.Deposit{ID: req.ID, Owner: req.Owner, Asset: asset.Code,
+	res, err := s.do(ctx, ledger.Deposit{ID: req.ID, Owner: req.Owner, Asset: asset.Code,
 		Amount: amount, Source: req.Source, Metadata: req.Metadata})
 	if err != nil {
 		return 0, nil, err
 	}
-	return s.transferResult(r.Context(), http.StatusCreated, res, req.ID)
+	return s.transferResult(ctx, http.StatusCreated, res, req.ID)
 }
 
 func (s *Server) withdraw(r *http.Request) (int, any, error) {
+	return s.withdrawInput(r.Context(), httpInput(r))
+}
+
+func (s *Server) withdrawInput(ctx context.Context, in input) (int, any, error) {
 	var req client.WithdrawalRequest
-	if err := s.decode(r, &req, false); err != nil {
+	if err := s.decodeInput(in, &req, false); err != nil {
+		return 0, nil, err
+	}
+	if err := in.operationID(&req.ID); err != nil {
 		return 0, nil, err
 	}
 	if err := firstError(checkID("id", req.ID), checkOwner("owner", req.Owner),
@@ -47,29 +61,44 @@ func (s *Server) withdraw(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	asset, amount, err := s.assetAmount(r.Context(), req.Asset, req.Amount)
+	asset, amount, err := s.assetAmount(ctx, req.Asset, req.Amount)
 	if err != nil {
 		return 0, nil, err
 	}
-	res, err := s.do(r.Context(), ledger.Withdraw{ID: req.ID, Owner: req.Owner, Asset: asset.Code,
+	res, err := s.do(ctx, ledger.Withdraw{ID: req.ID, Owner: req.Owner, Asset: asset.Code,
 		Amount: amount, Destination: req.Destination, Timeout: timeout, Metadata: req.Metadata})
 	if err != nil {
 		return 0, nil, err
 	}
-	return s.transferResult(r.Context(), http.StatusCreated, res, req.ID)
+	return s.transferResult(ctx, http.StatusCreated, res, req.ID)
 }
 
 func (s *Server) completeWithdrawal(r *http.Request) (int, any, error) {
-	return s.post(r, coffer.TypeWithdrawal)
+	return s.completeWithdrawalInput(r.Context(), httpInput(r))
 }
 
 func (s *Server) failWithdrawal(r *http.Request) (int, any, error) {
-	return s.void(r, coffer.TypeWithdrawal)
+	return s.failWithdrawalInput(r.Context(), httpInput(r))
+}
+
+func (s *Server) completeWithdrawalInput(ctx context.Context, in input) (int, any, error) {
+	return s.post(ctx, in, coffer.TypeWithdrawal)
+}
+
+func (s *Server) failWithdrawalInput(ctx context.Context, in input) (int, any, error) {
+	return s.void(ctx, in, coffer.TypeWithdrawal)
 }
 
 func (s *Server) pay(r *http.Request) (int, any, error) {
+	return s.payInput(r.Context(), httpInput(r))
+}
+
+func (s *Server) payInput(ctx context.Context, in input) (int, any, error) {
 	var req client.PaymentRequest
-	if err := s.decode(r, &req, false); err != nil {
+	if err := s.decodeInput(in, &req, false); err != nil {
+		return 0, nil, err
+	}
+	if err := in.operationID(&req.ID); err != nil {
 		return 0, nil, err
 	}
 	if err := firstError(checkID("id", req.ID), checkOwner("owner", req.Owner),
@@ -77,7 +106,7 @@ func (s *Server) pay(r *http.Request) (int, any, error) {
 		checkMetadata(req.Metadata)); err != nil {
 		return 0, nil, err
 	}
-	asset, amount, err := s.assetAmount(r.Context(), req.Asset, req.Amount)
+	asset, amount, err := s.assetAmount(ctx, req.Asset, req.Amount)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -88,28 +117,35 @@ func (s *Server) pay(r *http.Request) (int, any, error) {
 	if fee.Cmp(amount) > 0 {
 		return 0, nil, errParam("fee", "fee %s is more than the amount %s", req.Fee, req.Amount)
 	}
-	res, err := s.do(r.Context(), ledger.Pay{ID: req.ID, Owner: req.Owner, Merchant: req.Merchant,
+	res, err := s.do(ctx, ledger.Pay{ID: req.ID, Owner: req.Owner, Merchant: req.Merchant,
 		Asset: asset.Code, Amount: amount, Fee: fee, OrderID: req.OrderID, Metadata: req.Metadata})
 	if err != nil {
 		return 0, nil, err
 	}
-	return s.transferResult(r.Context(), http.StatusCreated, res, req.ID)
+	return s.transferResult(ctx, http.StatusCreated, res, req.ID)
 }
 
 func (s *Server) refund(r *http.Request) (int, any, error) {
+	return s.refundInput(r.Context(), httpInput(r))
+}
+
+func (s *Server) refundInput(ctx context.Context, in input) (int, any, error) {
 	var req client.RefundRequest
-	if err := s.decode(r, &req, false); err != nil {
+	if err := s.decodeInput(in, &req, false); err != nil {
+		return 0, nil, err
+	}
+	if err := in.operationID(&req.ID); err != nil {
 		return 0, nil, err
 	}
 	if err := firstError(checkID("id", req.ID), checkText("reason", req.Reason),
 		checkMetadata(req.Metadata)); err != nil {
 		return 0, nil, err
 	}
-	p, err := s.transferOfType(r.Context(), r.PathValue("id"), coffer.TypePayment)
+	p, err := s.transferOfType(ctx, in.target, coffer.TypePayment)
 	if err != nil {
 		return 0, nil, err
 	}
-	scale, err := s.scale(r.Context(), p.Asset)
+	scale, err := s.scale(ctx, p.Asset)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -120,12 +156,12 @@ func (s *Server) refund(r *http.Request) (int, any, error) {
 	if amount.Cmp(p.Amount) > 0 {
 		return 0, nil, errParam("amount", "amount %s is more than the payment's %s", req.Amount, p.Amount.Format(scale))
 	}
-	res, err := s.do(r.Context(), ledger.Refund{ID: req.ID, PaymentID: p.ID, Amount: amount,
+	res, err := s.do(ctx, ledger.Refund{ID: req.ID, PaymentID: p.ID, Amount: amount,
 		Reason: req.Reason, Metadata: req.Metadata})
 	if err != nil {
 		return 0, nil, err
 	}
-	return s.transferResult(r.Context(), http.StatusCreated, res, req.ID)
+	return s.transferResult(ctx, http.StatusCreated, res, req.ID)
 }
 
 // rateLengthMax bounds a rate, as the ledger does, so a hostile rate cannot make its arithmetic
@@ -150,8 +186,15 @@ func validRate(s string) bool {
 }
 
 func (s *Server) exchange(r *http.Request) (int, any, error) {
+	return s.exchangeInput(r.Context(), httpInput(r))
+}
+
+func (s *Server) exchangeInput(ctx context.Context, in input) (int, any, error) {
 	var req client.ExchangeRequest
-	if err := s.decode(r, &req, false); err != nil {
+	if err := s.decodeInput(in, &req, false); err != nil {
+		return 0, nil, err
+	}
+	if err := in.operationID(&req.ID); err != nil {
 		return 0, nil, err
 	}
 	err := firstError(checkID("id", req.ID), checkOwner("owner", req.Owner), checkMetadata(req.Metadata))
@@ -167,11 +210,11 @@ func (s *Server) exchange(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	from, err := s.asset(r.Context(), "from", req.From)
+	from, err := s.asset(ctx, "from", req.From)
 	if err != nil {
 		return 0, nil, err
 	}
-	to, err := s.asset(r.Context(), "to", req.To)
+	to, err := s.asset(ctx, "to", req.To)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -191,16 +234,23 @@ func (s *Server) exchange(r *http.Request) (int, any, error) {
 	if err := s.ledger.CheckExchange(cmd, from, to); err != nil {
 		return 0, nil, err
 	}
-	res, err := s.do(r.Context(), cmd)
+	res, err := s.do(ctx, cmd)
 	if err != nil {
 		return 0, nil, err
 	}
-	return s.transferResult(r.Context(), http.StatusCreated, res, req.ID)
+	return s.transferResult(ctx, http.StatusCreated, res, req.ID)
 }
 
 func (s *Server) hold(r *http.Request) (int, any, error) {
+	return s.holdInput(r.Context(), httpInput(r))
+}
+
+func (s *Server) holdInput(ctx context.Context, in input) (int, any, error) {
 	var req client.HoldRequest
-	if err := s.decode(r, &req, false); err != nil {
+	if err := s.decodeInput(in, &req, false); err != nil {
+		return 0, nil, err
+	}
+	if err := in.operationID(&req.ID); err != nil {
 		return 0, nil, err
 	}
 	err := firstError(checkID("id", req.ID), checkOwner("owner", req.Owner),
@@ -215,24 +265,44 @@ func (s *Server) hold(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	asset, amount, err := s.assetAmount(r.Context(), req.Asset, req.Amount)
+	asset, amount, err := s.assetAmount(ctx, req.Asset, req.Amount)
 	if err != nil {
 		return 0, nil, err
 	}
-	res, err := s.do(r.Context(), ledger.Hold{ID: req.ID, Owner: req.Owner, Asset: asset.Code,
+	res, err := s.do(ctx, ledger.Hold{ID: req.ID, Owner: req.Owner, Asset: asset.Code,
 		Amount: amount, Merchant: req.Merchant, Timeout: timeout, Reference: req.Reference, Metadata: req.Metadata})
 	if err != nil {
 		return 0, nil, err
 	}
-	return s.transferResult(r.Context(), http.StatusCreated, res, req.ID)
+	return s.transferResult(ctx, http.StatusCreated, res, req.ID)
 }
 
-func (s *Server) captureHold(r *http.Request) (int, any, error) { return s.post(r, coffer.TypeHold) }
-func (s *Server) releaseHold(r *http.Request) (int, any, error) { return s.void(r, coffer.TypeHold) }
+func (s *Server) captureHold(r *http.Request) (int, any, error) {
+	return s.captureHoldInput(r.Context(), httpInput(r))
+}
+
+func (s *Server) releaseHold(r *http.Request) (int, any, error) {
+	return s.releaseHoldInput(r.Context(), httpInput(r))
+}
+
+func (s *Server) captureHoldInput(ctx context.Context, in input) (int, any, error) {
+	return s.post(ctx, in, coffer.TypeHold)
+}
+
+func (s *Server) releaseHoldInput(ctx context.Context, in input) (int, any, error) {
+	return s.void(ctx, in, coffer.TypeHold)
+}
 
 func (s *Server) adjust(r *http.Request) (int, any, error) {
+	return s.adjustInput(r.Context(), httpInput(r))
+}
+
+func (s *Server) adjustInput(ctx context.Context, in input) (int, any, error) {
 	var req client.AdjustmentRequest
-	if err := s.decode(r, &req, false); err != nil {
+	if err := s.decodeInput(in, &req, false); err != nil {
+		return 0, nil, err
+	}
+	if err := in.operationID(&req.ID); err != nil {
 		return 0, nil, err
 	}
 	dir := coffer.Side(req.Direction)
@@ -244,12 +314,12 @@ func (s *Server) adjust(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	asset, err := s.accountAsset(r.Context(), "account_id", req.AccountID)
+	asset, err := s.accountAsset(ctx, "account_id", req.AccountID)
 	if err != nil {
 		return 0, nil, err
 	}
 	if req.CounterAccountID != "" {
-		counterAsset, err := s.accountAsset(r.Context(), "counter_account_id", req.CounterAccountID)
+		counterAsset, err := s.accountAsset(ctx, "counter_account_id", req.CounterAccountID)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -262,12 +332,12 @@ func (s *Server) adjust(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	res, err := s.do(r.Context(), ledger.Adjust{ID: req.ID, AccountID: req.AccountID, Direction: dir,
+	res, err := s.do(ctx, ledger.Adjust{ID: req.ID, AccountID: req.AccountID, Direction: dir,
 		Amount: amount, CounterAccountID: req.CounterAccountID, Reason: req.Reason})
 	if err != nil {
 		return 0, nil, err
 	}
-	return s.transferResult(r.Context(), http.StatusCreated, res, req.ID)
+	return s.transferResult(ctx, http.StatusCreated, res, req.ID)
 }
 
 // assetAmount returns the asset named in the request's "asset" field and its "amount" parsed at
