@@ -203,11 +203,11 @@ func (p LongPoll) Follow(ctx context.Context, from uint64, ready func(), got fun
 }
 
 // ParseFollower returns the follower a --follow value names: "events" follows the event
-// stream's long poll of the server at addr with key.
+// stream's long poll of the server at addr with key; a sink's URL (amqp://, nats://, kafka://,
+// as --sink takes it) receives what that sink publishes.
 func ParseFollower(spec, addr, key string) (Follower, error) {
-	switch spec {
-	case "events":
+	if spec == "events" {
 		return LongPoll{Client: client.New(BaseURL(addr), key)}, nil
 	}
-	return nil, fmt.Errorf("%q: give events", spec)
+	return brokerFollower(spec)
 }

@@ -37,7 +37,7 @@ funded wallets, send the workload, report throughput and latency, and check the 
 		pgURL := fs.String("pg-url", "", "the PostgreSQL server for --baseline, such as postgres://postgres@127.0.0.1:5432/postgres")
 		flood := fs.Bool("flood", false, fmt.Sprintf("instead of a workload: one client's deposits alone for --duration, then for --duration again while --flooders connections send hostile %d-byte batches; reports the latency ratios and the server's memory above idle", loadtest.FloodBodyBytesDefault))
 		flooders := fs.Int("flooders", loadtest.FloodersDefault, "hostile batch requests in flight at once, with --flood")
-		follow := fs.StringArray("follow", nil, "receive the run's events as a consumer and report the delay from commit to arrival: events (the long poll of GET /v1/events); may repeat")
+		follow := fs.StringArray("follow", nil, "receive the run's events as a consumer and report the delay from commit to arrival: events (the long poll of GET /v1/events), or the URL of a --sink of the server (amqp://, nats://, kafka://) to receive what it publishes; may repeat")
 		cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 			lc.Addr, lc.Key = cfg.Server, cfg.APIKey
 			if err := loadtest.CheckLoopback(lc.Addr); err != nil {
