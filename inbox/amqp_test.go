@@ -238,3 +238,35 @@ func TestAMQPReconnects(t *testing.T) {
 		t.Errorf("fay has %s USD, want 2.00", got)
 	}
 }
+
+// TestAMQPReplyToNowhere: a command whose reply_to queue does not exist is applied and
+// acknowledged all the same (its reply comes back from the broker and is logged), and the
+// consumer goes on.
+func TestAMQPReplyToNowhere(t *testing.T) {
+	url := amqpURL(t)
+	w := sqliteWorld(t)
+	name := uniqueName(t)
+	b := newAMQPBroker(t, url, name)
+	// One message in flight at a time: the second is delivered only once the first is settled.
+	startAMQPConsumer(t, w, inbox.AMQPConfig{URL: url, Queue: name, DeadLetterQueue: name + ".dead", Prefetch: 1, Logger: testLogger()})
+	err := b.ch.PublishWithContext(context.Background(), "", name, false, false, amqp.Publishing{
+		CorrelationId: "lost", ReplyTo: name + ".nowhere", DeliveryMode: amqp.Persistent,
+		Body: command("lost", "deposit", "", `{"owner":"gus","asset":"USD","amount":"1"}`),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := exchange(t, b, "next", command("next", "deposit", "", `{"owner":"gus","asset":"USD","amount":"2"}`), nil); r.status != 201 {
+		t.Fatalf("next: %d %s", r.status, r.body)
+	}
+	if got := w.balance(t, "gus", "USD"); got != "3.00" {
+		t.Errorf("gus has %s USD, want 3.00", got)
+	}
+	q, err := b.ch.QueueDeclarePassive(name, true, false, false, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.Messages != 0 {
+		t.Errorf("%d messages wait in the queue; the one without a reply queue was not acknowledged", q.Messages)
+	}
+}
