@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -107,9 +108,11 @@ type settings struct {
 	Role            coffer.Role
 }
 
+// newHandler returns the handler of the settings, with their defaults, or an error that says
+// which setting is wrong.
 func newHandler(exec Executor, s settings) (*handler, error) {
 	if exec == nil {
-		return nil, fmt.Errorf("inbox: no executor")
+		return nil, errors.New("inbox: no executor")
 	}
 	if s.SignatureWindow < 0 {
 		return nil, fmt.Errorf("inbox: signature window %s is negative", s.SignatureWindow)
@@ -204,7 +207,7 @@ func classify(status int) verdict {
 // API's envelope, and a dead letter.
 func (h *handler) refuse(id string, err error) outcome {
 	ce := &coffer.Error{Code: coffer.EINVALID, Message: err.Error()}
-	if e, ok := err.(*coffer.Error); ok {
+	if e := (*coffer.Error)(nil); errors.As(err, &e) {
 		ce = e
 	}
 	status := http.StatusBadRequest
