@@ -177,4 +177,3 @@ func redactURL(s string) string {
 	u.User = url.User(u.User.Username())
 	return u.String()
 }
-
