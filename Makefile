@@ -7,9 +7,12 @@ REDOCLY := .tools/node_modules/.bin/redocly
 # The PostgreSQL suites run whenever this names a server; CI keeps it set so they never skip.
 COFFER_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 export COFFER_TEST_POSTGRES
-# The RabbitMQ suites run whenever this names a broker, and fail if it does not answer.
+# The RabbitMQ and NATS (JetStream) suites run whenever these name a server, and fail if it
+# does not answer.
 COFFER_TEST_AMQP ?= amqp://guest:guest@127.0.0.1:5672/
 export COFFER_TEST_AMQP
+COFFER_TEST_NATS ?= nats://127.0.0.1:4222
+export COFFER_TEST_NATS
 
 .PHONY: help
 help: ## List the targets.
@@ -24,12 +27,12 @@ build: ## Build bin/coffer.
 	$(GO) build -o bin/coffer ./cmd/coffer
 
 .PHONY: test
-test: ## Run every test with the race detector, PostgreSQL suites included.
+test: ## Run every test with the race detector, PostgreSQL, RabbitMQ and NATS suites included.
 	$(GO) test -race -count=1 -timeout 20m ./...
 
 .PHONY: test-short
 test-short: ## Run the quick tests on SQLite only.
-	COFFER_TEST_POSTGRES= COFFER_TEST_AMQP= $(GO) test -short ./...
+	COFFER_TEST_POSTGRES= COFFER_TEST_AMQP= COFFER_TEST_NATS= $(GO) test -short ./...
 
 .PHONY: lint
 lint: ## gofmt, go vet and go mod tidy must be clean.
