@@ -124,18 +124,15 @@ func newAMQPSink(t testing.TB, url, exchange string, opts outbox.SinkOptions) *o
 	return s
 }
 
-// TestAMQPDeliver sends the events of real ledger traffic through the RabbitMQ sink in batches
-// and reads them all back from a queue bound to the exchange: complete, in order, once each.
+// TestAMQPDeliver relays the events of real ledger traffic through the RabbitMQ sink and reads
+// them all back from a queue bound to the exchange: complete, in order, once each.
 func TestAMQPDeliver(t *testing.T) {
 	t.Parallel()
 	url := brokerURL(t, envAMQP)
-	msgs := ledgerMessages(t, testMessages)
 	exchange := uniqueName("coffer.test")
 	queue := amqpQueue(t, url, exchange, false)
 	s := newAMQPSink(t, url, exchange, outbox.SinkOptions{Logger: testLogger(t)})
-	if errs := deliverAll(t, s, msgs, 500, 2*time.Minute); len(errs) > 0 {
-		t.Errorf("Deliver failed with the broker up: %v", errs)
-	}
+	msgs := relayAll(t, s)
 	checkReceived(t, msgs, amqpRead(t, url, queue, len(msgs)), false)
 }
 
@@ -336,10 +333,11 @@ func (n *rabbitNode) stop() {
 	})
 }
 
-// TestAMQPBrokerRestart stops a RabbitMQ node between two Deliver calls and starts it again:
-// Deliver fails promptly with a *RetryError while it is down, the sink reconnects once it is
-// back, and the queue holds every message, in order, once each after dropping repeats. The
-// node is the test's own: the shared one on 5672 serves other packages' tests meanwhile.
+// TestAMQPBrokerRestart stops a RabbitMQ node while the relay has caught up, commits more
+// traffic, and starts the node again: the relay's Deliver calls fail promptly with a
+// *RetryError while it is down, the sink reconnects once it is back, and the queue holds every
+// event, in order, once each after dropping repeats. The node is the test's own: the shared one
+// on 5672 serves other packages' tests meanwhile.
 func TestAMQPBrokerRestart(t *testing.T) {
 	brokerURL(t, envAMQP) // runs with the suites that have a RabbitMQ to test against
 	if testing.Short() {
@@ -347,19 +345,19 @@ func TestAMQPBrokerRestart(t *testing.T) {
 	}
 	t.Parallel()
 	node := startRabbitNode(t)
-	msgs := ledgerMessages(t, testMessages)
 	exchange := uniqueName("coffer.test")
 	queue := amqpQueue(t, node.URL, exchange, true)
-	s := newAMQPSink(t, node.URL, exchange, fastOptions(t))
+	w := &watched{Sink: newAMQPSink(t, node.URL, exchange, fastOptions(t))}
+	f := newRelayRig(t, w)
+	f.run(t)
 
-	third := len(msgs) / 3
-	if errs := deliverAll(t, s, msgs[:third], 500, time.Minute); len(errs) > 0 {
-		t.Errorf("Deliver failed with the broker up: %v", errs)
-	}
+	last := f.traffic(t, testMessages/3)
+	f.moved.wait(t, f.store, w.Name(), last)
 	node.stop()
-	checkDownDeliver(t, s, msgs[third:third+500], downLimit)
-	checkDownDeliver(t, s, msgs[third:third+500], downLimit)
+	checkOutage(t, f, w, testMessages/3, downLimit)
 	node.start()
-	deliverAll(t, s, msgs[third:], 500, 2*time.Minute)
+	last = f.traffic(t, testMessages/3)
+	f.moved.wait(t, f.store, w.Name(), last)
+	msgs := f.messages(t)
 	checkReceived(t, msgs, amqpRead(t, node.URL, queue, len(msgs)), false)
 }

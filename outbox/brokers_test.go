@@ -1,8 +1,8 @@
 package outbox_test
 
-// What the broker sinks' tests share: the messages of real ledger traffic, the loop that
-// delivers them as the relay does, the check of what a consumer read back, and the private
-// broker processes the restart tests stop and start.
+// What the broker sinks' tests share: real ledger traffic on SQLite driven through the relay to
+// the sink under test, the check of what a consumer read back, and the checks of a sink whose
+// broker is down.
 
 import (
 	"context"
@@ -11,15 +11,14 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/internal/testdb"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/outbox"
-	"github.com/cofferhq/coffer/sqlite"
 )
 
 // The env variables that name the shared brokers. Set, the suites run and fail when the
@@ -39,143 +38,181 @@ func brokerURL(t testing.TB, env string) string {
 	return u
 }
 
-// testMessages is the number of messages each sink's delivery test sends.
+// testMessages is about the number of events each sink's delivery test sends.
 const testMessages = 10_000
 
-var (
-	trafficOnce sync.Once
-	traffic     []outbox.Message
-	trafficErr  error
-)
-
-// ledgerMessages returns the first n messages of the event stream of real ledger traffic on a
-// fresh SQLite store: an asset, wallets opened by deposits, payments with fees to merchants,
-// holds captured or released. They are made once per test binary and shared (read-only).
-func ledgerMessages(t testing.TB, n int) []outbox.Message {
+// newRelayRig returns a relay on a fresh SQLite store with an asset, delivering to sink with
+// the relay's default batches (500), and the ledger that writes the store, which wakes the
+// relay at each commit. Start it with run.
+func newRelayRig(t *testing.T, sink outbox.Sink) *fixture {
 	t.Helper()
-	trafficOnce.Do(func() { traffic, trafficErr = makeTraffic(testMessages) })
-	if trafficErr != nil {
-		t.Fatal(trafficErr)
+	s := testdb.SQLite(t).(relayStore)
+	f := &fixture{store: s, moved: newCursors()}
+	f.relay = outbox.New(outbox.Config{Store: s, Sinks: []outbox.Sink{sink}, RetryMin: 50 * time.Millisecond,
+		RetryMax: 2 * time.Second, Advanced: f.moved.advanced, Logger: testLogger(t)})
+	f.ledger = ledger.New(s, ledger.Config{Committed: f.relay.Notify})
+	t.Cleanup(func() { f.ledger.Close() })
+	if _, err := f.ledger.Do(t.Context(), ledger.CreateAsset{Code: "USD", Scale: 2}); err != nil {
+		t.Fatal(err)
 	}
-	if n > len(traffic) {
-		t.Fatalf("asked for %d messages, have %d", n, len(traffic))
-	}
-	return traffic[:n]
+	return f
 }
 
-func makeTraffic(n int) ([]outbox.Message, error) {
-	ctx := context.Background()
-	dir, err := os.MkdirTemp("", "coffer-outbox-")
+// traffic commits real ledger traffic until at least n more events are in the store: wallets
+// opened by deposits, payments with fees to merchants, holds captured or released. It returns
+// the last event's seq.
+func (f *fixture) traffic(t *testing.T, n int) uint64 {
+	t.Helper()
+	ctx := t.Context()
+	first, err := f.store.LastEventSeq(ctx)
 	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	store, err := sqlite.Open(ctx, filepath.Join(dir, "coffer.db"))
-	if err != nil {
-		return nil, err
-	}
-	defer store.Close()
-	l := ledger.New(store, ledger.Config{})
-	defer l.Close()
-	if _, err := l.Do(ctx, ledger.CreateAsset{Code: "USD", Scale: 2}); err != nil {
-		return nil, err
+		t.Fatal(err)
 	}
 	amt := coffer.AmountFromInt64
-	var last uint64
-	for round := 0; last < uint64(n)+1; round++ {
+	for last := first; ; {
+		if last >= first+uint64(n) {
+			return last
+		}
 		var cmds []ledger.Command
 		for i := range 100 {
-			owner := fmt.Sprint("u", (round*100+i)%300)
-			id := fmt.Sprintf("r%d-%d", round, i)
+			owner := fmt.Sprint("u", (int(last)+i)%300)
+			id := fmt.Sprintf("e%d-%d", last, i)
 			cmds = append(cmds,
 				ledger.Deposit{ID: id + "-dep", Owner: owner, Asset: "USD", Amount: amt(10_000)},
 				ledger.Pay{ID: id + "-pay", Owner: owner, Merchant: fmt.Sprint("shop-", i%7), Asset: "USD", Amount: amt(500), Fee: amt(15)},
 				ledger.Hold{ID: id + "-hold", Owner: owner, Asset: "USD", Amount: amt(300), Merchant: "shop-1"})
 		}
-		if err := doAll(ctx, l, cmds); err != nil {
-			return nil, err
-		}
+		f.doAll(t, cmds)
 		cmds = cmds[:0]
 		for i := range 100 {
-			hold := fmt.Sprintf("r%d-%d-hold", round, i)
+			hold := fmt.Sprintf("e%d-%d-hold", last, i)
 			if i%2 == 0 {
 				cmds = append(cmds, ledger.PostTransfer{TransferID: hold})
 			} else {
 				cmds = append(cmds, ledger.VoidTransfer{TransferID: hold})
 			}
 		}
-		if err := doAll(ctx, l, cmds); err != nil {
-			return nil, err
-		}
-		for { // find the last seq, a page at a time
-			evs, err := store.Events(ctx, last, coffer.PageSizeMax)
-			if err != nil {
-				return nil, err
-			}
-			if len(evs) == 0 {
-				break
-			}
-			last = evs[len(evs)-1].Seq
+		f.doAll(t, cmds)
+		if last, err = f.store.LastEventSeq(ctx); err != nil {
+			t.Fatal(err)
 		}
 	}
-	msgs := make([]outbox.Message, 0, n)
-	for after := uint64(0); len(msgs) < n; {
-		evs, err := store.Events(ctx, after, coffer.PageSizeMax)
+}
+
+func (f *fixture) doAll(t *testing.T, cmds []ledger.Command) {
+	t.Helper()
+	for i, o := range f.ledger.DoAll(t.Context(), cmds) {
+		if o.Err != nil {
+			t.Fatalf("command %d (%T): %v", i, cmds[i], o.Err)
+		}
+	}
+}
+
+// messages returns the messages of every event in the store, as the relay renders them.
+func (f *fixture) messages(t *testing.T) []outbox.Message {
+	t.Helper()
+	var msgs []outbox.Message
+	for after := uint64(0); ; {
+		evs, err := f.store.Events(t.Context(), after, coffer.PageSizeMax)
 		if err != nil {
-			return nil, err
+			t.Fatal(err)
+		}
+		if len(evs) == 0 {
+			return msgs
 		}
 		for _, e := range evs {
-			if len(msgs) == n {
-				break
-			}
 			m, err := outbox.NewMessage(e)
 			if err != nil {
-				return nil, err
+				t.Fatal(err)
 			}
 			msgs = append(msgs, m)
 			after = e.Seq
 		}
 	}
-	return msgs, nil
 }
 
-func doAll(ctx context.Context, l *ledger.Ledger, cmds []ledger.Command) error {
-	for i, o := range l.DoAll(ctx, cmds) {
-		if o.Err != nil {
-			return fmt.Errorf("command %d (%T): %w", i, cmds[i], o.Err)
-		}
-	}
-	return nil
-}
-
-// deliverAll sends msgs through s in batches as the relay does: it moves past what Deliver
-// acknowledged and, on an error, waits (until RetryError.At when there is one) and sends again
-// from the first unacknowledged message. It fails the test when it has not finished by the
-// deadline. It returns the errors Deliver returned.
-func deliverAll(t testing.TB, s outbox.Sink, msgs []outbox.Message, batch int, within time.Duration) []error {
+// relayAll commits about testMessages events of ledger traffic, runs the relay until sink has
+// acknowledged them all, and returns their messages.
+func relayAll(t *testing.T, sink outbox.Sink) []outbox.Message {
 	t.Helper()
-	ctx := context.Background()
-	deadline := time.Now().Add(within)
-	var errs []error
-	for pos := 0; pos < len(msgs); {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: delivered %d of %d messages in %s; errors: %v", s.Name(), pos, len(msgs), within, errs)
-		}
-		n, err := s.Deliver(ctx, msgs[pos:min(pos+batch, len(msgs))])
-		if n < 0 || n > batch {
-			t.Fatalf("%s: Deliver acknowledged %d of a batch of %d", s.Name(), n, batch)
-		}
-		pos += n
-		if err != nil {
-			errs = append(errs, err)
-			wait := 100 * time.Millisecond
-			if re, ok := errors.AsType[*outbox.RetryError](err); ok {
-				wait = time.Until(re.At)
-			}
-			time.Sleep(max(wait, 0))
-		}
+	f := newRelayRig(t, sink)
+	last := f.traffic(t, testMessages)
+	f.run(t)
+	f.moved.wait(t, f.store, sink.Name(), last)
+	msgs := f.messages(t)
+	if len(msgs) != int(last) {
+		t.Fatalf("%d messages for %d events", len(msgs), last)
 	}
-	return errs
+	return msgs
+}
+
+// watched is a sink that records every Deliver the relay makes, to check how it failed.
+type watched struct {
+	outbox.Sink
+	mu    sync.Mutex
+	calls []deliverCall
+}
+
+type deliverCall struct {
+	n    int
+	took time.Duration
+	err  error
+}
+
+func (w *watched) Deliver(ctx context.Context, msgs []outbox.Message) (int, error) {
+	start := time.Now()
+	n, err := w.Sink.Deliver(ctx, msgs)
+	w.mu.Lock()
+	w.calls = append(w.calls, deliverCall{n: n, took: time.Since(start), err: err})
+	w.mu.Unlock()
+	return n, err
+}
+
+// count returns the number of calls so far.
+func (w *watched) count() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.calls)
+}
+
+// failures waits until at least want calls after the first from failed, and returns them.
+func (w *watched) failures(t *testing.T, from, want int, within time.Duration) []deliverCall {
+	t.Helper()
+	var failed []deliverCall
+	waitFor(t, fmt.Sprintf("%d failed deliveries", want), within, func() bool {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		failed = failed[:0]
+		for _, c := range w.calls[from:] {
+			if c.err != nil {
+				failed = append(failed, c)
+			}
+		}
+		return len(failed) >= want
+	})
+	return failed
+}
+
+// checkOutage runs the part of a restart test while the broker is down: it commits more
+// traffic, waits for the relay's deliveries of it to fail, and checks that each failed within
+// limit with a *RetryError, acknowledging nothing. It returns the last event's seq.
+func checkOutage(t *testing.T, f *fixture, w *watched, events int, limit time.Duration) uint64 {
+	t.Helper()
+	from := w.count()
+	last := f.traffic(t, events)
+	for _, c := range w.failures(t, from, 2, time.Minute) {
+		if c.n != 0 {
+			t.Errorf("Deliver with the broker down acknowledged %d", c.n)
+		}
+		if c.took > limit {
+			t.Errorf("Deliver with the broker down took %s; the limit is %s", c.took, limit)
+		}
+		if _, ok := errors.AsType[*outbox.RetryError](c.err); !ok {
+			t.Errorf("Deliver with the broker down returned %T %v, not a *RetryError", c.err, c.err)
+		}
+		t.Logf("broker down: Deliver failed in %s: %v", c.took.Round(time.Millisecond), c.err)
+	}
+	return last
 }
 
 // received is one message as a test's consumer read it back.

@@ -66,8 +66,8 @@ func kafkaRead(t testing.TB, brokers []string, topic string, want int) []receive
 	return got
 }
 
-// TestKafkaDeliver sends the events of real ledger traffic through the Kafka sink in batches and
-// reads the topic back: complete, in order per key (the subject), once each.
+// TestKafkaDeliver relays the events of real ledger traffic through the Kafka sink and reads the
+// topic back: complete, in order per key (the subject), once each.
 func TestKafkaDeliver(t *testing.T) {
 	t.Parallel()
 	topic := uniqueName("coffer.test")
@@ -76,11 +76,8 @@ func TestKafkaDeliver(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cluster.Close()
-	msgs := ledgerMessages(t, testMessages)
 	s := newKafkaSink(t, cluster.ListenAddrs(), topic, outbox.SinkOptions{Logger: testLogger(t)})
-	if errs := deliverAll(t, s, msgs, 500, 2*time.Minute); len(errs) > 0 {
-		t.Errorf("Deliver failed with the brokers up: %v", errs)
-	}
+	msgs := relayAll(t, s)
 	got := kafkaRead(t, cluster.ListenAddrs(), topic, len(msgs))
 	checkReceived(t, msgs, got, true)
 	if len(got) != len(msgs) {
@@ -88,10 +85,11 @@ func TestKafkaDeliver(t *testing.T) {
 	}
 }
 
-// TestKafkaBrokerRestart stops the (one-broker) kfake cluster between two Deliver calls and
-// starts it again on the same port and data folder: Deliver fails within the publish timeout
-// with a *RetryError while it is down, the client reconnects once it is back, and the topic
-// holds every message, in order per key, once each after dropping repeats.
+// TestKafkaBrokerRestart stops the (one-broker) kfake cluster while the relay has caught up,
+// commits more traffic, and starts it again on the same port and data folder: the relay's
+// Deliver calls fail within the publish timeout with a *RetryError while it is down, the sink
+// reconnects once it is back, and the topic holds every event, in order per key, once each
+// after dropping repeats.
 func TestKafkaBrokerRestart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits out a publish timeout")
@@ -110,20 +108,21 @@ func TestKafkaBrokerRestart(t *testing.T) {
 	cluster := start()
 	defer func() { cluster.Close() }()
 	brokers := cluster.ListenAddrs()
-	msgs := ledgerMessages(t, testMessages)
 	opts := fastOptions(t)
-	s := newKafkaSink(t, brokers, topic, opts)
+	w := &watched{Sink: newKafkaSink(t, brokers, topic, opts)}
+	f := newRelayRig(t, w)
+	f.run(t)
 
-	third := len(msgs) / 3
-	if errs := deliverAll(t, s, msgs[:third], 500, time.Minute); len(errs) > 0 {
-		t.Errorf("Deliver failed with the broker up: %v", errs)
-	}
+	last := f.traffic(t, testMessages/3)
+	f.moved.wait(t, f.store, w.Name(), last)
 	cluster.Close()
-	// The client retries a broker that is away until the record's delivery timeout, which is
+	// The client retries a broker that is away until the records' delivery timeout, which is
 	// the publish timeout: the limit here.
-	checkDownDeliver(t, s, msgs[third:third+500], opts.PublishTimeout+time.Second)
+	checkOutage(t, f, w, testMessages/3, opts.PublishTimeout+time.Second)
 	cluster = start()
-	deliverAll(t, s, msgs[third:], 500, 2*time.Minute)
+	last = f.traffic(t, testMessages/3)
+	f.moved.wait(t, f.store, w.Name(), last)
+	msgs := f.messages(t)
 	checkReceived(t, msgs, kafkaRead(t, brokers, topic, len(msgs)), true)
 }
 

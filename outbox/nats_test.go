@@ -112,16 +112,13 @@ func natsRead(t testing.TB, raw string, cfg outbox.NATSConfig, want int) []recei
 	return got
 }
 
-// TestNATSDeliver sends the events of real ledger traffic through the JetStream sink in batches
-// and reads the stream back: complete, in order, once each.
+// TestNATSDeliver relays the events of real ledger traffic through the JetStream sink and reads
+// the stream back: complete, in order, once each.
 func TestNATSDeliver(t *testing.T) {
 	t.Parallel()
 	raw := brokerURL(t, envNATS)
-	msgs := ledgerMessages(t, testMessages)
 	s, cfg := newNATSSink(t, raw, outbox.SinkOptions{Logger: testLogger(t)})
-	if errs := deliverAll(t, s, msgs, 500, 2*time.Minute); len(errs) > 0 {
-		t.Errorf("Deliver failed with the server up: %v", errs)
-	}
+	msgs := relayAll(t, s)
 	// What is sent again within the duplicate window is acknowledged and stored once.
 	if n, err := s.Deliver(context.Background(), msgs[100:600]); n != 500 || err != nil {
 		t.Fatalf("Deliver of 500 sent before = %d, %v", n, err)
@@ -229,28 +226,29 @@ func (s *natsServer) stop() {
 	}
 }
 
-// TestNATSServerRestart stops a nats-server between two Deliver calls and starts it again on
-// the same store: Deliver fails promptly with a *RetryError while it is down, the client
-// reconnects once it is back, and the stream holds every message, in order, once each. The
-// server is the test's own: the shared one on 4222 serves other packages' tests meanwhile.
+// TestNATSServerRestart stops a nats-server while the relay has caught up, commits more traffic,
+// and starts the server again on the same store: the relay's Deliver calls fail promptly with a
+// *RetryError while it is down, the client reconnects once it is back, and the stream holds
+// every event, in order, once each. The server is the test's own: the shared one on 4222
+// serves other packages' tests meanwhile.
 func TestNATSServerRestart(t *testing.T) {
 	brokerURL(t, envNATS) // runs with the suites that have a NATS server to test against
 	t.Parallel()
 	srv := startNATSServer(t)
-	msgs := ledgerMessages(t, testMessages)
 	s, cfg := newNATSSink(t, srv.URL, fastOptions(t))
+	w := &watched{Sink: s}
+	f := newRelayRig(t, w)
+	f.run(t)
 
-	third := len(msgs) / 3
-	if errs := deliverAll(t, s, msgs[:third], 500, time.Minute); len(errs) > 0 {
-		t.Errorf("Deliver failed with the server up: %v", errs)
-	}
+	last := f.traffic(t, testMessages/3)
+	f.moved.wait(t, f.store, w.Name(), last)
 	srv.stop()
-	checkDownDeliver(t, s, msgs[third:third+500], downLimit)
-	checkDownDeliver(t, s, msgs[third:third+500], downLimit)
+	checkOutage(t, f, w, testMessages/3, downLimit)
 	srv.start()
-	deliverAll(t, s, msgs[third:], 500, time.Minute)
-	got := natsRead(t, srv.URL, cfg, len(msgs))
-	checkReceived(t, msgs, got, false)
+	last = f.traffic(t, testMessages/3)
+	f.moved.wait(t, f.store, w.Name(), last)
+	msgs := f.messages(t)
+	checkReceived(t, msgs, natsRead(t, srv.URL, cfg, len(msgs)), false)
 	if _, err := os.Stat(filepath.Join(srv.dir, "jetstream")); err != nil {
 		t.Errorf("the server kept no store in its folder: %v", err)
 	}
