@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -168,6 +167,9 @@ func bind(fs *pflag.FlagSet, cfg *Config, names ...string) *binding {
 	return b
 }
 
+// envSplitter is a list setting whose environment variable is not split on commas.
+type envSplitter interface{ SplitEnv(string) []string }
+
 // resolve sets what no flag set: from the environment (an empty variable counts as unset), else
 // from the config file, else the default stays.
 func (b *binding) resolve(getenv func(string) (string, bool), file *configFile) error {
@@ -178,7 +180,11 @@ func (b *binding) resolve(getenv func(string) (string, bool), file *configFile) 
 		if val, ok := getenv(x.s.env); ok && val != "" {
 			var err error
 			if sv, ok := x.v.(pflag.SliceValue); ok {
-				err = sv.Replace(strings.Split(val, ","))
+				items := strings.Split(val, ",")
+				if es, ok := x.v.(envSplitter); ok {
+					items = es.SplitEnv(val)
+				}
+				err = sv.Replace(items)
 			} else {
 				err = x.v.Set(val)
 			}
@@ -203,10 +209,10 @@ func (b *binding) secrets() []string {
 		case x.s.secret:
 			out = append(out, x.v.String())
 		case x.s.flag == "database":
-			if u, err := url.Parse(x.v.String()); err == nil && u.User != nil {
-				if p, ok := u.User.Password(); ok {
-					out = append(out, p, url.QueryEscape(p), url.PathEscape(p))
-				}
+			out = append(out, urlPasswords(x.v.String())...)
+		case x.s.flag == "sink":
+			for _, s := range x.v.(pflag.SliceValue).GetSlice() {
+				out = append(out, urlPasswords(s)...)
 			}
 		}
 	}

@@ -121,7 +121,20 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 	if !ok {
 		return fmt.Errorf("the %T store keeps no leases or sink cursors", store)
 	}
-	relay := outbox.New(outbox.Config{Store: relayStore, Logger: logger})
+	sinks := make([]outbox.Sink, 0, len(cfg.Sinks))
+	defer func() {
+		for _, s := range sinks {
+			s.Close()
+		}
+	}()
+	for _, raw := range cfg.Sinks {
+		s, err := outbox.ParseSink(raw, outbox.SinkOptions{Logger: logger})
+		if err != nil {
+			return usageErr("--sink: %v", err)
+		}
+		sinks = append(sinks, s)
+	}
+	relay := outbox.New(outbox.Config{Store: relayStore, Sinks: sinks, Logger: logger})
 	committed := new(broadcast.Signal)
 	lcfg.Committed = func() {
 		relay.Notify()

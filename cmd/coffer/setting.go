@@ -47,6 +47,9 @@ type Config struct {
 	ExchangePairs     map[string]ledger.RateBand
 	ExchangePoolFloor map[string]coffer.Amount
 
+	// Sinks are the relay's broker sinks, as URLs (outbox.ParseSink).
+	Sinks []string
+
 	// The clients'.
 	Server string
 	APIKey string
@@ -144,6 +147,10 @@ var settings = []setting{
 		usage: "how low an asset's exchange pool may go, in minor units, such as EUR=-100000; a list; default 0: a pool pays out only what it holds",
 		value: func(c *Config) pflag.Value { return floorsValue{&c.ExchangePoolFloor} }},
 
+	{flag: "sink", env: "COFFER_SINKS", key: "events.sinks",
+		usage: "a broker the relay publishes every event to: amqp://user:pass@host:5672/vhost?exchange=coffer.events, nats://host:4222?stream=COFFER_EVENTS or kafka://host1:9092,host2:9092?topic=coffer.events; a list (spaces between them in COFFER_SINKS)",
+		value: func(c *Config) pflag.Value { return sinksValue{&c.Sinks} }},
+
 	{flag: "addr", env: "COFFER_ADDR", key: "client.addr", def: "http://" + listenDefault,
 		usage: "where client commands find the server: an http:// or https:// URL, or host:port",
 		value: func(c *Config) pflag.Value { return serverValue{&c.Server} }},
@@ -158,7 +165,7 @@ var (
 	databaseSettings = []string{"database"}
 	serveSettings    = []string{"listen", "shutdown-timeout", "log-level", "debug-addr", "batch-requests",
 		"cors-origin", "cors-credentials", "cors-max-age", "COFFER_ADMIN_KEY", "database", "migrate", "pool-size", "batch-size", "batch-wait", "writers",
-		"expiry-interval", "exchange-pair", "exchange-pool-floor"}
+		"expiry-interval", "exchange-pair", "exchange-pool-floor", "sink"}
 	clientSettings = []string{"addr", "key"}
 )
 

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/cofferhq/coffer/outbox"
+)
+
+// sinksValue is --sink: a repeated flag, a COFFER_SINKS of URLs separated by spaces (a Kafka
+// URL lists its brokers with commas), or a YAML sequence. Each is a sink URL that
+// outbox.ParseSink accepts; a password in one is never printed (see binding.secrets).
+type sinksValue struct{ p *[]string }
+
+func (v sinksValue) Type() string       { return "url" }
+func (v sinksValue) GetSlice() []string { return *v.p }
+func (v sinksValue) Set(s string) error { return v.Append(s) }
+
+// String lists the sinks without their passwords.
+func (v sinksValue) String() string {
+	out := make([]string, len(*v.p))
+	for i, s := range *v.p {
+		out[i] = redact(s)
+	}
+	return strings.Join(out, " ")
+}
+
+// SplitEnv splits COFFER_SINKS on spaces rather than commas.
+func (v sinksValue) SplitEnv(s string) []string { return strings.Fields(s) }
+
+func (v sinksValue) Append(s string) error {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return errors.New("has an empty sink URL")
+	}
+	sink, err := outbox.ParseSink(s, outbox.SinkOptions{})
+	if err != nil {
+		return err
+	}
+	for _, have := range *v.p {
+		if h, err := outbox.ParseSink(have, outbox.SinkOptions{}); err == nil && h.Name() == sink.Name() {
+			return fmt.Errorf("names the sink %s twice", sink.Name())
+		}
+	}
+	sink.Close()
+	*v.p = append(*v.p, s)
+	return nil
+}
+
+func (v sinksValue) Replace(items []string) error {
+	*v.p = nil
+	for _, s := range items {
+		if err := v.Append(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// urlPasswords returns the password of a URL in the forms it may be printed in; none if it
+// has none.
+func urlPasswords(raw string) []string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return nil
+	}
+	p, ok := u.User.Password()
+	if !ok || p == "" {
+		return nil
+	}
+	return []string{p, url.QueryEscape(p), url.PathEscape(p)}
+}
