@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/cofferhq/coffer/client"
+	"github.com/cofferhq/coffer/loadtest"
 	"github.com/cofferhq/coffer/postgres"
 )
 
@@ -18,15 +21,41 @@ const dutyTakeoverMax = 10 * time.Second
 // TestDutiesTakeOver runs two server processes on one PostgreSQL database: each duty runs on
 // exactly one of them, GET /v1/duties says which, and when that process is killed (SIGKILL,
 // nothing released) the other takes every duty over within the bound, with the next fencing
-// token.
+// token. Both relay to NATS, and every event, made through either server before or after the
+// kill, reaches it in order.
 func TestDutiesTakeOver(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts server processes")
 	}
 	url := postgres.TestURL(t)
-	ctx := context.Background()
-	servers := []*serverProcess{startServer(t, url, crashAdminKey), startServer(t, url, crashAdminKey)}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// Both relay to NATS; a consumer checks that every event arrives across the takeover.
+	sink := sinkURLs(t, fmt.Sprintf("fleet%d", time.Now().UnixNano()))[1]
+	follower, err := loadtest.ParseFollower(sink, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recv := &received{first: map[uint64]bool{}, byKey: map[string][]uint64{}, changed: make(chan struct{})}
+	ready := make(chan struct{})
+	go func() {
+		var once sync.Once
+		follower.Follow(ctx, 0, func() { once.Do(func() { close(ready) }) }, recv.got)
+	}()
+	<-ready
+	servers := []*serverProcess{startServer(t, url, crashAdminKey, "--sink", sink), startServer(t, url, crashAdminKey, "--sink", sink)}
 	c := client.New(servers[0].URL(), crashAdminKey)
+	if _, err := c.CreateAsset(ctx, client.CreateAssetRequest{Code: "USD", Scale: 2}); err != nil {
+		t.Fatal(err)
+	}
+	deposit := func(c *client.Client, from, to int) {
+		for i := from; i < to; i++ {
+			if _, err := c.Deposit(ctx, client.DepositRequest{ID: fmt.Sprint("d-", i), Owner: fmt.Sprint("u", i%5), Asset: "USD", Amount: "1.00"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	deposit(c, 0, 200)
 	holders := map[string]*serverProcess{}
 	for _, name := range []string{dutyExpiry, dutyRelay} {
 		select {
@@ -77,7 +106,9 @@ func TestDutiesTakeOver(t *testing.T) {
 	if took > dutyTakeoverMax {
 		t.Errorf("takeover took %s, more than the stated bound of %s", took, dutyTakeoverMax)
 	}
-	list, err = client.New(survivor.URL(), crashAdminKey).Duties(ctx)
+	sc := client.New(survivor.URL(), crashAdminKey)
+	deposit(sc, 200, 400)
+	list, err = sc.Duties(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,6 +119,29 @@ func TestDutiesTakeOver(t *testing.T) {
 		}
 		if !d.Held || d.Token != wantToken || !holdsPid(d.Holder, survivor.cmd.Process.Pid) {
 			t.Errorf("after the takeover: %+v; want held by pid %d with token %d", d, survivor.cmd.Process.Pid, wantToken)
+		}
+	}
+	// Every event, from both servers, before and after the kill, reached the sink in order.
+	last := uint64(0)
+	for after := uint64(0); ; {
+		p, err := sc.Events(ctx, after, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Events) > 0 {
+			after = p.Events[len(p.Events)-1].Seq
+		}
+		if !p.HasMore {
+			last = after
+			break
+		}
+	}
+	recv.waitFor(t, "nats", int(last), time.Minute)
+	recv.mu.Lock()
+	defer recv.mu.Unlock()
+	for j, seq := range recv.order {
+		if seq != uint64(j+1) {
+			t.Fatalf("the %dth event to arrive is %d", j+1, seq)
 		}
 	}
 }
