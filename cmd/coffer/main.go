@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
 	"strings"
 	"syscall"
 
@@ -71,8 +72,12 @@ func (a *app) report(cmd *cobra.Command, err error) int {
 // secret by design, and masking every "k" of a one-letter test key would garble them.
 const secretLengthMin = 6
 
-// mask replaces every secret the command was given with "***".
+// urlPassword matches the password of a URL's userinfo, whatever URL a message quotes.
+var urlPassword = regexp.MustCompile(`(://[^/\s:@]*:)[^@\s/]+@`)
+
+// mask replaces every secret the command was given, and any URL's password, with "***".
 func (a *app) mask(s string) string {
+	s = urlPassword.ReplaceAllString(s, "${1}***@")
 	for _, secret := range a.secrets {
 		if len(secret) >= secretLengthMin {
 			s = strings.ReplaceAll(s, secret, "***")

@@ -18,6 +18,7 @@ import (
 	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/duty"
 	"github.com/cofferhq/coffer/httpapi"
+	"github.com/cofferhq/coffer/inbox"
 	"github.com/cofferhq/coffer/internal/broadcast"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/outbox"
@@ -145,6 +146,16 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 	api := httpapi.New(httpapi.Config{Ledger: l, Store: store, AdminKey: cfg.AdminKey,
 		Logger: logger, BatchRequestsMax: cfg.BatchRequests, Committed: committed, Sinks: sinkStatus(relay)})
 	drain := httpapi.NewDrain(api)
+	// Commands from queues run on every process: a queue shares its messages among its
+	// consumers and a Kafka group its partitions, and a command's id makes a redelivery harmless.
+	var consumers []inbox.Consumer
+	for _, u := range cfg.CommandSources {
+		c, err := inbox.Open(u, inbox.Options{Secret: cfg.CommandSecret, Role: coffer.Role(cfg.CommandRole), Logger: logger}, api)
+		if err != nil {
+			return usageErr("--command-source: %v", err)
+		}
+		consumers = append(consumers, c)
+	}
 	// CORS goes in front of the drain, so that a page's script can read the drain's 503 (retry)
 	// rather than see a failed request it cannot tell from a network error.
 	handler := httpapi.NewCORS(cors, drain)
@@ -183,6 +194,20 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 		<-dutiesDone
 	}()
 
+	commandCtx, stopCommands := context.WithCancel(context.Background())
+	var commandsDone sync.WaitGroup
+	for _, c := range consumers {
+		commandsDone.Go(func() {
+			if err := c.Run(commandCtx); err != nil {
+				logger.Error("command consumer", "err", err)
+			}
+		})
+	}
+	defer func() {
+		stopCommands()
+		commandsDone.Wait()
+	}()
+
 	logger.Info("coffer serving", "addr", ln.Addr().String(), "database", redact(cfg.Database), "writers", writers)
 	if ready != nil {
 		ready <- ln.Addr().String()
@@ -205,6 +230,10 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 	ln.Close()
 	drain.Start()
 	api.StopWaiting()
+	// The consumers stop taking messages; one in hand finishes and is acknowledged, and the
+	// broker hands what is left to another process.
+	stopCommands()
+	commandsDone.Wait()
 	logger.Info("draining", "connections", conns.open())
 	idle, stopIdle := context.WithTimeout(shutCtx, drainIdleMax)
 	select {

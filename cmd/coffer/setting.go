@@ -49,6 +49,11 @@ type Config struct {
 
 	// Sinks are the relay's broker sinks, as URLs (outbox.ParseSink).
 	Sinks []string
+	// CommandSources are the queues and topics commands come from (inbox.Open);
+	// CommandSecret, if set, the secret they must be signed with; CommandRole what they may do.
+	CommandSources []string
+	CommandSecret  string
+	CommandRole    string
 
 	// The clients'.
 	Server string
@@ -151,6 +156,16 @@ var settings = []setting{
 		usage: "a broker the relay publishes every event to: amqp://user:pass@host:5672/vhost?exchange=coffer.events, nats://host:4222?stream=COFFER_EVENTS or kafka://host1:9092,host2:9092?topic=coffer.events; a list (spaces between them in COFFER_SINKS)",
 		value: func(c *Config) pflag.Value { return sinksValue{&c.Sinks} }},
 
+	{flag: "command-source", env: "COFFER_COMMAND_SOURCES", key: "commands.sources",
+		usage: "a queue or topic of write commands: amqp://user:pass@host:5672/vhost?queue=coffer.commands or kafka://host:9092?topic=coffer.commands&group=coffer; a list (spaces between them in COFFER_COMMAND_SOURCES)",
+		value: func(c *Config) pflag.Value { return sourcesValue{&c.CommandSources} }},
+	{env: "COFFER_COMMAND_SECRET", key: "commands.secret", secret: true,
+		usage: "if set, every command must be signed with this shared secret (HMAC-SHA256, see docs/COMMANDS.md)",
+		value: func(c *Config) pflag.Value { return textValue{&c.CommandSecret} }},
+	{flag: "command-role", env: "COFFER_COMMAND_ROLE", key: "commands.role", def: "operator",
+		usage: "what commands from the queues may do: operator, or admin to allow creating assets and adjustments",
+		value: func(c *Config) pflag.Value { return choiceValue{&c.CommandRole, []string{"operator", "admin"}} }},
+
 	{flag: "addr", env: "COFFER_ADDR", key: "client.addr", def: "http://" + listenDefault,
 		usage: "where client commands find the server: an http:// or https:// URL, or host:port",
 		value: func(c *Config) pflag.Value { return serverValue{&c.Server} }},
@@ -165,7 +180,8 @@ var (
 	databaseSettings = []string{"database"}
 	serveSettings    = []string{"listen", "shutdown-timeout", "log-level", "debug-addr", "batch-requests",
 		"cors-origin", "cors-credentials", "cors-max-age", "COFFER_ADMIN_KEY", "database", "migrate", "pool-size", "batch-size", "batch-wait", "writers",
-		"expiry-interval", "exchange-pair", "exchange-pool-floor", "sink"}
+		"expiry-interval", "exchange-pair", "exchange-pool-floor", "sink",
+		"command-source", "COFFER_COMMAND_SECRET", "command-role"}
 	clientSettings = []string{"addr", "key"}
 )
 

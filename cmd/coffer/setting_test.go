@@ -158,7 +158,7 @@ func TestConfigFileRefused(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ text, want string }{
 		{"server:\n  lisen: 127.0.0.1:1\n", ":2: unknown key server.lisen; the keys of server are listen, shutdown_timeout, log_level, debug_addr, batch_requests, cors_origins, cors_credentials, cors_max_age, admin_key"},
-		{"servers:\n  listen: x\n", ":1: unknown key servers; the sections are server, database, ledger, exchange, events, client"},
+		{"servers:\n  listen: x\n", ":1: unknown key servers; the sections are server, database, ledger, exchange, events, commands, client"},
 		{"server: 127.0.0.1:1\n", ":1: server must be a mapping of keys to values"},
 		{"- a\n- b\n", ":1: the file must be a mapping of keys to values"},
 		{"ledger:\n  batch_size: [1, 2]\n", ":2: ledger.batch_size: takes one value, not a list"},

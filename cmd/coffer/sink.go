@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/cofferhq/coffer/inbox"
 	"github.com/cofferhq/coffer/outbox"
 )
 
@@ -51,12 +52,7 @@ func (v sinksValue) Append(s string) error {
 
 func (v sinksValue) Replace(items []string) error {
 	*v.p = nil
-	for _, s := range items {
-		if err := v.Append(s); err != nil {
-			return err
-		}
-	}
-	return nil
+	return replaceAll(v, items)
 }
 
 // urlPasswords returns the password of a URL in the forms it may be printed in; none if it
@@ -71,4 +67,49 @@ func urlPasswords(raw string) []string {
 		return nil
 	}
 	return []string{p, url.QueryEscape(p), url.PathEscape(p)}
+}
+
+// sourcesValue is --command-source: like --sink, a list of URLs (spaces between them in
+// COFFER_COMMAND_SOURCES), each one inbox.Open accepts.
+type sourcesValue struct{ p *[]string }
+
+func (v sourcesValue) Type() string                 { return "url" }
+func (v sourcesValue) GetSlice() []string           { return *v.p }
+func (v sourcesValue) Set(s string) error           { return v.Append(s) }
+func (v sourcesValue) SplitEnv(s string) []string   { return strings.Fields(s) }
+func (v sourcesValue) String() string               { return sinksValue(v).String() }
+func (v sourcesValue) Replace(items []string) error { *v.p = nil; return replaceAll(v, items) }
+
+func (v sourcesValue) Append(s string) error {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return errors.New("has an empty command source URL")
+	}
+	var err error
+	switch {
+	case strings.HasPrefix(s, "amqp://"), strings.HasPrefix(s, "amqps://"):
+		_, err = inbox.ParseAMQPURL(s)
+	case strings.HasPrefix(s, "kafka://"):
+		_, err = inbox.ParseKafkaURL(s)
+	default:
+		err = errors.New("is not an amqp://, amqps:// or kafka:// URL")
+	}
+	if err != nil {
+		return err
+	}
+	*v.p = append(*v.p, s)
+	return nil
+}
+
+// replaceAll empties a list setting and appends the items.
+func replaceAll(v interface {
+	GetSlice() []string
+	Append(string) error
+}, items []string) error {
+	for _, s := range items {
+		if err := v.Append(s); err != nil {
+			return err
+		}
+	}
+	return nil
 }
