@@ -158,7 +158,8 @@ func brokerFollower(spec string) (Follower, error) {
 	switch u.Scheme {
 	case "amqp", "amqps":
 		ex := pick("exchange", eventsExchange)
-		q.Del("exchange")
+		q.Del("exchange") // the sink's own parameters; the rest are the client library's
+		q.Del("mandatory")
 		u.RawQuery = q.Encode()
 		return AMQPFollower{URL: u.String(), Exchange: ex}, nil
 	case "nats":
