@@ -488,9 +488,10 @@ func TestErrors(t *testing.T) {
 		t.Errorf("no server: exit %d, %q", code, errOut)
 	}
 	// An address that is not HTTP is a usage error, found before anything is sent.
-	for _, addr := range []string{"ftp://x", "x", "http://", "http://u:p@host:1"} {
+	// A password in the address is masked in the message.
+	for addr, shown := range map[string]string{"ftp://x": "ftp://x", "x": "x", "http://": "http://", "http://u:p@host:1": "http://u:***@host:1"} {
 		code, _, errOut = cli("health", "--addr", addr)
-		if want := fmt.Sprintf("coffer health: --addr: %q is not an http:// or https:// URL, or a host:port", addr); code != 2 || !strings.Contains(errOut, want) {
+		if want := fmt.Sprintf("coffer health: --addr: %q is not an http:// or https:// URL, or a host:port", shown); code != 2 || !strings.Contains(errOut, want) {
 			t.Errorf("--addr %s: exit %d, %q; want exit 2 and %q", addr, code, errOut, want)
 		}
 	}

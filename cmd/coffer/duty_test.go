@@ -3,9 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
-	"sync"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
