@@ -20,6 +20,10 @@ const (
 	EventOperationRejected = "operation.rejected"
 )
 
+// EventTypes lists every event type, for filters to check against.
+var EventTypes = []string{EventAssetCreated, EventAccountCreated, EventAccountLocked, EventAccountUnlocked,
+	EventTransferCreated, EventTransferPosted, EventTransferVoided, EventTransferExpired, EventOperationRejected}
+
 // Event is one committed change. Seq is global and follows commit order with no gaps, so a consumer
 // can replay from any position. ID is stable ("evt_" and the sequence), so consumers can drop
 // duplicates. Data is the changed object's JSON snapshot after the change.
