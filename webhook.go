@@ -101,7 +101,7 @@ type WebhookStore interface {
 	UpdateWebhook(ctx context.Context, id string, change func(*Webhook) error) (Webhook, error)
 	// DeleteWebhook removes the endpoint with its attempts and its relay cursor, or ENOTFOUND.
 	DeleteWebhook(ctx context.Context, id string) error
-	// RecordWebhookAttempts stores attempts (giving them IDs) and, if state is not nil and the
+	// RecordWebhookAttempts stores attempts, setting the ID of each element of the slice, and, if state is not nil and the
 	// endpoint still has revision, its delivery state, in one transaction. When the revision has
 	// moved (an operator changed the endpoint meanwhile) the attempts are stored, the state is
 	// not, and the error is ECONFLICT.

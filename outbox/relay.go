@@ -199,14 +199,17 @@ func (r *Relay) Run(ctx context.Context, fence coffer.Fence, report func(progres
 					s.Close() // a name clash with a configured sink: the configured one wins
 					continue
 				}
-				// The worker keeps the sink it has; a changed endpoint comes back with a new
-				// name or after the old one is stopped (ErrStop ends its worker).
+				// The worker keeps the sink it has, unless the sink has a new revision or
+				// its worker ended (ErrStop).
 				select {
 				case <-w.done:
 					stopWorker(s.Name())
 				default:
-					s.Close()
-					continue
+					if revision(s) == revision(w.sink) {
+						s.Close()
+						continue
+					}
+					stopWorker(s.Name())
 				}
 			}
 			startWorker(s, true)
@@ -237,6 +240,22 @@ func (r *Relay) Run(ctx context.Context, fence coffer.Fence, report func(progres
 
 var errLeaseLost = errors.New("the relay's lease was lost")
 
+// revision returns a Revisioned sink's revision, 0 for any other.
+func revision(s Sink) uint64 {
+	if rs, ok := s.(Revisioned); ok {
+		return rs.Revision()
+	}
+	return 0
+}
+
+// rewind moves the sink's cursor for an operator's replay and tells the sink it is done.
+func (r *Relay) rewind(ctx context.Context, name string, after uint64, rw Rewinder) error {
+	if err := r.cfg.Store.ResetCursor(ctx, name, after); err != nil {
+		return err
+	}
+	return rw.Rewound(ctx)
+}
+
 // deliver is one sink's loop: read after the cursor, deliver, advance.
 func (r *Relay) deliver(ctx context.Context, s Sink, fence coffer.Fence, advanced func(seq uint64)) error {
 	name := s.Name()
@@ -251,6 +270,18 @@ func (r *Relay) deliver(ctx context.Context, s Sink, fence coffer.Fence, advance
 		}
 		if !r.pause(ctx, r.cfg.RetryMax/10) {
 			return nil
+		}
+	}
+	if rw, ok := s.(Rewinder); ok {
+		if after, ok := rw.Rewind(); ok {
+			if err := r.rewind(ctx, name, after, rw); err != nil {
+				if ctx.Err() == nil {
+					log.Warn("replay", "after", after, "err", err)
+				}
+				return nil // the next reload starts the sink again and retries
+			}
+			log.Info("replaying", "after", after, "cursor_was", cur)
+			cur = after
 		}
 	}
 	advanced(cur)

@@ -39,3 +39,19 @@ func (e *RetryError) Error() string {
 }
 
 func (e *RetryError) Unwrap() error { return e.Err }
+
+// Revisioned is a sink that changes at run time (a webhook endpoint): when the relay's dynamic
+// sinks return one with the name of a running sink but another Revision, the relay stops the
+// running one, waiting for its delivery in flight, and starts the new one from the cursor.
+type Revisioned interface {
+	Revision() uint64
+}
+
+// Rewinder is a sink whose cursor an operator may move (a webhook endpoint's replay). When the
+// relay starts delivering to it, it asks Rewind; if a seq is returned, the relay sets the cursor
+// there, delivers from the event after it, and calls Rewound so that the sink forgets the
+// request. A crash between the two repeats the rewind, which changes nothing.
+type Rewinder interface {
+	Rewind() (after uint64, ok bool)
+	Rewound(ctx context.Context) error
+}
