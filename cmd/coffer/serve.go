@@ -22,6 +22,7 @@ import (
 	"github.com/cofferhq/coffer/internal/broadcast"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/outbox"
+	"github.com/cofferhq/coffer/webhook"
 )
 
 func init() {
@@ -135,7 +136,17 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 		}
 		sinks = append(sinks, s)
 	}
-	relay := outbox.New(outbox.Config{Store: relayStore, Sinks: sinks, Logger: logger})
+	var relay *outbox.Relay
+	var hooks *webhook.Service
+	if ws, ok := store.(coffer.WebhookStore); ok {
+		hooks = webhook.New(webhook.Config{Store: ws, Events: relayStore, Timeout: cfg.WebhookTimeout, Schedule: cfg.WebhookSchedule,
+			Logger: logger, Changed: func() { relay.Reload() }})
+	}
+	rcfg := outbox.Config{Store: relayStore, Sinks: sinks, Logger: logger}
+	if hooks != nil {
+		rcfg.Dynamic = hooks.Sinks
+	}
+	relay = outbox.New(rcfg)
 	committed := new(broadcast.Signal)
 	lcfg.Committed = func() {
 		relay.Notify()

@@ -12,6 +12,7 @@ import (
 	"github.com/cofferhq/coffer/httpapi"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/postgres"
+	"github.com/cofferhq/coffer/webhook"
 )
 
 // Config is every setting of the coffer command, as the settings table fills it.
@@ -49,6 +50,10 @@ type Config struct {
 
 	// Sinks are the relay's broker sinks, as URLs (outbox.ParseSink).
 	Sinks []string
+	// WebhookTimeout bounds one webhook delivery attempt; WebhookSchedule is the wait after
+	// each failed attempt at an event, after which the endpoint is dead-lettered.
+	WebhookTimeout  time.Duration
+	WebhookSchedule []time.Duration
 	// CommandSources are the queues and topics commands come from (inbox.Open);
 	// CommandSecret, if set, the secret they must be signed with; CommandRole what they may do.
 	CommandSources []string
@@ -156,6 +161,13 @@ var settings = []setting{
 		usage: "a broker the relay publishes every event to: amqp://user:pass@host:5672/vhost?exchange=coffer.events, nats://host:4222?stream=COFFER_EVENTS or kafka://host1:9092,host2:9092?topic=coffer.events; a list (spaces between them in COFFER_SINKS)",
 		value: func(c *Config) pflag.Value { return sinksValue{&c.Sinks} }},
 
+	{flag: "webhook-timeout", env: "COFFER_WEBHOOK_TIMEOUT", key: "events.webhook_timeout", def: webhook.TimeoutDefault.String(),
+		usage: "how long a webhook endpoint has to answer a delivery with 2xx before the attempt counts as failed",
+		value: func(c *Config) pflag.Value { return durationValue{&c.WebhookTimeout, time.Millisecond} }},
+	{flag: "webhook-schedule", env: "COFFER_WEBHOOK_SCHEDULE", key: "events.webhook_schedule", def: scheduleValue{&webhook.ScheduleDefault}.String(),
+		usage: "the waits after each failed webhook attempt at an event (each spread by up to 10% either way); when they run out the endpoint is dead-lettered",
+		value: func(c *Config) pflag.Value { return scheduleValue{&c.WebhookSchedule} }},
+
 	{flag: "command-source", env: "COFFER_COMMAND_SOURCES", key: "commands.sources",
 		usage: "a queue or topic of write commands: amqp://user:pass@host:5672/vhost?queue=coffer.commands or kafka://host:9092?topic=coffer.commands&group=coffer; a list (spaces between them in COFFER_COMMAND_SOURCES)",
 		value: func(c *Config) pflag.Value { return sourcesValue{&c.CommandSources} }},
@@ -180,7 +192,7 @@ var (
 	databaseSettings = []string{"database"}
 	serveSettings    = []string{"listen", "shutdown-timeout", "log-level", "debug-addr", "batch-requests",
 		"cors-origin", "cors-credentials", "cors-max-age", "COFFER_ADMIN_KEY", "database", "migrate", "pool-size", "batch-size", "batch-wait", "writers",
-		"expiry-interval", "exchange-pair", "exchange-pool-floor", "sink",
+		"expiry-interval", "exchange-pair", "exchange-pool-floor", "sink", "webhook-timeout", "webhook-schedule",
 		"command-source", "COFFER_COMMAND_SECRET", "command-role"}
 	clientSettings = []string{"addr", "key"}
 )

@@ -163,3 +163,36 @@ func serverURL(addr string) (string, error) {
 	}
 	return strings.TrimRight(addr, "/"), nil
 }
+
+// scheduleValue is a list of waits, such as "5s 30s 2m", separated by spaces or commas.
+type scheduleValue struct{ p *[]time.Duration }
+
+func (v scheduleValue) Type() string { return "durations" }
+
+func (v scheduleValue) String() string {
+	out := make([]string, len(*v.p))
+	for i, d := range *v.p {
+		out[i] = d.String()
+	}
+	return strings.Join(out, " ")
+}
+
+func (v scheduleValue) Set(s string) error {
+	fields := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
+	if len(fields) == 0 {
+		return errors.New("is empty: give at least one wait, such as 5s")
+	}
+	if len(fields) > 100 {
+		return fmt.Errorf("has %d waits; at most 100 are allowed", len(fields))
+	}
+	out := make([]time.Duration, len(fields))
+	for i, f := range fields {
+		d, err := time.ParseDuration(f)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("has %q, which is not a duration above zero such as 30s", f)
+		}
+		out[i] = d
+	}
+	*v.p = out
+	return nil
+}
