@@ -37,8 +37,8 @@ const (
 	JitterDefault = 0.1
 )
 
-// ScheduleDefault is the wait after each failed attempt at an event: 12 attempts over 34 hours
-// and a half, then the endpoint is dead-lettered.
+// ScheduleDefault is the wait after each failed attempt at an event: 12 attempts over nearly 34
+// hours, then the endpoint is dead-lettered.
 var ScheduleDefault = []time.Duration{
 	5 * time.Second, 30 * time.Second, 2 * time.Minute, 10 * time.Minute, 30 * time.Minute,
 	time.Hour, 2 * time.Hour, 4 * time.Hour, 6 * time.Hour, 8 * time.Hour, 12 * time.Hour,
