@@ -44,9 +44,11 @@ var ScheduleDefault = []time.Duration{
 	time.Hour, 2 * time.Hour, 4 * time.Hour, 6 * time.Hour, 8 * time.Hour, 12 * time.Hour,
 }
 
-// Events reads the event stream: Events returns up to limit events with Seq > after, in order.
+// Events reads the event stream: Events returns up to limit events with Seq > after, in order;
+// LastEventSeq the newest event's seq, 0 when there is none.
 type Events interface {
 	Events(ctx context.Context, after uint64, limit int) ([]coffer.Event, error)
+	LastEventSeq(ctx context.Context) (uint64, error)
 }
 
 // Config configures a Service. The zero value of a field means its default.
@@ -117,8 +119,9 @@ type Change struct {
 	Status *string
 }
 
-// Create stores a new active endpoint with a new secret. The endpoint returned carries the
-// secret: the only time it is shown.
+// Create stores a new active endpoint with a new secret. It is sent the events committed after
+// it was created (a replay sends it older ones). The endpoint returned carries the secret: the
+// only time it is shown.
 func (s *Service) Create(ctx context.Context, sp Spec) (coffer.Webhook, error) {
 	if err := checkURL(sp.URL); err != nil {
 		return coffer.Webhook{}, err
@@ -130,9 +133,13 @@ func (s *Service) Create(ctx context.Context, sp Spec) (coffer.Webhook, error) {
 	if err := checkDescription(sp.Description); err != nil {
 		return coffer.Webhook{}, err
 	}
+	last, err := s.cfg.Events.LastEventSeq(ctx)
+	if err != nil {
+		return coffer.Webhook{}, err
+	}
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	w := coffer.Webhook{ID: "wh_" + randomHex(12), URL: sp.URL, Events: events, Description: sp.Description,
-		Status: coffer.WebhookActive, Secret: newSecret(), Revision: 1, CreatedAt: now, UpdatedAt: now}
+		Status: coffer.WebhookActive, Secret: newSecret(), Revision: 1, ReplayAfter: &last, CreatedAt: now, UpdatedAt: now}
 	if err := s.cfg.Store.CreateWebhook(ctx, w); err != nil {
 		return coffer.Webhook{}, err
 	}

@@ -252,17 +252,20 @@ func (f *fixture) create(t *testing.T, r *receiver, events ...string) coffer.Web
 	if err != nil {
 		t.Fatal(err)
 	}
+	if w.ReplayAfter == nil || w.Status != coffer.WebhookActive {
+		t.Fatalf("a new endpoint: %+v", w)
+	}
 	r.mu.Lock()
 	r.secrets = []string{w.Secret}
 	r.mu.Unlock()
 	return w
 }
 
-// checkInOrder checks that the accepted deliveries hold every event from 1 to last (of the
-// wanted types, if any), in order, each once.
-func checkInOrder(t *testing.T, f *fixture, got []delivery, last uint64, types ...string) {
+// checkInOrder checks that the accepted deliveries hold every event after after up to last (of
+// the wanted types, if any), in order, each once.
+func checkInOrder(t *testing.T, f *fixture, got []delivery, after, last uint64, types ...string) {
 	t.Helper()
-	es, err := f.store.Events(t.Context(), 0, int(last))
+	es, err := f.store.Events(t.Context(), after, int(last-after))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,13 +321,13 @@ func TestDeliverSigned(t *testing.T) {
 			last := f.deposit(t, "d", 300)
 			got := r.waitFor("every event", upTo(last))
 			r.checkRefused()
-			checkInOrder(t, f, got, last)
+			checkInOrder(t, f, got, *w.ReplayAfter, last)
 			attempts, err := f.hooks.Attempts(t.Context(), coffer.WebhookAttemptFilter{Webhook: w.ID, Limit: 1000})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(attempts) != int(last) {
-				t.Fatalf("%d attempts recorded, want %d", len(attempts), last)
+			if len(attempts) != int(last-*w.ReplayAfter) {
+				t.Fatalf("%d attempts recorded, want %d", len(attempts), last-*w.ReplayAfter)
 			}
 			a := attempts[0] // the newest
 			if a.Seq != last || a.Outcome != coffer.AttemptDelivered || a.Status != 200 || a.Attempt != 1 ||
@@ -374,7 +377,7 @@ func TestRetrySchedule(t *testing.T) {
 	last := f.deposit(t, "d", 4)
 	got := r.waitFor("every event", upTo(last))
 	r.checkRefused()
-	checkInOrder(t, f, got, last)
+	checkInOrder(t, f, got, *w.ReplayAfter, last)
 	var tries []delivery
 	for _, d := range got {
 		if d.Seq == 3 {
@@ -431,7 +434,7 @@ func TestDeadLetterAndReplay(t *testing.T) {
 			last := f.deposit(t, "d", 20)
 			r.waitFor("three attempts", func(got []delivery) bool { return len(got) >= 3 })
 			hook := waitWebhook(t, f, w.ID, func(w coffer.Webhook) bool { return w.Status == coffer.WebhookDead })
-			if hook.DeadAt == nil || !strings.Contains(hook.DeadReason, "3 attempts at evt_1 failed") || hook.Failures != 3 {
+			if hook.DeadAt == nil || !strings.Contains(hook.DeadReason, "3 attempts at evt_2 failed") || hook.Failures != 3 {
 				t.Fatalf("dead-lettered endpoint: %+v", hook)
 			}
 			attempts, err := f.hooks.Attempts(t.Context(), coffer.WebhookAttemptFilter{Webhook: w.ID})
@@ -439,7 +442,7 @@ func TestDeadLetterAndReplay(t *testing.T) {
 				t.Fatal(err)
 			}
 			if len(attempts) != 3 || attempts[0].Outcome != coffer.AttemptDead || attempts[1].Outcome != coffer.AttemptFailed ||
-				attempts[0].Seq != 1 || attempts[0].Status != http.StatusBadGateway {
+				attempts[0].Seq != 2 || attempts[0].Status != http.StatusBadGateway {
 				t.Fatalf("attempts: %+v", attempts)
 			}
 			// Dead: the relay leaves it alone, and new events do not reach it.
@@ -457,7 +460,7 @@ func TestDeadLetterAndReplay(t *testing.T) {
 			last += 5
 			got := r.waitFor("the replay", upTo(last))
 			r.checkRefused()
-			checkInOrder(t, f, got, last)
+			checkInOrder(t, f, got, 0, last)
 			hook = waitWebhook(t, f, w.ID, func(w coffer.Webhook) bool { return w.ReplayAfter == nil })
 			if hook.Status != coffer.WebhookActive || hook.Failures != 0 || hook.DeadAt != nil {
 				t.Fatalf("after the replay: %+v", hook)
@@ -574,7 +577,7 @@ func TestFilterAndRotation(t *testing.T) {
 	}
 	got := r.waitFor("the new account", func(got []delivery) bool { return len(got) == accounts+1 })
 	r.checkRefused()
-	checkInOrder(t, f, got, last, coffer.EventAccountCreated)
+	checkInOrder(t, f, got, *w.ReplayAfter, last, coffer.EventAccountCreated)
 	if m := got[len(got)-1].Matched; fmt.Sprint(m) != "[0 1]" {
 		t.Fatalf("after the rotation the delivery matched secrets %v; want both, new and old", m)
 	}
@@ -592,10 +595,10 @@ func TestSlowEndpointHoldsUpNoOne(t *testing.T) {
 	stuck, free := newReceiver(t), newReceiver(t)
 	stuck.hold = make(chan struct{})
 	sw := f.create(t, stuck)
-	f.create(t, free)
+	fw := f.create(t, free)
 	last := f.deposit(t, "d", 200)
 	got := free.waitFor("every event", upTo(last))
-	checkInOrder(t, f, got, last)
+	checkInOrder(t, f, got, *fw.ReplayAfter, last)
 	// The stuck endpoint's first attempt ran out of time and waits for its next.
 	hook := waitWebhook(t, f, sw.ID, func(w coffer.Webhook) bool { return w.Failures == 1 })
 	attempts, err := f.hooks.Attempts(t.Context(), coffer.WebhookAttemptFilter{Webhook: sw.ID})
