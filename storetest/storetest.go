@@ -45,6 +45,8 @@ func Run(t *testing.T, open func(t *testing.T) coffer.Store) {
 		{"Keys", testKeys},
 		{"Leases", testLeases},
 		{"Cursors", testCursors},
+		{"Webhooks", testWebhooks},
+		{"WebhookAttempts", testWebhookAttempts},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
