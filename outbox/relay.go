@@ -240,6 +240,18 @@ func (r *Relay) Run(ctx context.Context, fence coffer.Fence, report func(progres
 
 var errLeaseLost = errors.New("the relay's lease was lost")
 
+// advanceTimeout bounds the cursor write that follows a delivery.
+const advanceTimeout = 5 * time.Second
+
+// advance records what a sink acknowledged. The write goes on when the worker is being stopped
+// (a run's end, the sink's new revision): what was delivered is recorded rather than sent
+// again. The fence keeps it harmless if the lease has moved meanwhile.
+func (r *Relay) advance(ctx context.Context, name string, seq uint64, fence coffer.Fence) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), advanceTimeout)
+	defer cancel()
+	return r.cfg.Store.AdvanceCursor(ctx, name, seq, fence)
+}
+
 // revision returns a Revisioned sink's revision, 0 for any other.
 func revision(s Sink) uint64 {
 	if rs, ok := s.(Revisioned); ok {
@@ -330,7 +342,7 @@ func (r *Relay) deliver(ctx context.Context, s Sink, fence coffer.Fence, advance
 		}
 		if n > 0 {
 			seq := pending[n-1].Seq
-			if err := r.cfg.Store.AdvanceCursor(ctx, name, seq, fence); err != nil {
+			if err := r.advance(ctx, name, seq, fence); err != nil {
 				if coffer.ErrorCode(err) == coffer.ECONFLICT {
 					log.Warn("lease lost: stopping", "err", err)
 					return errLeaseLost

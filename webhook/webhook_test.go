@@ -16,6 +16,7 @@ import (
 
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/duty"
+	"github.com/cofferhq/coffer/internal/broadcast"
 	"github.com/cofferhq/coffer/internal/testdb"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/outbox"
@@ -195,6 +196,10 @@ type fixture struct {
 	ledger *ledger.Ledger
 	relay  *outbox.Relay
 	hooks  *webhook.Service
+
+	mu      sync.Mutex
+	cursors map[string]uint64 // as the relay reports moving them
+	moved   broadcast.Signal
 }
 
 // setup opens a store, a ledger with an asset, a webhook service with schedule and a relay
@@ -203,10 +208,16 @@ func setup(t *testing.T, kind testdb.Kind, schedule ...time.Duration) *fixture {
 	t.Helper()
 	s := kind.Open(t).(store)
 	logger := slog.New(slog.NewTextHandler(t.Output(), nil))
-	f := &fixture{store: s}
+	f := &fixture{store: s, cursors: map[string]uint64{}}
 	f.hooks = webhook.New(webhook.Config{Store: s, Events: s, Schedule: schedule, Jitter: -1, Timeout: 2 * time.Second,
 		Logger: logger, Changed: func() { f.relay.Reload() }})
-	f.relay = outbox.New(outbox.Config{Store: s, Dynamic: f.hooks.Sinks, BatchMax: 100, Logger: logger})
+	f.relay = outbox.New(outbox.Config{Store: s, Dynamic: f.hooks.Sinks, BatchMax: 100, Logger: logger,
+		Advanced: func(sink string, seq uint64) {
+			f.mu.Lock()
+			f.cursors[sink] = seq
+			f.mu.Unlock()
+			f.moved.Notify()
+		}})
 	f.ledger = ledger.New(s, ledger.Config{Committed: f.relay.Notify})
 	t.Cleanup(func() { f.ledger.Close() })
 	if _, err := f.ledger.Do(t.Context(), ledger.CreateAsset{Code: "USD", Scale: 2}); err != nil {
@@ -224,6 +235,27 @@ func setup(t *testing.T, kind testdb.Kind, schedule ...time.Duration) *fixture {
 		<-done
 	})
 	return f
+}
+
+// waitCursor waits until the relay has moved the endpoint's cursor to seq: by then the attempts
+// of the deliveries before it are recorded.
+func (f *fixture) waitCursor(t *testing.T, id string, seq uint64) {
+	t.Helper()
+	deadline := time.After(60 * time.Second)
+	for {
+		ch := f.moved.Wait()
+		f.mu.Lock()
+		at := f.cursors[coffer.WebhookSink(id)]
+		f.mu.Unlock()
+		if at >= seq {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			t.Fatalf("webhook %s: cursor at %d, not %d, after 60 s", id, at, seq)
+		}
+	}
 }
 
 // deposit makes n deposits of 1.00 and returns the last event's seq.
@@ -280,14 +312,14 @@ func checkInOrder(t *testing.T, f *fixture, got []delivery, after, last uint64, 
 		have = append(have, d.ID)
 	}
 	if strings.Join(have, " ") != strings.Join(want, " ") {
-		t.Fatalf("accepted %d events, want %d in order; first difference at %d", len(have), len(want), firstDiff(have, want))
+		t.Fatalf("accepted %d events, want %d in order; first difference at %d:\nhave %v\nwant %v", len(have), len(want), firstDiff(have, want), have, want)
 	}
 }
 
-// count returns how many events of type typ there are.
-func (f *fixture) count(t *testing.T, typ string) int {
+// count returns how many events of type typ there are after seq after.
+func (f *fixture) count(t *testing.T, after uint64, typ string) int {
 	t.Helper()
-	es, err := f.store.Events(t.Context(), 0, 100000)
+	es, err := f.store.Events(t.Context(), after, 100000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,6 +352,7 @@ func TestDeliverSigned(t *testing.T) {
 			w := f.create(t, r)
 			last := f.deposit(t, "d", 300)
 			got := r.waitFor("every event", upTo(last))
+			f.waitCursor(t, w.ID, last)
 			r.checkRefused()
 			checkInOrder(t, f, got, *w.ReplayAfter, last)
 			attempts, err := f.hooks.Attempts(t.Context(), coffer.WebhookAttemptFilter{Webhook: w.ID, Limit: 1000})
@@ -367,25 +400,29 @@ func TestRetrySchedule(t *testing.T) {
 	schedule := []time.Duration{50 * time.Millisecond, 100 * time.Millisecond, 200 * time.Millisecond, time.Hour}
 	f := setup(t, testdb.Kinds()[0], schedule...)
 	r := newReceiver(t)
+	var target uint64 // the second event after the endpoint's creation
 	r.answer = func(n int, d delivery) int {
-		if d.Seq == 3 && d.Attempt <= 3 {
+		if d.Seq == target && d.Attempt <= 3 {
 			return []int{500, 503, 429}[d.Attempt-1]
 		}
 		return 0
 	}
 	w := f.create(t, r)
+	r.mu.Lock()
+	target = *w.ReplayAfter + 2
+	r.mu.Unlock()
 	last := f.deposit(t, "d", 4)
 	got := r.waitFor("every event", upTo(last))
 	r.checkRefused()
 	checkInOrder(t, f, got, *w.ReplayAfter, last)
 	var tries []delivery
 	for _, d := range got {
-		if d.Seq == 3 {
+		if d.Seq == target {
 			tries = append(tries, d)
 		}
 	}
 	if len(tries) != 4 || tries[3].Status != 200 {
-		t.Fatalf("event 3 was tried %d times: %+v", len(tries), tries)
+		t.Fatalf("event %d was tried %d times: %+v", target, len(tries), tries)
 	}
 	for i := 1; i < len(tries); i++ {
 		if tries[i].Attempt != i+1 {
@@ -395,7 +432,8 @@ func TestRetrySchedule(t *testing.T) {
 			t.Errorf("attempt %d came %s after attempt %d; the schedule says %s", i+1, gap, i, schedule[i-1])
 		}
 	}
-	attempts, err := f.hooks.Attempts(t.Context(), coffer.WebhookAttemptFilter{Webhook: w.ID, EventID: coffer.EventID(3)})
+	f.waitCursor(t, w.ID, last)
+	attempts, err := f.hooks.Attempts(t.Context(), coffer.WebhookAttemptFilter{Webhook: w.ID, EventID: coffer.EventID(target)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -404,9 +442,9 @@ func TestRetrySchedule(t *testing.T) {
 		outcomes = append(outcomes, fmt.Sprintf("%d:%d:%s", a.Attempt, a.Status, a.Outcome))
 	}
 	if want := "4:200:delivered 3:429:failed 2:503:failed 1:500:failed"; strings.Join(outcomes, " ") != want {
-		t.Fatalf("attempts at event 3, newest first: %s; want %s", strings.Join(outcomes, " "), want)
+		t.Fatalf("attempts at event %d, newest first: %s; want %s", target, strings.Join(outcomes, " "), want)
 	}
-	if attempts[1].Error != "answered 429 Too Many Requests" || attempts[1].Response != "answer 429 to evt_3" {
+	if attempts[1].Error != "answered 429 Too Many Requests" || attempts[1].Response != "answer 429 to "+coffer.EventID(target) {
 		t.Errorf("a failed attempt: %+v", attempts[1])
 	}
 	hook, err := f.hooks.Webhook(t.Context(), w.ID)
@@ -434,7 +472,8 @@ func TestDeadLetterAndReplay(t *testing.T) {
 			last := f.deposit(t, "d", 20)
 			r.waitFor("three attempts", func(got []delivery) bool { return len(got) >= 3 })
 			hook := waitWebhook(t, f, w.ID, func(w coffer.Webhook) bool { return w.Status == coffer.WebhookDead })
-			if hook.DeadAt == nil || !strings.Contains(hook.DeadReason, "3 attempts at evt_2 failed") || hook.Failures != 3 {
+			first := *w.ReplayAfter + 1
+			if hook.DeadAt == nil || !strings.Contains(hook.DeadReason, fmt.Sprintf("3 attempts at %s failed", coffer.EventID(first))) || hook.Failures != 3 {
 				t.Fatalf("dead-lettered endpoint: %+v", hook)
 			}
 			attempts, err := f.hooks.Attempts(t.Context(), coffer.WebhookAttemptFilter{Webhook: w.ID})
@@ -442,7 +481,7 @@ func TestDeadLetterAndReplay(t *testing.T) {
 				t.Fatal(err)
 			}
 			if len(attempts) != 3 || attempts[0].Outcome != coffer.AttemptDead || attempts[1].Outcome != coffer.AttemptFailed ||
-				attempts[0].Seq != 2 || attempts[0].Status != http.StatusBadGateway {
+				attempts[0].Seq != first || attempts[0].Status != http.StatusBadGateway {
 				t.Fatalf("attempts: %+v", attempts)
 			}
 			// Dead: the relay leaves it alone, and new events do not reach it.
@@ -514,18 +553,20 @@ func TestRedeliver(t *testing.T) {
 	w := f.create(t, r)
 	last := f.deposit(t, "d", 3)
 	r.waitFor("every event", upTo(last))
-	a, err := f.hooks.Redeliver(t.Context(), w.ID, coffer.EventID(2))
+	f.waitCursor(t, w.ID, last)
+	again := *w.ReplayAfter + 2
+	a, err := f.hooks.Redeliver(t.Context(), w.ID, coffer.EventID(again))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !a.Redelivery || a.Attempt != 2 || a.Outcome != coffer.AttemptDelivered || a.Seq != 2 || a.ID == 0 {
+	if !a.Redelivery || a.Attempt != 2 || a.Outcome != coffer.AttemptDelivered || a.Seq != again || a.ID == 0 {
 		t.Fatalf("redelivery: %+v", a)
 	}
-	got := r.waitFor("the redelivery", func(got []delivery) bool { return len(got) == int(last)+1 })
-	if d := got[len(got)-1]; d.ID != coffer.EventID(2) || d.Attempt != 2 {
+	got := r.waitFor("the redelivery", func(got []delivery) bool { return len(got) == int(last-*w.ReplayAfter)+1 })
+	if d := got[len(got)-1]; d.ID != coffer.EventID(again) || d.Attempt != 2 {
 		t.Fatalf("redelivered: %+v", d)
 	}
-	stored, err := f.hooks.Attempts(t.Context(), coffer.WebhookAttemptFilter{Webhook: w.ID, EventID: coffer.EventID(2)})
+	stored, err := f.hooks.Attempts(t.Context(), coffer.WebhookAttemptFilter{Webhook: w.ID, EventID: coffer.EventID(again)})
 	if err != nil || len(stored) != 2 || stored[0].ID != a.ID || !stored[0].Redelivery {
 		t.Fatalf("stored attempts: %+v %v", stored, err)
 	}
@@ -553,7 +594,7 @@ func TestFilterAndRotation(t *testing.T) {
 	r := newReceiver(t)
 	w := f.create(t, r, coffer.EventAccountCreated)
 	last := f.deposit(t, "d", 20)
-	accounts := f.count(t, coffer.EventAccountCreated)
+	accounts := f.count(t, *w.ReplayAfter, coffer.EventAccountCreated)
 	if accounts < 7 {
 		t.Fatalf("%d accounts created by deposits to 7 owners", accounts)
 	}
@@ -572,7 +613,7 @@ func TestFilterAndRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	last = f.deposit(t, "e", 0)
-	if f.count(t, coffer.EventAccountCreated) <= accounts {
+	if f.count(t, *w.ReplayAfter, coffer.EventAccountCreated) <= accounts {
 		t.Fatal("a deposit to a new owner created no account")
 	}
 	got := r.waitFor("the new account", func(got []delivery) bool { return len(got) == accounts+1 })
@@ -582,7 +623,7 @@ func TestFilterAndRotation(t *testing.T) {
 		t.Fatalf("after the rotation the delivery matched secrets %v; want both, new and old", m)
 	}
 	for _, d := range got[:accounts] {
-		if fmt.Sprint(d.Matched) != "[1]" {
+		if fmt.Sprint(d.Matched) != "[0]" { // the receiver held the one secret then
 			t.Fatalf("before the rotation a delivery matched %v", d.Matched)
 		}
 	}
