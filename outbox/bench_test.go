@@ -3,7 +3,10 @@ package outbox_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +18,7 @@ import (
 	"github.com/cofferhq/coffer/internal/testdb"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/outbox"
+	"github.com/cofferhq/coffer/webhook"
 )
 
 // backlogEvents is the backlog the relay benchmarks drain.
@@ -115,7 +119,7 @@ func (c *counter) Deliver(_ context.Context, msgs []outbox.Message) (int, error)
 // (reading, rendering, moving the cursor), the baseline the brokers are measured against. The
 // brokers are the shared RabbitMQ and NATS, and Kafka is franz-go's in-process kfake cluster
 // (no Kafka broker can be installed here), so its figure is the protocol's and the client's
-// cost, not a real broker's disks.
+// cost, not a real broker's disks. The webhook endpoint's receiver is in this process.
 func BenchmarkRelayBacklog(b *testing.B) {
 	s, last := backlog(b)
 	kinds := []struct {
@@ -137,6 +141,9 @@ func BenchmarkRelayBacklog(b *testing.B) {
 			}
 			b.Cleanup(cluster.Close)
 			return benchSink(b, "kafka://"+cluster.ListenAddrs()[0]+"?topic="+topic)
+		}},
+		{"webhook", func(b *testing.B, round string) outbox.Sink {
+			return webhookSink(b, s)
 		}},
 	}
 	for _, k := range kinds {
@@ -169,4 +176,38 @@ func benchSink(b *testing.B, raw string) outbox.Sink {
 		b.Fatal(err)
 	}
 	return s
+}
+
+// webhookSink returns the sink of a new webhook endpoint, replayed from the first event, whose
+// receiver (on loopback, in this process) answers 204 at once: the figure is the sink's own
+// cost, one signed POST and its recorded attempt per event.
+func webhookSink(b *testing.B, s relayStore) outbox.Sink {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	b.Cleanup(srv.Close)
+	ws := s.(interface {
+		coffer.WebhookStore
+		webhook.Events
+	})
+	hooks := webhook.New(webhook.Config{Store: ws, Events: ws, Logger: slog.New(slog.DiscardHandler)})
+	w, err := hooks.Create(context.Background(), webhook.Spec{URL: srv.URL})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := hooks.Replay(context.Background(), w.ID, 0); err != nil {
+		b.Fatal(err)
+	}
+	sinks, err := hooks.Sinks(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, sink := range sinks {
+		if sink.Name() == coffer.WebhookSink(w.ID) {
+			return sink
+		}
+	}
+	b.Fatalf("no sink for webhook %s", w.ID)
+	return nil
 }
