@@ -29,7 +29,8 @@ type Webhook struct {
 	// DeadReason says why it was dead-lettered: the last attempt's error.
 	DeadReason string `json:"dead_reason,omitempty"`
 	// ReplayAfter is a replay the relay has yet to apply: it goes on from the event after this
-	// seq. Absent when there is none.
+	// seq. A new endpoint has one, the newest seq at its creation, until the relay starts on it;
+	// nil when there is none.
 	ReplayAfter *uint64 `json:"replay_after,omitempty"`
 	// PreviousSecretExpiresAt is when the secret a rotation replaced stops signing deliveries;
 	// absent if the secret was never rotated.
@@ -156,7 +157,7 @@ type WebhookAttemptPage struct {
 }
 
 // CreateWebhook creates a webhook endpoint (admin only) and returns it with its signing secret,
-// shown this once. The relay delivers to it from the next event committed.
+// shown this once. The relay sends it the events committed after its creation.
 func (c *Client) CreateWebhook(ctx context.Context, req CreateWebhookRequest) (*CreatedWebhook, error) {
 	return call[CreatedWebhook](ctx, c, http.MethodPost, "/v1/webhooks", nil, req)
 }

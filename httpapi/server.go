@@ -86,8 +86,9 @@ type Config struct {
 	// EventPoll is how often a waiting GET /v1/events looks for events other processes
 	// committed. Default EventPollDefault.
 	EventPoll time.Duration
-	// Webhooks manages the webhook endpoints for /v1/webhooks. Default: a service on Store, if
-	// it keeps them; otherwise those routes answer unavailable.
+	// Webhooks manages the webhook endpoints for /v1/webhooks; its Changed hook tells the relay.
+	// Default: a service on Store, if it keeps them, with no hook (the relay sees changes at its
+	// next reload); otherwise those routes answer unavailable.
 	Webhooks *webhook.Service
 }
 
@@ -150,8 +151,12 @@ func New(cfg Config) *Server {
 	if cfg.EventPoll <= 0 {
 		cfg.EventPoll = EventPollDefault
 	}
-	if ws, ok := cfg.Store.(coffer.WebhookStore); ok && cfg.Webhooks == nil {
-		cfg.Webhooks = webhook.New(webhook.Config{Store: ws, Events: cfg.Store, Logger: cfg.Logger})
+	if cfg.Webhooks == nil {
+		ws, keeps := cfg.Store.(coffer.WebhookStore)
+		events, reads := cfg.Store.(webhook.Events)
+		if keeps && reads {
+			cfg.Webhooks = webhook.New(webhook.Config{Store: ws, Events: events, Logger: cfg.Logger})
+		}
 	}
 	s := &Server{
 		stopping:   make(chan struct{}),

@@ -233,7 +233,7 @@ func (s *Server) listWebhookDeliveries(r *http.Request) (int, any, error) {
 	q := r.URL.Query()
 	f := coffer.WebhookAttemptFilter{Webhook: r.PathValue("id")}
 	if id := q.Get("event_id"); id != "" {
-		if _, err := parseEventID("event_id", id); err != nil {
+		if err := checkEventID("event_id", id); err != nil {
 			return 0, nil, err
 		}
 		f.EventID = id
@@ -268,30 +268,26 @@ func (s *Server) listWebhookDeliveries(r *http.Request) (int, any, error) {
 }
 
 // redeliverWebhook answers the attempt as recorded, whatever its outcome: the redelivery was
-// made, and the attempt says how it went.
+// made, and the attempt says how it went. The service refuses a malformed event id.
 func (s *Server) redeliverWebhook(r *http.Request) (int, any, error) {
 	svc, err := s.webhookService()
 	if err != nil {
 		return 0, nil, err
 	}
-	eventID := r.PathValue("event_id")
-	if _, err := parseEventID("event_id", eventID); err != nil {
-		return 0, nil, err
-	}
-	a, err := svc.Redeliver(r.Context(), r.PathValue("id"), eventID)
+	a, err := svc.Redeliver(r.Context(), r.PathValue("id"), r.PathValue("event_id"))
 	if err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, renderAttempt(a), nil
 }
 
-// parseEventID reads an event id, "evt_" and the event's seq, exactly as coffer.EventID writes
+// checkEventID checks an event id, "evt_" and the event's seq, exactly as coffer.EventID writes
 // it.
-func parseEventID(field, id string) (uint64, error) {
+func checkEventID(field, id string) error {
 	digits, ok := strings.CutPrefix(id, "evt_")
 	seq, err := strconv.ParseUint(digits, 10, 64)
 	if !ok || err != nil || seq == 0 || coffer.EventID(seq) != id {
-		return 0, errParam(field, "%s %.64q is not an event id: \"evt_\" and the event's seq, such as \"evt_14\"", field, id)
+		return errParam(field, "%s %.64q is not an event id: \"evt_\" and the event's seq, such as \"evt_14\"", field, id)
 	}
-	return seq, nil
+	return nil
 }

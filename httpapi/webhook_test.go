@@ -56,6 +56,20 @@ func (e *env) webhooksJSON() string {
 	return string(body)
 }
 
+// lastSeq returns the newest event's seq.
+func (e *env) lastSeq() uint64 {
+	e.t.Helper()
+	cs, ok := e.store.(coffer.CursorStore)
+	if !ok {
+		e.t.Fatalf("the store %T keeps no cursors", e.store)
+	}
+	seq, err := cs.LastEventSeq(context.Background())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return seq
+}
+
 // webhookStore returns the test store as a coffer.WebhookStore.
 func (e *env) webhookStore() coffer.WebhookStore {
 	e.t.Helper()
@@ -98,6 +112,7 @@ func TestWebhookCreate(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	ctx := context.Background()
+	last := e.lastSeq()
 	before := time.Now()
 	w := e.createWebhook(client.CreateWebhookRequest{URL: "https://example.com/hooks?source=coffer",
 		Events: []string{"transfer.posted", "transfer.created"}, Description: "payouts service"})
@@ -110,8 +125,10 @@ func TestWebhookCreate(t *testing.T) {
 		t.Errorf("created %+v", w)
 	case !slices.Equal(w.Events, []string{"transfer.created", "transfer.posted"}):
 		t.Errorf("events %v, want them sorted", w.Events)
-	case w.NextAttemptAt != nil || w.DeadAt != nil || w.DeadReason != "" || w.ReplayAfter != nil || w.PreviousSecretExpiresAt != nil:
+	case w.NextAttemptAt != nil || w.DeadAt != nil || w.DeadReason != "" || w.PreviousSecretExpiresAt != nil:
 		t.Errorf("a new endpoint has delivery state: %+v", w)
+	case w.ReplayAfter == nil || *w.ReplayAfter != last || last == 0:
+		t.Errorf("replay_after %v, want the newest seq at the creation, %d", w.ReplayAfter, last)
 	case !w.CreatedAt.Equal(w.UpdatedAt.Time):
 		t.Errorf("created_at %s, updated_at %s", w.CreatedAt, w.UpdatedAt)
 	}
@@ -131,7 +148,7 @@ func TestWebhookCreate(t *testing.T) {
 		t.Errorf("PATCH shows the secret: %s", body)
 	}
 
-	// Every type: events is an empty array, never null or absent; the absent states are absent.
+	// Every type: events is an empty array, never null or absent; the states not set are absent.
 	status, body := e.raw("POST", "/v1/webhooks", adminKey, `{"url":"http://10.0.0.7:8080/in"}`)
 	if status != 201 {
 		t.Fatalf("create: %d %s", status, body)
@@ -140,10 +157,10 @@ func TestWebhookCreate(t *testing.T) {
 	if err := json.Unmarshal(body, &all); err != nil {
 		t.Fatal(err)
 	}
-	if ev, ok := all["events"].([]any); !ok || len(ev) != 0 || all["description"] != "" {
+	if ev, ok := all["events"].([]any); !ok || len(ev) != 0 || all["description"] != "" || all["replay_after"] != float64(last) {
 		t.Errorf("an endpoint of every type: %s", body)
 	}
-	for _, absent := range []string{"next_attempt_at", "dead_at", "dead_reason", "replay_after", "previous_secret_expires_at"} {
+	for _, absent := range []string{"next_attempt_at", "dead_at", "dead_reason", "previous_secret_expires_at"} {
 		if _, ok := all[absent]; ok {
 			t.Errorf("%s is written though not set: %s", absent, body)
 		}
