@@ -186,9 +186,9 @@ func parseGrace(s string) (time.Duration, error) {
 	case err != nil:
 		return 0, errParam("grace", "grace %.64q is not a duration such as \"24h\" or \"90m\"", s)
 	case d <= 0:
-		return 0, errParam("grace", "grace %q must be more than 0s; leave it out for %s", s, durationText(webhook.GraceDefault))
+		return 0, errParam("grace", "grace %.64q must be more than 0s; leave it out for %s", s, durationText(webhook.GraceDefault))
 	case d > webhook.GraceMax:
-		return 0, errParam("grace", "grace %q is longer than %s, the most allowed", s, durationText(webhook.GraceMax))
+		return 0, errParam("grace", "grace %.64q is longer than %s, the most allowed", s, durationText(webhook.GraceMax))
 	}
 	return d, nil
 }
