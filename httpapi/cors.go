@@ -35,7 +35,7 @@ const CORSMaxAgeDefault = 2 * time.Hour
 
 var (
 	// corsMethods are the API's methods; HEAD comes with every GET.
-	corsMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost}
+	corsMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPatch, http.MethodDelete}
 	// corsHeaders are the request headers a page's script may set: the key, the body's type
 	// (application/json is not one a browser sends without asking) and the request's id. Writes
 	// carry their operation ids in their bodies, so there is no idempotency header.

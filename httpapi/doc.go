@@ -7,8 +7,8 @@
 // Every /v1 endpoint except /v1/openapi.json needs "Authorization: Bearer <key>". A key is the
 // bootstrap admin key of Config.AdminKey or a key created through POST /v1/keys, whose secret is
 // shown once and stored only as its SHA-256. A key's role decides what it may do: reader (reads),
-// operator (reads and money operations), admin (everything, including assets, keys, adjustments
-// and verification). Lookups of stored keys are cached for KeyCacheTTL, so a revocation takes
+// operator (reads and money operations), admin (everything, including assets, keys, webhook
+// endpoints, adjustments and verification). Lookups of stored keys are cached for KeyCacheTTL, so a revocation takes
 // effect at once in the process that revoked the key and within KeyCacheTTL in every other one.
 //
 // # Errors

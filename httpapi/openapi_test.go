@@ -147,7 +147,11 @@ func TestOpenAPI(t *testing.T) {
 		"Key": {client.Key{}, true}, "CreatedKey": {client.CreatedKey{}, true},
 		"CreateKeyRequest": {client.CreateKeyRequest{}, false}, "KeyPage": {client.KeyPage{}, true},
 		"VerifyReport": {client.VerifyReport{}, true}, "Violation": {client.Violation{}, true},
-		"Health": {client.Health{}, true},
+		"Health": {client.Health{}, true}, "Webhook": {client.Webhook{}, true},
+		"CreatedWebhook": {client.CreatedWebhook{}, true}, "WebhookPage": {client.WebhookPage{}, true},
+		"CreateWebhookRequest": {client.CreateWebhookRequest{}, false}, "UpdateWebhookRequest": {client.UpdateWebhookRequest{}, false},
+		"RotateWebhookSecretRequest": {client.RotateWebhookSecretRequest{}, false}, "ReplayWebhookRequest": {client.ReplayWebhookRequest{}, false},
+		"WebhookAttempt": {client.WebhookAttempt{}, true}, "WebhookAttemptPage": {client.WebhookAttemptPage{}, true},
 	}
 	for name, w := range wire {
 		s, ok := doc.Components.Schemas[name]

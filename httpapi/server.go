@@ -21,6 +21,7 @@ import (
 	"github.com/cofferhq/coffer/internal/broadcast"
 	"github.com/cofferhq/coffer/internal/strict"
 	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/webhook"
 )
 
 // Limits on requests.
@@ -85,6 +86,10 @@ type Config struct {
 	// EventPoll is how often a waiting GET /v1/events looks for events other processes
 	// committed. Default EventPollDefault.
 	EventPoll time.Duration
+	// Webhooks manages the webhook endpoints for /v1/webhooks; its Changed hook tells the relay.
+	// Default: a service on Store, if it keeps them, with no hook (the relay sees changes at its
+	// next reload); otherwise those routes answer unavailable.
+	Webhooks *webhook.Service
 }
 
 // Server is the HTTP handler of the API.
@@ -145,6 +150,13 @@ func New(cfg Config) *Server {
 	}
 	if cfg.EventPoll <= 0 {
 		cfg.EventPoll = EventPollDefault
+	}
+	if cfg.Webhooks == nil {
+		ws, keeps := cfg.Store.(coffer.WebhookStore)
+		events, reads := cfg.Store.(webhook.Events)
+		if keeps && reads {
+			cfg.Webhooks = webhook.New(webhook.Config{Store: ws, Events: events, Logger: cfg.Logger})
+		}
 	}
 	s := &Server{
 		stopping:   make(chan struct{}),
@@ -233,6 +245,16 @@ func (s *Server) routeTable() []route {
 
 		{"GET", "/v1/duties", admin, s.listDuties, none},
 		{"GET", "/v1/sinks", admin, s.listSinks, none},
+
+		{"POST", "/v1/webhooks", admin, s.createWebhook, none},
+		{"GET", "/v1/webhooks", admin, s.listWebhooks, pageParams},
+		{"GET", "/v1/webhooks/{id}", admin, s.getWebhook, none},
+		{"PATCH", "/v1/webhooks/{id}", admin, s.updateWebhook, none},
+		{"DELETE", "/v1/webhooks/{id}", admin, s.deleteWebhook, none},
+		{"POST", "/v1/webhooks/{id}/rotate-secret", admin, s.rotateWebhookSecret, none},
+		{"POST", "/v1/webhooks/{id}/replay", admin, s.replayWebhook, none},
+		{"GET", "/v1/webhooks/{id}/deliveries", admin, s.listWebhookDeliveries, []string{"event_id", "cursor", "limit"}},
+		{"POST", "/v1/webhooks/{id}/deliveries/{event_id}/redeliver", admin, s.redeliverWebhook, none},
 	}
 }
 

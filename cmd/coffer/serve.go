@@ -155,7 +155,7 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 	l := ledger.New(store, lcfg)
 	defer l.Close()
 	api := httpapi.New(httpapi.Config{Ledger: l, Store: store, AdminKey: cfg.AdminKey,
-		Logger: logger, BatchRequestsMax: cfg.BatchRequests, Committed: committed, Sinks: sinkStatus(relay)})
+		Logger: logger, BatchRequestsMax: cfg.BatchRequests, Committed: committed, Sinks: sinkStatus(relay), Webhooks: hooks})
 	drain := httpapi.NewDrain(api)
 	// Commands from queues run on every process: a queue shares its messages among its
 	// consumers and a Kafka group its partitions, and a command's id makes a redelivery harmless.
