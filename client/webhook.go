@@ -79,7 +79,7 @@ type UpdateWebhookRequest struct {
 // RotateWebhookSecretRequest is the body of POST /v1/webhooks/{id}/rotate-secret.
 type RotateWebhookSecretRequest struct {
 	// Grace is how long the old secret keeps signing deliveries beside the new one, a Go
-	// duration ("24h", "90m") of more than 0s and at most 720h; empty for 24h.
+	// duration ("24h", "90m") of at most 720h; empty for 24h; "0s" drops the old secret at once.
 	Grace string `json:"grace,omitempty"`
 }
 

@@ -174,9 +174,8 @@ func (s *Server) rotateWebhookSecret(r *http.Request) (int, any, error) {
 	return http.StatusOK, client.CreatedWebhook{Webhook: renderWebhook(w), Secret: w.Secret}, nil
 }
 
-// parseGrace reads a rotation's grace: empty is webhook.GraceDefault. Zero is refused rather
-// than taken for the default, which the service would do with it: whoever sends "0s" wants the
-// old secret dropped at once, not kept for a day.
+// parseGrace reads a rotation's grace: empty is webhook.GraceDefault, "0s" drops the old secret
+// at once.
 func parseGrace(s string) (time.Duration, error) {
 	if s == "" {
 		return webhook.GraceDefault, nil
@@ -185,8 +184,8 @@ func parseGrace(s string) (time.Duration, error) {
 	switch {
 	case err != nil:
 		return 0, errParam("grace", "grace %.64q is not a duration such as \"24h\" or \"90m\"", s)
-	case d <= 0:
-		return 0, errParam("grace", "grace %.64q must be more than 0s; leave it out for %s", s, durationText(webhook.GraceDefault))
+	case d < 0:
+		return 0, errParam("grace", "grace %.64q must not be negative; 0s drops the old secret at once", s)
 	case d > webhook.GraceMax:
 		return 0, errParam("grace", "grace %.64q is longer than %s, the most allowed", s, durationText(webhook.GraceMax))
 	}

@@ -334,7 +334,6 @@ func TestWebhookBadInput(t *testing.T) {
 
 		// Rotations and replays.
 		{"negative grace", "POST", path + "/rotate-secret", `{"grace":"-1h"}`, "grace", []string{`"-1h"`}},
-		{"zero grace", "POST", path + "/rotate-secret", `{"grace":"0s"}`, "grace", []string{"more than 0s"}},
 		{"grace too long", "POST", path + "/rotate-secret", `{"grace":"1000h"}`, "grace", []string{`"1000h"`, "720h"}},
 		{"grace not a duration", "POST", path + "/rotate-secret", `{"grace":"abc"}`, "grace", []string{`"abc"`, "duration"}},
 		{"grace in days", "POST", path + "/rotate-secret", `{"grace":"1d"}`, "grace", []string{"duration"}},
@@ -444,6 +443,14 @@ func TestWebhookRotateSecret(t *testing.T) {
 		t.Fatalf("rotate through the client: %+v, %v", got, err)
 	}
 	near(t, "previous_secret_expires_at", got.PreviousSecretExpiresAt, time.Now().Add(time.Hour))
+	// A grace of 0s drops the old secret at once, as after a leak.
+	dropped, err := e.admin.RotateWebhookSecret(ctx, w.ID, client.RotateWebhookSecretRequest{Grace: "0s"})
+	if err != nil || secrets[dropped.Secret] || dropped.PreviousSecretExpiresAt != nil {
+		t.Fatalf("rotate with grace 0s: %+v, %v", dropped, err)
+	}
+	if read := e.webhook(w.ID); read.PreviousSecretExpiresAt != nil {
+		t.Fatalf("after a rotation with grace 0s the old secret still signs until %s", read.PreviousSecretExpiresAt)
+	}
 }
 
 func TestWebhookReplay(t *testing.T) {

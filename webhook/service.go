@@ -220,18 +220,20 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 }
 
 // RotateSecret gives the endpoint a new secret; the old one keeps signing deliveries beside it
-// for grace (0: GraceDefault). The endpoint returned carries the new secret, shown this once.
+// for grace, or stops at once with a grace of 0 (a leaked secret). The endpoint returned
+// carries the new secret, shown this once.
 func (s *Service) RotateSecret(ctx context.Context, id string, grace time.Duration) (coffer.Webhook, error) {
-	if grace == 0 {
-		grace = GraceDefault
-	}
 	if grace < 0 || grace > GraceMax {
 		return coffer.Webhook{}, invalid("grace", "grace %s must be between 0s and %s", grace, GraceMax)
 	}
 	secret := newSecret()
 	w, err := s.cfg.Store.UpdateWebhook(ctx, id, func(w *coffer.Webhook) error {
-		until := time.Now().UTC().Add(grace).Truncate(time.Microsecond)
-		w.PreviousSecret, w.PreviousSecretExpiresAt, w.Secret = w.Secret, &until, secret
+		w.PreviousSecret, w.PreviousSecretExpiresAt = "", nil
+		if grace > 0 {
+			until := time.Now().UTC().Add(grace).Truncate(time.Microsecond)
+			w.PreviousSecret, w.PreviousSecretExpiresAt = w.Secret, &until
+		}
+		w.Secret = secret
 		return nil
 	})
 	if err != nil {
