@@ -2,10 +2,18 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -97,7 +105,7 @@ func (r *received) waitFor(t *testing.T, what string, n int, bound time.Duration
 }
 
 // TestRelayToBrokersSurvivesKill makes 10,000 deposits through a server that relays to
-// RabbitMQ, NATS and Kafka, kills it (SIGKILL) in the middle and starts it again on the same
+// RabbitMQ, NATS, Kafka and a webhook endpoint, kills it (SIGKILL) in the middle and starts it again on the same
 // database: each broker's consumer gets every event, in order (per key for Kafka), the only
 // repeats being the tail the killed relay had sent but not recorded.
 func TestRelayToBrokersSurvivesKill(t *testing.T) {
@@ -141,6 +149,27 @@ func TestRelayToBrokersSurvivesKill(t *testing.T) {
 	if _, err := current.Load().CreateAsset(ctx, client.CreateAssetRequest{Code: "USD", Scale: 2}); err != nil {
 		t.Fatal(err)
 	}
+	// A webhook endpoint too: a receiver here that checks each delivery's signature.
+	hook := &received{first: map[uint64]bool{}, byKey: map[string][]uint64{}, changed: make(chan struct{})}
+	var secret atomic.Value
+	var badSignatures atomic.Int64
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if !signedBy(r.Header.Get("Coffer-Signature"), body, secret.Load().(string)) {
+			badSignatures.Add(1)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		hook.got(body)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer receiver.Close()
+	endpoint, err := current.Load().CreateWebhook(ctx, client.CreateWebhookRequest{URL: receiver.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret.Store(endpoint.Secret)
+	hookAfter := *endpoint.ReplayAfter
 	const deposits, workers = 10_000, 16
 	var restarted = make(chan struct{})
 	var wg sync.WaitGroup
@@ -216,4 +245,36 @@ func TestRelayToBrokersSurvivesKill(t *testing.T) {
 		t.Logf("%s: %d events, %d repeats", urls[i][:4], len(r.order), r.repeats)
 		r.mu.Unlock()
 	}
+	hook.waitFor(t, "the webhook endpoint", int(last-hookAfter), 2*time.Minute)
+	hook.mu.Lock()
+	defer hook.mu.Unlock()
+	for j, seq := range hook.order {
+		if seq != hookAfter+uint64(j+1) {
+			t.Fatalf("webhook: the %dth event to arrive is %d, want %d", j+1, seq, hookAfter+uint64(j+1))
+		}
+	}
+	if n := badSignatures.Load(); n > 0 {
+		t.Errorf("webhook: %d deliveries with a bad signature", n)
+	}
+	t.Logf("webhook: %d events, %d repeats", len(hook.order), hook.repeats)
+}
+
+// signedBy checks a Coffer-Signature header ("t=<unix>,v1=<hex>", the HMAC-SHA256 of
+// "<t>.<body>") against secret.
+func signedBy(header string, body []byte, secret string) bool {
+	var stamp string
+	var sigs []string
+	for _, part := range strings.Split(header, ",") {
+		k, v, _ := strings.Cut(part, "=")
+		if k == "t" {
+			stamp = v
+		} else if k == "v1" {
+			sigs = append(sigs, v)
+		}
+	}
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(stamp + "."))
+	mac.Write(body)
+	want := hex.EncodeToString(mac.Sum(nil))
+	return stamp != "" && slices.Contains(sigs, want)
 }
