@@ -49,6 +49,10 @@ lint-openapi: .tools/redocly-$(REDOCLY_VERSION) ## redocly lint httpapi/openapi.
 	npm install --prefix .tools --no-audit --no-fund --save-exact @redocly/cli@$(REDOCLY_VERSION)
 	touch $@
 
+.PHONY: contracts
+contracts: ## Compile chain/contracts with the pinned solc (installed by npm) and regenerate chain/testtoken.
+	bash chain/contracts/build.sh
+
 .PHONY: bench
 bench: ## Run the Go benchmarks (compare runs with benchstat).
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./... | tee bench.txt
