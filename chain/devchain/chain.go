@@ -67,11 +67,12 @@ type Config struct {
 
 // Chain is a running dev chain. Its methods are safe for concurrent use.
 type Chain struct {
-	cfg    Config
-	sim    *simulated.Backend
-	client simulated.Client
-	faucet *ecdsa.PrivateKey
-	token  common.Address
+	cfg        Config
+	sim        *simulated.Backend
+	client     simulated.Client
+	faucet     *ecdsa.PrivateKey
+	faucetAddr common.Address
+	token      common.Address
 
 	// mined wakes WaitMined after each block.
 	mined broadcast.Signal
@@ -111,11 +112,12 @@ func Start(ctx context.Context, cfg Config) (*Chain, error) {
 	faucet := crypto.PubkeyToAddress(key.PublicKey)
 	sim := simulated.NewBackend(types.GenesisAlloc{faucet: {Balance: faucetWei}})
 	c := &Chain{
-		cfg:      cfg,
-		sim:      sim,
-		client:   sim.Client(),
-		faucet:   key,
-		loopDone: make(chan struct{}),
+		cfg:        cfg,
+		sim:        sim,
+		client:     sim.Client(),
+		faucet:     key,
+		faucetAddr: faucet,
+		loopDone:   make(chan struct{}),
 	}
 	if err := c.deployToken(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("devchain: %w", err), sim.Close())
@@ -228,4 +230,4 @@ func (c *Chain) ChainID() *big.Int { return big.NewInt(ChainID) }
 func (c *Chain) Token() common.Address { return c.token }
 
 // Faucet returns the address Fund sends from.
-func (c *Chain) Faucet() common.Address { return crypto.PubkeyToAddress(c.faucet.PublicKey) }
+func (c *Chain) Faucet() common.Address { return c.faucetAddr }
