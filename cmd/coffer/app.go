@@ -11,9 +11,10 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// app is one run of the command line: where it prints, the environment it reads, and the config
-// file, read once by the first command that needs it.
+// app is one run of the command line: where it reads and prints, the environment it reads, and
+// the config file, read once by the first command that needs it.
 type app struct {
+	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) (string, bool)
 	root           Config // the root's own settings: --config

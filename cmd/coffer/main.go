@@ -37,7 +37,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // runEnv is run with the environment read through getenv.
 func runEnv(ctx context.Context, args []string, getenv func(string) (string, bool), stdout, stderr io.Writer) int {
-	a := &app{stdout: stdout, stderr: stderr, getenv: getenv}
+	return runStdin(ctx, args, getenv, os.Stdin, stdout, stderr)
+}
+
+// runStdin is runEnv with stdin read from stdin.
+func runStdin(ctx context.Context, args []string, getenv func(string) (string, bool), stdin io.Reader, stdout, stderr io.Writer) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
 	root := a.rootCommand()
 	root.SetArgs(args)
 	root.SetOut(stdout)

@@ -60,6 +60,12 @@ type Config struct {
 	CommandSecret  string
 	CommandRole    string
 
+	// The chain's keys: the seed file, and the secret it is sealed with, given in
+	// COFFER_SEED_SECRET or in the file SeedSecretFile.
+	SeedFile       string
+	SeedSecretFile string
+	SeedSecret     string
+
 	// The clients'.
 	Server string
 	APIKey string
@@ -69,6 +75,7 @@ type Config struct {
 const (
 	listenDefault          = "127.0.0.1:8080"
 	databaseDefault        = "data/coffer.db"
+	seedFileDefault        = "data/seed.json"
 	expiryIntervalDefault  = time.Second
 	shutdownTimeoutDefault = 30 * time.Second
 	// batchSizeDefault is the ledger's own default, stated here so that help shows it.
@@ -178,6 +185,16 @@ var settings = []setting{
 		usage: "what commands from the queues may do: operator, or admin to allow creating assets and adjustments",
 		value: func(c *Config) pflag.Value { return choiceValue{&c.CommandRole, []string{"operator", "admin"}} }},
 
+	{flag: "seed-file", env: "COFFER_SEED_FILE", key: "chain.seed_file", def: seedFileDefault,
+		usage: "the seed file: the mnemonic of the deposit addresses and keys, sealed with the seed secret (coffer chain init writes it)",
+		value: func(c *Config) pflag.Value { return pathValue{&c.SeedFile, false} }},
+	{flag: "seed-secret-file", env: "COFFER_SEED_SECRET_FILE", key: "chain.seed_secret_file",
+		usage: "a file holding the seed secret, when COFFER_SEED_SECRET does not; a trailing newline is not part of it",
+		value: func(c *Config) pflag.Value { return pathValue{&c.SeedSecretFile, true} }},
+	{env: "COFFER_SEED_SECRET", secret: true,
+		usage: "the secret the seed file is sealed with (scrypt, AES-256-GCM); environment only, never a flag or the config file; or --seed-secret-file",
+		value: func(c *Config) pflag.Value { return textValue{&c.SeedSecret} }},
+
 	{flag: "addr", env: "COFFER_ADDR", key: "client.addr", def: "http://" + listenDefault,
 		usage: "where client commands find the server: an http:// or https:// URL, or host:port",
 		value: func(c *Config) pflag.Value { return serverValue{&c.Server} }},
@@ -195,6 +212,7 @@ var (
 		"expiry-interval", "exchange-pair", "exchange-pool-floor", "sink", "webhook-timeout", "webhook-schedule",
 		"command-source", "COFFER_COMMAND_SECRET", "command-role"}
 	clientSettings = []string{"addr", "key"}
+	chainSettings  = []string{"seed-file", "seed-secret-file", "COFFER_SEED_SECRET"}
 )
 
 // lookupSetting returns the setting with the flag or environment variable name.

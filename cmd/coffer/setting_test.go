@@ -48,7 +48,7 @@ func TestSettingsTable(t *testing.T) {
 			t.Errorf("%s is taken by no command", s.env)
 		}
 	}
-	for _, names := range [][]string{serveSettings, databaseSettings, clientSettings} {
+	for _, names := range [][]string{serveSettings, databaseSettings, clientSettings, chainSettings} {
 		flags := map[string]bool{}
 		for _, name := range names {
 			s := lookupSetting(name)
@@ -158,7 +158,8 @@ func TestConfigFileRefused(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ text, want string }{
 		{"server:\n  lisen: 127.0.0.1:1\n", ":2: unknown key server.lisen; the keys of server are listen, shutdown_timeout, log_level, debug_addr, batch_requests, cors_origins, cors_credentials, cors_max_age, admin_key"},
-		{"servers:\n  listen: x\n", ":1: unknown key servers; the sections are server, database, ledger, exchange, events, commands, client"},
+		{"servers:\n  listen: x\n", ":1: unknown key servers; the sections are server, database, ledger, exchange, events, commands, chain, client"},
+		{"chain:\n  seed_secret: s3cret\n", ":2: unknown key chain.seed_secret; the keys of chain are seed_file, seed_secret_file"},
 		{"server: 127.0.0.1:1\n", ":1: server must be a mapping of keys to values"},
 		{"- a\n- b\n", ":1: the file must be a mapping of keys to values"},
 		{"ledger:\n  batch_size: [1, 2]\n", ":2: ledger.batch_size: takes one value, not a list"},
@@ -167,7 +168,7 @@ func TestConfigFileRefused(t *testing.T) {
 		{"client:\n  key: {a: b}\n", ":2: client.key: takes a single value, not a mapping"},
 		{"server: [\n", "coffer.yaml: "},
 	} {
-		_, err := resolveSettings(t, slices.Concat(serveSettings, clientSettings), nil, nil, writeFile(t, tc.text))
+		_, err := resolveSettings(t, slices.Concat(serveSettings, clientSettings, chainSettings), nil, nil, writeFile(t, tc.text))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: %v; want %q", tc.text, err, tc.want)
 		}
@@ -184,7 +185,7 @@ func TestConfigFileRefused(t *testing.T) {
 func TestConfigExample(t *testing.T) {
 	t.Parallel()
 	const path = "../../docs/coffer.example.yaml"
-	all := slices.Concat(serveSettings, clientSettings)
+	all := slices.Concat(serveSettings, clientSettings, chainSettings)
 	if _, err := resolveSettings(t, all, nil, nil, path); err != nil {
 		t.Fatalf("the example does not load: %v", err)
 	}
@@ -249,6 +250,9 @@ func usedBy(s *setting) string {
 	}
 	if slices.Contains(clientSettings, name) {
 		by = append(by, "clients")
+	}
+	if slices.Contains(chainSettings, name) {
+		by = append(by, "chain init")
 	}
 	if name == "config" {
 		by = []string{"all"}

@@ -108,6 +108,23 @@ func (v choiceValue) Set(s string) error {
 	return nil
 }
 
+// pathValue is a file path. An optional one may be "", meaning none.
+type pathValue struct {
+	p        *string
+	optional bool
+}
+
+func (v pathValue) String() string { return *v.p }
+func (v pathValue) Type() string   { return "path" }
+
+func (v pathValue) Set(s string) error {
+	if strings.TrimSpace(s) == "" && !v.optional {
+		return errors.New("is empty; give a file path")
+	}
+	*v.p = s
+	return nil
+}
+
 // listenValue is an address to listen on: host:port, with an empty host for every interface and
 // port 0 for any free port. An optional one may be "", meaning off.
 type listenValue struct {
