@@ -53,6 +53,11 @@ func newSeed(seed []byte) (*Seed, error) {
 	if err != nil {
 		return nil, fmt.Errorf("master key: %w", err)
 	}
+	// An extended private key computes its public key when first asked (every Derive asks its
+	// parent's) and keeps it: asked now, so that derivations running at once only read the master.
+	if _, err := master.Neuter(); err != nil {
+		return nil, fmt.Errorf("master key: %w", err)
+	}
 	return &Seed{master: master}, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/btcsuite/btcd/btcutil/hdkeychain"
@@ -209,6 +210,30 @@ func TestPassphrase(t *testing.T) {
 	if _, err := NewSeed("", golden); !errors.Is(err, ErrMnemonic) {
 		t.Errorf("swapped: %v", err)
 	}
+}
+
+// TestConcurrent derives from one Seed and one XPub in many goroutines at once (the race
+// detector watches).
+func TestConcurrent(t *testing.T) {
+	t.Parallel()
+	s := newGolden(t)
+	x, err := ParseXPub(goldenXPub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			i := uint32(g % len(goldenAddresses))
+			a, err1 := s.Address(i)
+			b, err2 := x.Address(i)
+			_, err3 := s.PrivateKey(HotWalletPath())
+			if err1 != nil || err2 != nil || err3 != nil || a.Hex() != goldenAddresses[i] || b != a {
+				t.Errorf("goroutine %d: %s %s %v %v %v", g, a.Hex(), b.Hex(), err1, err2, err3)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func TestIndexAndPathRefused(t *testing.T) {
