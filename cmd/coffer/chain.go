@@ -105,13 +105,18 @@ func chainInit(a *app) *cobra.Command {
 		if err := hdkey.WriteFile(cfg.SeedFile, sealed); err != nil {
 			return err
 		}
+		var out bytes.Buffer
+		defer clear(out.Bytes())
 		if *imported {
-			fmt.Fprintf(a.stdout, "Seed file %s written from the mnemonic on stdin, sealed with the seed secret.\n\n", cfg.SeedFile)
+			fmt.Fprintf(&out, "Seed file %s written from the mnemonic on stdin, sealed with the seed secret.\n\n", cfg.SeedFile)
 		} else {
-			fmt.Fprintf(a.stdout, "Seed file %s written, sealed with the seed secret.\n\n", cfg.SeedFile)
-			printMnemonic(a.stdout, mnemonic)
+			fmt.Fprintf(&out, "Seed file %s written, sealed with the seed secret.\n\n", cfg.SeedFile)
+			printMnemonic(&out, mnemonic)
 		}
-		fmt.Fprintf(a.stdout, "First deposit address (%s): %s\n", hdkey.DepositPath(0), first.Hex())
+		fmt.Fprintf(&out, "First deposit address (%s): %s\n", hdkey.DepositPath(0), first.Hex())
+		if _, err := a.stdout.Write(out.Bytes()); err != nil && !*imported {
+			return fmt.Errorf("seed file %s was written, but its mnemonic could not be printed (%v): remove the seed file and run chain init again, before any deposit reaches it", cfg.SeedFile, err)
+		}
 		return nil
 	}
 	return cmd

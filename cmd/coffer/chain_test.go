@@ -189,3 +189,21 @@ func TestChainInitRefused(t *testing.T) {
 		}
 	}
 }
+
+// failingWriter fails every write, as a closed stdout does.
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, os.ErrClosed }
+
+// TestChainInitStdoutFails: a mnemonic that could not be shown is reported, with what to do.
+func TestChainInitStdoutFails(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "seed.json")
+	var errOut bytes.Buffer
+	code := runStdin(context.Background(), []string{"chain", "init", "--seed-file", path},
+		mapEnv(map[string]string{"COFFER_SEED_SECRET": testSeedSecret}), strings.NewReader(""), failingWriter{}, &errOut)
+	want := "coffer chain init: seed file " + path + " was written, but its mnemonic could not be printed (file already closed): remove the seed file and run chain init again, before any deposit reaches it\n"
+	if code != exitFailed || errOut.String() != want {
+		t.Errorf("exit %d, stderr %q; want exit 1 and %q", code, errOut.String(), want)
+	}
+}
