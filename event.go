@@ -18,11 +18,41 @@ const (
 	// EventOperationRejected is an operation the money rules refused: its data names the
 	// operation, its kind, the code and message, and what it was about.
 	EventOperationRejected = "operation.rejected"
+	// The life of a deposit seen on a chain: pending (incoming, not yet available), then
+	// confirmed (credited) at its chain's depth, or orphaned (its block reorganised away,
+	// never credited). Their data is a DepositNotice.
+	EventDepositPending   = "deposit.pending"
+	EventDepositConfirmed = "deposit.confirmed"
+	EventDepositOrphaned  = "deposit.orphaned"
 )
 
 // EventTypes lists every event type, for filters to check against.
 var EventTypes = []string{EventAssetCreated, EventAccountCreated, EventAccountLocked, EventAccountUnlocked,
-	EventTransferCreated, EventTransferPosted, EventTransferVoided, EventTransferExpired, EventOperationRejected}
+	EventTransferCreated, EventTransferPosted, EventTransferVoided, EventTransferExpired, EventOperationRejected,
+	EventDepositPending, EventDepositConfirmed, EventDepositOrphaned}
+
+// DepositNotice is the data of the deposit.* events: a deposit seen on a chain as it stood when
+// the event was written.
+type DepositNotice struct {
+	Key        string `json:"key"`         // "<chain id>:<tx hash>:<position>": the deposit's identity
+	TransferID string `json:"transfer_id"` // the ledger's pending deposit transfer: "chain/" and the key
+	Chain      string `json:"chain"`       // the chain's configured name
+	ChainID    uint64 `json:"chain_id"`
+	TxHash     string `json:"tx_hash"`
+	// Position is "native" for the value a transaction sends, or the token Transfer log's
+	// index among its transaction's logs.
+	Position string `json:"position"`
+	Address  string `json:"address"` // the deposit address, EIP-55 checksummed
+	Owner    string `json:"owner"`
+	Asset    string `json:"asset"`
+	// Amount is in the asset's major unit, as every amount of the API ("25.000000").
+	Amount                string `json:"amount"`
+	BlockNumber           uint64 `json:"block_number"`
+	BlockHash             string `json:"block_hash"`
+	Confirmations         uint64 `json:"confirmations"`
+	ConfirmationsRequired uint64 `json:"confirmations_required"`
+	Status                string `json:"status"` // "pending", "confirmed" or "orphaned"
+}
 
 // Event is one committed change. Seq is global and follows commit order with no gaps, so a consumer
 // can replay from any position. ID is stable ("evt_" and the sequence), so consumers can drop

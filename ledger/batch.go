@@ -271,6 +271,13 @@ func (b *batch) transfer(id string) (*coffer.Transfer, error) {
 	return t, nil
 }
 
+// identified is a command whose replay is the same command whatever else it carries: a chain
+// deposit's notice says how deep its block was when it was sent, which a repeat sent after a
+// crash may say otherwise.
+type identified interface {
+	identity() any
+}
+
 // fingerprint is a digest of a command's kind and parameters, compared on replay. A post or void
 // whose id the ledger derives is fingerprinted with that id filled in, as it was when clients
 // sent the derived id themselves, so that a retry of one recorded then still replays.
@@ -283,7 +290,11 @@ func fingerprint(c Command) (string, error) {
 		p.ID = p.OperationID()
 		c = p
 	}
-	data, err := json.Marshal(c)
+	var v any = c
+	if id, ok := c.(identified); ok {
+		v = id.identity()
+	}
+	data, err := json.Marshal(v)
 	if err != nil {
 		return "", fmt.Errorf("fingerprint %s: %w", c.kind(), err)
 	}

@@ -49,6 +49,10 @@ func TestPayloadDocumented(t *testing.T) {
 		ledger.LockAccount{ID: "lock-1", AccountID: "wallet:alice:USD", Debits: true, Reason: "review"},
 		ledger.UnlockAccount{ID: "unlock-1", AccountID: "wallet:alice:USD"},
 		ledger.Deposit{ID: "d-2", Owner: "bob", Asset: "EUR", Amount: usd(1)}, // rejected: no such asset
+		ledger.ChainDeposit{Notice: chainNotice("1337:" + hash('1') + ":0"), Amount: usd(2_500)},
+		ledger.ChainDeposit{Notice: chainNotice("1337:" + hash('2') + ":native"), Amount: usd(100)},
+		ledger.ConfirmChainDeposit{Notice: chainNotice("1337:" + hash('1') + ":0")},
+		ledger.OrphanChainDeposit{Notice: chainNotice("1337:" + hash('2') + ":native")},
 	}
 	for _, c := range cmds {
 		l.Do(ctx, c) // the rejected one is an event too
@@ -73,11 +77,24 @@ func TestPayloadDocumented(t *testing.T) {
 		seen[e.Type] = true
 	}
 	for _, typ := range []string{coffer.EventAssetCreated, coffer.EventAccountCreated, coffer.EventAccountLocked, coffer.EventAccountUnlocked,
-		coffer.EventTransferCreated, coffer.EventTransferPosted, coffer.EventTransferVoided, coffer.EventOperationRejected} {
+		coffer.EventTransferCreated, coffer.EventTransferPosted, coffer.EventTransferVoided, coffer.EventOperationRejected,
+		coffer.EventDepositPending, coffer.EventDepositConfirmed, coffer.EventDepositOrphaned} {
 		if !seen[typ] {
 			t.Errorf("no %s event was checked", typ)
 		}
 	}
+}
+
+// hash returns a transaction or block hash of one repeated hex digit.
+func hash(digit byte) string { return "0x" + strings.Repeat(string(digit), 64) }
+
+// chainNotice is a chain deposit's notice to alice, as a chain watcher would give it.
+func chainNotice(key string) coffer.DepositNotice {
+	_, rest, _ := strings.Cut(key, ":")
+	tx, position, _ := strings.Cut(rest, ":")
+	return coffer.DepositNotice{Key: key, Chain: "dev", ChainID: 1337, TxHash: tx, Position: position,
+		Address: "0x9858EfFD232B4033E47d90003D41EC34EcaEda94", Owner: "alice", Asset: "USD",
+		BlockNumber: 9, BlockHash: hash('b'), Confirmations: 1, ConfirmationsRequired: 3}
 }
 
 // validator checks a JSON value against the subset of JSON Schema the document uses: $ref,

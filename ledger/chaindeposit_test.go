@@ -1,0 +1,92 @@
+package ledger_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/internal/testdb"
+	"github.com/cofferhq/coffer/ledger"
+)
+
+// TestChainDepositLife follows two chain deposits on both stores: each is incoming once seen,
+// one is credited once however often it is confirmed, the other orphaned and never credited;
+// each step writes its deposit event once, and the ledger verifies clean.
+func TestChainDepositLife(t *testing.T) {
+	for _, kind := range testdb.Kinds() {
+		t.Run(kind.Name, func(t *testing.T) {
+			s := kind.Open(t)
+			l := ledger.New(s, ledger.Config{})
+			t.Cleanup(func() { l.Close() })
+			ctx := context.Background()
+			mustDo(t, l, ledger.CreateAsset{Code: "USDT", Scale: 6})
+			notice := func(key string, confirmations uint64) coffer.DepositNotice {
+				return coffer.DepositNotice{Key: key, Chain: "dev", ChainID: 1337, TxHash: "0xabc", Position: "0",
+					Address: "0x9858EfFD232B4033E47d90003D41EC34EcaEda94", Owner: "alice", Asset: "USDT",
+					BlockNumber: 7, BlockHash: "0xb7", Confirmations: confirmations, ConfirmationsRequired: 3}
+			}
+			kept, lost := "1337:0xabc:0", "1337:0xdef:native"
+			amount := coffer.AmountFromInt64(25_000_000) // 25 USDT
+
+			r := mustDo(t, l, ledger.ChainDeposit{Notice: notice(kept, 1), Amount: amount})
+			if len(r.Transfers) != 1 || r.Transfers[0].ID != "chain/"+kept || r.Transfers[0].State != coffer.StatePending {
+				t.Fatalf("seen: %+v", r.Transfers)
+			}
+			// Seen again after a restart, deeper by now: the same operation, nothing new.
+			mustDo(t, l, ledger.ChainDeposit{Notice: notice(kept, 2), Amount: amount})
+			mustDo(t, l, ledger.ChainDeposit{Notice: notice(lost, 1), Amount: amount})
+			a, err := s.Account(ctx, "wallet:alice:USDT")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := coffer.AmountFromInt64(50_000_000); a.Incoming() != want || !a.Balance().IsZero() || !a.Available().IsZero() {
+				t.Fatalf("after two seen: incoming %s balance %s available %s", a.Incoming(), a.Balance(), a.Available())
+			}
+			// A different amount under the same key is not the same deposit.
+			_, err = l.Do(ctx, ledger.ChainDeposit{Notice: notice(kept, 1), Amount: coffer.AmountFromInt64(1)})
+			wantCode(t, err, coffer.ECONFLICT)
+
+			mustDo(t, l, ledger.ConfirmChainDeposit{Notice: notice(kept, 3)})
+			mustDo(t, l, ledger.ConfirmChainDeposit{Notice: notice(kept, 4)}) // a repeat credits nothing more
+			mustDo(t, l, ledger.OrphanChainDeposit{Notice: notice(lost, 0)})
+			_, err = l.Do(ctx, ledger.ConfirmChainDeposit{Notice: notice(lost, 3)})
+			if err == nil {
+				t.Fatal("an orphaned deposit was confirmed")
+			}
+			if a, _ = s.Account(ctx, "wallet:alice:USDT"); a.Balance() != amount || !a.Incoming().IsZero() {
+				t.Fatalf("after confirm and orphan: balance %s incoming %s", a.Balance(), a.Incoming())
+			}
+
+			es, err := s.Events(ctx, 0, 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range es {
+				if e.Type != coffer.EventDepositPending && e.Type != coffer.EventDepositConfirmed && e.Type != coffer.EventDepositOrphaned {
+					continue
+				}
+				var n coffer.DepositNotice
+				if err := json.Unmarshal(e.Data, &n); err != nil {
+					t.Fatal(err)
+				}
+				if n.Amount != "25.000000" || n.TransferID != e.Subject || n.TransferID != "chain/"+n.Key || n.Owner != "alice" {
+					t.Errorf("%s: %+v", e.Type, n)
+				}
+				got = append(got, e.Type+" "+n.Key+" "+n.Status)
+			}
+			want := []string{"deposit.pending " + kept + " pending", "deposit.pending " + lost + " pending",
+				"deposit.confirmed " + kept + " confirmed", "deposit.orphaned " + lost + " orphaned"}
+			if len(got) != len(want) {
+				t.Fatalf("deposit events %q, want %q", got, want)
+			}
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("deposit events %q, want %q", got, want)
+				}
+			}
+			wantVerified(t, s)
+		})
+	}
+}
