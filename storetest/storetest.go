@@ -47,6 +47,8 @@ func Run(t *testing.T, open func(t *testing.T) coffer.Store) {
 		{"Cursors", testCursors},
 		{"Webhooks", testWebhooks},
 		{"WebhookAttempts", testWebhookAttempts},
+		{"ChainBlocks", testChainBlocks},
+		{"Deposits", testDeposits},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
