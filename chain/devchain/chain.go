@@ -231,3 +231,20 @@ func (c *Chain) Token() common.Address { return c.token }
 
 // Faucet returns the address Fund sends from.
 func (c *Chain) Faucet() common.Address { return c.faucetAddr }
+
+// Fork makes the block parent the head at once, abandoning the blocks above it: a reorg, for
+// tests. The next Mine builds on parent; the abandoned blocks' transactions go back to the pool
+// a moment later, which a test that needs them mined again must not count on (it sends them
+// again itself). It fails while the pool holds transactions not yet mined.
+func (c *Chain) Fork(parent common.Hash) error {
+	c.mineMu.Lock()
+	defer c.mineMu.Unlock()
+	if c.closed {
+		return ErrClosed
+	}
+	if err := c.sim.Fork(parent); err != nil {
+		return fmt.Errorf("devchain: fork at %s: %w", parent, err)
+	}
+	c.head = parent
+	return nil
+}
