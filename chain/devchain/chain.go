@@ -233,9 +233,11 @@ func (c *Chain) Token() common.Address { return c.token }
 func (c *Chain) Faucet() common.Address { return c.faucetAddr }
 
 // Fork makes the block parent the head at once, abandoning the blocks above it: a reorg, for
-// tests. The next Mine builds on parent; the abandoned blocks' transactions go back to the pool
-// a moment later, which a test that needs them mined again must not count on (it sends them
-// again itself). It fails while the pool holds transactions not yet mined.
+// tests. The next Mine builds on parent. The pool is then brought to the new head and emptied:
+// the abandoned blocks' transactions are not taken back, so that what the next block holds does
+// not depend on the pool's background work; a test sends again those it wants mined again. It
+// fails while the pool holds transactions not yet mined. The faucet's transactions in the
+// abandoned blocks are lost with them: Fund after a Fork that abandoned some is not supported.
 func (c *Chain) Fork(parent common.Hash) error {
 	c.mineMu.Lock()
 	defer c.mineMu.Unlock()
@@ -245,6 +247,8 @@ func (c *Chain) Fork(parent common.Hash) error {
 	if err := c.sim.Fork(parent); err != nil {
 		return fmt.Errorf("devchain: fork at %s: %w", parent, err)
 	}
+	// Rollback syncs the pool to the new head before clearing it.
+	c.sim.Rollback()
 	c.head = parent
 	return nil
 }
