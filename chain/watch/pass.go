@@ -77,7 +77,6 @@ func (w *Watcher) Pass(ctx context.Context) error {
 		var re reorgError
 		switch {
 		case err == nil:
-			w.rng = min(2*w.rng, w.cfg.Chain.BlockRangeMax)
 			if err := w.settle(ctx); err != nil {
 				return err
 			}
@@ -99,6 +98,9 @@ func (w *Watcher) Pass(ctx context.Context) error {
 	if err := w.settle(ctx); err != nil {
 		return err
 	}
+	// A range refused is tried again only next pass, doubled: growing within the pass would
+	// ask the node for what it just refused at every other range.
+	w.rng = min(2*w.rng, w.cfg.Chain.BlockRangeMax)
 	return w.prune(ctx)
 }
 
