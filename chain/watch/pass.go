@@ -50,7 +50,7 @@ func (w *Watcher) Pass(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("watch %s: head: %w", name, err)
 	}
-	races, empties := 0, 0
+	races, empties, reorgs := 0, 0, 0
 	for {
 		prev, next, err := w.cursor(ctx)
 		if err != nil {
@@ -63,6 +63,9 @@ func (w *Watcher) Pass(ctx context.Context) error {
 				return fmt.Errorf("watch %s: header %d: %w", name, prev.Number, err)
 			}
 			if hexHash(h.Hash()) != prev.Hash {
+				if reorgs++; reorgs > RacesMax {
+					return fmt.Errorf("watch %s: more than %d reorgs in one pass", name, RacesMax)
+				}
 				if err := w.reorg(ctx); err != nil {
 					return err
 				}
@@ -83,7 +86,8 @@ func (w *Watcher) Pass(ctx context.Context) error {
 		case tooLarge(err) && to > next:
 			w.rng = max((to-next+1)/2, 1)
 			w.cfg.Logger.Info("log range refused; halved", "chain", name, "from", next, "to", to, "range", w.rng, "err", err)
-		case errors.As(err, &re):
+		case errors.As(err, &re) && reorgs < RacesMax:
+			reorgs++
 			if err := w.reorg(ctx); err != nil {
 				return err
 			}
