@@ -28,6 +28,9 @@ func (f *fixture) user(t *testing.T) user {
 	f.fund(t, u.addr, devchain.AssetETH, 1e18)
 	f.fund(t, u.addr, devchain.AssetUSDT, 1_000_000_000)
 	f.mine(t, 1)
+	// The pool takes in a new block in the background, and until then refuses the user's
+	// transactions for want of funds. Fork at the head itself brings it to the head at once.
+	f.fork(t, f.head(t).Hash())
 	return u
 }
 
