@@ -215,3 +215,32 @@ func TestHeadBelowCursorIsIgnored(t *testing.T) {
 }
 
 func hexHash(h common.Hash) string { return "0x" + common.Bytes2Hex(h.Bytes()) }
+
+// A reorg deeper than the confirmations under a confirmed deposit: it stays confirmed, is not
+// confirmed again when its transaction comes back, and takes its new block.
+func TestReorgUnderConfirmedDeposit(t *testing.T) {
+	f := setup(t, options{confirmations: 2})
+	u := f.user(t)
+	alice := f.address("alice")
+	f.pass(t)
+	fork := f.head(t).Hash()
+	dep := f.send(t, u, 0, alice, ether(5), nil, 100)
+	first := f.mine(t, 1)
+	f.mine(t, 2)
+	f.pass(t)
+	f.wantCalls(t, "confirmed", 1)
+	f.fork(t, fork)
+	f.mine(t, 1)
+	f.resend(t, dep)
+	f.mine(t, 3)
+	f.pass(t)
+	f.pass(t)
+	f.wantCalls(t, "pending", 1)
+	f.wantCalls(t, "confirmed", 1)
+	f.wantCalls(t, "orphaned", 0)
+	d, err := f.store.Deposit(t.Context(), key(dep.Hash(), "native"))
+	if err != nil || d.Status != coffer.DepositConfirmed || d.BlockHash == "" || d.BlockHash == hexHash(first) {
+		t.Fatalf("deposit %+v, %v; want confirmed in its new block", d, err)
+	}
+	f.wantCanonical(t)
+}
