@@ -36,12 +36,10 @@ func (w *Watcher) block(ctx context.Context, h *types.Header, logs []types.Log) 
 	}
 	var transfers []types.Log
 	for _, l := range logs {
-		// ERC-721 shares the Transfer signature with a fourth topic; a value is 32 bytes.
-		if len(l.Topics) != 3 || l.Topics[0] != transferTopic || len(l.Data) != 32 {
-			continue
+		if _, to, _, ok := decodeTransfer(l); ok {
+			transfers = append(transfers, l)
+			candidates = append(candidates, to)
 		}
-		transfers = append(transfers, l)
-		candidates = append(candidates, common.BytesToAddress(l.Topics[2][12:]))
 	}
 	if len(candidates) == 0 {
 		return nil
@@ -90,9 +88,8 @@ func (w *Watcher) block(ctx context.Context, h *types.Header, logs []types.Log) 
 		}
 	}
 	for _, l := range transfers {
-		to := common.BytesToAddress(l.Topics[2][12:])
+		from, to, amount, _ := decodeTransfer(l)
 		owner, ok := owners[to]
-		amount := new(big.Int).SetBytes(l.Data)
 		// A Transfer of nothing is no deposit: it is how address poisoning spams wallets.
 		if !ok || amount.Sign() == 0 {
 			continue
@@ -113,7 +110,7 @@ func (w *Watcher) block(ctx context.Context, h *types.Header, logs []types.Log) 
 		d := base
 		d.Key = w.key(l.TxHash, fmt.Sprint(position))
 		d.Asset, d.TxHash, d.To, d.Owner = w.tokens[l.Address].Code, hexHash(l.TxHash), hexAddress(to), owner
-		d.From, d.Amount = hexAddress(common.BytesToAddress(l.Topics[1][12:])), amount
+		d.From, d.Amount = hexAddress(from), amount
 		if err := w.seen(ctx, d); err != nil {
 			return err
 		}
@@ -169,3 +166,19 @@ func (w *Watcher) put(ctx context.Context, d coffer.Deposit) error {
 
 // hexAddress returns a as stored: lowercase 0x-prefixed hex.
 func hexAddress(a common.Address) string { return strings.ToLower(a.Hex()) }
+
+// decodeTransfer reads an ERC-20 Transfer log: ok only with exactly three topics, the first
+// Transfer's, and 32 bytes of data (ERC-721 shares the signature with a fourth topic), and
+// with addresses as ABI-encoded (12 zero bytes first): anything else is not a transfer of a
+// token Coffer credits.
+func decodeTransfer(l types.Log) (from, to common.Address, amount *big.Int, ok bool) {
+	if len(l.Topics) != 3 || l.Topics[0] != transferTopic || len(l.Data) != 32 {
+		return from, to, nil, false
+	}
+	for _, topic := range l.Topics[1:] {
+		if common.BytesToHash(topic[:12]) != (common.Hash{}) {
+			return from, to, nil, false
+		}
+	}
+	return common.BytesToAddress(l.Topics[1][12:]), common.BytesToAddress(l.Topics[2][12:]), new(big.Int).SetBytes(l.Data), true
+}
