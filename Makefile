@@ -58,10 +58,11 @@ bench: ## Run the Go benchmarks (compare runs with benchstat).
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./... | tee bench.txt
 
 .PHONY: fuzz
-fuzz: ## Fuzz the ledger model, the amount parser, the request decoder, the address parser, the seed file reader and the inbox's message checks for a minute each.
+fuzz: ## Fuzz the ledger model, the amount parser, the request decoder, the address parser, the seed file reader, the inbox's message checks and the chain watcher's Transfer log decoder for a minute each.
 	$(GO) test -run '^$$' -fuzz FuzzModel -fuzztime 60s ./ledger
 	$(GO) test -run '^$$' -fuzz FuzzParseAmount -fuzztime 60s .
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./internal/strict
 	$(GO) test -run '^$$' -fuzz FuzzParseAddress -fuzztime 60s ./chain
 	$(GO) test -run '^$$' -fuzz FuzzOpen -fuzztime 60s ./chain/hdkey
 	$(GO) test -run '^$$' -fuzz FuzzOpen -fuzztime 60s ./inbox
+	$(GO) test -run '^$$' -fuzz FuzzDecodeTransfer -fuzztime 60s ./chain/watch
