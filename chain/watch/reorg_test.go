@@ -3,6 +3,7 @@ package watch_test
 import (
 	"crypto/ecdsa"
 	"math/big"
+	"strings"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -12,6 +13,7 @@ import (
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/chain/devchain"
 	"github.com/cofferhq/coffer/chain/testtoken"
+	"github.com/cofferhq/coffer/chain/watch"
 )
 
 // user is a key of the test's own, funded by the faucet, whose transactions the test signs:
@@ -243,4 +245,26 @@ func TestReorgUnderConfirmedDeposit(t *testing.T) {
 		t.Fatalf("deposit %+v, %v; want confirmed in its new block", d, err)
 	}
 	f.wantCanonical(t)
+}
+
+// A reorg deeper than the blocks kept stops the watcher: no common ancestor is known, and
+// guessing one could skip blocks.
+func TestReorgDeeperThanKeptStops(t *testing.T) {
+	f := setup(t, options{confirmations: 2})
+	f.pass(t)
+	fork := f.head(t).Hash()
+	f.mine(t, watch.KeepMin+2)
+	f.pass(t)
+	top, _ := f.store.ChainTop(t.Context(), "dev")
+	f.fork(t, fork)
+	f.mine(t, watch.KeepMin+4)
+	for range 2 {
+		err := f.w.Pass(t.Context())
+		if err == nil || !strings.Contains(err.Error(), "deeper than the") {
+			t.Fatalf("Pass = %v; want the watcher stopped", err)
+		}
+	}
+	if now, _ := f.store.ChainTop(t.Context(), "dev"); now != top {
+		t.Fatalf("the top moved to %+v; want it left at %+v", now, top)
+	}
 }
