@@ -49,6 +49,8 @@ func Run(t *testing.T, open func(t *testing.T) coffer.Store) {
 		{"WebhookAttempts", testWebhookAttempts},
 		{"ChainBlocks", testChainBlocks},
 		{"Deposits", testDeposits},
+		{"DepositAddresses", testDepositAddresses},
+		{"DepositAddressRaces", testDepositAddressRaces},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
