@@ -1,0 +1,114 @@
+// Package deposit gives owners their deposit addresses: one per owner and chain, derived from
+// the watch-only xpub at the owner's index, which is the same on every chain.
+package deposit
+
+import (
+	"context"
+	"slices"
+
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/chain"
+	"github.com/cofferhq/coffer/chain/hdkey"
+)
+
+// Service assigns and lists deposit addresses. It holds no secret: Keys is the xpub of the
+// deposit chain, m/44'/60'/0'/0.
+type Service struct {
+	Config chain.Config
+	Keys   *hdkey.XPub
+	Store  coffer.DepositAddressStore
+}
+
+// Assign returns the owner's deposit address on a chain, creating it on first use (created
+// true). The chain is chainName, or the chain of the asset assetCode when chainName is empty;
+// when both are given they must agree. An unknown chain or asset, or an owner that is not a
+// valid owner name or is one of the ledger's system owners, is EINVALID with Param "chain",
+// "asset" or "owner".
+func (s *Service) Assign(ctx context.Context, owner, chainName, assetCode string) (coffer.DepositAddress, bool, error) {
+	if err := checkOwner(owner); err != nil {
+		return coffer.DepositAddress{}, false, err
+	}
+	name, err := s.chainOf(chainName, assetCode)
+	if err != nil {
+		return coffer.DepositAddress{}, false, err
+	}
+	return s.Store.AssignDepositAddress(ctx, name, owner, func(i uint32) (string, error) {
+		a, err := s.Keys.Address(i)
+		if err != nil {
+			return "", err
+		}
+		return a.Hex(), nil
+	})
+}
+
+// List returns deposit addresses as the filter selects, oldest first; a filter's owner or chain
+// is checked like Assign's.
+func (s *Service) List(ctx context.Context, f coffer.DepositAddressFilter) ([]coffer.DepositAddress, error) {
+	if f.Owner != "" {
+		if err := checkOwner(f.Owner); err != nil {
+			return nil, err
+		}
+	}
+	if f.Chain != "" {
+		if _, err := s.chainOf(f.Chain, ""); err != nil {
+			return nil, err
+		}
+	}
+	return s.Store.DepositAddresses(ctx, f)
+}
+
+// chainOf returns the name of the chain that chainName and assetCode name.
+func (s *Service) chainOf(chainName, assetCode string) (string, error) {
+	if chainName != "" {
+		if _, ok := s.Config.Chain(chainName); !ok {
+			return "", invalid("chain", "chain %q is not configured; the chains are %s", chainName, s.chainNames())
+		}
+	}
+	if assetCode == "" {
+		if chainName == "" {
+			return "", invalid("chain", "a chain or an asset is required")
+		}
+		return chainName, nil
+	}
+	a, ok := s.Config.Asset(assetCode)
+	if !ok {
+		return "", invalid("asset", "asset %q is not on any configured chain", assetCode)
+	}
+	if chainName != "" && a.Chain != chainName {
+		return "", invalid("asset", "asset %s is on chain %s, not %s", a.Code, a.Chain, chainName)
+	}
+	return a.Chain, nil
+}
+
+func (s *Service) chainNames() string {
+	if len(s.Config.Chains) == 0 {
+		return "none"
+	}
+	var out string
+	for i, ch := range s.Config.Chains {
+		if i > 0 {
+			out += ", "
+		}
+		out += ch.Name
+	}
+	return out
+}
+
+func checkOwner(owner string) error {
+	if owner == "" {
+		return invalid("owner", "owner is required")
+	}
+	if err := coffer.ValidateOwner(owner); err != nil {
+		return invalid("owner", "%s", coffer.ErrorMessage(err))
+	}
+	if slices.Contains(coffer.SystemOwners, owner) {
+		return invalid("owner", "owner %q is one of the ledger's system owners, which take no deposits", owner)
+	}
+	return nil
+}
+
+func invalid(param, format string, args ...any) error {
+	e := coffer.Errorf(coffer.EINVALID, format, args...)
+	e.Param = param
+	return e
+}
