@@ -103,12 +103,22 @@ func setup(t testing.TB) *env {
 // setupOn is setup on the given store.
 func setupOn(t testing.TB, store coffer.Store) *env {
 	t.Helper()
+	return setupWith(t, store, nil)
+}
+
+// setupWith is setupOn with a server whose configuration configure changes, if not nil.
+func setupWith(t testing.TB, store coffer.Store, configure func(*httpapi.Config)) *env {
+	t.Helper()
 	clk := &clock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
 	logs := &logRecorder{}
 	logger := slog.New(logs)
 	l := ledger.New(store, ledger.Config{Now: clk.Now, Logger: logger, ExchangePairs: testExchangePairs})
 	t.Cleanup(func() { l.Close() })
-	api := httpapi.New(httpapi.Config{Ledger: l, AdminKey: adminKey, Logger: logger})
+	cfg := httpapi.Config{Ledger: l, AdminKey: adminKey, Logger: logger}
+	if configure != nil {
+		configure(&cfg)
+	}
+	api := httpapi.New(cfg)
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() {

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/chain/deposit"
 	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/internal/broadcast"
 	"github.com/cofferhq/coffer/internal/strict"
@@ -90,6 +91,9 @@ type Config struct {
 	// Default: a service on Store, if it keeps them, with no hook (the relay sees changes at its
 	// next reload); otherwise those routes answer unavailable.
 	Webhooks *webhook.Service
+	// DepositAddresses gives owners their deposit addresses for /v1/owners/{owner}/addresses.
+	// Default: none, and those routes answer unavailable.
+	DepositAddresses *deposit.Service
 }
 
 // Server is the HTTP handler of the API.
@@ -211,6 +215,8 @@ func (s *Server) routeTable() []route {
 		{"POST", "/v1/accounts/{id}/unlock", operator, s.unlockAccount, none},
 		{"GET", "/v1/accounts/{id}/entries", reader, s.listEntries, historyParams},
 		{"GET", "/v1/owners/{owner}/balances", reader, s.balances, none},
+		{"POST", "/v1/owners/{owner}/addresses", operator, s.assignDepositAddress, none},
+		{"GET", "/v1/owners/{owner}/addresses", reader, s.listDepositAddresses, pageParams},
 
 		{"POST", "/v1/deposits", operator, s.deposit, none},
 		{"POST", "/v1/withdrawals", operator, s.withdraw, none},
