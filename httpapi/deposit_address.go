@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/cofferhq/coffer"
-	"github.com/cofferhq/coffer/chain/deposit"
+	"github.com/cofferhq/coffer/chain/address"
 	"github.com/cofferhq/coffer/client"
 )
 
@@ -17,7 +17,7 @@ func renderDepositAddress(a coffer.DepositAddress) client.DepositAddress {
 
 // depositAddressService returns the service of the deposit addresses, or unavailable when the
 // server has none.
-func (s *Server) depositAddressService() (*deposit.Service, error) {
+func (s *Server) depositAddressService() (*address.Service, error) {
 	if s.cfg.DepositAddresses == nil {
 		return nil, coffer.Errorf(coffer.EUNAVAILABLE, "this server has no chains configured, so it gives no deposit addresses")
 	}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/chain"
-	"github.com/cofferhq/coffer/chain/deposit"
+	"github.com/cofferhq/coffer/chain/address"
 	"github.com/cofferhq/coffer/chain/hdkey"
 	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/httpapi"
@@ -40,7 +40,7 @@ func setupDeposits(t *testing.T) *env {
 	}
 	store := testdb.SQLite(t)
 	return setupWith(t, store, func(c *httpapi.Config) {
-		c.DepositAddresses = &deposit.Service{Config: cfg, Keys: xpub, Store: store.(coffer.DepositAddressStore)}
+		c.DepositAddresses = &address.Service{Config: cfg, Keys: xpub, Store: store.(coffer.DepositAddressStore)}
 	})
 }
 

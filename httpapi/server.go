@@ -17,7 +17,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/cofferhq/coffer"
-	"github.com/cofferhq/coffer/chain/deposit"
+	"github.com/cofferhq/coffer/chain/address"
 	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/internal/broadcast"
 	"github.com/cofferhq/coffer/internal/strict"
@@ -93,7 +93,7 @@ type Config struct {
 	Webhooks *webhook.Service
 	// DepositAddresses gives owners their deposit addresses for /v1/owners/{owner}/addresses.
 	// Default: none, and those routes answer unavailable.
-	DepositAddresses *deposit.Service
+	DepositAddresses *address.Service
 }
 
 // Server is the HTTP handler of the API.

@@ -1,4 +1,4 @@
-package deposit_test
+package address_test
 
 import (
 	"context"
@@ -8,14 +8,14 @@ import (
 
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/chain"
-	"github.com/cofferhq/coffer/chain/deposit"
+	"github.com/cofferhq/coffer/chain/address"
 	"github.com/cofferhq/coffer/chain/hdkey"
 	"github.com/cofferhq/coffer/sqlite"
 )
 
 const golden = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
 
-func setup(t *testing.T) *deposit.Service {
+func setup(t *testing.T) *address.Service {
 	t.Helper()
 	seed, err := hdkey.NewSeed(golden, "")
 	if err != nil {
@@ -38,7 +38,7 @@ func setup(t *testing.T) *deposit.Service {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	return &deposit.Service{Config: cfg, Keys: xpub, Store: store}
+	return &address.Service{Config: cfg, Keys: xpub, Store: store}
 }
 
 func TestAssign(t *testing.T) {

@@ -1,6 +1,6 @@
-// Package deposit gives owners their deposit addresses: one per owner and chain, derived from
+// Package address gives owners their deposit addresses: one per owner and chain, derived from
 // the watch-only xpub at the owner's index, which is the same on every chain.
-package deposit
+package address
 
 import (
 	"context"
