@@ -195,6 +195,11 @@ func printText(w io.Writer, answer any) error {
 		printKeys(tw, *v)
 	case *client.KeyPage:
 		printKeys(tw, v.Keys...)
+	case *client.DepositAddress:
+		printDepositAddresses(tw, *v)
+	case *client.DepositAddressPage:
+		printDepositAddresses(tw, v.Addresses...)
+		printCursor(tw, v.NextCursor)
 	case *client.VerifyReport:
 		return printReport(w, reportOf(v), false)
 	case health:
