@@ -49,7 +49,7 @@ type DepositAddressStore interface {
 	// DepositAddresses returns addresses as the filter selects, oldest first.
 	DepositAddresses(ctx context.Context, f DepositAddressFilter) ([]DepositAddress, error)
 	// LookupDepositAddresses returns those of addresses that are deposit addresses on chain,
-	// compared without regard to case, in no particular order; more than
+	// compared without regard to case, each once, in no particular order; more than
 	// DepositAddressLookupMax addresses is EINVALID.
 	LookupDepositAddresses(ctx context.Context, chain string, addresses []string) ([]DepositAddress, error)
 }

@@ -116,13 +116,22 @@ func (s *Store) LookupDepositAddresses(ctx context.Context, chain string, addres
 		return nil, coffer.Errorf(coffer.EINVALID, "%d addresses cannot be looked up at once; at most %d can",
 			len(addresses), coffer.DepositAddressLookupMax)
 	}
+	// Each address once, so that one given twice in two chunks is not answered twice.
+	lower := make([]string, 0, len(addresses))
+	seen := make(map[string]bool, len(addresses))
+	for _, a := range addresses {
+		if l := strings.ToLower(a); !seen[l] {
+			seen[l] = true
+			lower = append(lower, l)
+		}
+	}
 	var out []coffer.DepositAddress
-	for start := 0; start < len(addresses); start += lookupChunk {
-		chunk := addresses[start:min(start+lookupChunk, len(addresses))]
+	for start := 0; start < len(lower); start += lookupChunk {
+		chunk := lower[start:min(start+lookupChunk, len(lower))]
 		args := make([]any, 0, 1+len(chunk))
 		args = append(args, chain)
 		for _, a := range chunk {
-			args = append(args, strings.ToLower(a))
+			args = append(args, a)
 		}
 		q := `SELECT ` + depositAddressColumns + ` FROM deposit_addresses
 			WHERE chain = ? AND address_lower IN (?` + strings.Repeat(", ?", len(chunk)-1) + `)`
