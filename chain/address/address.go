@@ -23,7 +23,7 @@ type Service struct {
 // true). The chain is chainName, or the chain of the asset assetCode when chainName is empty;
 // when both are given they must agree. An unknown chain or asset, or an owner that is not a
 // valid owner name or is one of the ledger's system owners, is EINVALID with Param "chain",
-// "asset" or "owner".
+// "asset" or "owner"; a Service without Keys is EUNAVAILABLE.
 func (s *Service) Assign(ctx context.Context, owner, chainName, assetCode string) (coffer.DepositAddress, bool, error) {
 	if err := checkOwner(owner); err != nil {
 		return coffer.DepositAddress{}, false, err
@@ -31,6 +31,9 @@ func (s *Service) Assign(ctx context.Context, owner, chainName, assetCode string
 	name, err := s.chainOf(chainName, assetCode)
 	if err != nil {
 		return coffer.DepositAddress{}, false, err
+	}
+	if s.Keys == nil {
+		return coffer.DepositAddress{}, false, coffer.Errorf(coffer.EUNAVAILABLE, "this server has no deposit keys (xpub) configured, so it gives no deposit addresses")
 	}
 	return s.Store.AssignDepositAddress(ctx, name, owner, func(i uint32) (string, error) {
 		a, err := s.Keys.Address(i)

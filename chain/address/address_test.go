@@ -69,6 +69,11 @@ func TestAssign(t *testing.T) {
 			}
 		})
 	}
+	noKeys := *s
+	noKeys.Keys = nil
+	if _, _, err := noKeys.Assign(ctx, "1003", "dev", ""); coffer.ErrorCode(err) != coffer.EUNAVAILABLE {
+		t.Fatalf("Assign without keys: %v, want unavailable", err)
+	}
 	list, err := s.List(ctx, coffer.DepositAddressFilter{Owner: "1001"})
 	if err != nil || len(list) != 2 || list[0].Chain != "bsc" || list[1].Chain != "dev" {
 		t.Fatalf("List of 1001: %+v, %v; want bsc then dev", list, err)
