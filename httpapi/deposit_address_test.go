@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sync"
 	"testing"
 
@@ -18,9 +19,15 @@ import (
 // goldenAddress is deposit address 0 of the BIP39 test mnemonic "abandon ... about".
 const goldenAddress = "0x9858EfFD232B4033E47d90003D41EC34EcaEda94"
 
-// setupDeposits starts a server whose deposit addresses come from the test mnemonic's xpub, on
-// the chains dev (with ETH) and bsc (with BNB).
+// setupDeposits starts a server on SQLite whose deposit addresses come from the test mnemonic's
+// xpub, on the chains dev (with ETH) and bsc (with BNB).
 func setupDeposits(t *testing.T) *env {
+	t.Helper()
+	return setupDepositsOn(t, testdb.SQLite(t))
+}
+
+// setupDepositsOn is setupDeposits on the given store.
+func setupDepositsOn(t *testing.T, store coffer.Store) *env {
 	t.Helper()
 	seed, err := hdkey.NewSeed("abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about", "")
 	if err != nil {
@@ -38,7 +45,6 @@ func setupDeposits(t *testing.T) *env {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	store := testdb.SQLite(t)
 	return setupWith(t, store, func(c *httpapi.Config) {
 		c.DepositAddresses = &address.Service{Config: cfg, Keys: xpub, Store: store.(coffer.DepositAddressStore)}
 	})
@@ -116,35 +122,54 @@ func TestDepositAddresses(t *testing.T) {
 	wantEnvelope(t, status, raw, 400, coffer.EINVALID)
 }
 
-// TestDepositAddressesConcurrent checks that concurrent first requests for one owner give it
-// one address: one 201, the rest 200, all with the same body.
+// TestDepositAddressesConcurrent checks, on every store, that concurrent first requests for one
+// owner give it one address (one 201, the rest 200, all with the same body) and that concurrent
+// owners get an index each.
 func TestDepositAddressesConcurrent(t *testing.T) {
-	e := setupDeposits(t)
-	const n = 8
-	var (
-		wg      sync.WaitGroup
-		mu      sync.Mutex
-		created int
-		got     = map[client.DepositAddress]bool{}
-	)
-	for range n {
-		wg.Go(func() {
-			status, a, raw := e.assignRaw("1001", e.operatorKey, `{"chain":"dev"}`)
-			mu.Lock()
-			defer mu.Unlock()
-			switch status {
-			case 201:
-				created++
-			case 200:
-			default:
-				t.Errorf("POST: %d %s", status, raw)
+	for _, kind := range testdb.Kinds() {
+		t.Run(kind.Name, func(t *testing.T) {
+			e := setupDepositsOn(t, kind.Open(t))
+			const n = 8
+			var (
+				wg      sync.WaitGroup
+				mu      sync.Mutex
+				created int
+				got     = map[client.DepositAddress]bool{}
+				indexes = map[uint32]bool{}
+			)
+			for i := range n {
+				wg.Go(func() {
+					status, a, raw := e.assignRaw("1001", e.operatorKey, `{"chain":"dev"}`)
+					other, oerr := e.operator.AssignDepositAddress(context.Background(), fmt.Sprintf("owner-%d", i),
+						client.AssignDepositAddressRequest{Asset: "BNB"})
+					mu.Lock()
+					defer mu.Unlock()
+					switch status {
+					case 201:
+						created++
+					case 200:
+					default:
+						t.Errorf("POST: %d %s", status, raw)
+					}
+					got[a] = true
+					if oerr != nil {
+						t.Errorf("owner-%d: %v", i, oerr)
+						return
+					}
+					indexes[other.Index] = true
+				})
 			}
-			got[a] = true
+			wg.Wait()
+			if created != 1 || len(got) != 1 {
+				t.Fatalf("%d of %d concurrent POSTs created, answering %d addresses %v; want 1 and 1", created, n, len(got), got)
+			}
+			for a := range got {
+				indexes[a.Index] = true
+			}
+			if len(indexes) != n+1 {
+				t.Fatalf("%d owners have the indexes %v; want one each", n+1, indexes)
+			}
 		})
-	}
-	wg.Wait()
-	if created != 1 || len(got) != 1 {
-		t.Fatalf("%d of %d concurrent POSTs created, answering %d addresses %v; want 1 and 1", created, n, len(got), got)
 	}
 }
 
