@@ -4,12 +4,18 @@ package address
 
 import (
 	"context"
+	"errors"
 	"slices"
 
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/chain"
 	"github.com/cofferhq/coffer/chain/hdkey"
 )
+
+// assignAttemptsMax bounds the attempts of one assignment that lose a race with another writer
+// (coffer.ErrRetry): the stores take turns, so a second attempt finds the winner's rows, and a
+// third is for a database that was briefly busy.
+const assignAttemptsMax = 3
 
 // Service assigns and lists deposit addresses. It holds no secret: Keys is the xpub of the
 // deposit chain, m/44'/60'/0'/0.
@@ -35,13 +41,20 @@ func (s *Service) Assign(ctx context.Context, owner, chainName, assetCode string
 	if s.Keys == nil {
 		return coffer.DepositAddress{}, false, coffer.Errorf(coffer.EUNAVAILABLE, "this server has no deposit keys (xpub) configured, so it gives no deposit addresses")
 	}
-	return s.Store.AssignDepositAddress(ctx, name, owner, func(i uint32) (string, error) {
+	derive := func(i uint32) (string, error) {
 		a, err := s.Keys.Address(i)
 		if err != nil {
 			return "", err
 		}
 		return a.Hex(), nil
-	})
+	}
+	for attempt := 1; ; attempt++ {
+		a, created, err := s.Store.AssignDepositAddress(ctx, name, owner, derive)
+		if errors.Is(err, coffer.ErrRetry) && attempt < assignAttemptsMax {
+			continue // another writer got there first; the next attempt reads what it wrote
+		}
+		return a, created, err
+	}
 }
 
 // List returns deposit addresses as the filter selects, oldest first; a filter's owner or chain
