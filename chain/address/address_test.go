@@ -3,6 +3,7 @@ package address_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -77,5 +78,32 @@ func TestAssign(t *testing.T) {
 	list, err := s.List(ctx, coffer.DepositAddressFilter{Owner: "1001"})
 	if err != nil || len(list) != 2 || list[0].Chain != "bsc" || list[1].Chain != "dev" {
 		t.Fatalf("List of 1001: %+v, %v; want bsc then dev", list, err)
+	}
+}
+
+// racingStore loses the first races of its assignments.
+type racingStore struct {
+	coffer.DepositAddressStore
+	losses int
+}
+
+func (r *racingStore) AssignDepositAddress(ctx context.Context, chain, owner string, derive func(uint32) (string, error)) (coffer.DepositAddress, bool, error) {
+	if r.losses > 0 {
+		r.losses--
+		return coffer.DepositAddress{}, false, fmt.Errorf("assign deposit address: %w", coffer.ErrRetry)
+	}
+	return r.DepositAddressStore.AssignDepositAddress(ctx, chain, owner, derive)
+}
+
+func TestAssignRetries(t *testing.T) {
+	s := setup(t)
+	racing := &racingStore{DepositAddressStore: s.Store, losses: 2}
+	s.Store = racing
+	if a, _, err := s.Assign(t.Context(), "1001", "dev", ""); err != nil || a.Index != 0 {
+		t.Fatalf("Assign after two lost races: %+v, %v; want the address", a, err)
+	}
+	racing.losses = 3
+	if _, _, err := s.Assign(t.Context(), "1002", "dev", ""); !errors.Is(err, coffer.ErrRetry) {
+		t.Fatalf("Assign after three lost races: %v; want ErrRetry", err)
 	}
 }
