@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/chain"
@@ -34,6 +35,9 @@ func (s *Service) Assign(ctx context.Context, owner, chainName, assetCode string
 	if err := checkOwner(owner); err != nil {
 		return coffer.DepositAddress{}, false, err
 	}
+	if slices.Contains(coffer.SystemOwners, owner) {
+		return coffer.DepositAddress{}, false, invalid("owner", "owner %q is one of the ledger's system owners, which take no deposits", owner)
+	}
 	name, err := s.chainOf(chainName, assetCode)
 	if err != nil {
 		return coffer.DepositAddress{}, false, err
@@ -57,8 +61,8 @@ func (s *Service) Assign(ctx context.Context, owner, chainName, assetCode string
 	}
 }
 
-// List returns deposit addresses as the filter selects, oldest first; a filter's owner or chain
-// is checked like Assign's.
+// List returns deposit addresses as the filter selects, oldest first; a filter's owner name or
+// chain that could not be Assign's is EINVALID.
 func (s *Service) List(ctx context.Context, f coffer.DepositAddressFilter) ([]coffer.DepositAddress, error) {
 	if f.Owner != "" {
 		if err := checkOwner(f.Owner); err != nil {
@@ -100,14 +104,11 @@ func (s *Service) chainNames() string {
 	if len(s.Config.Chains) == 0 {
 		return "none"
 	}
-	var out string
+	names := make([]string, len(s.Config.Chains))
 	for i, ch := range s.Config.Chains {
-		if i > 0 {
-			out += ", "
-		}
-		out += ch.Name
+		names[i] = ch.Name
 	}
-	return out
+	return strings.Join(names, ", ")
 }
 
 func checkOwner(owner string) error {
@@ -116,9 +117,6 @@ func checkOwner(owner string) error {
 	}
 	if err := coffer.ValidateOwner(owner); err != nil {
 		return invalid("owner", "%s", coffer.ErrorMessage(err))
-	}
-	if slices.Contains(coffer.SystemOwners, owner) {
-		return invalid("owner", "owner %q is one of the ledger's system owners, which take no deposits", owner)
 	}
 	return nil
 }
