@@ -1,51 +1,15 @@
 package devchain_test
 
 import (
-	"go/parser"
-	"go/token"
-	"path/filepath"
-	"slices"
-	"strings"
 	"testing"
+
+	"github.com/cofferhq/coffer/internal/importrule"
 )
 
 // TestImports holds the package to the dependency rule of docs/ARCHITECTURE.md: besides
 // go-ethereum, it imports the root, the token bindings and the broadcast signal, and nothing
 // made for tests, since coffer serve runs it.
 func TestImports(t *testing.T) {
-	allowed := []string{
-		"github.com/cofferhq/coffer",
-		"github.com/cofferhq/coffer/chain/testtoken",
-		"github.com/cofferhq/coffer/internal/broadcast",
-	}
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	checked := 0
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		parsed, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.ImportsOnly)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, imp := range parsed.Imports {
-			path := strings.Trim(imp.Path.Value, `"`)
-			first, _, _ := strings.Cut(path, "/")
-			if path == "testing" || strings.Contains(first, ".") &&
-				!slices.Contains(allowed, path) && !isGoEthereum(path) {
-				t.Errorf("%s imports %s; devchain may import only the standard library but testing, go-ethereum and %v", f, path, allowed)
-			}
-		}
-		checked++
-	}
-	if checked == 0 {
-		t.Fatal("no source files found")
-	}
-}
-
-func isGoEthereum(path string) bool {
-	return path == "github.com/ethereum/go-ethereum" || strings.HasPrefix(path, "github.com/ethereum/go-ethereum/")
+	importrule.Check(t, "devchain", "github.com/cofferhq/coffer", "github.com/cofferhq/coffer/chain/testtoken",
+		"github.com/cofferhq/coffer/internal/broadcast", "github.com/ethereum/go-ethereum/")
 }
