@@ -43,10 +43,11 @@ func init() {
 func TestCheckMnemonic(t *testing.T) {
 	t.Parallel()
 	words := strings.Fields(golden)
-	fresh, err := NewMnemonic()
-	if err != nil {
-		t.Fatal(err)
-	}
+	// A fixed 24-word mnemonic (BIP39's published vector for entropy f585c11a…), so that the
+	// swapped one below is wrong every run: a random one's swap keeps its 8-bit checksum by
+	// chance once in 256.
+	fresh := "void come effort suffer camp survey warrior heavy shoot primary clutch crush " +
+		"open amazing screen patrol group space point ten exist slush involve unfold"
 	freshWords := strings.Fields(fresh)
 	swapped := strings.Join(append([]string{freshWords[1], freshWords[0]}, freshWords[2:]...), " ")
 	for _, tc := range []struct {
@@ -70,9 +71,6 @@ func TestCheckMnemonic(t *testing.T) {
 				t.Errorf("%s: %v", tc.name, err)
 			}
 			continue
-		}
-		if tc.in == fresh {
-			continue // the two first words were the same: nothing swapped
 		}
 		if !errors.Is(err, ErrMnemonic) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v; want ErrMnemonic with %q", tc.name, err, tc.want)
