@@ -234,6 +234,22 @@ func (w *Watcher) reorg(ctx context.Context) error {
 	}
 	a := blocks[ancestor].Number
 	w.cfg.Logger.Warn("chain reorg", "chain", name, "ancestor", a, "abandoned", len(blocks)-1-ancestor)
+	return w.abandon(ctx, a, true)
+}
+
+// Forget abandons every stored block above ancestor, as a reorg to it would: their pending
+// deposits leave the canonical chain (orphaned unless they reappear) and the next pass scans
+// from ancestor+1. It is for a chain that began again, such as the dev chain, new at every
+// start; confirmed deposits stay credited.
+func (w *Watcher) Forget(ctx context.Context, ancestor uint64) error {
+	return w.abandon(ctx, ancestor, false)
+}
+
+// abandon takes the pending deposits of the stored blocks above a out of the canonical chain
+// and deletes those blocks; reorg says whether it is a reorg, whose confirmed deposits in
+// them are an operator's matter.
+func (w *Watcher) abandon(ctx context.Context, a uint64, reorg bool) error {
+	name := w.cfg.Chain.Name
 	pending, err := w.cfg.Store.Deposits(ctx, coffer.DepositFilter{Chain: name, Status: coffer.DepositPending, BlockFrom: a + 1})
 	if err != nil {
 		return fmt.Errorf("watch %s: reorg: %w", name, err)
@@ -251,6 +267,9 @@ func (w *Watcher) reorg(ctx context.Context) error {
 		return fmt.Errorf("watch %s: reorg: %w", name, err)
 	}
 	for _, d := range confirmed {
+		if !reorg {
+			break
+		}
 		w.cfg.Logger.Error("a confirmed deposit's block was abandoned by a reorg deeper than the confirmations; it stays credited until an operator looks",
 			"chain", name, "deposit", d.Key, "block", d.BlockNumber, "amount", d.Amount, "asset", d.Asset, "owner", d.Owner)
 	}

@@ -268,3 +268,35 @@ func TestReorgDeeperThanKeptStops(t *testing.T) {
 		t.Fatalf("the top moved to %+v; want it left at %+v", now, top)
 	}
 }
+
+// A chain that began again (the dev chain, new at every start) is forgotten down to its
+// genesis: what was pending on the old one is orphaned, the new one is scanned from its start.
+func TestForgetAChainThatBeganAgain(t *testing.T) {
+	f := setup(t, options{confirmations: 3})
+	alice := f.address("alice")
+	f.fund(t, alice, devchain.AssetETH, 5)
+	f.mine(t, 1)
+	f.pass(t)
+	f.wantCalls(t, "pending", 1)
+
+	again, err := devchain.Start(t.Context(), devchain.Config{Manual: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { again.Close() })
+	f.dev, f.cfg.Client, f.accepted = again, again.Client(), nil
+	f.restart(t)
+	if err := f.w.Forget(t.Context(), 0); err != nil {
+		t.Fatalf("Forget: %v", err)
+	}
+	usdt := f.fund(t, alice, devchain.AssetUSDT, 7)
+	f.mine(t, 3)
+	f.pass(t)
+	f.wantCalls(t, "pending", 2)
+	if c := f.wantCalls(t, "confirmed", 1); c[0].Key != key(usdt, "0") {
+		t.Fatalf("confirmed %+v; want the new chain's USDT deposit", c)
+	}
+	f.wantCalls(t, "orphaned", 1)
+	f.wantCanonical(t)
+	f.wantAcceptedInOrder(t)
+}
