@@ -94,6 +94,9 @@ type Config struct {
 	// DepositAddresses gives owners their deposit addresses for /v1/owners/{owner}/addresses.
 	// Default: none, and those routes answer unavailable.
 	DepositAddresses *address.Service
+	// DevFund, set when the server runs the embedded dev chain, has its faucet pay an address
+	// for POST /v1/dev/fund. Default: none, and that route answers not found.
+	DevFund func(ctx context.Context, req client.DevFundRequest) (client.DevFunding, error)
 }
 
 // Server is the HTTP handler of the API.
@@ -217,6 +220,7 @@ func (s *Server) routeTable() []route {
 		{"GET", "/v1/owners/{owner}/balances", reader, s.balances, none},
 		{"POST", "/v1/owners/{owner}/addresses", operator, s.assignDepositAddress, none},
 		{"GET", "/v1/owners/{owner}/addresses", reader, s.listDepositAddresses, pageParams},
+		{"POST", "/v1/dev/fund", admin, s.devFund, none},
 
 		{"POST", "/v1/deposits", operator, s.deposit, none},
 		{"POST", "/v1/withdrawals", operator, s.withdraw, none},

@@ -144,6 +144,16 @@ take every deposit.
 // seedSecret returns the seed secret from COFFER_SEED_SECRET or the --seed-secret-file, one of
 // them and not both, and adds it to the values never printed.
 func (a *app) seedSecret(cfg *Config) ([]byte, error) {
+	secret, err := readSeedSecret(cfg)
+	if err == nil && cfg.SeedSecretFile != "" {
+		a.secrets = append(a.secrets, string(secret))
+	}
+	return secret, err
+}
+
+// readSeedSecret returns the seed secret from COFFER_SEED_SECRET or the --seed-secret-file,
+// one of them and not both.
+func readSeedSecret(cfg *Config) ([]byte, error) {
 	const which = "set COFFER_SEED_SECRET, or give --seed-secret-file (COFFER_SEED_SECRET_FILE), a file that holds it"
 	var secret []byte
 	switch {
@@ -168,7 +178,6 @@ func (a *app) seedSecret(cfg *Config) ([]byte, error) {
 		if len(secret) == 0 {
 			return nil, usageErr("seed secret file %s is empty; %s", cfg.SeedSecretFile, which)
 		}
-		a.secrets = append(a.secrets, string(secret))
 	default:
 		return nil, &usageError{msg: "no seed secret, and the seed file is sealed with it: " + which, hint: true}
 	}

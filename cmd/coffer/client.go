@@ -200,6 +200,8 @@ func printText(w io.Writer, answer any) error {
 	case *client.DepositAddressPage:
 		printDepositAddresses(tw, v.Addresses...)
 		printCursor(tw, v.NextCursor)
+	case *client.DevFunding:
+		printDevFunding(tw, v)
 	case *client.VerifyReport:
 		return printReport(w, reportOf(v), false)
 	case health:

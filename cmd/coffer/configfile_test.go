@@ -7,13 +7,13 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// chainsValue stands for a structured setting: it takes its YAML node as it is.
-type chainsValue struct {
+// structuredValue stands for a structured setting: it takes its YAML node as it is.
+type structuredValue struct {
 	textValue
 	chains []map[string]int
 }
 
-func (v *chainsValue) SetYAML(n *yaml.Node) error { return n.Decode(&v.chains) }
+func (v *structuredValue) SetYAML(n *yaml.Node) error { return n.Decode(&v.chains) }
 
 // TestConfigFileShapes: a list setting takes a YAML sequence, and a structured one its node, so
 // that later sections (sinks, chains) fit the table.
@@ -33,7 +33,7 @@ func TestConfigFileShapes(t *testing.T) {
 		t.Errorf("a list: %v, %v, %q", ok, err, sinks)
 	}
 	var s string
-	chains := &chainsValue{textValue: textValue{&s}}
+	chains := &structuredValue{textValue: textValue{&s}}
 	if ok, err := cf.set(&setting{key: "x.chains"}, chains); !ok || err != nil || len(chains.chains) != 2 || chains.chains[1]["id"] != 5 {
 		t.Errorf("a list of maps: %v, %v, %v", ok, err, chains.chains)
 	}

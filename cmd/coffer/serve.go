@@ -154,8 +154,20 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 	}
 	l := ledger.New(store, lcfg)
 	defer l.Close()
-	api := httpapi.New(httpapi.Config{Ledger: l, Store: store, AdminKey: cfg.AdminKey,
-		Logger: logger, BatchRequestsMax: cfg.BatchRequests, Committed: committed, Sinks: sinkStatus(relay), Webhooks: hooks})
+	chains, err := startChains(ctx, cfg, store, l, logger)
+	if err != nil {
+		return err
+	}
+	defer chains.close()
+	acfg := httpapi.Config{Ledger: l, Store: store, AdminKey: cfg.AdminKey,
+		Logger: logger, BatchRequestsMax: cfg.BatchRequests, Committed: committed, Sinks: sinkStatus(relay), Webhooks: hooks}
+	if chains != nil {
+		acfg.DepositAddresses = chains.addresses
+		if chains.dev != nil {
+			acfg.DevFund = chains.devFund
+		}
+	}
+	api := httpapi.New(acfg)
 	drain := httpapi.NewDrain(api)
 	// Commands from queues run on every process: a queue shares its messages among its
 	// consumers and a Kafka group its partitions, and a command's id makes a redelivery harmless.
@@ -188,12 +200,16 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 		go serveDebug(cfg.DebugAddr, logger)
 	}
 	// The background duties run on one process of those sharing the database at a time.
-	duties := duty.New(duty.Config{Store: relayStore, Logger: logger},
-		duty.Duty{Name: dutyExpiry, Run: func(ctx context.Context, _ coffer.Fence, report func(any)) error {
+	all := []duty.Duty{
+		{Name: dutyExpiry, Run: func(ctx context.Context, _ coffer.Fence, report func(any)) error {
 			l.RunExpiry(ctx, cfg.ExpiryInterval, report)
 			return nil
 		}},
-		duty.Duty{Name: dutyRelay, Run: relay.Run})
+		{Name: dutyRelay, Run: relay.Run}}
+	if chains != nil {
+		all = append(all, chains.duties...)
+	}
+	duties := duty.New(duty.Config{Store: relayStore, Logger: logger}, all...)
 	dutyCtx, stopDuties := context.WithCancel(context.Background())
 	dutiesDone := make(chan struct{})
 	go func() {

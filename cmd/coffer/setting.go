@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/chain"
 	"github.com/cofferhq/coffer/httpapi"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/postgres"
@@ -65,6 +66,9 @@ type Config struct {
 	SeedFile       string
 	SeedSecretFile string
 	SeedSecret     string
+	// Chains are the EVM chains watched for deposits, and ChainAssets the ledger assets on them.
+	Chains      []chain.Chain
+	ChainAssets []chain.Asset
 
 	// The clients'.
 	Server string
@@ -195,6 +199,13 @@ var settings = []setting{
 		usage: "the secret the seed file is sealed with (scrypt, AES-256-GCM); environment only, never a flag or the config file; or --seed-secret-file",
 		value: func(c *Config) pflag.Value { return textValue{&c.SeedSecret} }},
 
+	{flag: "chain", env: "COFFER_CHAINS", key: "chain.chains",
+		usage: "an EVM chain to watch for deposits: dev for a chain inside the process with ETH and USDT, or name=ethereum,id=1,rpc=https://node.example/KEY[,rpc=...][,confirmations=20][,poll=4s][,blocks=1000]; a list (spaces between them in COFFER_CHAINS)",
+		value: func(c *Config) pflag.Value { return chainsValue{&c.Chains} }},
+	{flag: "chain-asset", env: "COFFER_CHAIN_ASSETS", key: "chain.assets",
+		usage: "a ledger asset on a chain, its decimals pinned: code=USDT,chain=ethereum,contract=0xdAC17F958D2ee523a2206206994597C13D831ec7,decimals=6, or without contract the chain's coin; a list (spaces between them in COFFER_CHAIN_ASSETS)",
+		value: func(c *Config) pflag.Value { return chainAssetsValue{&c.ChainAssets} }},
+
 	{flag: "addr", env: "COFFER_ADDR", key: "client.addr", def: "http://" + listenDefault,
 		usage: "where client commands find the server: an http:// or https:// URL, or host:port",
 		value: func(c *Config) pflag.Value { return serverValue{&c.Server} }},
@@ -210,7 +221,8 @@ var (
 	serveSettings    = []string{"listen", "shutdown-timeout", "log-level", "debug-addr", "batch-requests",
 		"cors-origin", "cors-credentials", "cors-max-age", "COFFER_ADMIN_KEY", "database", "migrate", "pool-size", "batch-size", "batch-wait", "writers",
 		"expiry-interval", "exchange-pair", "exchange-pool-floor", "sink", "webhook-timeout", "webhook-schedule",
-		"command-source", "COFFER_COMMAND_SECRET", "command-role"}
+		"command-source", "COFFER_COMMAND_SECRET", "command-role",
+		"chain", "chain-asset", "seed-file", "seed-secret-file", "COFFER_SEED_SECRET"}
 	clientSettings = []string{"addr", "key"}
 	chainSettings  = []string{"seed-file", "seed-secret-file", "COFFER_SEED_SECRET"}
 )

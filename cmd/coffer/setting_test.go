@@ -159,7 +159,7 @@ func TestConfigFileRefused(t *testing.T) {
 	for _, tc := range []struct{ text, want string }{
 		{"server:\n  lisen: 127.0.0.1:1\n", ":2: unknown key server.lisen; the keys of server are listen, shutdown_timeout, log_level, debug_addr, batch_requests, cors_origins, cors_credentials, cors_max_age, admin_key"},
 		{"servers:\n  listen: x\n", ":1: unknown key servers; the sections are server, database, ledger, exchange, events, commands, chain, client"},
-		{"chain:\n  seed_secret: s3cret\n", ":2: unknown key chain.seed_secret; the keys of chain are seed_file, seed_secret_file"},
+		{"chain:\n  seed_secret: s3cret\n", ":2: unknown key chain.seed_secret; the keys of chain are seed_file, seed_secret_file, chains, assets"},
 		{"server: 127.0.0.1:1\n", ":1: server must be a mapping of keys to values"},
 		{"- a\n- b\n", ":1: the file must be a mapping of keys to values"},
 		{"ledger:\n  batch_size: [1, 2]\n", ":2: ledger.batch_size: takes one value, not a list"},
@@ -168,7 +168,8 @@ func TestConfigFileRefused(t *testing.T) {
 		{"client:\n  key: {a: b}\n", ":2: client.key: takes a single value, not a mapping"},
 		{"server: [\n", "coffer.yaml: "},
 	} {
-		_, err := resolveSettings(t, slices.Concat(serveSettings, clientSettings, chainSettings), nil, nil, writeFile(t, tc.text))
+		all := slices.Compact(slices.Sorted(slices.Values(slices.Concat(serveSettings, clientSettings, chainSettings))))
+		_, err := resolveSettings(t, all, nil, nil, writeFile(t, tc.text))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: %v; want %q", tc.text, err, tc.want)
 		}
@@ -185,7 +186,7 @@ func TestConfigFileRefused(t *testing.T) {
 func TestConfigExample(t *testing.T) {
 	t.Parallel()
 	const path = "../../docs/coffer.example.yaml"
-	all := slices.Concat(serveSettings, clientSettings, chainSettings)
+	all := slices.Compact(slices.Sorted(slices.Values(slices.Concat(serveSettings, clientSettings, chainSettings))))
 	if _, err := resolveSettings(t, all, nil, nil, path); err != nil {
 		t.Fatalf("the example does not load: %v", err)
 	}

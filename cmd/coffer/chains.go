@@ -1,0 +1,397 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/ethereum/go-ethereum/ethclient"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/chain"
+	"github.com/cofferhq/coffer/chain/address"
+	"github.com/cofferhq/coffer/chain/credit"
+	"github.com/cofferhq/coffer/chain/devchain"
+	"github.com/cofferhq/coffer/chain/hdkey"
+	"github.com/cofferhq/coffer/chain/watch"
+	"github.com/cofferhq/coffer/client"
+	"github.com/cofferhq/coffer/duty"
+	"github.com/cofferhq/coffer/ledger"
+)
+
+// The embedded dev chain's settings: `--chain dev`.
+const (
+	devChainName = "dev"
+	// devConfirmations is the dev chain's depth of a credit: three blocks, three seconds.
+	devConfirmations = 3
+	devPoll          = 500 * time.Millisecond
+)
+
+// chainsValue is --chain: a repeated flag, COFFER_CHAINS separated by spaces, or a YAML
+// sequence; each is "dev" or what chain.ParseChain reads. A node URL is shown without its
+// password, path and query, where providers put API keys.
+type chainsValue struct{ p *[]chain.Chain }
+
+func (v chainsValue) Type() string                 { return "chain" }
+func (v chainsValue) Set(s string) error           { return v.Append(s) }
+func (v chainsValue) SplitEnv(s string) []string   { return strings.Fields(s) }
+func (v chainsValue) Replace(items []string) error { *v.p = nil; return replaceAll(v, items) }
+
+func (v chainsValue) GetSlice() []string {
+	out := make([]string, len(*v.p))
+	for i, c := range *v.p {
+		out[i] = chainString(c)
+	}
+	return out
+}
+
+func (v chainsValue) String() string { return strings.Join(v.GetSlice(), " ") }
+
+func (v chainsValue) Append(s string) error {
+	s = strings.TrimSpace(s)
+	c := chain.Chain{Name: devChainName, ID: devchain.ChainID, Confirmations: devConfirmations, Poll: devPoll}
+	if s != devChainName {
+		var err error
+		if c, err = chain.ParseChain(s); err != nil {
+			return err
+		}
+	}
+	for _, have := range *v.p {
+		if have.Name == c.Name {
+			return fmt.Errorf("names the chain %s twice", c.Name)
+		}
+	}
+	*v.p = append(*v.p, c)
+	return nil
+}
+
+// chainString writes a chain as --chain reads it, its node URLs redacted.
+func chainString(c chain.Chain) string {
+	if c.Name == devChainName && len(c.RPC) == 0 {
+		return devChainName
+	}
+	parts := []string{"name=" + c.Name, fmt.Sprintf("id=%d", c.ID)}
+	for _, u := range c.RPC {
+		parts = append(parts, "rpc="+chain.RedactURL(u))
+	}
+	if c.Confirmations != 0 {
+		parts = append(parts, fmt.Sprintf("confirmations=%d", c.Confirmations))
+	}
+	if c.Poll != 0 {
+		parts = append(parts, "poll="+c.Poll.String())
+	}
+	if c.BlockRangeMax != 0 {
+		parts = append(parts, fmt.Sprintf("blocks=%d", c.BlockRangeMax))
+	}
+	return strings.Join(parts, ",")
+}
+
+// chainAssetsValue is --chain-asset, a list like --chain's of what chain.ParseAsset reads.
+type chainAssetsValue struct{ p *[]chain.Asset }
+
+func (v chainAssetsValue) Type() string                 { return "asset" }
+func (v chainAssetsValue) Set(s string) error           { return v.Append(s) }
+func (v chainAssetsValue) SplitEnv(s string) []string   { return strings.Fields(s) }
+func (v chainAssetsValue) Replace(items []string) error { *v.p = nil; return replaceAll(v, items) }
+func (v chainAssetsValue) String() string               { return strings.Join(v.GetSlice(), " ") }
+
+func (v chainAssetsValue) GetSlice() []string {
+	out := make([]string, len(*v.p))
+	for i, a := range *v.p {
+		out[i] = fmt.Sprintf("code=%s,chain=%s", a.Code, a.Chain)
+		if a.Contract != nil {
+			out[i] += ",contract=" + a.Contract.Hex()
+		}
+		out[i] += fmt.Sprintf(",decimals=%d", a.Decimals)
+	}
+	return out
+}
+
+func (v chainAssetsValue) Append(s string) error {
+	a, err := chain.ParseAsset(strings.TrimSpace(s))
+	if err != nil {
+		return err
+	}
+	*v.p = append(*v.p, a)
+	return nil
+}
+
+// chains is what serve runs of the chains configured: the deposit addresses' service, a
+// watcher duty per chain, and the dev chain when there is one.
+type chains struct {
+	config    chain.Config
+	addresses *address.Service
+	duties    []duty.Duty
+	dev       *devchain.Chain
+	clients   []*ethclient.Client
+}
+
+// chainStore is what the chain code needs of a store beyond coffer.Store; both stores have it.
+type chainStore interface {
+	coffer.Store
+	coffer.ChainWatchStore
+	coffer.DepositAddressStore
+}
+
+// startChains starts what the configured chains need, or returns nil when there are none. The
+// seed file must open with the seed secret: only its watch-only xpub is kept, for the deposit
+// addresses. Each chain asset is created in the ledger with its decimals as scale, or must
+// already be there with them.
+func startChains(ctx context.Context, cfg Config, store coffer.Store, l *ledger.Ledger, logger *slog.Logger) (*chains, error) {
+	if len(cfg.Chains) == 0 {
+		if len(cfg.ChainAssets) > 0 {
+			return nil, usageErr("--chain-asset: assets are configured on no chain; add --chain")
+		}
+		return nil, nil
+	}
+	cs, ok := store.(chainStore)
+	if !ok {
+		return nil, fmt.Errorf("the %T store keeps no chain deposits", store)
+	}
+	xpub, err := openXPub(cfg)
+	if err != nil {
+		return nil, err
+	}
+	out := &chains{config: chain.Config{Chains: cfg.Chains, Assets: cfg.ChainAssets}}
+	ok = false
+	defer func() {
+		if !ok {
+			out.close()
+		}
+	}()
+	clients := map[string]watch.Client{}
+	for _, c := range cfg.Chains {
+		if c.Name == devChainName && len(c.RPC) == 0 {
+			if out.dev, err = devchain.Start(context.WithoutCancel(ctx), devchain.Config{Logger: logger}); err != nil {
+				return nil, err
+			}
+			clients[c.Name] = out.dev.Client()
+			if len(out.config.AssetsOn(devChainName)) == 0 {
+				token := out.dev.Token()
+				out.config.Assets = append(out.config.Assets,
+					chain.Asset{Code: devchain.AssetETH, Chain: devChainName, Decimals: 18},
+					chain.Asset{Code: devchain.AssetUSDT, Chain: devChainName, Contract: &token, Decimals: devchain.TokenDecimals})
+			}
+			continue
+		}
+		ec, err := ethclient.DialContext(ctx, c.RPC[0])
+		if err != nil {
+			return nil, fmt.Errorf("chain %s: node %s: %v", c.Name, chain.RedactURL(c.RPC[0]), err)
+		}
+		out.clients = append(out.clients, ec)
+		clients[c.Name] = ec
+	}
+	if err := out.config.Validate(); err != nil {
+		return nil, usageErr("--chain: %v", err)
+	}
+	for _, a := range out.config.Assets {
+		if err := ensureAsset(ctx, store, l, a); err != nil {
+			return nil, err
+		}
+	}
+	out.addresses = &address.Service{Config: out.config, Keys: xpub, Store: cs}
+	for _, c := range out.config.Chains {
+		out.duties = append(out.duties, watchDuty(c, out.config, clients[c.Name], cs, l, logger, c.Name == devChainName && out.dev != nil))
+	}
+	ok = true
+	return out, nil
+}
+
+// watchDuty is the duty that runs a chain's watcher. A chain never scanned is scanned from its
+// head at that time: the deposit addresses are new. The dev chain, new at every start, is
+// scanned from its first block, what was seen of an earlier one forgotten.
+func watchDuty(c chain.Chain, cfg chain.Config, client watch.Client, store chainStore, l *ledger.Ledger, logger *slog.Logger, dev bool) duty.Duty {
+	forgotten := false
+	return duty.Duty{Name: "watch:" + c.Name, Run: func(ctx context.Context, fence coffer.Fence, report func(any)) error {
+		wcfg := watch.Config{Chain: c, Assets: cfg.AssetsOn(c.Name), Client: client, Store: store,
+			Addresses: credit.Addresses(store, c.Name),
+			Ledger:    &credit.Credit{Chain: c, Ledger: l, Transfers: store, Tops: store},
+			From:      1, Logger: logger}
+		if !dev {
+			if _, err := store.ChainTop(ctx, c.Name); coffer.ErrorCode(err) == coffer.ENOTFOUND {
+				h, err := client.HeaderByNumber(ctx, nil)
+				if err != nil {
+					return fmt.Errorf("chain %s: the head: %w", c.Name, err)
+				}
+				wcfg.From = h.Number.Uint64()
+			}
+		}
+		w, err := watch.New(wcfg)
+		if err != nil {
+			return err
+		}
+		if dev && !forgotten {
+			if err := w.Forget(ctx, 0); err != nil {
+				return err
+			}
+			forgotten = true
+		}
+		return w.Run(ctx, fence, report)
+	}}
+}
+
+// ensureAsset creates a chain asset in the ledger with its decimals as scale, or checks the
+// one there has them.
+func ensureAsset(ctx context.Context, store coffer.Store, l *ledger.Ledger, a chain.Asset) error {
+	have, err := store.Asset(ctx, a.Code)
+	switch {
+	case coffer.ErrorCode(err) == coffer.ENOTFOUND:
+		_, err = l.Do(ctx, ledger.CreateAsset{Code: a.Code, Scale: int(a.Decimals)})
+		if err != nil && coffer.ErrorCode(err) != coffer.ECONFLICT {
+			return fmt.Errorf("chain asset %s: %w", a.Code, err)
+		}
+		return nil
+	case err != nil:
+		return fmt.Errorf("chain asset %s: %w", a.Code, err)
+	case have.Scale != int(a.Decimals):
+		return usageErr("--chain-asset: asset %s is in the ledger with scale %d, and the chain's has %d decimals; they must agree", a.Code, have.Scale, a.Decimals)
+	}
+	return nil
+}
+
+// openXPub opens the seed file with the seed secret and returns its watch-only xpub.
+func openXPub(cfg Config) (*hdkey.XPub, error) {
+	secret, err := readSeedSecret(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(secret)
+	sealed, err := hdkey.ReadFile(cfg.SeedFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, usageErr("chains are configured and the seed file %s does not exist: make it with coffer chain init, or give --seed-file", cfg.SeedFile)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("seed file %s: %w", cfg.SeedFile, err)
+	}
+	mnemonic, err := hdkey.Open(sealed, secret)
+	if errors.Is(err, hdkey.ErrWrongSecret) {
+		return nil, usageErr("the seed secret does not open the seed file %s: it is not the secret the file was sealed with", cfg.SeedFile)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("seed file %s: %w", cfg.SeedFile, err)
+	}
+	seed, err := hdkey.NewSeed(mnemonic, "")
+	if err != nil {
+		return nil, fmt.Errorf("seed file %s: %w", cfg.SeedFile, err)
+	}
+	defer seed.Zero()
+	return seed.XPub()
+}
+
+// close stops the dev chain and the node connections.
+func (c *chains) close() {
+	if c == nil {
+		return
+	}
+	for _, ec := range c.clients {
+		ec.Close()
+	}
+	if c.dev != nil {
+		c.dev.Close()
+	}
+}
+
+// devFund sends a dev chain transaction: POST /v1/dev/fund.
+func (c *chains) devFund(ctx context.Context, req client.DevFundRequest) (client.DevFunding, error) {
+	a, ok := c.config.Asset(req.Asset)
+	if !ok || a.Chain != devChainName {
+		return client.DevFunding{}, invalidParam("asset", "asset %q is not on the dev chain; it has %s", req.Asset, strings.Join(c.assetCodes(devChainName), " and "))
+	}
+	to, err := chain.ParseAddress(req.To)
+	if err != nil {
+		return client.DevFunding{}, invalidParam("to", "%v", err)
+	}
+	amount, err := coffer.ParseAmount(req.Amount, int(a.Decimals))
+	if err != nil || amount.Sign() <= 0 {
+		return client.DevFunding{}, invalidParam("amount", "amount %q must be a positive decimal with at most %d decimals", req.Amount, a.Decimals)
+	}
+	hash, err := c.dev.Fund(ctx, to, a.Code, amount.Big())
+	if err != nil {
+		return client.DevFunding{}, err
+	}
+	return client.DevFunding{Chain: devChainName, TxHash: strings.ToLower(hash.Hex()), To: to.Hex(), Asset: a.Code,
+		Amount: amount.Format(int(a.Decimals))}, nil
+}
+
+func (c *chains) assetCodes(name string) []string {
+	var out []string
+	for _, a := range c.config.AssetsOn(name) {
+		out = append(out, a.Code)
+	}
+	return out
+}
+
+// invalidParam is an EINVALID error naming the request's field.
+func invalidParam(param, format string, args ...any) error {
+	e := coffer.Errorf(coffer.EINVALID, format, args...)
+	e.Param = param
+	return e
+}
+
+// SetYAML takes the config file's chains: a list of strings as --chain reads them, or of
+// mappings with the same keys (rpc may be a list).
+func (v chainsValue) SetYAML(n *yaml.Node) error {
+	items, err := yamlPairs(n)
+	if err != nil {
+		return err
+	}
+	return v.Replace(items)
+}
+
+// SetYAML takes the config file's chain assets, as chainsValue's SetYAML its chains.
+func (v chainAssetsValue) SetYAML(n *yaml.Node) error {
+	items, err := yamlPairs(n)
+	if err != nil {
+		return err
+	}
+	return v.Replace(items)
+}
+
+// yamlPairs reads a sequence of strings or of mappings of scalars (or of lists of scalars) as
+// strings of comma-separated key=value pairs; a lone scalar is a sequence of one.
+func yamlPairs(n *yaml.Node) ([]string, error) {
+	n = deref(n)
+	switch n.Kind {
+	case yaml.ScalarNode:
+		return []string{n.Value}, nil
+	case yaml.SequenceNode:
+	default:
+		return nil, fmt.Errorf("line %d: takes a list", n.Line)
+	}
+	var out []string
+	for _, item := range n.Content {
+		item = deref(item)
+		switch item.Kind {
+		case yaml.ScalarNode:
+			out = append(out, item.Value)
+			continue
+		case yaml.MappingNode:
+		default:
+			return nil, fmt.Errorf("line %d: each item is a string or a mapping", item.Line)
+		}
+		var pairs []string
+		for i := 0; i+1 < len(item.Content); i += 2 {
+			k, v := item.Content[i].Value, deref(item.Content[i+1])
+			switch v.Kind {
+			case yaml.ScalarNode:
+				pairs = append(pairs, k+"="+v.Value)
+			case yaml.SequenceNode:
+				for _, e := range v.Content {
+					if e = deref(e); e.Kind != yaml.ScalarNode {
+						return nil, fmt.Errorf("line %d: %s: each item must be a single value", e.Line, k)
+					}
+					pairs = append(pairs, k+"="+e.Value)
+				}
+			default:
+				return nil, fmt.Errorf("line %d: %s takes a value or a list of values", v.Line, k)
+			}
+		}
+		out = append(out, strings.Join(pairs, ","))
+	}
+	return out, nil
+}
