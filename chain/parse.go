@@ -20,10 +20,10 @@ func ParseChain(s string) (Chain, error) {
 	for _, pair := range strings.Split(s, ",") {
 		k, v, ok := strings.Cut(strings.TrimSpace(pair), "=")
 		if !ok || v == "" {
-			return Chain{}, fmt.Errorf("chain %q: %q is not name=value", redactURLs(s), redactURLs(pair))
+			return Chain{}, fmt.Errorf("chain %q: %q is not name=value", RedactURLs(s), RedactURLs(pair))
 		}
 		if seen[k] && k != "rpc" {
-			return Chain{}, fmt.Errorf("chain %q: %s is given twice", redactURLs(s), k)
+			return Chain{}, fmt.Errorf("chain %q: %s is given twice", RedactURLs(s), k)
 		}
 		seen[k] = true
 		var err error
@@ -51,19 +51,19 @@ func ParseChain(s string) (Chain, error) {
 				err = fmt.Errorf("must be at least 1")
 			}
 		default:
-			return Chain{}, fmt.Errorf("chain %q: unknown %q; the keys are name, id, rpc, confirmations, poll and blocks", redactURLs(s), k)
+			return Chain{}, fmt.Errorf("chain %q: unknown %q; the keys are name, id, rpc, confirmations, poll and blocks", RedactURLs(s), k)
 		}
 		if err != nil {
-			return Chain{}, fmt.Errorf("chain %q: %s=%s: %v", redactURLs(s), k, redactURLs(v), unwrapNum(err))
+			return Chain{}, fmt.Errorf("chain %q: %s=%s: %v", RedactURLs(s), k, RedactURLs(v), unwrapNum(err))
 		}
 	}
 	switch {
 	case c.Name == "":
-		return Chain{}, fmt.Errorf("chain %q has no name=", redactURLs(s))
+		return Chain{}, fmt.Errorf("chain %q has no name=", RedactURLs(s))
 	case c.ID == 0:
-		return Chain{}, fmt.Errorf("chain %q has no id= (the chain id: 1 for Ethereum, 56 for BSC)", redactURLs(s))
+		return Chain{}, fmt.Errorf("chain %q has no id= (the chain id: 1 for Ethereum, 56 for BSC)", RedactURLs(s))
 	case len(c.RPC) == 0:
-		return Chain{}, fmt.Errorf("chain %q has no rpc= (a node's JSON-RPC URL)", redactURLs(s))
+		return Chain{}, fmt.Errorf("chain %q has no rpc= (a node's JSON-RPC URL)", RedactURLs(s))
 	}
 	return c, nil
 }
@@ -154,8 +154,9 @@ func RedactURL(raw string) string {
 	return out
 }
 
-// redactURLs redacts every URL in a settings string.
-func redactURLs(s string) string {
+// RedactURLs redacts, as RedactURL, every URL in a chain setting of comma-separated
+// name=value pairs.
+func RedactURLs(s string) string {
 	parts := strings.Split(s, ",")
 	for i, p := range parts {
 		if k, v, ok := strings.Cut(p, "="); ok && strings.Contains(v, "://") {

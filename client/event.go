@@ -55,3 +55,41 @@ func (c *Client) Events(ctx context.Context, after uint64, limit int) (*EventPag
 	v := url.Values{"after": {strconv.FormatUint(after, 10)}}
 	return call[EventPage](ctx, c, http.MethodGet, "/v1/events", pageQuery(v, "", limit), nil)
 }
+
+// DepositNotice is the data of the deposit.pending, deposit.confirmed and deposit.orphaned
+// events: a deposit seen on a chain, as it stood when the event was written.
+type DepositNotice struct {
+	// Key is the deposit's identity, "<chain id>:<tx hash>:<position>"; a transaction mined
+	// again after its deposit was orphaned is a new attempt, its key followed by "/2", "/3"...
+	Key string `json:"key"`
+	// TransferID is the ledger's deposit transfer: "chain/" and the key.
+	TransferID string `json:"transfer_id"`
+	// Chain is the chain's configured name.
+	Chain string `json:"chain"`
+	// ChainID is the chain's id: 1 for Ethereum, 1337 for the dev chain.
+	ChainID uint64 `json:"chain_id"`
+	// TxHash is the transaction's hash.
+	TxHash string `json:"tx_hash"`
+	// Position is "native" for the value a transaction sends, or the token Transfer log's
+	// index among its transaction's logs.
+	Position string `json:"position"`
+	// Address is the deposit address, EIP-55 checksummed.
+	Address string `json:"address"`
+	// Owner is whose deposit address it is.
+	Owner string `json:"owner"`
+	// Asset is the ledger asset.
+	Asset string `json:"asset"`
+	// Amount is in the asset's major unit.
+	Amount string `json:"amount"`
+	// BlockNumber and BlockHash are the block holding the deposit; zero once it left the
+	// canonical chain.
+	BlockNumber uint64 `json:"block_number"`
+	// BlockHash is the block's hash.
+	BlockHash string `json:"block_hash"`
+	// Confirmations is the block's depth in the canonical chain: 1 for the newest block.
+	Confirmations uint64 `json:"confirmations"`
+	// ConfirmationsRequired is the depth at which the deposit is credited.
+	ConfirmationsRequired uint64 `json:"confirmations_required"`
+	// Status is pending, confirmed or orphaned.
+	Status string `json:"status"`
+}

@@ -190,7 +190,7 @@ func (b *binding) resolve(getenv func(string) (string, bool), file *configFile) 
 				err = x.v.Set(val)
 			}
 			if err != nil {
-				return refused(x.s.env, val, x.s.secret, err)
+				return refused(x.s.env, shown(x.v, val), x.s.secret, err)
 			}
 			continue
 		}
@@ -235,7 +235,7 @@ func flagError(err error) error {
 		case strings.HasPrefix(cause.Error(), "time: "):
 			cause = errors.New("is not a duration such as 30s")
 		}
-		return &usageError{msg: fmt.Sprintf("--%s: %q %v", iv.GetFlag().Name, iv.GetValue(), cause), hint: true}
+		return &usageError{msg: fmt.Sprintf("--%s: %q %v", iv.GetFlag().Name, shown(iv.GetFlag().Value, iv.GetValue()), cause), hint: true}
 	}
 	return &usageError{msg: err.Error(), hint: true}
 }

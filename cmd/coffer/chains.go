@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ethereum/go-ethereum/ethclient"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/cofferhq/coffer"
@@ -18,6 +17,7 @@ import (
 	"github.com/cofferhq/coffer/chain/credit"
 	"github.com/cofferhq/coffer/chain/devchain"
 	"github.com/cofferhq/coffer/chain/hdkey"
+	"github.com/cofferhq/coffer/chain/node"
 	"github.com/cofferhq/coffer/chain/watch"
 	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/duty"
@@ -51,6 +51,9 @@ func (v chainsValue) GetSlice() []string {
 }
 
 func (v chainsValue) String() string { return strings.Join(v.GetSlice(), " ") }
+
+// Redact hides the node URLs' secrets in a value as given.
+func (v chainsValue) Redact(raw string) string { return chain.RedactURLs(raw) }
 
 func (v chainsValue) Append(s string) error {
 	s = strings.TrimSpace(s)
@@ -128,7 +131,7 @@ type chains struct {
 	addresses *address.Service
 	duties    []duty.Duty
 	dev       *devchain.Chain
-	clients   []*ethclient.Client
+	clients   []*node.Client
 }
 
 // chainStore is what the chain code needs of a store beyond coffer.Store; both stores have it.
@@ -179,12 +182,12 @@ func startChains(ctx context.Context, cfg Config, store coffer.Store, l *ledger.
 			}
 			continue
 		}
-		ec, err := ethclient.DialContext(ctx, c.RPC[0])
+		nc, err := node.New(c.Name, c.RPC, logger)
 		if err != nil {
-			return nil, fmt.Errorf("chain %s: node %s: %v", c.Name, chain.RedactURL(c.RPC[0]), err)
+			return nil, err
 		}
-		out.clients = append(out.clients, ec)
-		clients[c.Name] = ec
+		out.clients = append(out.clients, nc)
+		clients[c.Name] = nc
 	}
 	if err := out.config.Validate(); err != nil {
 		return nil, usageErr("--chain: %v", err)

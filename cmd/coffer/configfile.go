@@ -148,7 +148,7 @@ func (cf *configFile) set(s *setting, v pflag.Value) (bool, error) {
 	switch n.Kind {
 	case yaml.ScalarNode:
 		if err := v.Set(n.Value); err != nil {
-			return false, refused(source, n.Value, s.secret, err)
+			return false, refused(source, shown(v, n.Value), s.secret, err)
 		}
 	case yaml.SequenceNode:
 		sv, ok := v.(pflag.SliceValue)

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 )
 
 // The values of settings and flags. Each is a pflag.Value whose Set error is phrased to follow
@@ -22,6 +24,18 @@ func refused(source, value string, secret bool, err error) error {
 		return usageErr("%s: %v", source, err)
 	}
 	return usageErr("%s: %q %v", source, value, err)
+}
+
+// redacter is a setting's value whose raw text may hold a secret it knows how to hide, such
+// as a node URL's API key.
+type redacter interface{ Redact(raw string) string }
+
+// shown returns raw as an error may quote it.
+func shown(v pflag.Value, raw string) string {
+	if r, ok := v.(redacter); ok {
+		return r.Redact(raw)
+	}
+	return raw
 }
 
 // textValue is any string.
