@@ -177,6 +177,15 @@ func TestDevChainDeposits(t *testing.T) {
 	if rep, err := cl.Verify(ctx); err != nil || !rep.OK || rep.Transfers != 2 {
 		t.Fatalf("verify: %+v %v", rep, err)
 	}
+	// Bad requests change nothing.
+	for _, tc := range []struct{ to, asset, amount, want string }{
+		{flipCase(addr.Address), "USDT", "1", "wrong EIP-55 checksum"},
+		{addr.Address, "BTC", "1", `asset "BTC" is not on the dev chain; it has ETH and USDT`},
+		{addr.Address, "USDT", "0.0000001", "at most 6 decimals"},
+		{addr.Address, "USDT", "-1", "must be a positive decimal"},
+	} {
+		s.fails(testAdminKey, 1, tc.want, "dev", "fund", "--to", tc.to, "--asset", tc.asset, "--amount", tc.amount)
+	}
 	for _, secret := range []string{mnemonic, testSeedSecret} {
 		if strings.Contains(logs.String(), secret) {
 			t.Fatalf("the server's log holds key material")
@@ -248,4 +257,21 @@ func TestServeChainsRefused(t *testing.T) {
 			}
 		})
 	}
+}
+
+// flipCase changes the case of the first letter of a checksummed address's digits: a
+// mixed-case address whose checksum is wrong.
+func flipCase(a string) string {
+	b := []byte(a)
+	for i := 2; i < len(b); i++ {
+		switch {
+		case b[i] >= 'a' && b[i] <= 'f':
+			b[i] -= 'a' - 'A'
+			return string(b)
+		case b[i] >= 'A' && b[i] <= 'F':
+			b[i] += 'a' - 'A'
+			return string(b)
+		}
+	}
+	panic("an address without letters: " + a)
 }
