@@ -1,5 +1,6 @@
 # Coffer's tasks. `make help` lists them.
 .DEFAULT_GOAL := help
+SHELL := /bin/bash
 GO ?= go
 # The OpenAPI linter, pinned, installed by npm into .tools (gitignored) the first time it is needed.
 REDOCLY_VERSION := 2.77.0
@@ -28,7 +29,7 @@ build: ## Build bin/coffer.
 
 .PHONY: test
 test: ## Run every test with the race detector, PostgreSQL, RabbitMQ and NATS suites included.
-	$(GO) test -race -count=1 -timeout 20m ./...
+	set -o pipefail; $(GO) test -race -count=1 -timeout 20m -json ./... | $(GO) run ./internal/testscan
 
 .PHONY: test-short
 test-short: ## Run the quick tests on SQLite only.
