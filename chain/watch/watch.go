@@ -131,6 +131,10 @@ func New(cfg Config) (*Watcher, error) {
 // keep returns how many recent blocks the store keeps.
 func (w *Watcher) keep() uint64 { return max(2*w.cfg.Chain.Confirmations, KeepMin) }
 
+// DutyName is the name of the duty, and of its lease, that runs the watcher of the chain named
+// chain: one process of a fleet watches each chain.
+func DutyName(chain string) string { return "watch:" + chain }
+
 // Progress is what Run reports after each pass, as the JSON of the watcher duty's lease.
 type Progress struct {
 	Chain string `json:"chain"`
