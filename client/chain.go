@@ -29,10 +29,11 @@ type ChainDeposit struct {
 	Amount string `json:"amount"`
 	// Status is pending, confirmed, orphaned or refused.
 	Status string `json:"status"`
-	// BlockNumber and BlockHash are the canonical block that holds the deposit; absent while
-	// a reorg has taken it out of the chain.
+	// BlockNumber is the canonical block that holds the deposit; absent while a reorg has
+	// taken it out of the chain.
 	BlockNumber uint64 `json:"block_number,omitempty"`
-	BlockHash   string `json:"block_hash,omitempty"`
+	// BlockHash is that block's hash, lowercase; absent with BlockNumber.
+	BlockHash string `json:"block_hash,omitempty"`
 	// ForkedAt is the block where the chain forked away from the deposit's block; present only
 	// while the deposit is out of the canonical chain.
 	ForkedAt uint64 `json:"forked_at,omitempty"`
