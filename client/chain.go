@@ -104,8 +104,8 @@ type Chain struct {
 	Confirmations uint64 `json:"confirmations"`
 	// PollSeconds is how often the watcher asks the node for a new head.
 	PollSeconds float64 `json:"poll_seconds"`
-	// RPC are the node's URLs, tried in order, with the user information, the path and the
-	// query masked as "xxxxx": any of them may hold a key.
+	// RPC are the node's URLs, tried in order, with the password, the path and the query
+	// left out ("https://user:…@node.example/…"): providers put keys there.
 	RPC []string `json:"rpc"`
 	// Cursor is the highest block the watcher accepted; absent before the first.
 	Cursor *ChainBlock `json:"cursor,omitempty"`

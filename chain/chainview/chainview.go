@@ -172,7 +172,7 @@ type Chain struct {
 	ID            uint64
 	Confirmations uint64
 	Poll          time.Duration
-	// RPC are the node's URLs with their keys and passwords masked (chain.MaskRPC).
+	// RPC are the node's URLs with their passwords, paths and queries left out (chain.RedactURL).
 	RPC []string
 	// Cursor is the highest block the watcher accepted; nil before the first.
 	Cursor *coffer.ChainBlock
@@ -226,7 +226,7 @@ func (s *Service) Chains(ctx context.Context) ([]Chain, error) {
 		c := Chain{Name: ch.Name, ID: ch.ID, Confirmations: ch.Confirmations, Poll: ch.Poll,
 			RPC: make([]string, len(ch.RPC))}
 		for j, u := range ch.RPC {
-			c.RPC[j] = chain.MaskRPC(u)
+			c.RPC[j] = chain.RedactURL(u)
 		}
 		top, err := s.top(ctx, ch.Name)
 		if err != nil {
