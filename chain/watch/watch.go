@@ -166,7 +166,8 @@ func (w *Watcher) Run(ctx context.Context, fence coffer.Fence, report func(progr
 				return ctx.Err()
 			}
 			wait = min(max(2*wait, w.cfg.Chain.Poll), BackoffMax)
-			w.cfg.Logger.Warn("chain watch pass failed", "chain", w.cfg.Chain.Name, "retry_in", wait, "err", err)
+			w.cfg.Logger.Warn("chain watch pass failed", "chain", w.cfg.Chain.Name, "retry_in", wait,
+				"err", chain.RedactRPC(err.Error(), w.cfg.Chain.RPC))
 		} else {
 			wait = w.cfg.Chain.Poll
 		}
