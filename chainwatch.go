@@ -62,6 +62,26 @@ type DepositFilter struct {
 	BlockFrom uint64
 }
 
+// DepositCursor is the position of a deposit in the listing of ListDeposits: by CreatedAt, then
+// Key.
+type DepositCursor struct {
+	CreatedAt time.Time
+	Key       string
+}
+
+// DepositQuery selects a page of deposits for people, newest first: by CreatedAt, then Key, both
+// descending. Empty fields match all.
+type DepositQuery struct {
+	Chain   string
+	Asset   string
+	Owner   string
+	Address string // the deposit address, lowercase as stored
+	TxHash  string // lowercase as stored
+	Status  DepositStatus
+	Before  *DepositCursor // cursor: only deposits after this one in the listing
+	Limit   int            // PageSizeDefault when zero, at most ListRowsMax
+}
+
 // ChainWatchStore keeps what the chain watcher needs between passes: each chain's newest
 // accepted blocks and the deposits seen. A capability of its own beside Store, implemented by
 // both stores. One watcher writes a chain at a time (the duty's lease sees to it), so the
@@ -86,4 +106,6 @@ type ChainWatchStore interface {
 	// Deposits lists the deposits f selects, by block number then key. It is not paged: the
 	// watcher asks for pending deposits, which confirmations keep few.
 	Deposits(ctx context.Context, f DepositFilter) ([]Deposit, error)
+	// ListDeposits returns a page of the deposits q selects, newest first, for the API.
+	ListDeposits(ctx context.Context, q DepositQuery) ([]Deposit, error)
 }

@@ -9,7 +9,7 @@ import (
 // Duty is one background duty (the relay, hold expiry) and the process that runs it: every
 // process of a fleet competes for a lease per duty, and one holds it at a time.
 type Duty struct {
-	// Name is the duty: "relay" or "expiry".
+	// Name is the duty: "relay", "expiry", or "watch:<chain>" for a chain's watcher.
 	Name string `json:"name"`
 	// Held says whether a process holds the duty now: it has a holder and its lease has not
 	// expired.
@@ -26,7 +26,8 @@ type Duty struct {
 	// ExpiresAt is when the lease lapses unless renewed: another process may then take it.
 	ExpiresAt Time `json:"expires_at"`
 	// Progress is the holder's account of its work: for the relay each sink's cursor, for
-	// expiry its last pass and how many transfers it expired.
+	// expiry its last pass and how many transfers it expired, for a chain's watcher its cursor,
+	// the node's head, the time of its last pass and its last error (GET /v1/chains reads it).
 	Progress json.RawMessage `json:"progress,omitempty"`
 }
 

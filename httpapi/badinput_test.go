@@ -228,7 +228,7 @@ func TestBadInput(t *testing.T) {
 		// Paths and methods that are not there.
 		{"unknown path", op, "GET", "/v1/wallets", ``, 404, "not_found"},
 		{"wrong method", op, "DELETE", "/v1/deposits", ``, 404, "not_found"},
-		{"GET on a write", op, "GET", "/v1/deposits", ``, 404, "not_found"},
+		{"GET on a write", op, "GET", "/v1/withdrawals", ``, 404, "not_found"},
 	}
 	keys := map[string]string{admin: adminKey, op: e.operatorKey, rd: e.readerKey, none: "", bogus: "ck_" + strings.Repeat("0", 64)}
 	before := e.state("alice", "bob", "zed")

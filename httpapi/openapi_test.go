@@ -152,6 +152,9 @@ func TestOpenAPI(t *testing.T) {
 		"CreateWebhookRequest": {client.CreateWebhookRequest{}, false}, "UpdateWebhookRequest": {client.UpdateWebhookRequest{}, false},
 		"RotateWebhookSecretRequest": {client.RotateWebhookSecretRequest{}, false}, "ReplayWebhookRequest": {client.ReplayWebhookRequest{}, false},
 		"WebhookAttempt": {client.WebhookAttempt{}, true}, "WebhookAttemptPage": {client.WebhookAttemptPage{}, true},
+		"ChainDeposit": {client.ChainDeposit{}, true}, "ChainDepositPage": {client.ChainDepositPage{}, true},
+		"Chain": {client.Chain{}, true}, "ChainBlock": {client.ChainBlock{}, true},
+		"ChainWatcher": {client.ChainWatcher{}, true}, "ChainList": {client.ChainList{}, true},
 	}
 	for name, w := range wire {
 		s, ok := doc.Components.Schemas[name]

@@ -18,6 +18,7 @@ import (
 
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/chain/address"
+	"github.com/cofferhq/coffer/chain/chainview"
 	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/internal/broadcast"
 	"github.com/cofferhq/coffer/internal/strict"
@@ -97,6 +98,9 @@ type Config struct {
 	// DevFund, set when the server runs the embedded dev chain, has its faucet pay an address
 	// for POST /v1/dev/fund. Default: none, and that route answers not found.
 	DevFund func(ctx context.Context, req client.DevFundRequest) (client.DevFunding, error)
+	// Chains answers GET /v1/deposits (the deposits seen on the chains) and GET /v1/chains.
+	// Default: none, and those routes answer unavailable: this server watches no chains.
+	Chains *chainview.Service
 }
 
 // Server is the HTTP handler of the API.
@@ -223,6 +227,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/v1/dev/fund", admin, s.devFund, none},
 
 		{"POST", "/v1/deposits", operator, s.deposit, none},
+		{"GET", "/v1/deposits", reader, s.listChainDeposits, []string{"owner", "address", "status", "tx_hash", "chain", "asset", "cursor", "limit"}},
 		{"POST", "/v1/withdrawals", operator, s.withdraw, none},
 		{"POST", "/v1/withdrawals/{id}/complete", operator, s.completeWithdrawal, none},
 		{"POST", "/v1/withdrawals/{id}/fail", operator, s.failWithdrawal, none},
@@ -255,6 +260,7 @@ func (s *Server) routeTable() []route {
 
 		{"GET", "/v1/duties", admin, s.listDuties, none},
 		{"GET", "/v1/sinks", admin, s.listSinks, none},
+		{"GET", "/v1/chains", admin, s.listChains, none},
 
 		{"POST", "/v1/webhooks", admin, s.createWebhook, none},
 		{"GET", "/v1/webhooks", admin, s.listWebhooks, pageParams},

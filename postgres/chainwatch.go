@@ -147,3 +147,34 @@ func (s *Store) Deposits(ctx context.Context, f coffer.DepositFilter) ([]coffer.
 	}
 	return ds, nil
 }
+
+// ListDeposits returns a page of the deposits q selects, newest first: by created_at, then key.
+func (s *Store) ListDeposits(ctx context.Context, q coffer.DepositQuery) ([]coffer.Deposit, error) {
+	query := `SELECT ` + depositColumns + ` FROM deposits WHERE true`
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	for _, f := range []struct{ column, value string }{
+		{"chain", q.Chain}, {"asset", q.Asset}, {"owner", q.Owner}, {"to_address", q.Address},
+		{"tx_hash", q.TxHash}, {"status", string(q.Status)},
+	} {
+		if f.value != "" {
+			query += ` AND ` + f.column + ` = ` + arg(f.value)
+		}
+	}
+	if q.Before != nil {
+		query += ` AND (created_at, key) < (` + arg(q.Before.CreatedAt) + `, ` + arg(q.Before.Key) + `)`
+	}
+	query += ` ORDER BY created_at DESC, key DESC LIMIT ` + arg(pageSize(q.Limit))
+	rows, err := s.pool.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list deposits: %w", mapErr(err))
+	}
+	ds, err := collect(rows, scanDeposit)
+	if err != nil {
+		return nil, fmt.Errorf("list deposits: %w", mapErr(err))
+	}
+	return ds, nil
+}

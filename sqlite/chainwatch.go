@@ -152,3 +152,35 @@ func (s *Store) Deposits(ctx context.Context, f coffer.DepositFilter) ([]coffer.
 	}
 	return out, nil
 }
+
+// ListDeposits returns a page of the deposits q selects, newest first: by created_at, then key.
+func (s *Store) ListDeposits(ctx context.Context, q coffer.DepositQuery) ([]coffer.Deposit, error) {
+	query := `SELECT ` + depositColumns + ` FROM deposits WHERE 1 = 1`
+	var args []any
+	for _, f := range []struct{ column, value string }{
+		{"chain", q.Chain}, {"asset", q.Asset}, {"owner", q.Owner}, {"to_address", q.Address},
+		{"tx_hash", q.TxHash}, {"status", string(q.Status)},
+	} {
+		if f.value != "" {
+			query += ` AND ` + f.column + ` = ?`
+			args = append(args, f.value)
+		}
+	}
+	if q.Before != nil {
+		at := micro(q.Before.CreatedAt)
+		query += ` AND (created_at < ? OR (created_at = ? AND key < ?))`
+		args = append(args, at, at, q.Before.Key)
+	}
+	query += ` ORDER BY created_at DESC, key DESC LIMIT ?`
+	args = append(args, pageSize(q.Limit))
+	var out []coffer.Deposit
+	err := s.list(ctx, query, args, func(r *sql.Rows) error {
+		d, err := scanDeposit(r)
+		out = append(out, d)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list deposits: %w", err)
+	}
+	return out, nil
+}

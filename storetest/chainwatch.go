@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/big"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/cofferhq/coffer"
@@ -114,4 +116,95 @@ func testDeposits(t *testing.T, s coffer.Store) {
 	if err != nil || len(got) != 1 || got[0].Key != ds[1].Key {
 		t.Fatalf("Deposits pending from block 1 = %+v, %v; want %s", got, err, ds[1].Key)
 	}
+}
+
+// testDepositListing checks ListDeposits: newest first (ties by key, descending), each filter
+// alone and together, and paging by the cursor through every row once.
+func testDepositListing(t *testing.T, s coffer.Store) {
+	ctx := t.Context()
+	cs := chainWatchStore(t, s)
+	if got, err := cs.ListDeposits(ctx, coffer.DepositQuery{}); err != nil || len(got) != 0 {
+		t.Fatalf("ListDeposits of none = %+v, %v", got, err)
+	}
+	var all []coffer.Deposit
+	owners := []string{"alice", "bob", "carol"}
+	statuses := []coffer.DepositStatus{coffer.DepositPending, coffer.DepositConfirmed, coffer.DepositOrphaned, coffer.DepositRefused}
+	for i := range 24 {
+		chain, id, asset := "dev", 1337, "USDT"
+		if i%4 == 3 {
+			chain, id, asset = "ethereum", 1, "ETH"
+		}
+		d := coffer.Deposit{
+			Key: fmt.Sprintf("%d:0x%064x:%d", id, i/2, i%2), Chain: chain, Asset: asset,
+			TxHash: fmt.Sprintf("0x%064x", i/2), From: "0xf", To: fmt.Sprintf("0x%040x", i%5),
+			Owner: owners[i%3], Amount: big.NewInt(int64(i + 1)), Status: statuses[i%4],
+			BlockNumber: uint64(i + 1), BlockHash: fmt.Sprintf("0x%064x", i+1),
+			// Three deposits share each time, so that the key orders them.
+			CreatedAt: at(i / 3), UpdatedAt: at(i / 3),
+		}
+		if err := cs.PutDeposit(ctx, d); err != nil {
+			t.Fatalf("PutDeposit %s: %v", d.Key, err)
+		}
+		all = append(all, d)
+	}
+	slices.SortFunc(all, func(a, b coffer.Deposit) int {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(b.Key, a.Key)
+	})
+	queries := []coffer.DepositQuery{
+		{},
+		{Chain: "ethereum"},
+		{Asset: "USDT"},
+		{Owner: "bob"},
+		{Address: fmt.Sprintf("0x%040x", 2)},
+		{TxHash: fmt.Sprintf("0x%064x", 4)},
+		{Status: coffer.DepositConfirmed},
+		{Chain: "dev", Owner: "alice", Status: coffer.DepositPending},
+		{Owner: "nobody"},
+	}
+	for _, q := range queries {
+		var want []string
+		for _, d := range all {
+			if (q.Chain == "" || d.Chain == q.Chain) && (q.Asset == "" || d.Asset == q.Asset) &&
+				(q.Owner == "" || d.Owner == q.Owner) && (q.Address == "" || d.To == q.Address) &&
+				(q.TxHash == "" || d.TxHash == q.TxHash) && (q.Status == "" || d.Status == q.Status) {
+				want = append(want, d.Key)
+			}
+		}
+		got, err := cs.ListDeposits(ctx, q)
+		if err != nil || !slices.Equal(depositKeys(got), want) {
+			t.Fatalf("ListDeposits %+v = %v, %v\nwant %v", q, depositKeys(got), err, want)
+		}
+		var paged []string
+		for page := q; ; {
+			page.Limit = 2
+			got, err := cs.ListDeposits(ctx, page)
+			if err != nil {
+				t.Fatalf("ListDeposits %+v: %v", page, err)
+			}
+			paged = append(paged, depositKeys(got)...)
+			if len(got) < 2 || len(paged) > len(all) {
+				break
+			}
+			last := got[len(got)-1]
+			page.Before = &coffer.DepositCursor{CreatedAt: last.CreatedAt, Key: last.Key}
+		}
+		if !slices.Equal(paged, want) {
+			t.Fatalf("ListDeposits %+v by pages of 2 = %v\nwant %v", q, paged, want)
+		}
+	}
+	got, err := cs.ListDeposits(ctx, coffer.DepositQuery{Limit: 1})
+	if err != nil || len(got) != 1 || !reflect.DeepEqual(got[0], all[0]) {
+		t.Fatalf("ListDeposits limit 1 = %+v, %v\nwant %+v", got, err, all[0])
+	}
+}
+
+func depositKeys(ds []coffer.Deposit) []string {
+	keys := make([]string, len(ds))
+	for i, d := range ds {
+		keys[i] = d.Key
+	}
+	return keys
 }

@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) coffer.Store) {
 		{"WebhookAttempts", testWebhookAttempts},
 		{"ChainBlocks", testChainBlocks},
 		{"Deposits", testDeposits},
+		{"DepositListing", testDepositListing},
 		{"DepositAddresses", testDepositAddresses},
 		{"DepositAddressRaces", testDepositAddressRaces},
 	}

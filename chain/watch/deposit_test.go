@@ -3,7 +3,9 @@ package watch_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/big"
+	"strings"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/accounts/abi/bind/v2"
@@ -118,8 +120,49 @@ func TestRun(t *testing.T) {
 		t.Fatalf("Run = %v; want context.Canceled", err)
 	}
 	head := f.head(t).Number.Uint64()
-	if p, ok := got.(watch.Progress); !ok || p.Block != head || p.Chain != "dev" {
-		t.Fatalf("reported %#v; want block %d", got, head)
+	if p, ok := got.(watch.Progress); !ok || p.Block != head || p.Head != head || p.Chain != "dev" || p.At.IsZero() ||
+		p.LastError != "" || p.LastErrorAt != nil {
+		t.Fatalf("reported %#v; want block and head %d, a time and no error", got, head)
+	}
+	if f.w.Head() != head {
+		t.Fatalf("Head() = %d; want %d", f.w.Head(), head)
+	}
+}
+
+// keyedNode fails as a provider's client library may: quoting the URL it called, key and all.
+type keyedNode struct {
+	watch.Client
+	url string
+}
+
+func (n keyedNode) ChainID(context.Context) (*big.Int, error) {
+	return nil, fmt.Errorf("Post %q: 401 Unauthorized", n.url)
+}
+
+// A failed pass is reported too, with its error and its time, and the RPC URL's key masked.
+func TestRunReportsError(t *testing.T) {
+	f := setup(t, options{})
+	const rpc = "https://user:s3cr3t-pass@node.example/v3/k3y0123456789"
+	f.cfg.Chain.RPC = []string{rpc}
+	f.cfg.Client = keyedNode{Client: f.cfg.Client, url: rpc}
+	f.restart(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	var got any
+	err := f.w.Run(ctx, coffer.Fence{}, func(p any) { got = p; cancel() })
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run = %v; want context.Canceled", err)
+	}
+	p, ok := got.(watch.Progress)
+	if !ok || p.LastError == "" || p.LastErrorAt == nil || !p.LastErrorAt.Equal(p.At) || p.Head != 0 {
+		t.Fatalf("reported %#v; want the error, its time and no head", got)
+	}
+	for _, secret := range []string{"s3cr3t-pass", "k3y0123456789"} {
+		if strings.Contains(p.LastError, secret) {
+			t.Fatalf("LastError %q holds %q", p.LastError, secret)
+		}
+	}
+	if !strings.Contains(p.LastError, "node.example") || !strings.Contains(p.LastError, "401 Unauthorized") {
+		t.Fatalf("LastError %q; want the host and the node's answer", p.LastError)
 	}
 }
 

@@ -50,6 +50,7 @@ func (w *Watcher) Pass(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("watch %s: head: %w", name, err)
 	}
+	w.head = head.Number.Uint64()
 	races, empties, reorgs := 0, 0, 0
 	for {
 		prev, next, err := w.cursor(ctx)

@@ -92,6 +92,7 @@ type Watcher struct {
 	tokens  map[common.Address]chain.Asset
 	rng     uint64 // the blocks of the next range, halved on a node's refusal
 	checked bool   // the node's chain id was checked
+	head    uint64 // the head the last pass read
 }
 
 // New returns a watcher of cfg.Chain.
@@ -130,31 +131,55 @@ func New(cfg Config) (*Watcher, error) {
 // keep returns how many recent blocks the store keeps.
 func (w *Watcher) keep() uint64 { return max(2*w.cfg.Chain.Confirmations, KeepMin) }
 
-// Progress is what Run reports after each pass.
+// DutyName is the name of the duty, and of its lease, that runs the watcher of the chain named
+// chain: one process of a fleet watches each chain.
+func DutyName(chain string) string { return "watch:" + chain }
+
+// Progress is what Run reports after each pass, as the JSON of the watcher duty's lease.
 type Progress struct {
 	Chain string `json:"chain"`
 	Block uint64 `json:"block"` // the cursor
+	// Head is the node's head as the last pass that read one saw it; 0 before.
+	Head uint64 `json:"head,omitempty"`
+	// At is when the pass ended.
+	At time.Time `json:"at"`
+	// LastError is the last failed pass's error, the RPC URLs' keys and passwords masked;
+	// LastErrorAt is when it happened. Both stay after passes that succeed.
+	LastError   string     `json:"last_error,omitempty"`
+	LastErrorAt *time.Time `json:"last_error_at,omitempty"`
 }
 
+// Head returns the node's head as the last Pass that read one saw it; 0 before.
+func (w *Watcher) Head() uint64 { return w.head }
+
 // Run runs passes every Chain.Poll until ctx ends, backing off after a failed one (up to
-// BackoffMax). It returns only ctx's error. The fence is not checked on each write: the
-// watcher's writes are idempotent, so a stale holder's overlap with the next costs repeated
-// idempotent callbacks, never a lost or doubled deposit.
+// BackoffMax), and reports Progress after each. It returns only ctx's error. The fence is not
+// checked on each write: the watcher's writes are idempotent, so a stale holder's overlap with
+// the next costs repeated idempotent callbacks, never a lost or doubled deposit.
 func (w *Watcher) Run(ctx context.Context, fence coffer.Fence, report func(progress any)) error {
 	wait := w.cfg.Chain.Poll
+	p := Progress{Chain: w.cfg.Chain.Name}
 	for {
-		if err := w.Pass(ctx); err != nil {
+		err := w.Pass(ctx)
+		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
 			wait = min(max(2*wait, w.cfg.Chain.Poll), BackoffMax)
-			w.cfg.Logger.Warn("chain watch pass failed", "chain", w.cfg.Chain.Name, "retry_in", wait, "err", err)
+			w.cfg.Logger.Warn("chain watch pass failed", "chain", w.cfg.Chain.Name, "retry_in", wait,
+				"err", chain.RedactRPC(err.Error(), w.cfg.Chain.RPC))
 		} else {
 			wait = w.cfg.Chain.Poll
-			if top, err := w.cfg.Store.ChainTop(ctx, w.cfg.Chain.Name); err == nil {
-				report(Progress{Chain: w.cfg.Chain.Name, Block: top.Number})
-			}
 		}
+		if top, err := w.cfg.Store.ChainTop(ctx, w.cfg.Chain.Name); err == nil {
+			p.Block = top.Number
+		}
+		p.Head, p.At = w.head, w.cfg.Now().UTC()
+		if err != nil {
+			at := p.At
+			p.LastError, p.LastErrorAt = chain.RedactRPC(err.Error(), w.cfg.Chain.RPC), &at
+		}
+		report(p)
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():

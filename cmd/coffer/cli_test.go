@@ -145,7 +145,7 @@ func TestHelpListsEveryCommand(t *testing.T) {
 			t.Errorf("%s -h: exit %d, stdout %q, stderr %q", c.Name(), code, out, errOut)
 		}
 	}
-	if code, _, errOut := cli("depositt"); code != 2 || !strings.Contains(errOut, `unknown command "depositt"; did you mean deposit?`) {
+	if code, _, errOut := cli("depositt"); code != 2 || !strings.Contains(errOut, `unknown command "depositt"; did you mean deposits or deposit?`) {
 		t.Errorf("unknown command: exit %d, %q", code, errOut)
 	}
 }

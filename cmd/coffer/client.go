@@ -202,6 +202,11 @@ func printText(w io.Writer, answer any) error {
 		printCursor(tw, v.NextCursor)
 	case *client.DevFunding:
 		printDevFunding(tw, v)
+	case *client.ChainDepositPage:
+		printChainDeposits(tw, v.Deposits...)
+		printCursor(tw, v.NextCursor)
+	case *client.ChainList:
+		printChains(tw, v.Chains...)
 	case *client.VerifyReport:
 		return printReport(w, reportOf(v), false)
 	case health:
