@@ -14,6 +14,7 @@ import (
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/chain"
 	"github.com/cofferhq/coffer/chain/address"
+	"github.com/cofferhq/coffer/chain/chainview"
 	"github.com/cofferhq/coffer/chain/credit"
 	"github.com/cofferhq/coffer/chain/devchain"
 	"github.com/cofferhq/coffer/chain/hdkey"
@@ -129,6 +130,7 @@ func (v chainAssetsValue) Append(s string) error {
 type chains struct {
 	config    chain.Config
 	addresses *address.Service
+	view      *chainview.Service
 	duties    []duty.Duty
 	dev       *devchain.Chain
 	clients   []*node.Client
@@ -155,6 +157,10 @@ func startChains(ctx context.Context, cfg Config, store coffer.Store, l *ledger.
 	cs, ok := store.(chainStore)
 	if !ok {
 		return nil, fmt.Errorf("the %T store keeps no chain deposits", store)
+	}
+	leases, ok := store.(coffer.LeaseStore)
+	if !ok {
+		return nil, fmt.Errorf("the %T store keeps no leases", store)
 	}
 	xpub, err := openXPub(cfg)
 	if err != nil {
@@ -198,6 +204,7 @@ func startChains(ctx context.Context, cfg Config, store coffer.Store, l *ledger.
 		}
 	}
 	out.addresses = &address.Service{Config: out.config, Keys: xpub, Store: cs}
+	out.view = &chainview.Service{Config: out.config, Store: cs, Leases: leases}
 	for _, c := range out.config.Chains {
 		out.duties = append(out.duties, watchDuty(c, out.config, clients[c.Name], cs, l, logger, c.Name == devChainName && out.dev != nil))
 	}
@@ -210,7 +217,7 @@ func startChains(ctx context.Context, cfg Config, store coffer.Store, l *ledger.
 // scanned from its first block, what was seen of an earlier one forgotten.
 func watchDuty(c chain.Chain, cfg chain.Config, client watch.Client, store chainStore, l *ledger.Ledger, logger *slog.Logger, dev bool) duty.Duty {
 	forgotten := false
-	return duty.Duty{Name: "watch:" + c.Name, Run: func(ctx context.Context, fence coffer.Fence, report func(any)) error {
+	return duty.Duty{Name: watch.DutyName(c.Name), Run: func(ctx context.Context, fence coffer.Fence, report func(any)) error {
 		wcfg := watch.Config{Chain: c, Assets: cfg.AssetsOn(c.Name), Client: client, Store: store,
 			Addresses: credit.Addresses(store, c.Name),
 			Ledger:    &credit.Credit{Chain: c, Ledger: l, Transfers: store, Tops: store},

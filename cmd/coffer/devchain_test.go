@@ -177,6 +177,23 @@ func TestDevChainDeposits(t *testing.T) {
 	if rep, err := cl.Verify(ctx); err != nil || !rep.OK || rep.Transfers != 2 {
 		t.Fatalf("verify: %+v %v", rep, err)
 	}
+	// The deposits and the chain as the API lists them.
+	var deps client.ChainDepositPage
+	s.json(&deps, "deposits", "--owner", "alice")
+	if len(deps.Deposits) != 2 {
+		t.Fatalf("deposits %+v", deps)
+	}
+	for _, d := range deps.Deposits {
+		if d.Status != "confirmed" || d.To != addr.Address || d.Confirmations < devConfirmations || d.ConfirmationsRequired != devConfirmations {
+			t.Fatalf("deposit %+v", d)
+		}
+	}
+	var chains client.ChainList
+	s.json(&chains, "chains")
+	if len(chains.Chains) != 1 || chains.Chains[0].Name != "dev" || chains.Chains[0].ChainID != 1337 ||
+		chains.Chains[0].Cursor == nil || !chains.Chains[0].Watcher.Running {
+		t.Fatalf("chains %+v", chains)
+	}
 	// Bad requests change nothing.
 	for _, tc := range []struct{ to, asset, amount, want string }{
 		{flipCase(addr.Address), "USDT", "1", "wrong EIP-55 checksum"},

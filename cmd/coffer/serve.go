@@ -163,6 +163,7 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 		Logger: logger, BatchRequestsMax: cfg.BatchRequests, Committed: committed, Sinks: sinkStatus(relay), Webhooks: hooks}
 	if chains != nil {
 		acfg.DepositAddresses = chains.addresses
+		acfg.Chains = chains.view
 		if chains.dev != nil {
 			acfg.DevFund = chains.devFund
 		}
