@@ -1,8 +1,9 @@
 package credit_test
 
 // The rig of the tests against a real geth: Coffer's chain side as coffer serve runs it (a
-// watcher with Credit over the ledger, the deposit addresses assigned through the store from an
-// hdkey seed) on a store that can be closed and opened again, and the deposits a test sends.
+// watcher with Credit over the ledger, reading geth through chain/node, the deposit addresses
+// assigned through the store from an hdkey seed) on a store that can be closed and opened
+// again, and the deposits a test sends.
 
 import (
 	"context"
@@ -27,6 +28,7 @@ import (
 	"github.com/cofferhq/coffer/chain/address"
 	"github.com/cofferhq/coffer/chain/credit"
 	"github.com/cofferhq/coffer/chain/hdkey"
+	"github.com/cofferhq/coffer/chain/node"
 	"github.com/cofferhq/coffer/chain/watch"
 	"github.com/cofferhq/coffer/internal/broadcast"
 	"github.com/cofferhq/coffer/internal/gethdev"
@@ -104,7 +106,10 @@ type rig struct {
 	open   func(ctx context.Context) (coffer.Store, error)
 	config chain.Config
 	keys   *hdkey.XPub
-	log    *passLog
+	// from is the first block the watcher scans: the head when the rig was set up, as coffer
+	// serve starts a chain it never scanned.
+	from uint64
+	log  *passLog
 	// ended wakes the waits after each pass, whether it succeeded (Run's report) or failed.
 	ended broadcast.Signal
 
@@ -120,6 +125,7 @@ type rig struct {
 	// Coffer while it runs.
 	store  coffer.Store
 	ledger *ledger.Ledger
+	client *node.Client
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -128,12 +134,12 @@ type rig struct {
 // fresh deposit seed, and starts Coffer on it.
 func setup(t *testing.T, kind storeKind) *rig {
 	t.Helper()
-	node := gethdev.Start(t)
-	token := node.DeployToken(t)
-	r := &rig{node: node, open: kind.database(t), seen: map[uint64]map[string]balances{}}
+	geth := gethdev.Start(t)
+	token := geth.DeployToken(t)
+	r := &rig{node: geth, open: kind.database(t), from: geth.Head(t), seen: map[uint64]map[string]balances{}}
 	r.log = &passLog{Handler: slog.NewTextHandler(testWriter{t}, nil), failed: new(atomic.Int64), ended: &r.ended}
 	r.config = chain.Config{
-		Chains: []chain.Chain{{Name: chainName, ID: gethdev.ChainID, RPC: []string{node.URL()}, Confirmations: confirmations,
+		Chains: []chain.Chain{{Name: chainName, ID: gethdev.ChainID, RPC: []string{geth.URL()}, Confirmations: confirmations,
 			Poll: poll}},
 		Assets: []chain.Asset{
 			{Code: "ETH", Chain: chainName, Decimals: 18},
@@ -183,23 +189,28 @@ func (r *rig) start(t *testing.T) {
 	}
 	l := ledger.New(store, ledger.Config{})
 	ch := r.config.Chains[0]
+	logger := slog.New(r.log)
+	client, err := node.New(ch.Name, ch.RPC, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
 	watches := store.(coffer.ChainWatchStore)
 	w, err := watch.New(watch.Config{
 		Chain:     ch,
 		Assets:    r.config.Assets,
-		Client:    r.node.Client(),
+		Client:    client,
 		Store:     watches,
 		Addresses: credit.Addresses(store.(coffer.DepositAddressStore), ch.Name),
 		Ledger:    &credit.Credit{Chain: ch, Ledger: l, Transfers: store, Tops: watches},
-		From:      1,
+		From:      r.from,
 		Accepted:  func(b coffer.ChainBlock) { r.accepted(store, b) },
-		Logger:    slog.New(r.log),
+		Logger:    logger,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
-	r.store, r.ledger, r.cancel, r.done = store, l, cancel, make(chan error, 1)
+	r.store, r.ledger, r.client, r.cancel, r.done = store, l, client, cancel, make(chan error, 1)
 	go func() { r.done <- w.Run(runCtx, coffer.Fence{}, func(any) { r.ended.Notify() }) }()
 }
 
@@ -220,16 +231,17 @@ func (r *rig) halt(t *testing.T) {
 	r.cancel, r.done = nil, nil
 }
 
-// close closes the ledger and the store of a halted Coffer.
+// close closes the node client, the ledger and the store of a halted Coffer.
 func (r *rig) close(t *testing.T) {
 	t.Helper()
+	r.client.Close()
 	if err := r.ledger.Close(); err != nil {
 		t.Errorf("close the ledger: %v", err)
 	}
 	if err := r.store.Close(); err != nil {
 		t.Errorf("close the store: %v", err)
 	}
-	r.store, r.ledger = nil, nil
+	r.store, r.ledger, r.client = nil, nil, nil
 }
 
 // stopOnSeen stops Coffer at the acceptance of the first block after which the deposit d is
