@@ -160,7 +160,6 @@ func setup(t *testing.T, kind storeKind) *rig {
 	if r.keys, err = seed.XPub(); err != nil {
 		t.Fatal(err)
 	}
-	r.start(t)
 	t.Cleanup(func() {
 		if r.cancel != nil {
 			r.halt(t)
@@ -169,6 +168,7 @@ func setup(t *testing.T, kind storeKind) *rig {
 			r.close(t)
 		}
 	})
+	r.start(t)
 	for _, a := range r.config.Assets {
 		if _, err := r.ledger.Do(t.Context(), ledger.CreateAsset{Code: a.Code, Scale: int(a.Decimals)}); err != nil {
 			t.Fatal(err)
