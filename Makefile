@@ -14,6 +14,10 @@ COFFER_TEST_AMQP ?= amqp://guest:guest@127.0.0.1:5672/
 export COFFER_TEST_AMQP
 COFFER_TEST_NATS ?= nats://127.0.0.1:4222
 export COFFER_TEST_NATS
+# The chain tests against a real node run geth --dev; "require" makes a missing geth fail them
+# (unset, they skip). A path names another binary than $(go env GOPATH)/bin/geth.
+COFFER_TEST_GETH ?= require
+export COFFER_TEST_GETH
 
 .PHONY: help
 help: ## List the targets.
@@ -28,12 +32,12 @@ build: ## Build bin/coffer.
 	$(GO) build -o bin/coffer ./cmd/coffer
 
 .PHONY: test
-test: ## Run every test with the race detector, PostgreSQL, RabbitMQ and NATS suites included.
+test: ## Run every test with the race detector, PostgreSQL, RabbitMQ, NATS and geth suites included.
 	set -o pipefail; $(GO) test -race -count=1 -timeout 20m -json ./... | $(GO) run ./internal/testscan
 
 .PHONY: test-short
 test-short: ## Run the quick tests on SQLite only.
-	COFFER_TEST_POSTGRES= COFFER_TEST_AMQP= COFFER_TEST_NATS= $(GO) test -short ./...
+	COFFER_TEST_POSTGRES= COFFER_TEST_AMQP= COFFER_TEST_NATS= COFFER_TEST_GETH= $(GO) test -short ./...
 
 .PHONY: lint
 lint: ## gofmt, go vet and go mod tidy must be clean.
