@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 )
 
@@ -71,4 +72,37 @@ func (c *Client) Entries(ctx context.Context, accountID string, q EntriesQuery) 
 	setTime(v, "to", q.To)
 	setDesc(v, q.Desc)
 	return call[EntryPage](ctx, c, http.MethodGet, "/v1/accounts/"+pathID(accountID)+"/entries", pageQuery(v, q.Cursor, q.Limit), nil)
+}
+
+// BalanceAt is an account's balances at a past moment, or after one of its entries: the
+// answer to GET /v1/accounts/{id}/balance.
+type BalanceAt struct {
+	// AccountID is the account.
+	AccountID string `json:"account_id"`
+	// Asset is its asset.
+	Asset string `json:"asset"`
+	// At is the moment asked about; absent when asked by seq.
+	At *Time `json:"at,omitempty"`
+	// Seq is the account's last entry at that moment; 0 before its first.
+	Seq uint64 `json:"seq"`
+	// EntryAt is when that entry was written; absent with seq 0.
+	EntryAt *Time `json:"entry_at,omitempty"`
+	// Balance is posted credits less posted debits then.
+	Balance string `json:"balance"`
+	// Available is Balance less Held then.
+	Available string `json:"available"`
+	// Held is what pending debits reserved then.
+	Held string `json:"held"`
+}
+
+// BalanceAt returns the account's balances at the moment at, exact, from its entries.
+func (c *Client) BalanceAt(ctx context.Context, accountID string, at time.Time) (*BalanceAt, error) {
+	q := url.Values{"at": {at.UTC().Format(time.RFC3339Nano)}}
+	return call[BalanceAt](ctx, c, http.MethodGet, "/v1/accounts/"+pathID(accountID)+"/balance", q, nil)
+}
+
+// BalanceAtSeq returns the account's balances after its entry seq (0: before its first).
+func (c *Client) BalanceAtSeq(ctx context.Context, accountID string, seq uint64) (*BalanceAt, error) {
+	q := url.Values{"seq": {strconv.FormatUint(seq, 10)}}
+	return call[BalanceAt](ctx, c, http.MethodGet, "/v1/accounts/"+pathID(accountID)+"/balance", q, nil)
 }

@@ -3,9 +3,11 @@ package httpapi
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/client"
+	"github.com/cofferhq/coffer/statement"
 )
 
 func (s *Server) listEntries(r *http.Request) (int, any, error) {
@@ -51,4 +53,48 @@ func (s *Server) listEntries(r *http.Request) (int, any, error) {
 		page.NextCursor = encodeCursor(strconv.FormatUint(es[len(es)-1].Seq, 10))
 	}
 	return http.StatusOK, page, nil
+}
+
+// balanceAt answers an account's balances at a moment (at) or after an entry (seq), exactly
+// one of them; without either, now.
+func (s *Server) balanceAt(r *http.Request) (int, any, error) {
+	q := r.URL.Query()
+	at, err := timeParam(q, "at")
+	if err != nil {
+		return 0, nil, err
+	}
+	id := r.PathValue("id")
+	var b statement.Balance
+	out := client.BalanceAt{}
+	switch {
+	case q.Has("at") && q.Has("seq"):
+		return 0, nil, errParam("seq", "give at or seq, not both")
+	case q.Has("seq"):
+		seq, perr := strconv.ParseUint(q.Get("seq"), 10, 64)
+		if perr != nil {
+			return 0, nil, errParam("seq", "seq must be a whole number: an entry's seq, 0 for before the first")
+		}
+		b, err = statement.AtSeq(r.Context(), s.store, id, seq)
+	default:
+		if !q.Has("at") {
+			at = time.Now().UTC()
+		}
+		b, err = statement.At(r.Context(), s.store, id, at)
+		t := apiTime(at)
+		out.At = &t
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	scale, err := s.scale(r.Context(), b.Asset)
+	if err != nil {
+		return 0, nil, err
+	}
+	out.AccountID, out.Asset, out.Seq = b.AccountID, b.Asset, b.Seq
+	out.Balance, out.Available, out.Held = b.Balance.Format(scale), b.Available.Format(scale), b.Held.Format(scale)
+	if b.Seq > 0 {
+		t := apiTime(b.EntryAt)
+		out.EntryAt = &t
+	}
+	return http.StatusOK, out, nil
 }

@@ -221,6 +221,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/v1/accounts/{id}/lock", operator, s.lockAccount, none},
 		{"POST", "/v1/accounts/{id}/unlock", operator, s.unlockAccount, none},
 		{"GET", "/v1/accounts/{id}/entries", reader, s.listEntries, historyParams},
+		{"GET", "/v1/accounts/{id}/balance", reader, s.balanceAt, []string{"at", "seq"}},
 		{"GET", "/v1/owners/{owner}/balances", reader, s.balances, none},
 		{"POST", "/v1/owners/{owner}/addresses", operator, s.assignDepositAddress, none},
 		{"GET", "/v1/owners/{owner}/addresses", reader, s.listDepositAddresses, pageParams},

@@ -77,3 +77,27 @@ func TestRollback(t *testing.T) {
 		t.Errorf("undo log not emptied: %+v", u)
 	}
 }
+
+// TestEntriesInTimeOrder: a batch whose clock reads earlier than the account's last entry
+// (another writer's batch read the clock later but committed first) dates its entries at that
+// entry's time, so an account's entries are in time order as in seq order.
+func TestEntriesInTimeOrder(t *testing.T) {
+	b := newTestBatch()
+	later := b.now.Add(time.Millisecond)
+	a := &coffer.Account{ID: "a", Seq: 4, UpdatedAt: later}
+	b.accounts[a.ID] = a
+	tr := &coffer.Transfer{ID: "t", Type: coffer.TypeDeposit}
+	if err := b.move(a, tr, coffer.Credit, coffer.PhasePosted, coffer.AmountFromInt64(5)); err != nil {
+		t.Fatal(err)
+	}
+	if e := b.changes.Entries[0]; !e.CreatedAt.Equal(later) || !a.UpdatedAt.Equal(later) {
+		t.Fatalf("entry dated %s, account updated %s; want both %s", e.CreatedAt, a.UpdatedAt, later)
+	}
+	a.UpdatedAt = b.now.Add(-time.Hour)
+	if err := b.move(a, tr, coffer.Credit, coffer.PhasePosted, coffer.AmountFromInt64(5)); err != nil {
+		t.Fatal(err)
+	}
+	if e := b.changes.Entries[1]; !e.CreatedAt.Equal(b.now) {
+		t.Fatalf("entry dated %s; want the batch's %s", e.CreatedAt, b.now)
+	}
+}

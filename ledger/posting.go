@@ -36,11 +36,16 @@ func (b *batch) move(a *coffer.Account, t *coffer.Transfer, side coffer.Side, ph
 		return coffer.Errorf(coffer.ELIMIT, "account %s would pass the largest total Coffer keeps (2^127-1 minor units)", a.ID)
 	}
 	a.Seq++
-	a.UpdatedAt = b.now
+	// An account's entries are never dated before its previous one: with several writers, a
+	// batch that read the clock first may commit second. So the entries of an account are in
+	// time order as in seq order, and its balance at a moment is the one after a prefix.
+	if a.UpdatedAt.Before(b.now) {
+		a.UpdatedAt = b.now
+	}
 	b.changes.Entries = append(b.changes.Entries, coffer.Entry{
 		AccountID: a.ID, Seq: a.Seq, TransferID: t.ID, Type: t.Type, Phase: phase, Side: side,
 		Amount: amount, BalanceBefore: balanceBefore, BalanceAfter: a.Balance(),
-		AvailableBefore: availableBefore, AvailableAfter: a.Available(), CreatedAt: b.now,
+		AvailableBefore: availableBefore, AvailableAfter: a.Available(), CreatedAt: a.UpdatedAt,
 	})
 	return nil
 }

@@ -200,6 +200,8 @@ func printText(w io.Writer, answer any) error {
 	case *client.DepositAddressPage:
 		printDepositAddresses(tw, v.Addresses...)
 		printCursor(tw, v.NextCursor)
+	case *client.BalanceAt:
+		printBalanceAt(tw, v)
 	case *client.DevFunding:
 		printDevFunding(tw, v)
 	case *client.ChainDepositPage:

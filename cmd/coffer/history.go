@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -29,6 +30,24 @@ func init() {
 					}
 					page, err := cl.Entries(ctx, args[0], q)
 					return accountHistory{account: a, page: page}, err
+				}
+			}},
+		clientCommand{name: "balance-at", args: []string{"ACCOUNT_ID"},
+			summary: "show an account's balance, available and held at a past moment (--at) or after one of its entries (--seq)",
+			setup: func(fs *pflag.FlagSet) action {
+				var at time.Time
+				timeFlag(fs, &at, "at", "the moment, an RFC 3339 time such as 2026-12-01T00:00:00Z")
+				seq := fs.Uint64("seq", 0, "an entry's seq: the balances right after it; 0 for before the first")
+				return func(ctx context.Context, cl *client.Client, args []string) (any, error) {
+					switch {
+					case fs.Changed("at") && fs.Changed("seq"):
+						return nil, usageErr("give --at or --seq, not both")
+					case fs.Changed("seq"):
+						return cl.BalanceAtSeq(ctx, args[0], *seq)
+					case !fs.Changed("at"):
+						at = time.Now()
+					}
+					return cl.BalanceAt(ctx, args[0], at)
 				}
 			}},
 		clientCommand{name: "events", summary: "list the committed changes, oldest first", setup: func(fs *pflag.FlagSet) action {
@@ -71,4 +90,10 @@ func printEvents(w io.Writer, p *client.EventPage) {
 	if p.HasMore {
 		fmt.Fprintf(w, "more: --after %d\n", p.NextAfter)
 	}
+}
+
+func printBalanceAt(w io.Writer, b *client.BalanceAt) {
+	fmt.Fprintln(w, "ACCOUNT\tAT\tSEQ\tENTRY AT\tBALANCE\tAVAILABLE\tHELD")
+	fmt.Fprintf(w, "%s\t%s\t%d\t%s\t%s\t%s\t%s\n", b.AccountID, when(b.At), b.Seq, when(b.EntryAt),
+		money(b.Balance, b.Asset), money(b.Available, b.Asset), money(b.Held, b.Asset))
 }

@@ -1,0 +1,32 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cofferhq/coffer/client"
+)
+
+// TestBalanceAtCommand: balance-at by seq, by moment and now, and the mistake of giving both.
+func TestBalanceAtCommand(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	before := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
+	s.ok("deposit", "--id", "d1", "--owner", "1001", "--asset", "USD", "--amount", "100.00")
+	s.ok("hold", "--id", "h1", "--owner", "1001", "--asset", "USD", "--amount", "30.00", "--timeout", "1h")
+	var b client.BalanceAt
+	s.json(&b, "balance-at", "wallet:1001:USD", "--seq", "1")
+	if b.Seq != 1 || b.Balance != "100.00" || b.Held != "0.00" {
+		t.Fatalf("after entry 1: %+v", b)
+	}
+	s.json(&b, "balance-at", "wallet:1001:USD", "--at", before)
+	if b.Seq != 0 || b.Balance != "0.00" {
+		t.Fatalf("an hour ago: %+v", b)
+	}
+	out := s.ok("balance-at", "wallet:1001:USD")
+	if !strings.Contains(out, "100.00 USD") || !strings.Contains(out, "70.00 USD") || !strings.Contains(out, "30.00 USD") {
+		t.Fatalf("now: %s", out)
+	}
+	s.fails(testAdminKey, 2, "give --at or --seq, not both", "balance-at", "wallet:1001:USD", "--seq", "1", "--at", before)
+}
