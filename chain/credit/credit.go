@@ -7,11 +7,19 @@
 // was orphaned and that is mined again later (it stayed in the pool) is a new attempt of the
 // same deposit: its transfer is the key's with "/2", "/3"… after it, since the voided one's
 // operation is done for good.
+//
+// Each call may be repeated (the watcher calls before it stores the new status) and changes
+// nothing the second time. A crash in between may also leave the watcher's record one step
+// behind the ledger: a deposit the ledger voided and whose transaction came back is credited
+// through a new attempt when confirmed; one the ledger credited and whose block a reorg deeper
+// than the confirmations then abandoned stays credited, logged for an operator, as the watcher
+// leaves a confirmed one.
 package credit
 
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strconv"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -42,6 +50,8 @@ type Credit struct {
 	Transfers Transfers
 	// Tops tells the confirmations: the chain's highest accepted block.
 	Tops coffer.ChainWatchStore
+	// Logger is slog.Default() if nil.
+	Logger *slog.Logger
 }
 
 // Pending records d as a pending deposit: a new attempt if the last one was voided.
@@ -69,30 +79,49 @@ func (c *Credit) Pending(ctx context.Context, d coffer.Deposit) error {
 	return fmt.Errorf("deposit %s was orphaned %d times; it is left to an operator", d.Key, attemptsMax)
 }
 
-// Confirmed credits d's live attempt.
+// Confirmed credits d's live attempt. When every attempt was voided, the watcher's record
+// missed the last orphaning (a crash between the ledger's void and the watcher's store write)
+// and the transaction was mined again before the next pass, which then goes straight from
+// pending to confirmed: a new attempt is recorded and credited.
 func (c *Credit) Confirmed(ctx context.Context, d coffer.Deposit) error {
-	id, err := c.live(ctx, d.Key)
+	id, state, err := c.live(ctx, d.Key)
 	if err != nil {
 		return err
+	}
+	if state == coffer.StateVoided {
+		if err := c.Pending(ctx, d); err != nil {
+			return err
+		}
+		if id, _, err = c.live(ctx, d.Key); err != nil {
+			return err
+		}
 	}
 	_, err = c.Ledger.Do(ctx, ledger.ConfirmChainDeposit{Notice: c.notice(ctx, d, id, "confirmed")})
 	return err
 }
 
-// Orphaned voids d's live attempt.
+// Orphaned voids d's live attempt. One credited already is left so, with an error logged: the
+// watcher's record missed the credit (a crash between the ledger's post and the watcher's store
+// write) and a reorg deeper than the confirmations then abandoned its block, which the watcher
+// leaves to an operator for a deposit it knows confirmed; refusing would stop the watcher.
 func (c *Credit) Orphaned(ctx context.Context, d coffer.Deposit) error {
-	id, err := c.live(ctx, d.Key)
+	id, state, err := c.live(ctx, d.Key)
 	if err != nil {
 		return err
+	}
+	if state == coffer.StatePosted {
+		c.logger().Error("a credited deposit's block was abandoned by a reorg deeper than the confirmations; it stays credited until an operator looks",
+			"chain", d.Chain, "deposit", d.Key, "transfer", ledger.ChainDepositID(id), "amount", d.Amount, "asset", d.Asset, "owner", d.Owner)
+		return nil
 	}
 	_, err = c.Ledger.Do(ctx, ledger.OrphanChainDeposit{Notice: c.notice(ctx, d, id, "orphaned")})
 	return err
 }
 
-// live returns the key of the deposit's last attempt: the first whose transfer is not voided,
-// or the last one if all are (a repeated call after it was voided, which the ledger answers
-// as before).
-func (c *Credit) live(ctx context.Context, key string) (string, error) {
+// live returns the key of the deposit's last attempt and its transfer's state: the first whose
+// transfer is not voided, or the last one if all are (a repeated call after it was voided,
+// which the ledger answers as before, or a transaction mined again since).
+func (c *Credit) live(ctx context.Context, key string) (string, coffer.TransferState, error) {
 	last := ""
 	for n := 1; n <= attemptsMax; n++ {
 		id := attemptID(key, n)
@@ -100,17 +129,24 @@ func (c *Credit) live(ctx context.Context, key string) (string, error) {
 		switch {
 		case coffer.ErrorCode(err) == coffer.ENOTFOUND:
 			if last == "" {
-				return "", fmt.Errorf("deposit %s has no pending ledger deposit", key)
+				return "", "", fmt.Errorf("deposit %s has no pending ledger deposit", key)
 			}
-			return last, nil
+			return last, coffer.StateVoided, nil
 		case err != nil:
-			return "", err
+			return "", "", err
 		case t.State != coffer.StateVoided:
-			return id, nil
+			return id, t.State, nil
 		}
 		last = id
 	}
-	return last, nil
+	return last, coffer.StateVoided, nil
+}
+
+func (c *Credit) logger() *slog.Logger {
+	if c.Logger != nil {
+		return c.Logger
+	}
+	return slog.Default()
 }
 
 // attemptID returns the key of a deposit's nth attempt.
