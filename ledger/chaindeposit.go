@@ -13,7 +13,9 @@ func ChainDepositID(key string) string { return "chain" + coffer.DerivedSep + ke
 // deposit transfer from the asset's world account into the owner's wallet (incoming, not
 // available) and a deposit.pending event. Its operation and transfer id is
 // ChainDepositID(Notice.Key), so seeing the deposit again changes nothing. ConfirmChainDeposit
-// credits it, OrphanChainDeposit drops it.
+// credits it, OrphanChainDeposit drops it. A wallet locked for credits takes chain deposits
+// all the same: the money has arrived at the owner's address whatever the ledger says, and a
+// refusal would stop the chain's watcher; a lock for debits keeps it there.
 type ChainDeposit struct {
 	Notice   coffer.DepositNotice // Owner, Asset and Key say whose and what; Amount is ignored
 	Amount   coffer.Amount        // in the asset's minor unit
@@ -59,7 +61,7 @@ func (c ChainDeposit) apply(b *batch) (*Result, error) {
 		return nil, err
 	}
 	t, err := b.createTransfer(newTransfer{ID: c.OperationID(), Debit: world, Credit: w, Amount: c.Amount,
-		Type: coffer.TypeDeposit, Pending: true, Reference: c.Notice.TxHash, Metadata: c.Metadata})
+		Type: coffer.TypeDeposit, Pending: true, Reference: c.Notice.TxHash, Metadata: c.Metadata, Arrived: true})
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +108,7 @@ func settleChainDeposit(b *batch, notice coffer.DepositNotice, credit bool) (*Re
 	n.TransferID, n.Amount, n.Asset = t.ID, t.Amount.Format(a.Scale), t.Asset
 	typ := coffer.EventDepositConfirmed
 	if credit {
-		err, n.Status = b.postPending(t, coffer.Amount{}), "confirmed"
+		err, n.Status = b.post(t, coffer.Amount{}, true), "confirmed"
 	} else {
 		err, n.Status, typ = b.voidPending(t, coffer.StateVoided), "orphaned", coffer.EventDepositOrphaned
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/internal/testdb"
@@ -88,5 +89,35 @@ func TestChainDepositLife(t *testing.T) {
 			}
 			wantVerified(t, s)
 		})
+	}
+}
+
+// TestChainDepositIntoLockedWallet: a wallet locked both ways takes a chain deposit, pending
+// and then confirmed, since the money is at the owner's address whatever the ledger says; a
+// ledger deposit and a debit are still refused.
+func TestChainDepositIntoLockedWallet(t *testing.T) {
+	s := testdb.SQLite(t)
+	l := ledger.New(s, ledger.Config{})
+	t.Cleanup(func() { l.Close() })
+	ctx := context.Background()
+	mustDo(t, l, ledger.CreateAsset{Code: "USDT", Scale: 6})
+	mustDo(t, l, ledger.Deposit{ID: "d0", Owner: "alice", Asset: "USDT", Amount: coffer.AmountFromInt64(1)})
+	mustDo(t, l, ledger.LockAccount{ID: "lock", AccountID: "wallet:alice:USDT", Debits: true, Credits: true, Reason: "review"})
+	n := coffer.DepositNotice{Key: "1337:0xabc:0", Chain: "dev", ChainID: 1337, TxHash: "0xabc", Position: "0",
+		Address: "0x9858EfFD232B4033E47d90003D41EC34EcaEda94", Owner: "alice", Asset: "USDT", BlockNumber: 7, BlockHash: "0xb7"}
+	mustDo(t, l, ledger.ChainDeposit{Notice: n, Amount: coffer.AmountFromInt64(25_000_000)})
+	mustDo(t, l, ledger.ConfirmChainDeposit{Notice: n})
+	a, err := s.Account(ctx, "wallet:alice:USDT")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Balance() != coffer.AmountFromInt64(25_000_001) || !a.LockedCredits || !a.LockedDebits {
+		t.Fatalf("account %+v", a)
+	}
+	if _, err := l.Do(ctx, ledger.Deposit{ID: "d1", Owner: "alice", Asset: "USDT", Amount: coffer.AmountFromInt64(1)}); coffer.ErrorCode(err) != coffer.ELOCKED {
+		t.Fatalf("a ledger deposit into the locked wallet: %v", err)
+	}
+	if _, err := l.Do(ctx, ledger.Withdraw{ID: "w1", Owner: "alice", Asset: "USDT", Amount: coffer.AmountFromInt64(1), Timeout: time.Hour}); coffer.ErrorCode(err) != coffer.ELOCKED {
+		t.Fatalf("a withdrawal from the locked wallet: %v", err)
 	}
 }

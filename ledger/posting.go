@@ -83,6 +83,9 @@ type newTransfer struct {
 	Group     string
 	Reference string
 	Metadata  map[string]string
+	// Arrived says the money already arrived outside the ledger (a chain deposit): a lock on
+	// the credited account does not refuse it, since refusing changes nothing on the chain.
+	Arrived bool
 }
 
 // createTransfer checks and applies a new transfer: posted at once, or pending. Its id must be
@@ -105,7 +108,7 @@ func (b *batch) createTransfer(n newTransfer) (*coffer.Transfer, error) {
 		return nil, coffer.Errorf(coffer.EINVALID, "account %s holds %s but %s holds %s", dr.ID, dr.Asset, cr.ID, cr.Asset)
 	case dr.LockedDebits:
 		return nil, coffer.Errorf(coffer.ELOCKED, "account %s is locked for debits: %s", dr.ID, dr.LockReason)
-	case cr.LockedCredits:
+	case cr.LockedCredits && !n.Arrived:
 		return nil, coffer.Errorf(coffer.ELOCKED, "account %s is locked for credits: %s", cr.ID, cr.LockReason)
 	case !n.Pending && n.Timeout != 0:
 		return nil, coffer.Errorf(coffer.EINVALID, "only a pending transfer can have a timeout")
@@ -198,6 +201,12 @@ func (b *batch) resolved(t *coffer.Transfer) string {
 
 // postPending posts a pending transfer for amount (zero: all of it), releasing what it held.
 func (b *batch) postPending(t *coffer.Transfer, amount coffer.Amount) error {
+	return b.post(t, amount, false)
+}
+
+// post is postPending; arrived, for money that already arrived outside the ledger, lets it
+// credit an account locked for credits.
+func (b *batch) post(t *coffer.Transfer, amount coffer.Amount, arrived bool) error {
 	if t.ExpiresAt != nil && !b.now.Before(*t.ExpiresAt) {
 		return coffer.Errorf(coffer.EEXPIRED, "transfer %q expired at %s", t.ID, t.ExpiresAt.Format(time.RFC3339Nano))
 	}
@@ -211,7 +220,7 @@ func (b *batch) postPending(t *coffer.Transfer, amount coffer.Amount) error {
 	if dr.LockedDebits {
 		return coffer.Errorf(coffer.ELOCKED, "account %s is locked for debits: %s", dr.ID, dr.LockReason)
 	}
-	if cr.LockedCredits {
+	if cr.LockedCredits && !arrived {
 		return coffer.Errorf(coffer.ELOCKED, "account %s is locked for credits: %s", cr.ID, cr.LockReason)
 	}
 	b.touchTransfer(t)

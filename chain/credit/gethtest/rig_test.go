@@ -1,4 +1,4 @@
-package credit_test
+package gethtest_test
 
 // The rig of the tests against a real geth: Coffer's chain side as coffer serve runs it (a
 // watcher with Credit over the ledger, reading geth through chain/node, the deposit addresses

@@ -1,4 +1,4 @@
-package credit_test
+package gethtest_test
 
 // Coffer's chain side against a real geth (`geth --dev`, a block a second; see internal/gethdev
 // for when these tests run or skip): deposits of ether and of the test token into deposit
