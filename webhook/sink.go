@@ -123,14 +123,16 @@ func (k *sink) Deliver(ctx context.Context, msgs []outbox.Message) (int, error) 
 		if !k.wants(m.Type) {
 			continue
 		}
-		a := k.svc.post(ctx, k.w, m, k.failures+1)
-		if ctx.Err() != nil {
-			// Stopped mid-attempt: the attempt is nobody's fault and is not counted.
-			return n, k.record(ctx, attempts, ctx.Err())
-		}
+		// An attempt under way finishes (within the endpoint's timeout) even when the relay
+		// stops this sink, for a change of the endpoint or a shutdown: cut short, the endpoint
+		// might have the event while Coffer records no delivery and sends it again.
+		a := k.svc.post(context.WithoutCancel(ctx), k.w, m, k.failures+1)
 		attempts = append(attempts, a)
 		if a.Outcome == coffer.AttemptDelivered {
 			k.failures, k.next = 0, time.Time{}
+			if ctx.Err() != nil {
+				return n + 1, k.record(ctx, attempts, ctx.Err())
+			}
 			continue
 		}
 		k.failures++

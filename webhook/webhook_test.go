@@ -62,7 +62,11 @@ type receiver struct {
 	refused []string // why bad requests were refused: must stay empty
 	answer  func(n int, d delivery) int
 	hold    chan struct{} // if set, every request waits for it to close
-	changed chan struct{}
+	// answerHold, if set, holds every answer after its delivery is taken, until it closes;
+	// answering tells each when it is held.
+	answerHold chan struct{}
+	answering  chan string
+	changed    chan struct{}
 }
 
 func newReceiver(t *testing.T) *receiver {
@@ -127,6 +131,15 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 		}
 	}
 	r.got = append(r.got, d)
+	if hold := r.answerHold; hold != nil {
+		r.mu.Unlock()
+		r.answering <- d.ID
+		select {
+		case <-hold:
+		case <-req.Context().Done():
+		}
+		r.mu.Lock()
+	}
 	w.WriteHeader(d.Status)
 	fmt.Fprintf(w, "answer %d to %s", d.Status, d.ID)
 }
@@ -627,6 +640,38 @@ func TestFilterAndRotation(t *testing.T) {
 			t.Fatalf("before the rotation a delivery matched %v", d.Matched)
 		}
 	}
+}
+
+// TestChangeMidAttempt: an endpoint changed (its secret rotated) while an event's delivery is
+// under way, taken by the endpoint but not yet answered, gets that event once: the attempt
+// finishes and counts before the relay starts the endpoint's new revision.
+func TestChangeMidAttempt(t *testing.T) {
+	f := setup(t, testdb.Kinds()[0], time.Millisecond)
+	r := newReceiver(t)
+	r.answerHold, r.answering = make(chan struct{}), make(chan string, 16)
+	w := f.create(t, r, coffer.EventAccountCreated)
+	f.deposit(t, "d", 1)
+	select {
+	case <-r.answering:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no delivery arrived")
+	}
+	rotated, err := f.hooks.RotateSecret(t.Context(), w.ID, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.mu.Lock()
+	r.secrets = []string{rotated.Secret, w.Secret}
+	close(r.answerHold)
+	r.answerHold = nil
+	r.mu.Unlock()
+	if _, err := f.ledger.Do(t.Context(), ledger.Deposit{ID: "new", Owner: "newcomer", Asset: "USD", Amount: coffer.AmountFromInt64(1)}); err != nil {
+		t.Fatal(err)
+	}
+	last := f.deposit(t, "e", 0)
+	accounts := f.count(t, *w.ReplayAfter, coffer.EventAccountCreated)
+	got := r.waitFor("every account", func(got []delivery) bool { return len(got) >= accounts })
+	checkInOrder(t, f, got, *w.ReplayAfter, last, coffer.EventAccountCreated)
 }
 
 // TestSlowEndpointHoldsUpNoOne: an endpoint that never answers holds up neither another
