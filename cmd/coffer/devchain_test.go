@@ -177,11 +177,22 @@ func TestDevChainDeposits(t *testing.T) {
 	if rep, err := cl.Verify(ctx); err != nil || !rep.OK || rep.Transfers != 2 {
 		t.Fatalf("verify: %+v %v", rep, err)
 	}
-	// The deposits and the chain as the API lists them.
-	var deps client.ChainDepositPage
-	s.json(&deps, "deposits", "--owner", "alice")
-	if len(deps.Deposits) != 2 {
-		t.Fatalf("deposits %+v", deps)
+	// The deposits and the chain as the API lists them. The watcher records a deposit's new
+	// status right after the ledger wrote its event, so the listing may lag the event a moment.
+	var deps *client.ChainDepositPage
+	for {
+		var err error
+		if deps, err = cl.Deposits(ctx, client.ChainDepositsQuery{Owner: "alice", Status: "confirmed"}); err != nil {
+			t.Fatal(err)
+		}
+		if len(deps.Deposits) == 2 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("deposits %+v", deps)
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
 	for _, d := range deps.Deposits {
 		if d.Status != "confirmed" || d.To != addr.Address || d.Confirmations < devConfirmations || d.ConfirmationsRequired != devConfirmations {
