@@ -358,3 +358,50 @@ func TestMetricsOwnListener(t *testing.T) {
 		}
 	})
 }
+
+// TestMetricsChain funds a deposit on the dev chain and follows it in /metrics: counted pending
+// and then confirmed, no longer pending, and the watcher's head, cursor, lag and passes shown
+// for the chain.
+func TestMetricsChain(t *testing.T) {
+	t.Parallel()
+	seedFile, secretFile, _ := devSeed(t)
+	cfg := devConfig(t, seedFile, secretFile)
+	cfg.Metrics = true
+	s, _ := startDevServer(t, cfg)
+	var addr client.DepositAddress
+	s.json(&addr, "address", "alice", "--asset", "USDT")
+	var funding client.DevFunding
+	s.json(&funding, "dev", "fund", "--to", addr.Address, "--asset", "USDT", "--amount", "25")
+
+	type L = map[string]string
+	dev := L{"chain": "dev"}
+	url := "http://" + s.addr + "/metrics"
+	deadline := time.Now().Add(time.Minute)
+	for {
+		m, raw := readMetrics(t, url, "")
+		if m.value("coffer_chain_deposits_total", L{"chain": "dev", "status": "confirmed"}) == 1 {
+			if got := m.value("coffer_chain_deposits_total", L{"chain": "dev", "status": "pending"}); got != 1 {
+				t.Errorf("pending deposits counted %v, want 1", got)
+			}
+			if got := m.value("coffer_chain_deposits_pending", dev); got != 0 {
+				t.Errorf("%v deposits pending after the one was confirmed", got)
+			}
+			head, cursor := m.value("coffer_chain_head_block", dev), m.value("coffer_chain_cursor_block", dev)
+			if cursor < 1 || head < cursor || m.value("coffer_chain_lag_blocks", dev) != head-cursor {
+				t.Errorf("head %v, cursor %v, lag %v", head, cursor, m.value("coffer_chain_lag_blocks", dev))
+			}
+			if m.value("coffer_chain_passes_total", L{"chain": "dev", "result": "ok"}) < 1 || m.value("coffer_chain_last_pass_timestamp_seconds", dev) <= 0 {
+				t.Errorf("no pass counted:\n%s", raw)
+			}
+			if got := m.value("coffer_ledger_commands_total", L{"kind": "deposit.chain.confirm", "outcome": "applied"}); got != 1 {
+				t.Errorf("confirmations applied %v, want 1", got)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the deposit was not counted confirmed:\n%s", raw)
+		}
+		// The dev chain mines a block a second; the watcher polls as often.
+		time.Sleep(200 * time.Millisecond)
+	}
+}
