@@ -327,10 +327,10 @@ func (l *Ledger) observe(o Observer, cmds []Command, outs []Outcome, how []strin
 	for i, c := range cmds {
 		outcome, code := OutcomeFailed, ""
 		if err == nil {
-			outcome = how[i]
-			if outcome == "" || outs[i].Err != nil && coffer.ErrorCode(outs[i].Err) == "" {
+			switch outcome = how[i]; outcome {
+			case "":
 				outcome = OutcomeFailed // an error that is no rule: the command was not recorded
-			} else if outcome == OutcomeRejected {
+			case OutcomeRejected:
 				code = coffer.ErrorCode(outs[i].Err)
 			}
 		}

@@ -3,7 +3,8 @@
 # one with the metrics on (scraped every SCRAPE_EVERY seconds during its runs, as Prometheus
 # would) and one with --metrics=false, loaded in turn, RUNS times each:
 #   scripts/metrics-cost.sh [duration] [runs]
-# It prints each run's report line and, at the end, the ratios of the medians (on / off).
+# FIRST=off starts each pair with the server without metrics. It prints each run's report line
+# and, at the end, the ratios of the medians (on / off).
 set -euo pipefail
 duration=${1:-10s}
 runs=${2:-3}
@@ -52,8 +53,11 @@ PY
 
 echo "== uniform, $(nproc) cores, $clients clients, $accounts accounts, $duration per run, $runs runs each, alternating"
 for i in $(seq 1 "$runs"); do
-  run on "$i"
-  run off "$i"
+  if [ "${FIRST:-on}" = off ]; then
+    run off "$i"; run on "$i"
+  else
+    run on "$i"; run off "$i"
+  fi
 done
 python3 - "$work" "$runs" <<'PY'
 import json, statistics, sys

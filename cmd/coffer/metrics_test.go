@@ -18,6 +18,7 @@ import (
 
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/client"
+	"github.com/cofferhq/coffer/ledger"
 )
 
 // scrape is one reading of /metrics, parsed.
@@ -403,5 +404,18 @@ func TestMetricsChain(t *testing.T) {
 		}
 		// The dev chain mines a block a second; the watcher polls as often.
 		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// BenchmarkMetricsHooks is what the metrics add to one request of the uniform workload as the
+// server runs it: the request counted and timed, its one command counted, and (at worst, a
+// batch per request) a batch observed.
+func BenchmarkMetricsHooks(b *testing.B) {
+	m := newMetrics()
+	cmd := ledger.CreateTransfers{}
+	for b.Loop() {
+		m.Request("POST /v1/transfers", http.StatusCreated, 3*time.Millisecond)
+		m.Command(cmd, "transfer.create", ledger.OutcomeApplied, "")
+		m.Batch(1, 2*time.Millisecond, 0, false)
 	}
 }
