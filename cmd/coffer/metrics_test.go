@@ -19,6 +19,7 @@ import (
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/postgres"
 )
 
 // scrape is one reading of /metrics, parsed.
@@ -105,23 +106,51 @@ func (s scrape) histogramSum(name string) float64 {
 var boundedLabels = map[string]bool{"route": true, "code": true, "kind": true, "outcome": true, "result": true,
 	"source": true, "chain": true, "status": true, "sink": true, "state": true}
 
-// startMetricsServer runs serve in the test's process on its own SQLite database, with cfg's
-// metrics settings, and returns it with its logs.
+// metricsConfig is a server's configuration for the metrics tests: its own SQLite database,
+// the metrics on, expiry every hour.
+func metricsConfig(t *testing.T) Config {
+	return Config{Listen: "127.0.0.1:0", Database: filepath.Join(t.TempDir(), "coffer.db"), AdminKey: testAdminKey,
+		ExpiryInterval: time.Hour, ShutdownTimeout: 10 * time.Second, Metrics: true}
+}
+
+// startMetricsServer runs serve in the test's process on its own SQLite database, with the
+// metrics settings given, and returns it with its logs.
 func startMetricsServer(t *testing.T, metricsOn, keyRequired bool, metricsAddr string) (*server, *syncBuffer) {
 	t.Helper()
-	cfg := Config{Listen: "127.0.0.1:0", Database: filepath.Join(t.TempDir(), "coffer.db"), AdminKey: testAdminKey,
-		ExpiryInterval: time.Hour, ShutdownTimeout: 10 * time.Second,
-		Metrics: metricsOn, MetricsKeyRequired: keyRequired, MetricsAddr: metricsAddr}
+	cfg := metricsConfig(t)
+	cfg.Metrics, cfg.MetricsKeyRequired, cfg.MetricsAddr = metricsOn, keyRequired, metricsAddr
 	return startDevServer(t, cfg)
 }
 
 // TestMetricsCountTraffic drives a real server through the client (deposits, a replay, a
 // conflict, a refused payment, a batch, a read, a path that is no route, an integrity check and
 // a webhook delivery) and checks that /metrics moved by exactly that, with bounded labels only,
-// and that promtool finds nothing to say about the names.
+// and that promtool finds nothing to say about the names; on SQLite, and on PostgreSQL when
+// COFFER_TEST_POSTGRES names it.
 func TestMetricsCountTraffic(t *testing.T) {
 	t.Parallel()
-	s, _ := startMetricsServer(t, true, false, "")
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		countTraffic(t, metricsConfig(t))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		if !postgresConfigured() {
+			t.Skip("PostgreSQL tests are off")
+		}
+		t.Parallel()
+		cfg := metricsConfig(t)
+		cfg.Database = postgres.TestURL(t)
+		m := countTraffic(t, cfg)
+		if m.value("coffer_db_acquires_total", nil) < 1 || m.value("coffer_db_connections_max", nil) < 1 {
+			t.Errorf("the pgx pool's statistics are missing: acquires %v, max %v",
+				m.value("coffer_db_acquires_total", nil), m.value("coffer_db_connections_max", nil))
+		}
+	})
+}
+
+// countTraffic is TestMetricsCountTraffic on a server of cfg; it returns the last scrape.
+func countTraffic(t *testing.T, cfg Config) scrape {
+	s, _ := startDevServer(t, cfg)
 	ctx := t.Context()
 	c := client.New("http://"+s.addr, testAdminKey)
 	metricsURL := "http://" + s.addr + "/metrics"
@@ -294,6 +323,49 @@ func TestMetricsCountTraffic(t *testing.T) {
 			t.Errorf("promtool check metrics: %v\n%s", err, out)
 		}
 	})
+	return after
+}
+
+// TestMetricsExpiry: a hold that times out is voided by the expiry duty, and counted with the
+// duty's passes and the time of its last one.
+func TestMetricsExpiry(t *testing.T) {
+	t.Parallel()
+	cfg := metricsConfig(t)
+	cfg.ExpiryInterval = 50 * time.Millisecond
+	s, _ := startDevServer(t, cfg)
+	ctx := t.Context()
+	c := client.New("http://"+s.addr, testAdminKey)
+	if _, err := c.CreateAsset(ctx, client.CreateAssetRequest{Code: "USD", Scale: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Deposit(ctx, client.DepositRequest{ID: "dep", Owner: "alice", Asset: "USD", Amount: "5.00"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Hold(ctx, client.HoldRequest{ID: "hold", Owner: "alice", Asset: "USD", Amount: "2.00", TimeoutSeconds: 1}); err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + s.addr + "/metrics"
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		m, raw := readMetrics(t, url, "")
+		if m.value("coffer_expiry_transfers_expired_total", nil) == 1 {
+			if got := m.value("coffer_ledger_commands_total", map[string]string{"kind": "transfer.expire", "outcome": "applied"}); got != 1 {
+				t.Errorf("expiries applied %v, want 1", got)
+			}
+			if m.value("coffer_expiry_runs_total", map[string]string{"result": "ok"}) < 1 || m.value("coffer_expiry_runs_total", map[string]string{"result": "error"}) != 0 {
+				t.Errorf("expiry passes:\n%s", raw)
+			}
+			if last := m.value("coffer_expiry_last_run_timestamp_seconds", nil); last < float64(time.Now().Add(-time.Minute).Unix()) {
+				t.Errorf("the last expiry pass at %v", last)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the hold's expiry was not counted:\n%s", raw)
+		}
+		// Poll: the hold times out a second after it was placed, and the duty passes every 50 ms.
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // TestMetricsKeyRequired: with --metrics-key-required /metrics answers 401 without a key or
@@ -417,5 +489,49 @@ func BenchmarkMetricsHooks(b *testing.B) {
 		m.Request("POST /v1/transfers", http.StatusCreated, 3*time.Millisecond)
 		m.Command(cmd, "transfer.create", ledger.OutcomeApplied, "")
 		m.Batch(1, 2*time.Millisecond, 0, false)
+	}
+}
+
+// TestMetricsWebhookFailure: an endpoint that answers 500 is counted as a failed attempt and a
+// failed delivery of its sink, which stays behind by the event with its age shown.
+func TestMetricsWebhookFailure(t *testing.T) {
+	t.Parallel()
+	s, _ := startMetricsServer(t, true, false, "")
+	ctx := t.Context()
+	c := client.New("http://"+s.addr, testAdminKey)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	t.Cleanup(receiver.Close)
+	if _, err := c.CreateAsset(ctx, client.CreateAssetRequest{Code: "USD", Scale: 2}); err != nil {
+		t.Fatal(err)
+	}
+	hook, err := c.CreateWebhook(ctx, client.CreateWebhookRequest{URL: receiver.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Deposit(ctx, client.DepositRequest{ID: "dep", Owner: "alice", Asset: "USD", Amount: "5.00"}); err != nil {
+		t.Fatal(err)
+	}
+	sink := map[string]string{"sink": coffer.WebhookSink(hook.ID)}
+	url := "http://" + s.addr + "/metrics"
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		m, raw := readMetrics(t, url, "")
+		if m.value("coffer_webhook_attempts_total", map[string]string{"result": coffer.AttemptFailed}) >= 1 &&
+			m.value("coffer_relay_delivery_failures_total", sink) >= 1 {
+			if m.value("coffer_relay_events_behind", sink) < 1 || m.value("coffer_relay_oldest_undelivered_age_seconds", sink) <= 0 ||
+				m.value("coffer_relay_delivered_events_total", sink) != 0 ||
+				m.value("coffer_webhook_attempts_total", map[string]string{"result": coffer.AttemptDelivered}) != 0 {
+				t.Errorf("the failing sink:\n%s", raw)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the failed attempt was not counted:\n%s", raw)
+		}
+		// Poll: the relay's first attempt follows the deposit's commit at once.
+		time.Sleep(50 * time.Millisecond)
 	}
 }
