@@ -45,6 +45,13 @@ lint: ## gofmt, go vet and go mod tidy must be clean.
 	$(GO) vet ./...
 	$(GO) mod tidy -diff
 
+.PHONY: lint-metrics
+lint-metrics: ## promtool checks the alert rules and their tests, and the names /metrics serves after real traffic (needs promtool, Debian's prometheus package).
+	@command -v promtool >/dev/null || { echo "promtool is missing: apt-get install prometheus"; exit 1; }
+	promtool check rules deploy/prometheus/alerts.yml
+	promtool test rules deploy/prometheus/alerts_test.yml
+	$(GO) test -count=1 -run 'TestMetricsCountTraffic|TestMetricsDocumented' ./cmd/coffer
+
 .PHONY: lint-openapi
 lint-openapi: .tools/redocly-$(REDOCLY_VERSION) ## redocly lint httpapi/openapi.json: any warning fails (needs node and npm).
 	REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(REDOCLY) lint --config redocly.yaml httpapi/openapi.json

@@ -101,7 +101,29 @@ type Config struct {
 	// Chains answers GET /v1/deposits (the deposits seen on the chains) and GET /v1/chains.
 	// Default: none, and those routes answer unavailable: this server watches no chains.
 	Chains *chainview.Service
+	// Observer, if set, is told of every request and every integrity check: the metrics' hook.
+	// Default: none.
+	Observer Observer
+	// Metrics, if set, is served at GET /metrics (the Prometheus exposition), to a key of
+	// MetricsRole or higher, or to anyone when MetricsRole is empty. Default: none, and
+	// /metrics is not found.
+	Metrics     http.Handler
+	MetricsRole coffer.Role
 }
+
+// Observer is told what the server did. Its methods are called on the requests' goroutines, so
+// they must return at once and be safe for concurrent use.
+type Observer interface {
+	// Request is called as each request ends: route is its route's pattern as the routes table
+	// has it ("POST /v1/transfers/{id}/post"), or RouteUnmatched; status is the answer's.
+	Request(route string, status int, took time.Duration)
+	// Verified is called after each integrity check that ran to its end, with the number of
+	// violations it reported.
+	Verified(violations int)
+}
+
+// RouteUnmatched is the route of a request that matched none in the routes table.
+const RouteUnmatched = "unmatched"
 
 // Server is the HTTP handler of the API.
 type Server struct {
@@ -185,6 +207,9 @@ func New(cfg Config) *Server {
 	s.routes = s.routeTable()
 	for _, rt := range s.routes {
 		s.mux.HandleFunc(rt.method+" "+rt.path, s.endpoint(rt))
+	}
+	if cfg.Metrics != nil {
+		s.mux.Handle(metricsRoute, s.Guard(cfg.MetricsRole, cfg.Metrics))
 	}
 	// Every other path and method: a JSON not_found, never ServeMux's plain-text 404 or 405.
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -285,6 +310,7 @@ func (s *Server) StopWaiting() {
 // line, and its ResponseWriter, through which a handler may set the body's read deadline.
 type requestInfo struct {
 	id    string
+	route string // the route's pattern, for the Observer; empty if none matched
 	keyID string
 	role  coffer.Role // the key's role; empty on public routes
 	w     http.ResponseWriter
@@ -350,8 +376,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		// Debug, not info: at thousands of requests a second an access log is a cost that an
 		// operator turns on when wanted (coffer serve --log-level debug).
+		took := time.Since(start)
 		s.log.Debug("request", "request_id", ri.id, "method", r.Method, "path", r.URL.Path,
-			"status", rec.status, "key_id", ri.keyID, "duration", time.Since(start))
+			"status", rec.status, "key_id", ri.keyID, "duration", took)
+		if o := s.cfg.Observer; o != nil {
+			route, status := ri.route, rec.status
+			if route == "" {
+				route = RouteUnmatched
+			}
+			if status == 0 {
+				status = http.StatusOK // net/http's answer to a handler that wrote nothing
+			}
+			o.Request(route, status, took)
+		}
 	}()
 	if !canonicalPath(r.URL.EscapedPath()) {
 		// ServeMux would answer a redirect to the cleaned path, in HTML: a client that
@@ -389,7 +426,9 @@ func requestID(given string) string {
 
 // endpoint wraps a route: authenticate, authorize, run, write.
 func (s *Server) endpoint(rt route) http.HandlerFunc {
+	pattern := rt.method + " " + rt.path
 	return func(w http.ResponseWriter, r *http.Request) {
+		info(r.Context()).route = pattern
 		if rt.role != "" {
 			if err := s.authorize(r, rt.role); err != nil {
 				s.writeError(w, r, err)
@@ -413,6 +452,25 @@ func (s *Server) endpoint(rt route) http.HandlerFunc {
 		}
 		writeJSON(w, status, body)
 	}
+}
+
+// metricsRoute is the pattern of Config.Metrics's route.
+const metricsRoute = "GET /metrics"
+
+// Guard returns a handler that serves h to requests with a live key of role or higher, and
+// answers others as every route does (401, 403); with an empty role it serves h to anyone. It
+// is how /metrics is served, on the API's listener or on a listener of its own.
+func (s *Server) Guard(role coffer.Role, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		info(r.Context()).route = metricsRoute
+		if role != "" {
+			if err := s.authorize(r, role); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // writeError sends err in the envelope, and logs it if the caller may not see it.

@@ -12,6 +12,9 @@ func (s *Server) verify(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	if o := s.cfg.Observer; o != nil {
+		o.Verified(len(rep.Violations))
+	}
 	out := client.VerifyReport{OK: rep.OK(), Accounts: rep.Accounts, Transfers: rep.Transfers, Entries: rep.Entries,
 		Violations: make([]client.Violation, len(rep.Violations))}
 	for i, v := range rep.Violations {

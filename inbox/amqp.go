@@ -61,6 +61,8 @@ type AMQPConfig struct {
 	Role coffer.Role
 	// Logger receives the consumer's warnings and errors. Default slog.Default().
 	Logger *slog.Logger
+	// Handled, if set, is told what became of each message (see Options.Handled).
+	Handled func(outcome string)
 }
 
 // String describes the configuration without its password or secret.
@@ -161,7 +163,7 @@ func NewAMQPConsumer(cfg AMQPConfig, exec Executor) (*AMQPConsumer, error) {
 		return nil, fmt.Errorf("amqp command source %s: prefetch %d must be from 1 to %d", redactURL(cfg.URL), cfg.Prefetch, AMQPPrefetchMax)
 	}
 	h, err := newHandler(exec, settings{Secret: cfg.Secret, SignatureWindow: cfg.SignatureWindow,
-		MessageBytesMax: cfg.MessageBytesMax, Role: cfg.Role})
+		MessageBytesMax: cfg.MessageBytesMax, Role: cfg.Role, Handled: cfg.Handled})
 	if err != nil {
 		return nil, err
 	}

@@ -98,6 +98,7 @@ type handler struct {
 	window   time.Duration
 	bytesMax int
 	now      func() time.Time
+	handled  func(outcome string) // nil: no hook
 }
 
 // settings are the fields every consumer's configuration shares, defaulted and checked.
@@ -106,6 +107,7 @@ type settings struct {
 	SignatureWindow time.Duration
 	MessageBytesMax int
 	Role            coffer.Role
+	Handled         func(outcome string)
 }
 
 // newHandler returns the handler of the settings, with their defaults, or an error that says
@@ -133,16 +135,42 @@ func newHandler(exec Executor, s settings) (*handler, error) {
 		// A reader may send no command at all.
 		return nil, fmt.Errorf("inbox: role %q must be operator or admin", s.Role)
 	}
-	h := &handler{exec: exec, role: s.Role, window: s.SignatureWindow, bytesMax: s.MessageBytesMax, now: time.Now}
+	h := &handler{exec: exec, role: s.Role, window: s.SignatureWindow, bytesMax: s.MessageBytesMax, now: time.Now, handled: s.Handled}
 	if s.Secret != "" {
 		h.secret = []byte(s.Secret)
 	}
 	return h, nil
 }
 
+// What the Handled hook is told of a message.
+const (
+	HandledApplied      = "applied"       // its command succeeded: replied and acknowledged
+	HandledRefused      = "refused"       // its command was refused for good (402, 404, 409, ...): replied and acknowledged
+	HandledDeadLettered = "dead_lettered" // it can never succeed (400, 401, 403): replied, dead-lettered, acknowledged
+	HandledRetried      = "retried"       // it failed for now (500, 503): delivered again later
+)
+
 // handle checks one message (its size, its signature, its envelope), runs its command and
 // decides what becomes of it. header returns a header of the message, "" if it has none.
 func (h *handler) handle(ctx context.Context, body []byte, header func(name string) string) outcome {
+	out := h.decide(ctx, body, header)
+	if h.handled != nil {
+		switch {
+		case out.verdict == transient:
+			h.handled(HandledRetried)
+		case out.verdict == poison:
+			h.handled(HandledDeadLettered)
+		case out.status < 300:
+			h.handled(HandledApplied)
+		default:
+			h.handled(HandledRefused)
+		}
+	}
+	return out
+}
+
+// decide is handle but for the hook.
+func (h *handler) decide(ctx context.Context, body []byte, header func(name string) string) outcome {
 	if len(body) > h.bytesMax {
 		out := h.refuse("", coffer.Errorf(coffer.EINVALID, "the message is %d bytes; at most %d are accepted", len(body), h.bytesMax))
 		out.dead, out.cut = body[:min(len(body), deadBodyBytesMax)], len(body) > deadBodyBytesMax

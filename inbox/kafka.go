@@ -58,6 +58,8 @@ type KafkaConfig struct {
 	Role coffer.Role
 	// Logger receives the consumer's warnings and errors. Default slog.Default().
 	Logger *slog.Logger
+	// Handled, if set, is told what became of each message (see Options.Handled).
+	Handled func(outcome string)
 }
 
 // String describes the configuration without its secret.
@@ -148,7 +150,7 @@ func NewKafkaConsumer(cfg KafkaConfig, exec Executor) (*KafkaConsumer, error) {
 		return nil, fmt.Errorf("kafka command source: the command topic %q is also the reply or dead-letter topic", cfg.Topic)
 	}
 	h, err := newHandler(exec, settings{Secret: cfg.Secret, SignatureWindow: cfg.SignatureWindow,
-		MessageBytesMax: cfg.MessageBytesMax, Role: cfg.Role})
+		MessageBytesMax: cfg.MessageBytesMax, Role: cfg.Role, Handled: cfg.Handled})
 	if err != nil {
 		return nil, err
 	}

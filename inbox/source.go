@@ -31,6 +31,10 @@ type Options struct {
 	Role coffer.Role
 	// Logger receives the consumers' warnings and errors. Default slog.Default().
 	Logger *slog.Logger
+	// Handled, if set, is called once for each message handled, with what became of it
+	// (HandledApplied, HandledRefused, HandledDeadLettered or HandledRetried): the metrics'
+	// hook. It must return at once.
+	Handled func(outcome string)
 }
 
 // Open returns the consumer of the command source named by url, amqp:// or amqps:// (see
@@ -43,16 +47,16 @@ func Open(url string, opts Options, exec Executor) (Consumer, error) {
 		if err != nil {
 			return nil, err
 		}
-		cfg.Secret, cfg.SignatureWindow, cfg.MessageBytesMax, cfg.Role, cfg.Logger =
-			opts.Secret, opts.SignatureWindow, opts.MessageBytesMax, opts.Role, opts.Logger
+		cfg.Secret, cfg.SignatureWindow, cfg.MessageBytesMax, cfg.Role, cfg.Logger, cfg.Handled =
+			opts.Secret, opts.SignatureWindow, opts.MessageBytesMax, opts.Role, opts.Logger, opts.Handled
 		return NewAMQPConsumer(cfg, exec)
 	case strings.HasPrefix(url, "kafka://"):
 		cfg, err := ParseKafkaURL(url)
 		if err != nil {
 			return nil, err
 		}
-		cfg.Secret, cfg.SignatureWindow, cfg.MessageBytesMax, cfg.Role, cfg.Logger =
-			opts.Secret, opts.SignatureWindow, opts.MessageBytesMax, opts.Role, opts.Logger
+		cfg.Secret, cfg.SignatureWindow, cfg.MessageBytesMax, cfg.Role, cfg.Logger, cfg.Handled =
+			opts.Secret, opts.SignatureWindow, opts.MessageBytesMax, opts.Role, opts.Logger, opts.Handled
 		return NewKafkaConsumer(cfg, exec)
 	}
 	scheme, _, _ := strings.Cut(url, ":")

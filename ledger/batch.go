@@ -307,8 +307,9 @@ func fingerprint(c Command) (string, error) {
 
 // writeBatch applies the commands in one database transaction and returns an outcome for each.
 // Commands are applied in order; a rejected one is rolled back in memory and recorded, and the
-// others go on. Any other error fails the whole batch and nothing is written.
-func (l *Ledger) writeBatch(ctx context.Context, cmds []Command) ([]Outcome, error) {
+// others go on. Any other error fails the whole batch and nothing is written. If how is not nil,
+// each command's outcome (OutcomeApplied, ...) is put in it.
+func (l *Ledger) writeBatch(ctx context.Context, cmds []Command, how []string) ([]Outcome, error) {
 	outs := make([]Outcome, len(cmds))
 	prints := make([]string, len(cmds))
 	opIDs := make([]string, len(cmds))
@@ -341,7 +342,11 @@ func (l *Ledger) writeBatch(ctx context.Context, cmds []Command) ([]Outcome, err
 			return err
 		}
 		for i, c := range cmds {
-			outs[i] = b.applyOne(c, opIDs[i], prints[i])
+			var outcome string
+			outs[i], outcome = b.applyOne(c, opIDs[i], prints[i])
+			if how != nil {
+				how[i] = outcome
+			}
 		}
 		b.collect()
 		if err := tx.Save(ctx, &b.changes); err != nil {
@@ -470,19 +475,21 @@ func keys(m map[string]bool) []string {
 	return out
 }
 
-// applyOne applies one command, or replays its recorded outcome, and records a new outcome.
-func (b *batch) applyOne(c Command, opID, print string) Outcome {
+// applyOne applies one command, or replays its recorded outcome, and records a new outcome. The
+// string says which, for the Observer: OutcomeApplied, OutcomeRejected, OutcomeReplayed or
+// OutcomeConflict; an error that is no rule leaves it empty.
+func (b *batch) applyOne(c Command, opID, print string) (Outcome, string) {
 	if op, ok := b.ops[opID]; ok {
 		if op.Fingerprint != print {
 			if d, ok := c.(idDeriver); ok && d.derivesID() {
 				if err := d.conflict(b, op); err != nil {
-					return Outcome{Err: err}
+					return Outcome{Err: err}, OutcomeConflict
 				}
 			}
 			return Outcome{Err: coffer.Errorf(coffer.ECONFLICT,
-				"operation id %q was already used, with other parameters, by an operation of kind %s", opID, op.Kind)}
+				"operation id %q was already used, with other parameters, by an operation of kind %s", opID, op.Kind)}, OutcomeConflict
 		}
-		return replay(op)
+		return replay(op), OutcomeReplayed
 	}
 	m := b.mark()
 	res, err := c.apply(b)
@@ -493,17 +500,17 @@ func (b *batch) applyOne(c Command, opID, print string) Outcome {
 		ce, ok := err.(*coffer.Error)
 		if !ok {
 			// Not a rule: the batch cannot go on (a bug or a database error).
-			return Outcome{Err: err}
+			return Outcome{Err: err}, ""
 		}
 		op.ErrCode, op.ErrMessage = ce.Code, ce.Message
 		if eerr := b.rejected(&op); eerr != nil {
-			return Outcome{Err: eerr}
+			return Outcome{Err: eerr}, ""
 		}
 	} else {
 		data, merr := res.encode()
 		if merr != nil {
 			b.rollback(m)
-			return Outcome{Err: fmt.Errorf("encode result: %w", merr)}
+			return Outcome{Err: fmt.Errorf("encode result: %w", merr)}, ""
 		}
 		op.Result = data
 	}
@@ -511,9 +518,9 @@ func (b *batch) applyOne(c Command, opID, print string) Outcome {
 	b.ops[opID] = &op
 	b.changes.Operations = append(b.changes.Operations, op)
 	if err != nil {
-		return Outcome{Err: err}
+		return Outcome{Err: err}, OutcomeRejected
 	}
-	return Outcome{Result: res}
+	return Outcome{Result: res}, OutcomeApplied
 }
 
 // replay returns a recorded outcome as it was first given.

@@ -44,7 +44,7 @@ func BenchmarkApply1000(b *testing.B) {
 			}
 		}
 		for i, c := range cmds {
-			if o := bt.applyOne(c, c.OperationID(), prints[i]); o.Err != nil {
+			if o, _ := bt.applyOne(c, c.OperationID(), prints[i]); o.Err != nil {
 				b.Fatal(o.Err)
 			}
 		}

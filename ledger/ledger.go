@@ -44,10 +44,39 @@ type Config struct {
 	// the relay wakes on it instead of waiting for its next look at the events table. It must
 	// return at once.
 	Committed func()
+	// Observer, if set, is told each command's outcome and each batch's size and time: the
+	// metrics' hook. Default: none.
+	Observer Observer
 	// Now is the clock; tests set it to move time.
 	Now    func() time.Time
 	Logger *slog.Logger
 }
+
+// Observer is told what the write path did. The writers call it after each batch, so its
+// methods must return at once and be safe for concurrent use.
+type Observer interface {
+	// Command is called once for each command of a batch, after the batch committed or failed:
+	// kind is the command's kind (Kind), outcome one of OutcomeApplied, OutcomeRejected,
+	// OutcomeReplayed, OutcomeConflict and OutcomeFailed, and code the rejection's error code
+	// (empty unless rejected).
+	Command(c Command, kind, outcome, code string)
+	// Batch is called once per batch: how many commands it held, how long it took from its
+	// first attempt to its commit (or to giving up), how often it was run again after losing
+	// a race, and whether it failed.
+	Batch(size int, took time.Duration, retries int, failed bool)
+}
+
+// The outcomes of a command that an Observer is told.
+const (
+	OutcomeApplied  = "applied"  // done and recorded
+	OutcomeRejected = "rejected" // refused by a rule and recorded, with its code
+	OutcomeReplayed = "replayed" // its id was recorded with the same parameters: the first outcome returned
+	OutcomeConflict = "conflict" // its id was recorded with other parameters
+	OutcomeFailed   = "failed"   // its batch failed: nothing recorded, retry with the same id
+)
+
+// Kind returns the command's kind as operations record it ("deposit", "transfer.post", ...).
+func Kind(c Command) string { return c.kind() }
 
 // Validate checks the settings that have no default to fall back on: the exchange pairs, their
 // bands and the pool floors' asset codes.
@@ -192,6 +221,9 @@ func (l *Ledger) collect(reqs []*request, out []Outcome) []Outcome {
 	return out
 }
 
+// Queued returns how many commands wait for a writer.
+func (l *Ledger) Queued() int { return len(l.queue) }
+
 // Close stops accepting commands, writes those already queued, and waits for the writers.
 func (l *Ledger) Close() error {
 	l.mu.Lock()
@@ -258,11 +290,22 @@ func (l *Ledger) run(reqs []*request) {
 	}
 	var outs []Outcome
 	var err error
-	for attempt := 0; ; attempt++ {
-		outs, err = l.writeBatch(context.Background(), cmds)
+	// how is each command's outcome for the Observer, filled by the attempt that commits.
+	var how []string
+	if l.cfg.Observer != nil {
+		how = make([]string, len(cmds))
+	}
+	start := time.Now()
+	attempt := 0
+	for ; ; attempt++ {
+		outs, err = l.writeBatch(context.Background(), cmds, how)
 		if err == nil || !errors.Is(err, coffer.ErrRetry) || attempt >= l.cfg.RetriesMax {
 			break
 		}
+	}
+	if o := l.cfg.Observer; o != nil {
+		l.observe(o, cmds, outs, how, err)
+		o.Batch(len(cmds), time.Since(start), attempt, err != nil)
 	}
 	if err != nil {
 		// Logged here, once: callers get only an unavailable error, since whether to retry is
@@ -276,5 +319,21 @@ func (l *Ledger) run(reqs []*request) {
 	}
 	for i, r := range reqs {
 		r.done <- outs[i]
+	}
+}
+
+// observe tells o each command's outcome.
+func (l *Ledger) observe(o Observer, cmds []Command, outs []Outcome, how []string, err error) {
+	for i, c := range cmds {
+		outcome, code := OutcomeFailed, ""
+		if err == nil {
+			switch outcome = how[i]; outcome {
+			case "":
+				outcome = OutcomeFailed // an error that is no rule: the command was not recorded
+			case OutcomeRejected:
+				code = coffer.ErrorCode(outs[i].Err)
+			}
+		}
+		o.Command(c, c.kind(), outcome, code)
 	}
 }

@@ -82,6 +82,7 @@ type Relay struct {
 // sinkState is what this process knows of a sink beyond its cursor.
 type sinkState struct {
 	Delivered   uint64 // events acknowledged in this process's runs
+	Failures    uint64 // failed deliveries in this process's runs
 	LastError   string
 	LastErrorAt time.Time
 	NextAttempt time.Time
@@ -381,6 +382,7 @@ func (r *Relay) deliver(ctx context.Context, s Sink, fence coffer.Fence, advance
 			log.Warn("sink stopped", "cursor", cur, "err", derr)
 			r.mu.Lock()
 			state.Stopped = true
+			state.Failures++
 			r.mu.Unlock()
 			// The worker ends; a reload starts the sink again once its source returns it.
 			return nil
@@ -449,4 +451,5 @@ func (r *Relay) setError(st *sinkState, err error, next time.Time) {
 		return
 	}
 	st.LastError, st.LastErrorAt, st.NextAttempt = err.Error(), time.Now().UTC(), next.UTC()
+	st.Failures++
 }

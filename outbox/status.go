@@ -16,9 +16,11 @@ type SinkStatus struct {
 	// OldestUndelivered is when the first event past the cursor committed; zero when none is.
 	OldestUndelivered time.Time
 	UpdatedAt         time.Time // when the cursor last moved
-	// What this process saw, if it runs the relay: events delivered in its runs, the last
-	// failure and when the next attempt is due, and whether the sink has stopped (ErrStop).
+	// What this process saw, if it runs the relay: events delivered and deliveries failed in
+	// its runs, the last failure and when the next attempt is due, and whether the sink has
+	// stopped (ErrStop).
 	Delivered   uint64
+	Failures    uint64
 	LastError   string
 	LastErrorAt time.Time
 	NextAttempt time.Time
@@ -51,7 +53,7 @@ func (r *Relay) Status(ctx context.Context) ([]SinkStatus, error) {
 	r.mu.Lock()
 	for name, ss := range r.status {
 		st := add(name)
-		st.Delivered, st.LastError, st.LastErrorAt, st.NextAttempt, st.Stopped = ss.Delivered, ss.LastError, ss.LastErrorAt, ss.NextAttempt, ss.Stopped
+		st.Delivered, st.Failures, st.LastError, st.LastErrorAt, st.NextAttempt, st.Stopped = ss.Delivered, ss.Failures, ss.LastError, ss.LastErrorAt, ss.NextAttempt, ss.Stopped
 	}
 	r.mu.Unlock()
 	for _, c := range cursors {

@@ -186,3 +186,6 @@ func readErr(op string, err error, format string, args ...any) error {
 	}
 	return fmt.Errorf("%s: %w", op, mapErr(err))
 }
+
+// PoolStat returns the connection pool's statistics, for the metrics.
+func (s *Store) PoolStat() *pgxpool.Stat { return s.pool.Stat() }

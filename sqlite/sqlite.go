@@ -412,3 +412,7 @@ func rawJSON(s string) []byte {
 	}
 	return []byte(s)
 }
+
+// ConnStats returns the statistics of the read pool and of the one write connection, for the
+// metrics.
+func (s *Store) ConnStats() (read, write sql.DBStats) { return s.read.Stats(), s.write.Stats() }

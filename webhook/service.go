@@ -69,6 +69,10 @@ type Config struct {
 	// Changed, if set, is called after every change to an endpoint: the relay's Reload, so that
 	// this process's relay sees it at once (another process's sees it at its next reload).
 	Changed func()
+	// Attempted, if set, is called after each attempt at a delivery with its outcome
+	// (coffer.AttemptDelivered, AttemptFailed or AttemptDead): the metrics' hook. It must
+	// return at once.
+	Attempted func(outcome string)
 }
 
 // Service is the webhook endpoints' management and delivery.

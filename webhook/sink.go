@@ -129,6 +129,7 @@ func (k *sink) Deliver(ctx context.Context, msgs []outbox.Message) (int, error) 
 		a := k.svc.post(context.WithoutCancel(ctx), k.w, m, k.failures+1)
 		attempts = append(attempts, a)
 		if a.Outcome == coffer.AttemptDelivered {
+			k.svc.attempted(a.Outcome)
 			k.failures, k.next = 0, time.Time{}
 			if ctx.Err() != nil {
 				return n + 1, k.record(ctx, attempts, ctx.Err())
@@ -138,6 +139,7 @@ func (k *sink) Deliver(ctx context.Context, msgs []outbox.Message) (int, error) 
 		k.failures++
 		if k.failures > len(k.svc.cfg.Schedule) {
 			attempts[len(attempts)-1].Outcome = coffer.AttemptDead
+			k.svc.attempted(coffer.AttemptDead)
 			reason := fmt.Sprintf("%d attempts at %s failed; the last: %s", k.failures, m.ID, a.Error)
 			if err := k.recordDead(ctx, attempts, reason); err != nil {
 				return n, err
@@ -145,11 +147,19 @@ func (k *sink) Deliver(ctx context.Context, msgs []outbox.Message) (int, error) 
 			k.svc.cfg.Logger.Warn("webhook dead-lettered", "webhook", k.w.ID, "event", m.ID, "attempts", k.failures, "last_error", a.Error)
 			return n, fmt.Errorf("%w: webhook %s dead-lettered: %s", outbox.ErrStop, k.w.ID, reason)
 		}
+		k.svc.attempted(a.Outcome)
 		k.next = time.Now().Add(k.svc.wait(k.failures))
 		err := &outbox.RetryError{At: k.next, Err: fmt.Errorf("webhook %s, %s attempt %d: %s", k.w.ID, m.ID, k.failures, a.Error)}
 		return n, k.record(ctx, attempts, err)
 	}
 	return n, k.record(ctx, attempts, nil)
+}
+
+// attempted tells the Attempted hook of an attempt's outcome.
+func (s *Service) attempted(outcome string) {
+	if s.cfg.Attempted != nil {
+		s.cfg.Attempted(outcome)
+	}
 }
 
 // record stores the attempts and the delivery state and returns err, or the failure to record.
@@ -300,6 +310,7 @@ func (s *Service) Redeliver(ctx context.Context, id, eventID string) (coffer.Web
 		return coffer.WebhookAttempt{}, err
 	}
 	a.Redelivery = true
+	s.attempted(a.Outcome)
 	recorded := []coffer.WebhookAttempt{a}
 	if err := s.cfg.Store.RecordWebhookAttempts(ctx, id, w.Revision, recorded, nil); err != nil {
 		return coffer.WebhookAttempt{}, err

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -96,6 +97,13 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 	}
 	lcfg := ledger.Config{BatchSizeMax: cfg.BatchSizeMax, BatchWait: cfg.BatchWait, Logger: logger,
 		ExchangePairs: cfg.ExchangePairs, ExchangePoolFloor: cfg.ExchangePoolFloor}
+	// The metrics are counted by the packages' hooks, left nil when they are off, so that
+	// switching them off leaves no trace on the hot paths.
+	var m *metrics
+	if cfg.Metrics {
+		m = newMetrics()
+		lcfg.Observer = m
+	}
 	if err := lcfg.Validate(); err != nil {
 		return usageErr("%v", err)
 	}
@@ -139,8 +147,12 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 	var relay *outbox.Relay
 	var hooks *webhook.Service
 	if ws, ok := store.(coffer.WebhookStore); ok {
-		hooks = webhook.New(webhook.Config{Store: ws, Events: relayStore, Timeout: cfg.WebhookTimeout, Schedule: cfg.WebhookSchedule,
-			Logger: logger, Changed: func() { relay.Reload() }})
+		wcfg := webhook.Config{Store: ws, Events: relayStore, Timeout: cfg.WebhookTimeout, Schedule: cfg.WebhookSchedule,
+			Logger: logger, Changed: func() { relay.Reload() }}
+		if m != nil {
+			wcfg.Attempted = m.webhookAttempted
+		}
+		hooks = webhook.New(wcfg)
 	}
 	rcfg := outbox.Config{Store: relayStore, Sinks: sinks, Logger: logger}
 	if hooks != nil {
@@ -168,13 +180,29 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 			acfg.DevFund = chains.devFund
 		}
 	}
+	if m != nil {
+		names := make([]string, len(cfg.Chains))
+		for i, c := range cfg.Chains {
+			names[i] = c.Name
+		}
+		m.reg.MustRegister(newStateCollector(l, store, relay, names))
+		acfg.Observer = m
+		if cfg.MetricsAddr == "" {
+			acfg.Metrics = m.handler(logger)
+			acfg.MetricsRole = metricsRole(cfg)
+		}
+	}
 	api := httpapi.New(acfg)
 	drain := httpapi.NewDrain(api)
 	// Commands from queues run on every process: a queue shares its messages among its
 	// consumers and a Kafka group its partitions, and a command's id makes a redelivery harmless.
 	var consumers []inbox.Consumer
 	for _, u := range cfg.CommandSources {
-		c, err := inbox.Open(u, inbox.Options{Secret: cfg.CommandSecret, Role: coffer.Role(cfg.CommandRole), Logger: logger}, api)
+		opts := inbox.Options{Secret: cfg.CommandSecret, Role: coffer.Role(cfg.CommandRole), Logger: logger}
+		if m != nil {
+			opts.Handled = m.inboxHandled(sourceKind(u))
+		}
+		c, err := inbox.Open(u, opts, api)
 		if err != nil {
 			return usageErr("--command-source: %v", err)
 		}
@@ -200,6 +228,13 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 	if cfg.DebugAddr != "" {
 		go serveDebug(cfg.DebugAddr, logger)
 	}
+	if m != nil && cfg.MetricsAddr != "" {
+		stop, err := serveMetrics(cfg.MetricsAddr, api.Guard(metricsRole(cfg), m.handler(logger)), logger)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	// The background duties run on one process of those sharing the database at a time.
 	all := []duty.Duty{
 		{Name: dutyExpiry, Run: func(ctx context.Context, _ coffer.Fence, report func(any)) error {
@@ -209,6 +244,9 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 		{Name: dutyRelay, Run: relay.Run}}
 	if chains != nil {
 		all = append(all, chains.duties...)
+	}
+	if m != nil {
+		all = m.observed(all)
 	}
 	duties := duty.New(duty.Config{Store: relayStore, Logger: logger}, all...)
 	dutyCtx, stopDuties := context.WithCancel(context.Background())
@@ -413,6 +451,47 @@ type onceCloser struct {
 func (l *onceCloser) Close() error {
 	l.once.Do(func() { l.err = l.Listener.Close() })
 	return l.err
+}
+
+// metricsRole is the role a key needs for /metrics: none unless --metrics-key-required, and
+// then any live key's.
+func metricsRole(cfg Config) coffer.Role {
+	if cfg.MetricsKeyRequired {
+		return coffer.RoleReader
+	}
+	return ""
+}
+
+// sourceKind is the kind of a command source's URL, as the metrics label it: amqp or kafka.
+func sourceKind(url string) string {
+	if strings.HasPrefix(url, "kafka://") {
+		return "kafka"
+	}
+	return "amqp"
+}
+
+// serveMetrics serves h at /metrics on a listener of its own at addr, until stop is called.
+// Any other path is not found.
+func serveMetrics(addr string, h http.Handler, logger *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen for metrics: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 60 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("metrics listener", "err", err)
+		}
+	}()
+	logger.Info("metrics serving", "addr", ln.Addr().String())
+	return func() {
+		srv.Close()
+		<-done
+	}, nil
 }
 
 // serveDebug serves Go's profiler. It runs until the process exits.

@@ -34,6 +34,11 @@ type Config struct {
 	CORSOrigins     []string
 	CORSCredentials bool
 	CORSMaxAge      time.Duration
+	// Metrics turns the Prometheus metrics on; MetricsKeyRequired asks a reader's key for
+	// /metrics; MetricsAddr, if set, serves them on a listener of their own instead of the API's.
+	Metrics            bool
+	MetricsKeyRequired bool
+	MetricsAddr        string
 
 	// The database's: serve, migrate and verify.
 	Database     string
@@ -135,6 +140,15 @@ var settings = []setting{
 	{flag: "cors-max-age", env: "COFFER_CORS_MAX_AGE", key: "server.cors_max_age", def: corsMaxAgeDefault,
 		usage: "how long a browser may keep a preflight's answer",
 		value: func(c *Config) pflag.Value { return durationValue{&c.CORSMaxAge, time.Second} }},
+	{flag: "metrics", env: "COFFER_METRICS", key: "server.metrics", def: "true",
+		usage: "count and time the server's work for Prometheus at /metrics (docs/OPERATIONS.md, Metrics); false serves no /metrics and counts nothing",
+		value: func(c *Config) pflag.Value { return boolValue{&c.Metrics} }},
+	{flag: "metrics-key-required", env: "COFFER_METRICS_KEY_REQUIRED", key: "server.metrics_key_required", def: "false",
+		usage: "ask for an API key (any live key: reader or higher) at /metrics, as the API does; else anyone who reaches it may read it",
+		value: func(c *Config) pflag.Value { return boolValue{&c.MetricsKeyRequired} }},
+	{flag: "metrics-addr", env: "COFFER_METRICS_ADDR", key: "server.metrics_addr",
+		usage: "serve /metrics on this address, host:port, instead of the API's listener; empty serves it on --listen",
+		value: func(c *Config) pflag.Value { return listenValue{&c.MetricsAddr, true} }},
 	{env: "COFFER_ADMIN_KEY", key: "server.admin_key", secret: true,
 		usage: "the bootstrap admin API key; serve refuses to start with no key that works",
 		value: func(c *Config) pflag.Value { return textValue{&c.AdminKey} }},
@@ -219,7 +233,7 @@ var settings = []setting{
 var (
 	databaseSettings = []string{"database"}
 	serveSettings    = []string{"listen", "shutdown-timeout", "log-level", "debug-addr", "batch-requests",
-		"cors-origin", "cors-credentials", "cors-max-age", "COFFER_ADMIN_KEY", "database", "migrate", "pool-size", "batch-size", "batch-wait", "writers",
+		"cors-origin", "cors-credentials", "cors-max-age", "metrics", "metrics-key-required", "metrics-addr", "COFFER_ADMIN_KEY", "database", "migrate", "pool-size", "batch-size", "batch-wait", "writers",
 		"expiry-interval", "exchange-pair", "exchange-pool-floor", "sink", "webhook-timeout", "webhook-schedule",
 		"command-source", "COFFER_COMMAND_SECRET", "command-role",
 		"chain", "chain-asset", "seed-file", "seed-secret-file", "COFFER_SEED_SECRET"}
