@@ -294,17 +294,27 @@ func (s *Store) SendAttempts(ctx context.Context, intentID string) ([]coffer.Sen
 	return out, nil
 }
 
-// MarkSendAttempt stores the attempt's State and SentBlock.
-func (s *Store) MarkSendAttempt(ctx context.Context, a coffer.SendAttempt) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE send_attempts SET state = $1, sent_block = $2, updated_at = now() WHERE tx_hash = $3`,
-		string(a.State), int64(a.SentBlock), a.TxHash)
-	if err != nil {
-		return fmt.Errorf("mark send attempt %s: %w", a.TxHash, mapErr(err))
-	}
-	if tag.RowsAffected() == 0 {
-		return coffer.Errorf(coffer.ENOTFOUND, "send attempt %s does not exist", a.TxHash)
-	}
-	return nil
+// MarkSendBroadcast marks the attempt and its intent broadcast, in one transaction.
+func (s *Store) MarkSendBroadcast(ctx context.Context, txHash string, sentBlock uint64) error {
+	return s.inTx(ctx, "mark send broadcast "+txHash, func(tx pgx.Tx) error {
+		var intent string
+		err := tx.QueryRow(ctx, `UPDATE send_attempts SET updated_at = now(),
+				state = CASE WHEN state = $1 THEN $2 ELSE state END,
+				sent_block = CASE WHEN sent_block = 0 THEN $3 ELSE sent_block END
+			WHERE tx_hash = $4 RETURNING intent_id`,
+			string(coffer.AttemptSigned), string(coffer.AttemptBroadcast), int64(sentBlock), txHash).Scan(&intent)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return coffer.Errorf(coffer.ENOTFOUND, "send attempt %s does not exist", txHash)
+		}
+		if err != nil {
+			return mapErr(err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE send_intents SET state = $1, updated_at = now() WHERE id = $2 AND state = $3`,
+			string(coffer.SendBroadcast), intent, string(coffer.SendSigned)); err != nil {
+			return fmt.Errorf("intent: %w", mapErr(err))
+		}
+		return nil
+	})
 }
 
 // FinishSendIntent ends the intent and its attempts in one transaction, under the fence.

@@ -274,17 +274,32 @@ func (s *Store) SendAttempts(ctx context.Context, intentID string) ([]coffer.Sen
 	return out, nil
 }
 
-// MarkSendAttempt stores the attempt's State and SentBlock.
-func (s *Store) MarkSendAttempt(ctx context.Context, a coffer.SendAttempt) error {
-	res, err := s.write.ExecContext(ctx, `UPDATE send_attempts SET state = ?, sent_block = ?, updated_at = ? WHERE tx_hash = ?`,
-		string(a.State), int64(a.SentBlock), micro(time.Now()), a.TxHash)
+// MarkSendBroadcast marks the attempt and its intent broadcast, in one transaction.
+func (s *Store) MarkSendBroadcast(ctx context.Context, txHash string, sentBlock uint64) error {
+	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("mark send attempt %s: %w", a.TxHash, retryable(err))
+		return fmt.Errorf("mark send broadcast %s: %w", txHash, retryable(err))
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("mark send attempt %s: %w", a.TxHash, err)
-	} else if n == 0 {
-		return coffer.Errorf(coffer.ENOTFOUND, "send attempt %s does not exist", a.TxHash)
+	defer tx.Rollback()
+	now := micro(time.Now())
+	var intent string
+	err = tx.QueryRowContext(ctx, `UPDATE send_attempts SET updated_at = ?,
+			state = CASE WHEN state = ? THEN ? ELSE state END,
+			sent_block = CASE WHEN sent_block = 0 THEN ? ELSE sent_block END
+		WHERE tx_hash = ? RETURNING intent_id`,
+		now, string(coffer.AttemptSigned), string(coffer.AttemptBroadcast), int64(sentBlock), txHash).Scan(&intent)
+	if errors.Is(err, sql.ErrNoRows) {
+		return coffer.Errorf(coffer.ENOTFOUND, "send attempt %s does not exist", txHash)
+	}
+	if err != nil {
+		return fmt.Errorf("mark send broadcast %s: %w", txHash, retryable(err))
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE send_intents SET state = ?, updated_at = ? WHERE id = ? AND state = ?`,
+		string(coffer.SendBroadcast), now, intent, string(coffer.SendSigned)); err != nil {
+		return fmt.Errorf("mark send broadcast %s: intent: %w", txHash, retryable(err))
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("mark send broadcast %s: commit: %w", txHash, retryable(err))
 	}
 	return nil
 }

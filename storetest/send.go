@@ -149,12 +149,15 @@ func testSendAttempts(t *testing.T, s coffer.Store) {
 	wantCode(t, "CancelSendIntent of a signed intent", err, coffer.ECONFLICT)
 
 	first := sendAttempt("pay-1", 7, 1)
-	first.State, first.SentBlock = coffer.AttemptBroadcast, 40
-	if err := ss.MarkSendAttempt(ctx, first); err != nil {
-		t.Fatalf("MarkSendAttempt: %v", err)
+	if err := ss.MarkSendBroadcast(ctx, first.TxHash, 40); err != nil {
+		t.Fatalf("MarkSendBroadcast: %v", err)
 	}
-	if err := ss.SetSendState(ctx, "pay-1", []coffer.SendState{coffer.SendSigned}, coffer.SendBroadcast, fence); err != nil {
-		t.Fatal(err)
+	if err := ss.MarkSendBroadcast(ctx, first.TxHash, 41); err != nil { // sent again: keeps block 40
+		t.Fatalf("MarkSendBroadcast again: %v", err)
+	}
+	wantCode(t, "MarkSendBroadcast of nothing", ss.MarkSendBroadcast(ctx, "0xnone", 1), coffer.ENOTFOUND)
+	if in, _ := ss.SendIntent(ctx, "pay-1"); in.State != coffer.SendBroadcast {
+		t.Fatalf("intent after MarkSendBroadcast = %+v", in)
 	}
 	// A replacement of the same nonce keeps the intent broadcast.
 	if err := ss.AddSendAttempt(ctx, sendAttempt("pay-1", 7, 3), fence); err != nil {
