@@ -16,6 +16,7 @@ import (
 	"github.com/ethereum/go-ethereum/rpc"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/chain"
 	"github.com/cofferhq/coffer/chain/testtoken"
 )
 
@@ -488,12 +489,11 @@ func transferLogged(r *types.Receipt, in coffer.SendIntent) bool {
 // Error(string) reason when the contract gave one. The replay may differ from the block (the
 // transactions before it in the block are not replayed), so it is a report, never a decision.
 func (s *Sender) revertReason(ctx context.Context, tx *types.Transaction, block *big.Int) string {
-	var err error
-	s.call(ctx, func(ctx context.Context) error {
-		_, err = s.cfg.Client.CallContract(ctx, ethereum.CallMsg{
+	err := s.call(ctx, func(ctx context.Context) error {
+		_, err := s.cfg.Client.CallContract(ctx, ethereum.CallMsg{
 			From: s.from, To: tx.To(), Gas: tx.Gas(), Value: tx.Value(), Data: tx.Data(),
 		}, new(big.Int).Sub(block, big.NewInt(1)))
-		return nil
+		return err
 	})
 	if err == nil {
 		return "reverted"
@@ -511,5 +511,5 @@ func (s *Sender) revertReason(ctx context.Context, tx *types.Transaction, block 
 	if reverted(err) {
 		return "reverted"
 	}
-	return "reverted (the replay failed: " + err.Error() + ")"
+	return "reverted (the replay failed: " + chain.RedactRPC(err.Error(), s.cfg.Chain.RPC) + ")"
 }

@@ -141,7 +141,7 @@ var (
 
 func ether(n int64) *big.Int { return new(big.Int).Mul(big.NewInt(n), big.NewInt(1e18)) }
 
-func setup(t *testing.T, o options) *rig {
+func setup(t testing.TB, o options) *rig {
 	t.Helper()
 	if o.open == nil {
 		o.open = testdb.SQLite
@@ -191,7 +191,7 @@ func setup(t *testing.T, o options) *rig {
 }
 
 // restart makes a new sender on the same store and chain: a process restarted.
-func (r *rig) restart(t *testing.T) {
+func (r *rig) restart(t testing.TB) {
 	t.Helper()
 	s, err := send.New(r.cfg)
 	if err != nil {
@@ -203,7 +203,7 @@ func (r *rig) restart(t *testing.T) {
 func (r *rig) hotAddr() common.Address { return crypto.PubkeyToAddress(r.hot.PublicKey) }
 
 // deployToken deploys the test token from the faucet and mints usdt to the hot wallet.
-func (r *rig) deployToken(t *testing.T, usdt int64) {
+func (r *rig) deployToken(t testing.TB, usdt int64) {
 	t.Helper()
 	token := testtoken.NewCofferTestToken()
 	opts := bind.NewKeyedTransactor(r.faucet, big.NewInt(1337))
@@ -223,7 +223,7 @@ func (r *rig) deployToken(t *testing.T, usdt int64) {
 }
 
 // faucetSend sends a transaction from the faucet, to be mined by the next block.
-func (r *rig) faucetSend(t *testing.T, to common.Address, value *big.Int, data []byte, gas uint64) common.Hash {
+func (r *rig) faucetSend(t testing.TB, to common.Address, value *big.Int, data []byte, gas uint64) common.Hash {
 	t.Helper()
 	head, err := r.sim.Client().HeaderByNumber(t.Context(), nil)
 	if err != nil {
@@ -247,14 +247,14 @@ func (r *rig) faucetSend(t *testing.T, to common.Address, value *big.Int, data [
 	return tx.Hash()
 }
 
-func (r *rig) mine(t *testing.T, n int) {
+func (r *rig) mine(t testing.TB, n int) {
 	t.Helper()
 	for range n {
 		r.sim.Commit()
 	}
 }
 
-func (r *rig) mineOK(t *testing.T, h common.Hash) {
+func (r *rig) mineOK(t testing.TB, h common.Hash) {
 	t.Helper()
 	r.mine(t, 1)
 	rc, err := r.sim.Client().TransactionReceipt(t.Context(), h)
@@ -263,7 +263,7 @@ func (r *rig) mineOK(t *testing.T, h common.Hash) {
 	}
 }
 
-func (r *rig) pass(t *testing.T) send.Progress {
+func (r *rig) pass(t testing.TB) send.Progress {
 	t.Helper()
 	p, err := r.s.Pass(t.Context(), r.fence)
 	if err != nil {
@@ -272,14 +272,14 @@ func (r *rig) pass(t *testing.T) send.Progress {
 	return p
 }
 
-func (r *rig) queue(t *testing.T, id string, to common.Address, asset string, amount *big.Int) {
+func (r *rig) queue(t testing.TB, id string, to common.Address, asset string, amount *big.Int) {
 	t.Helper()
 	if _, err := r.s.Queue(t.Context(), send.Payout{ID: id, To: to, Asset: asset, Amount: amount}); err != nil {
 		t.Fatalf("Queue %s: %v", id, err)
 	}
 }
 
-func (r *rig) intent(t *testing.T, id string) coffer.SendIntent {
+func (r *rig) intent(t testing.TB, id string) coffer.SendIntent {
 	t.Helper()
 	in, err := r.store.SendIntent(t.Context(), id)
 	if err != nil {
@@ -290,7 +290,7 @@ func (r *rig) intent(t *testing.T, id string) coffer.SendIntent {
 
 // settle runs passes, mining a block after each, until every intent of ids is final; at most
 // rounds times.
-func (r *rig) settle(t *testing.T, rounds int, ids ...string) {
+func (r *rig) settle(t testing.TB, rounds int, ids ...string) {
 	t.Helper()
 	for range rounds {
 		r.pass(t)
@@ -316,7 +316,7 @@ func newAddress() common.Address {
 	return crypto.PubkeyToAddress(k.PublicKey)
 }
 
-func (r *rig) balance(t *testing.T, a common.Address) *big.Int {
+func (r *rig) balance(t testing.TB, a common.Address) *big.Int {
 	t.Helper()
 	b, err := r.sim.Client().BalanceAt(t.Context(), a, nil)
 	if err != nil {
@@ -325,7 +325,7 @@ func (r *rig) balance(t *testing.T, a common.Address) *big.Int {
 	return b
 }
 
-func (r *rig) tokenBalance(t *testing.T, a common.Address) *big.Int {
+func (r *rig) tokenBalance(t testing.TB, a common.Address) *big.Int {
 	t.Helper()
 	token := testtoken.NewCofferTestToken()
 	out, err := r.sim.Client().CallContract(t.Context(), ethereumCall(r.token, token.PackBalanceOf(a)), nil)
@@ -341,7 +341,7 @@ func (r *rig) tokenBalance(t *testing.T, a common.Address) *big.Int {
 
 // wantOnce checks that the intent ended once in state, with one attempt mined and the others
 // replaced, and that the ledger heard of it (at least once: a repeat is allowed, the same).
-func (r *rig) wantOnce(t *testing.T, id string, state coffer.SendState) coffer.SendIntent {
+func (r *rig) wantOnce(t testing.TB, id string, state coffer.SendState) coffer.SendIntent {
 	t.Helper()
 	in := r.intent(t, id)
 	if in.State != state {
@@ -393,7 +393,7 @@ func (r *rig) wantOnce(t *testing.T, id string, state coffer.SendState) coffer.S
 
 // wantNonces checks that the hot wallet's mined nonce is n and that the intents hold the
 // nonces 0 to n-1, each once: no gap, no nonce twice.
-func (r *rig) wantNonces(t *testing.T, n uint64, ids ...string) {
+func (r *rig) wantNonces(t testing.TB, n uint64, ids ...string) {
 	t.Helper()
 	mined, err := r.sim.Client().NonceAt(t.Context(), r.hotAddr(), nil)
 	if err != nil || mined != n {
