@@ -120,9 +120,9 @@ type SendStore interface {
 	// one of from; otherwise it changes nothing and is ECONFLICT, as is a stale fence.
 	SetSendState(ctx context.Context, id string, from []SendState, state SendState, f Fence) error
 	// AddSendAttempt stores a (signed) and sets its intent's nonce and, from queued or waiting
-	// for funds, its state to signed, in one transaction. The intent must be queued, waiting,
-	// signed or broadcast, and the nonce its own or one no other intent of the address holds;
-	// otherwise it is ECONFLICT, as is a stale fence.
+	// for funds, its state to signed, in one transaction. The intent must be queued or waiting
+	// with a nonce no other intent of the address holds, or signed or broadcast with a.Nonce its
+	// own (a replacement); otherwise it is ECONFLICT, as is a stale fence.
 	AddSendAttempt(ctx context.Context, a SendAttempt, f Fence) error
 	// SendAttempts returns the intent's attempts in the order they were added.
 	SendAttempts(ctx context.Context, intentID string) ([]SendAttempt, error)

@@ -237,9 +237,12 @@ func (s *Store) AddSendAttempt(ctx context.Context, a coffer.SendAttempt, f coff
 		if err := holdFence(ctx, tx, f); err != nil {
 			return err
 		}
-		var state string
-		err := tx.QueryRow(ctx, `SELECT state FROM send_intents WHERE id = $1 AND chain = $2 AND from_address = $3 FOR UPDATE`,
-			a.IntentID, a.Chain, a.From).Scan(&state)
+		var (
+			state string
+			nonce int64
+		)
+		err := tx.QueryRow(ctx, `SELECT state, nonce FROM send_intents WHERE id = $1 AND chain = $2 AND from_address = $3 FOR UPDATE`,
+			a.IntentID, a.Chain, a.From).Scan(&state, &nonce)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return coffer.Errorf(coffer.ECONFLICT, "send attempt %s: no intent %q of %s on %s", a.TxHash, a.IntentID, a.From, a.Chain)
 		}
@@ -247,7 +250,11 @@ func (s *Store) AddSendAttempt(ctx context.Context, a coffer.SendAttempt, f coff
 			return mapErr(err)
 		}
 		switch coffer.SendState(state) {
-		case coffer.SendQueued, coffer.SendWaitingFunds, coffer.SendSigned, coffer.SendBroadcast:
+		case coffer.SendQueued, coffer.SendWaitingFunds:
+		case coffer.SendSigned, coffer.SendBroadcast:
+			if uint64(nonce) != a.Nonce {
+				return coffer.Errorf(coffer.ECONFLICT, "send intent %q has nonce %d: an attempt with nonce %d cannot be added", a.IntentID, nonce, a.Nonce)
+			}
 		default:
 			return coffer.Errorf(coffer.ECONFLICT, "send intent %q is %s: no attempt can be added", a.IntentID, state)
 		}

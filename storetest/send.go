@@ -1,9 +1,11 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"math/big"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -133,6 +135,7 @@ func testSendAttempts(t *testing.T, s coffer.Store) {
 	}
 	wantCode(t, "AddSendAttempt of another intent's nonce", ss.AddSendAttempt(ctx, sendAttempt("pay-2", 7, 2), fence), coffer.ECONFLICT)
 	wantCode(t, "AddSendAttempt of a taken hash", ss.AddSendAttempt(ctx, sendAttempt("pay-1", 7, 1), fence), coffer.ECONFLICT)
+	wantCode(t, "AddSendAttempt of another nonce to a signed intent", ss.AddSendAttempt(ctx, sendAttempt("pay-1", 9, 6), fence), coffer.ECONFLICT)
 	wantCode(t, "AddSendAttempt under a stale fence",
 		ss.AddSendAttempt(ctx, sendAttempt("pay-2", 8, 2), coffer.Fence{Lease: l.Name, Token: l.Token + 1}), coffer.ECONFLICT)
 	if next, err := ss.SendNonceNext(ctx, "dev", sendFrom); err != nil || next != 8 {
@@ -215,5 +218,65 @@ func testSendAttempts(t *testing.T, s coffer.Store) {
 	}
 	if got, _ := ss.SendIntent(ctx, "pay-2"); got.State != coffer.SendFailed || got.Reason != fail.Reason || got.Nonce != 8 {
 		t.Fatalf("failed intent = %+v", got)
+	}
+}
+
+// testSendCancelRace cancels intents while attempts are added to them: each ends either
+// cancelled without an attempt or signed with one, never both.
+func testSendCancelRace(t *testing.T, s coffer.Store) {
+	ctx := t.Context()
+	ss := sendStore(t, s)
+	l, _, err := ss.ClaimLease(ctx, "send:dev", "a", time.Hour, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fence := coffer.Fence{Lease: l.Name, Token: l.Token}
+	const n = 20
+	for i := range n {
+		if err := ss.CreateSendIntent(ctx, sendIntent(fmt.Sprintf("race-%d", i), big.NewInt(1), t0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type result struct{ cancel, add error }
+	results := make([]result, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		id := fmt.Sprintf("race-%d", i)
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			_, results[i].cancel = ss.CancelSendIntent(ctx, id)
+		}()
+		go func() {
+			defer wg.Done()
+			results[i].add = ss.AddSendAttempt(ctx, sendAttempt(id, uint64(i), i+1), fence)
+		}()
+	}
+	wg.Wait()
+	for i, r := range results {
+		id := fmt.Sprintf("race-%d", i)
+		in, err := ss.SendIntent(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		as, err := ss.SendAttempts(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case r.cancel == nil && coffer.ErrorCode(r.add) == coffer.ECONFLICT:
+			if in.State != coffer.SendCancelled || len(as) != 0 {
+				t.Fatalf("%s cancelled: %+v with %d attempts", id, in, len(as))
+			}
+		case r.add == nil && coffer.ErrorCode(r.cancel) == coffer.ECONFLICT:
+			if in.State != coffer.SendSigned || len(as) != 1 {
+				t.Fatalf("%s signed: %+v with %d attempts", id, in, len(as))
+			}
+		default:
+			if errors.Is(r.cancel, coffer.ErrRetry) || errors.Is(r.add, coffer.ErrRetry) {
+				continue // SQLite's busy writer: a refusal to be retried, nothing done
+			}
+			t.Fatalf("%s: cancel %v, add %v; want exactly one to succeed", id, r.cancel, r.add)
+		}
 	}
 }

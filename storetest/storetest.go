@@ -54,6 +54,7 @@ func Run(t *testing.T, open func(t *testing.T) coffer.Store) {
 		{"DepositAddressRaces", testDepositAddressRaces},
 		{"SendIntents", testSendIntents},
 		{"SendAttempts", testSendAttempts},
+		{"SendCancelRace", testSendCancelRace},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
