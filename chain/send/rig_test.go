@@ -81,23 +81,33 @@ func (l *ledger) of(id string) []call {
 }
 
 // client wraps the simulated chain's real client to inject faults: a SendTransaction dropped
-// (the node answers as if it took the transaction, and does not have it), a suggested tip below
-// what the miner takes.
+// (the node answers as if it took the transaction, and does not have it), one whose answer is
+// lost (the node takes it, the caller sees a timeout), a suggested tip below what the miner
+// takes.
 type client struct {
 	send.Client
-	mu   sync.Mutex
-	drop func(tx *types.Transaction) bool
-	tip  *big.Int
+	mu       sync.Mutex
+	drop     func(tx *types.Transaction) bool
+	timeouts int // the next broadcasts whose answer is a timeout
+	tip      *big.Int
 }
 
 func (c *client) SendTransaction(ctx context.Context, tx *types.Transaction) error {
 	c.mu.Lock()
 	drop := c.drop != nil && c.drop(tx)
+	timeout := c.timeouts > 0
+	if timeout {
+		c.timeouts--
+	}
 	c.mu.Unlock()
 	if drop {
 		return nil
 	}
-	return c.Client.SendTransaction(ctx, tx)
+	err := c.Client.SendTransaction(ctx, tx)
+	if timeout && err == nil {
+		return context.DeadlineExceeded
+	}
+	return err
 }
 
 func (c *client) SuggestGasTipCap(ctx context.Context) (*big.Int, error) {

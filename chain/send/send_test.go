@@ -368,3 +368,85 @@ func TestRestartAtEveryStep(t *testing.T) {
 		}
 	}
 }
+
+// TestBroadcastTimeoutUnderstood has the node take the first broadcast and its answer lost (a
+// wrapper of the real client sends the transaction, then answers a timeout): the payout is not
+// failed; the next pass sends the same bytes again ("already known") and it is confirmed once.
+func TestBroadcastTimeoutUnderstood(t *testing.T) {
+	for _, kind := range testdb.Kinds() {
+		t.Run(kind.Name, func(t *testing.T) {
+			t.Parallel()
+			r := setup(t, options{open: kind.Open})
+			r.client.timeouts = 1
+			to := newAddress()
+			r.queue(t, "pay", to, "ETH", big.NewInt(42))
+			r.pass(t)
+			if in := r.intent(t, "pay"); in.State != coffer.SendSigned {
+				t.Fatalf("pay is %s after a timed-out broadcast; want signed", in.State)
+			}
+			if n, _ := r.sim.Client().PendingNonceAt(t.Context(), r.hotAddr()); n != 1 {
+				t.Fatalf("the node's pending nonce is %d; the transaction should have reached it", n)
+			}
+			r.pass(t) // sent again: already known
+			if in := r.intent(t, "pay"); in.State != coffer.SendBroadcast {
+				t.Fatalf("pay is %s after the second pass; want broadcast", in.State)
+			}
+			r.settle(t, 5, "pay")
+			r.wantOnce(t, "pay", coffer.SendConfirmed)
+			if got := r.balance(t, to); got.Int64() != 42 {
+				t.Fatalf("the recipient holds %s", got)
+			}
+			r.wantNonces(t, 1, "pay")
+		})
+	}
+}
+
+// TestRestartDuringReplacement stops the sender right after it committed a replacement of a
+// stuck payout, before sending it, and starts another: the replacement goes out from the store,
+// one attempt is mined, the others are replaced.
+func TestRestartDuringReplacement(t *testing.T) {
+	for _, kind := range testdb.Kinds() {
+		t.Run(kind.Name, func(t *testing.T) {
+			t.Parallel()
+			r := setup(t, options{open: kind.Open, minTip: big.NewInt(1_100_000_000)})
+			r.client.tip = gwei
+			to := newAddress()
+			r.queue(t, "stuck", to, "ETH", big.NewInt(9))
+			r.pass(t)
+			r.mine(t, send.BumpBlocksDefault)
+			ctx, cancel := context.WithCancel(t.Context())
+			replacing := false
+			r.cfg.Step = func(s send.Step, in coffer.SendIntent) {
+				switch {
+				case s == send.StepReplacing:
+					replacing = true
+				case s == send.StepSigned && replacing:
+					cancel()
+				}
+			}
+			r.restart(t)
+			if _, err := r.s.Pass(ctx, r.fence); !errors.Is(err, context.Canceled) {
+				t.Fatalf("the pass stopped after the replacement's commit returned %v", err)
+			}
+			as := r.attempts(t, "stuck")
+			if len(as) != 2 || as[1].State != coffer.AttemptSigned {
+				t.Fatalf("attempts %+v; want the replacement committed, not sent", as)
+			}
+			r.mine(t, 1)
+			if _, err := r.sim.Client().TransactionReceipt(t.Context(), common.HexToHash(as[0].TxHash)); err == nil {
+				t.Fatal("the first attempt was mined below the miner's least tip")
+			}
+			r.cfg.Step = nil
+			r.restart(t)
+			r.settle(t, 5, "stuck")
+			in := r.wantOnce(t, "stuck", coffer.SendConfirmed)
+			if in.TxHash != as[1].TxHash {
+				t.Fatalf("mined %s; want the replacement %s", in.TxHash, as[1].TxHash)
+			}
+			if got := r.balance(t, to); got.Int64() != 9 {
+				t.Fatalf("the recipient holds %s", got)
+			}
+			r.wantNonces(t, 1, "stuck")
+		})
+	}
+}
