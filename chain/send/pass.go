@@ -160,12 +160,14 @@ func (s *Sender) sendQueued(ctx context.Context, ps *passState, queued []coffer.
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		switch {
-		case err != nil:
+		if err != nil {
 			errs = append(errs, fmt.Errorf("intent %s: %w", in.ID, err))
-			p.Queued++
+		}
+		switch {
 		case sent:
-			p.InFlight++
+			p.InFlight++ // signed, whether or not the broadcast failed: the next pass sends it
+		case err != nil:
+			p.Queued++
 		default:
 			p.WaitingFunds++
 			if len(p.Waiting) < waitingShown {
@@ -438,6 +440,7 @@ func (s *Sender) finish(ctx context.Context, ps *passState, in coffer.SendIntent
 	in.State = coffer.SendConfirmed
 	switch {
 	case r.Status != types.ReceiptStatusSuccessful:
+		out.Reverted = true
 		in.State, out.Reason = coffer.SendFailed, s.revertReason(ctx, tx, r.BlockNumber)
 	case in.Contract != "" && !transferLogged(r, in):
 		in.State, out.Reason = coffer.SendFailed, "the transaction succeeded but logged no Transfer of the amount to the recipient"

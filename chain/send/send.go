@@ -79,6 +79,11 @@ type Outcome struct {
 	Fee               *big.Int
 	// Reason says why a failed intent failed: the revert's reason when the node gives it.
 	Reason string
+	// Reverted is true when the failed transaction reverted (receipt status 0): nothing moved.
+	// A failed token transfer that did not revert succeeded without logging the Transfer of the
+	// amount from the sender to the recipient (a token that takes a fee, or not an ERC-20 at
+	// all): what it moved is for an operator to find out before the ledger releases the hold.
+	Reverted bool
 }
 
 // Ledger is told of each intent's end, before the sender stores it: a crash in between repeats

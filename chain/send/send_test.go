@@ -7,11 +7,14 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/ethereum/go-ethereum/accounts/abi/bind/v2"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/chain"
 	"github.com/cofferhq/coffer/chain/send"
+	"github.com/cofferhq/coffer/chain/testtoken"
 	"github.com/cofferhq/coffer/internal/testdb"
 )
 
@@ -80,6 +83,9 @@ func TestRevertedTransferFails(t *testing.T) {
 			failed := r.wantOnce(t, "too-much", coffer.SendFailed)
 			if failed.Reason != "reverted: balance too low" || failed.Fee.Sign() <= 0 || failed.Nonce != 0 {
 				t.Fatalf("failed intent: %+v", failed)
+			}
+			if calls := r.ledger.of("too-much"); len(calls) != 1 || !calls[0].Out.Reverted || calls[0].Out.GasUsed == 0 {
+				t.Fatalf("ledger calls %+v; want one failure, reverted, with its gas", calls)
 			}
 			r.wantOnce(t, "eth", coffer.SendConfirmed)
 			r.wantOnce(t, "usdt", coffer.SendConfirmed)
@@ -448,5 +454,36 @@ func TestRestartDuringReplacement(t *testing.T) {
 			}
 			r.wantNonces(t, 1, "stuck")
 		})
+	}
+}
+
+// TestNoReturnTokenConfirmed pays in a token whose transfer returns nothing, like USDT: the
+// payout is confirmed by its receipt and Transfer log, not by a return value.
+func TestNoReturnTokenConfirmed(t *testing.T) {
+	r := setup(t, options{})
+	nrt := testtoken.NewNoReturnToken()
+	opts := bind.NewKeyedTransactor(r.faucet, big.NewInt(1337))
+	opts.GasTipCap = faucetTip
+	opts.Nonce = new(big.Int).SetUint64(r.faucetN)
+	addr, tx, err := bind.DeployContract(opts, common.FromHex(testtoken.NoReturnTokenMetaData.Bin),
+		r.sim.Client(), nrt.PackConstructor("No Return", "NRT", 6))
+	if err != nil {
+		t.Fatalf("deploy: %v", err)
+	}
+	r.faucetN++
+	r.mineOK(t, tx.Hash())
+	r.mineOK(t, r.faucetSend(t, addr, nil, nrt.PackMint(r.hotAddr(), big.NewInt(5_000_000)), 100_000))
+	r.cfg.Assets = append(r.cfg.Assets, chain.Asset{Code: "NRT", Chain: "dev", Contract: &addr, Decimals: 6})
+	r.restart(t)
+	to := newAddress()
+	r.queue(t, "nrt", to, "NRT", big.NewInt(1_500_000))
+	r.settle(t, 5, "nrt")
+	r.wantOnce(t, "nrt", coffer.SendConfirmed)
+	out, err := r.sim.Client().CallContract(t.Context(), ethereumCall(addr, nrt.PackBalanceOf(to)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := nrt.UnpackBalanceOf(out); err != nil || got.Int64() != 1_500_000 {
+		t.Fatalf("the recipient holds %v (%v); want 1500000", got, err)
 	}
 }
