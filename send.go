@@ -126,10 +126,11 @@ type SendStore interface {
 	AddSendAttempt(ctx context.Context, a SendAttempt, f Fence) error
 	// SendAttempts returns the intent's attempts in the order they were added.
 	SendAttempts(ctx context.Context, intentID string) ([]SendAttempt, error)
-	// MarkSendBroadcast records that a node took the attempt txHash: a signed attempt becomes
-	// broadcast with SentBlock sentBlock (an attempt sent again keeps its first), and its intent,
-	// if signed, broadcast. An unknown attempt is ENOTFOUND.
-	MarkSendBroadcast(ctx context.Context, txHash string, sentBlock uint64) error
+	// MarkSendBroadcast records that a node took the attempts txHashes, in one transaction: a
+	// signed attempt becomes broadcast with SentBlock sentBlock (an attempt sent again keeps its
+	// first), and its intent, if signed, broadcast. An unknown attempt is ENOTFOUND, and then
+	// nothing changes.
+	MarkSendBroadcast(ctx context.Context, txHashes []string, sentBlock uint64) error
 	// FinishSendIntent ends an intent that was signed or broadcast as in.State, confirmed or
 	// failed, with in's TxHash, BlockNumber, GasUsed, Fee and Reason; the attempt in.TxHash is
 	// marked mined at BlockNumber and the intent's other attempts replaced, in one transaction.

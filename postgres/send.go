@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -301,24 +302,28 @@ func (s *Store) SendAttempts(ctx context.Context, intentID string) ([]coffer.Sen
 	return out, nil
 }
 
-// MarkSendBroadcast marks the attempt and its intent broadcast, in one transaction.
-func (s *Store) MarkSendBroadcast(ctx context.Context, txHash string, sentBlock uint64) error {
-	return s.inTx(ctx, "mark send broadcast "+txHash, func(tx pgx.Tx) error {
-		var intent string
-		err := tx.QueryRow(ctx, `UPDATE send_attempts SET updated_at = now(),
+// MarkSendBroadcast marks the attempts and their intents broadcast, in one transaction.
+func (s *Store) MarkSendBroadcast(ctx context.Context, txHashes []string, sentBlock uint64) error {
+	if len(txHashes) == 0 {
+		return nil
+	}
+	hashes := slices.Compact(slices.Sorted(slices.Values(txHashes)))
+	return s.inTx(ctx, "mark send broadcast", func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE send_attempts SET updated_at = now(),
 				state = CASE WHEN state = $1 THEN $2 ELSE state END,
 				sent_block = CASE WHEN sent_block = 0 THEN $3 ELSE sent_block END
-			WHERE tx_hash = $4 RETURNING intent_id`,
-			string(coffer.AttemptSigned), string(coffer.AttemptBroadcast), int64(sentBlock), txHash).Scan(&intent)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return coffer.Errorf(coffer.ENOTFOUND, "send attempt %s does not exist", txHash)
-		}
+			WHERE tx_hash = ANY($4)`,
+			string(coffer.AttemptSigned), string(coffer.AttemptBroadcast), int64(sentBlock), hashes)
 		if err != nil {
 			return mapErr(err)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE send_intents SET state = $1, updated_at = now() WHERE id = $2 AND state = $3`,
-			string(coffer.SendBroadcast), intent, string(coffer.SendSigned)); err != nil {
-			return fmt.Errorf("intent: %w", mapErr(err))
+		if tag.RowsAffected() != int64(len(hashes)) {
+			return coffer.Errorf(coffer.ENOTFOUND, "of %d send attempts, %d exist", len(hashes), tag.RowsAffected())
+		}
+		if _, err := tx.Exec(ctx, `UPDATE send_intents SET state = $1, updated_at = now()
+			WHERE state = $2 AND id IN (SELECT intent_id FROM send_attempts WHERE tx_hash = ANY($3))`,
+			string(coffer.SendBroadcast), string(coffer.SendSigned), hashes); err != nil {
+			return fmt.Errorf("intents: %w", mapErr(err))
 		}
 		return nil
 	})

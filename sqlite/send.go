@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 	"time"
 
@@ -281,32 +282,50 @@ func (s *Store) SendAttempts(ctx context.Context, intentID string) ([]coffer.Sen
 	return out, nil
 }
 
-// MarkSendBroadcast marks the attempt and its intent broadcast, in one transaction.
-func (s *Store) MarkSendBroadcast(ctx context.Context, txHash string, sentBlock uint64) error {
+// markChunk is how many attempts one statement of MarkSendBroadcast names, well below SQLite's
+// limit on a statement's parameters.
+const markChunk = 500
+
+// MarkSendBroadcast marks the attempts and their intents broadcast, in one transaction.
+func (s *Store) MarkSendBroadcast(ctx context.Context, txHashes []string, sentBlock uint64) error {
+	if len(txHashes) == 0 {
+		return nil
+	}
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("mark send broadcast %s: %w", txHash, retryable(err))
+		return fmt.Errorf("mark send broadcast: %w", retryable(err))
 	}
 	defer tx.Rollback()
 	now := micro(time.Now())
-	var intent string
-	err = tx.QueryRowContext(ctx, `UPDATE send_attempts SET updated_at = ?,
-			state = CASE WHEN state = ? THEN ? ELSE state END,
-			sent_block = CASE WHEN sent_block = 0 THEN ? ELSE sent_block END
-		WHERE tx_hash = ? RETURNING intent_id`,
-		now, string(coffer.AttemptSigned), string(coffer.AttemptBroadcast), int64(sentBlock), txHash).Scan(&intent)
-	if errors.Is(err, sql.ErrNoRows) {
-		return coffer.Errorf(coffer.ENOTFOUND, "send attempt %s does not exist", txHash)
-	}
-	if err != nil {
-		return fmt.Errorf("mark send broadcast %s: %w", txHash, retryable(err))
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE send_intents SET state = ?, updated_at = ? WHERE id = ? AND state = ?`,
-		string(coffer.SendBroadcast), now, intent, string(coffer.SendSigned)); err != nil {
-		return fmt.Errorf("mark send broadcast %s: intent: %w", txHash, retryable(err))
+	for chunk := range slices.Chunk(slices.Compact(slices.Sorted(slices.Values(txHashes))), markChunk) {
+		in := `(?` + strings.Repeat(", ?", len(chunk)-1) + `)`
+		args := []any{now, string(coffer.AttemptSigned), string(coffer.AttemptBroadcast), int64(sentBlock)}
+		for _, h := range chunk {
+			args = append(args, h)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE send_attempts SET updated_at = ?,
+				state = CASE WHEN state = ? THEN ? ELSE state END,
+				sent_block = CASE WHEN sent_block = 0 THEN ? ELSE sent_block END
+			WHERE tx_hash IN `+in, args...)
+		if err != nil {
+			return fmt.Errorf("mark send broadcast: %w", retryable(err))
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("mark send broadcast: %w", err)
+		} else if n != int64(len(chunk)) {
+			return coffer.Errorf(coffer.ENOTFOUND, "of %d send attempts, %d exist", len(chunk), n)
+		}
+		args = []any{string(coffer.SendBroadcast), now, string(coffer.SendSigned)}
+		for _, h := range chunk {
+			args = append(args, h)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE send_intents SET state = ?, updated_at = ?
+			WHERE state = ? AND id IN (SELECT intent_id FROM send_attempts WHERE tx_hash IN `+in+`)`, args...); err != nil {
+			return fmt.Errorf("mark send broadcast: intents: %w", retryable(err))
+		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("mark send broadcast %s: commit: %w", txHash, retryable(err))
+		return fmt.Errorf("mark send broadcast: commit: %w", retryable(err))
 	}
 	return nil
 }

@@ -152,13 +152,19 @@ func testSendAttempts(t *testing.T, s coffer.Store) {
 	wantCode(t, "CancelSendIntent of a signed intent", err, coffer.ECONFLICT)
 
 	first := sendAttempt("pay-1", 7, 1)
-	if err := ss.MarkSendBroadcast(ctx, first.TxHash, 40); err != nil {
+	wantCode(t, "MarkSendBroadcast of an unknown attempt", ss.MarkSendBroadcast(ctx, []string{first.TxHash, "0xnone"}, 40), coffer.ENOTFOUND)
+	if in, _ := ss.SendIntent(ctx, "pay-1"); in.State != coffer.SendSigned {
+		t.Fatalf("intent after a refused MarkSendBroadcast = %+v", in)
+	}
+	if err := ss.MarkSendBroadcast(ctx, []string{first.TxHash, first.TxHash}, 40); err != nil {
 		t.Fatalf("MarkSendBroadcast: %v", err)
 	}
-	if err := ss.MarkSendBroadcast(ctx, first.TxHash, 41); err != nil { // sent again: keeps block 40
+	if err := ss.MarkSendBroadcast(ctx, []string{first.TxHash}, 41); err != nil { // sent again: keeps block 40
 		t.Fatalf("MarkSendBroadcast again: %v", err)
 	}
-	wantCode(t, "MarkSendBroadcast of nothing", ss.MarkSendBroadcast(ctx, "0xnone", 1), coffer.ENOTFOUND)
+	if err := ss.MarkSendBroadcast(ctx, nil, 41); err != nil {
+		t.Fatalf("MarkSendBroadcast of none: %v", err)
+	}
 	if in, _ := ss.SendIntent(ctx, "pay-1"); in.State != coffer.SendBroadcast {
 		t.Fatalf("intent after MarkSendBroadcast = %+v", in)
 	}

@@ -46,6 +46,11 @@ var (
 	// errUnderpriced: the pool holds another transaction of this nonce whose fees this one does
 	// not beat by the pool's bump: an attempt of ours sent later, as a rule.
 	errUnderpriced = txpool.ErrReplaceUnderpriced
+	// errFunds: the node's view of the balance does not cover the transaction. The sender
+	// checked the balance at the head before signing, so this is a node whose pool has not yet
+	// caught up with the head (geth resets its pool after each block, in the background), or
+	// a balance spent meanwhile: the next pass sends the same bytes again.
+	errFunds = core.ErrInsufficientFunds
 )
 
 // refusal tells which of the understood refusals err is, or nil.
@@ -53,7 +58,7 @@ func refusal(err error) error {
 	if err == nil {
 		return nil
 	}
-	for _, known := range []error{errKnown, errNonceLow, errUnderpriced} {
+	for _, known := range []error{errKnown, errNonceLow, errUnderpriced, errFunds} {
 		if errors.Is(err, known) || strings.Contains(err.Error(), known.Error()) {
 			return known
 		}

@@ -33,6 +33,17 @@ type passState struct {
 	mined     uint64   // the address's nonce at the head: its transactions mined
 	suggested *big.Int // the node's tip
 	reserved  *big.Int // what the transactions in flight and not mined may still spend, in wei
+	// sent are the intents whose attempts a node took in this pass, marked broadcast in the
+	// store together at its end (flush): one commit for all, where a commit each was most of a
+	// pass's time. A crash before the flush leaves them signed, and the next pass sends them
+	// again, which a node answers "already known".
+	sent []sentAttempt
+}
+
+// sentAttempt is an attempt a node took, not yet marked broadcast.
+type sentAttempt struct {
+	in     coffer.SendIntent
+	txHash string
 }
 
 // Pass follows every intent in flight, then sends the queued and waiting intents that the
@@ -97,10 +108,10 @@ func (s *Sender) Pass(ctx context.Context, fence coffer.Fence) (Progress, error)
 
 	queued, err := s.cfg.Store.SendIntents(ctx, coffer.SendFilter{Chain: s.cfg.Chain.Name, From: s.fromHex,
 		States: []coffer.SendState{coffer.SendQueued, coffer.SendWaitingFunds}, Limit: coffer.ListRowsMax})
-	if err != nil {
-		return p, errors.Join(append(errs, err)...)
-	}
-	if len(queued) > 0 {
+	switch {
+	case err != nil:
+		errs = append(errs, err)
+	case len(queued) > 0:
 		if err := s.sendQueued(ctx, ps, queued, &p); err != nil {
 			errs = append(errs, err)
 		}
@@ -108,7 +119,33 @@ func (s *Sender) Pass(ctx context.Context, fence coffer.Fence) (Progress, error)
 	if ctx.Err() != nil {
 		return p, ctx.Err()
 	}
+	if err := s.flush(ctx, ps); err != nil {
+		errs = append(errs, err)
+	}
+	if ctx.Err() != nil {
+		return p, ctx.Err()
+	}
 	return p, errors.Join(errs...)
+}
+
+// flush marks the attempts sent in the pass broadcast, in one write.
+func (s *Sender) flush(ctx context.Context, ps *passState) error {
+	if len(ps.sent) == 0 {
+		return nil
+	}
+	hashes := make([]string, len(ps.sent))
+	for i, a := range ps.sent {
+		hashes[i] = a.txHash
+	}
+	if err := s.cfg.Store.MarkSendBroadcast(ctx, hashes, ps.head.Number.Uint64()); err != nil {
+		return err
+	}
+	for _, a := range ps.sent {
+		a.in.State = coffer.SendBroadcast
+		s.step(StepMarked, a.in)
+	}
+	ps.sent = nil
+	return nil
 }
 
 func cmpUint(a, b uint64) int {
@@ -270,7 +307,7 @@ func (s *Sender) sign(in coffer.SendIntent, d *types.DynamicFeeTx) (*types.Trans
 	}, nil
 }
 
-// broadcast sends the attempt's transaction and records that a node took it. The node's
+// broadcast sends the attempt's transaction and notes that a node took it, for flush. The node's
 // refusals that mean the transaction or one of its nonce is known are no failures: the next
 // pass reads the chain. A call that timed out may or may not have reached the node: the next
 // pass asks the node for the hash and sends again if it does not know it.
@@ -282,6 +319,10 @@ func (s *Sender) broadcast(ctx context.Context, ps *passState, in coffer.SendInt
 		s.cfg.Logger.Info("chain send: the node holds another transaction of the nonce", "chain", s.cfg.Chain.Name,
 			"intent", in.ID, "nonce", a.Nonce, "tx", a.TxHash, "answer", err.Error())
 		return nil
+	case errFunds:
+		s.cfg.Logger.Info("chain send: the node does not see the funds yet", "chain", s.cfg.Chain.Name,
+			"intent", in.ID, "nonce", a.Nonce, "tx", a.TxHash)
+		return nil
 	default:
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 			s.cfg.Logger.Info("chain send: broadcast timed out", "chain", s.cfg.Chain.Name, "intent", in.ID, "tx", a.TxHash)
@@ -292,11 +333,7 @@ func (s *Sender) broadcast(ctx context.Context, ps *passState, in coffer.SendInt
 		}
 	}
 	s.step(StepSent, in)
-	if err := s.cfg.Store.MarkSendBroadcast(ctx, a.TxHash, ps.head.Number.Uint64()); err != nil {
-		return err
-	}
-	in.State = coffer.SendBroadcast
-	s.step(StepMarked, in)
+	ps.sent = append(ps.sent, sentAttempt{in: in, txHash: a.TxHash})
 	return nil
 }
 

@@ -107,7 +107,7 @@ const (
 	StepChecked   Step = "checked"   // funds checked and gas estimated, nothing signed
 	StepSigned    Step = "signed"    // an attempt committed in the store, not yet sent
 	StepSent      Step = "sent"      // a node took the attempt; the store does not know yet
-	StepMarked    Step = "marked"    // the store knows it was broadcast
+	StepMarked    Step = "marked"    // the store knows it was broadcast (at the pass's end)
 	StepMined     Step = "mined"     // a receipt at depth read; the Ledger not yet told
 	StepCalled    Step = "called"    // the Ledger told; the end not yet stored
 	StepFinished  Step = "finished"  // the end stored
