@@ -1,6 +1,7 @@
 package send
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -88,7 +89,7 @@ func (s *Sender) Pass(ctx context.Context, fence coffer.Fence) (Progress, error)
 		return p, err
 	}
 	// In nonce order, so that a lost nonce is sent again before the ones after it.
-	slices.SortFunc(flying, func(a, b coffer.SendIntent) int { return cmpUint(a.Nonce, b.Nonce) })
+	slices.SortFunc(flying, func(a, b coffer.SendIntent) int { return cmp.Compare(a.Nonce, b.Nonce) })
 	var errs []error
 	for _, in := range flying {
 		atCap, ended, err := s.follow(ctx, ps, in)
@@ -146,16 +147,6 @@ func (s *Sender) flush(ctx context.Context, ps *passState) error {
 	}
 	ps.sent = nil
 	return nil
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // sendQueued sends the queued intents the balance covers, and marks the others waiting.
@@ -361,7 +352,8 @@ func (s *Sender) follow(ctx context.Context, ps *passState, in coffer.SendIntent
 		if r.BlockNumber.Uint64()+s.cfg.Chain.Confirmations > ps.head.Number.Uint64()+1 {
 			return false, false, nil // mined, not yet deep: the balance shows what it spent
 		}
-		return false, true, s.finish(ctx, ps, in, as[i], r)
+		err = s.finish(ctx, ps, in, as[i], r)
+		return false, err == nil, err
 	}
 	newest := as[len(as)-1]
 	tx := new(types.Transaction)
