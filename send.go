@@ -85,8 +85,8 @@ type SendAttempt struct {
 	GasTipCap *big.Int // wei per gas
 	Gas       uint64
 	State     SendAttemptState
-	// SentBlock is the chain's head when a node took the attempt (0 before): replacement counts
-	// blocks from it. BlockNumber is the block that mined it.
+	// SentBlock is the chain's head when a node last took the attempt (0 before): replacement
+	// counts blocks from it. BlockNumber is the block that mined it.
 	SentBlock   uint64
 	BlockNumber uint64
 	CreatedAt   time.Time
@@ -126,10 +126,10 @@ type SendStore interface {
 	AddSendAttempt(ctx context.Context, a SendAttempt, f Fence) error
 	// SendAttempts returns the intent's attempts in the order they were added.
 	SendAttempts(ctx context.Context, intentID string) ([]SendAttempt, error)
-	// MarkSendBroadcast records that a node took the attempts txHashes, in one transaction: a
-	// signed attempt becomes broadcast with SentBlock sentBlock (an attempt sent again keeps its
-	// first), and its intent, if signed, broadcast. An unknown attempt is ENOTFOUND, and then
-	// nothing changes.
+	// MarkSendBroadcast records that a node took the attempts txHashes, in one transaction: each
+	// becomes broadcast with SentBlock sentBlock (an attempt sent again because the node had
+	// lost it counts its blocks afresh), and its intent, if signed, broadcast. An unknown
+	// attempt is ENOTFOUND, and then nothing changes.
 	MarkSendBroadcast(ctx context.Context, txHashes []string, sentBlock uint64) error
 	// FinishSendIntent ends an intent that was signed or broadcast as in.State, confirmed or
 	// failed, with in's TxHash, BlockNumber, GasUsed, Fee and Reason; the attempt in.TxHash is

@@ -311,7 +311,7 @@ func (s *Store) MarkSendBroadcast(ctx context.Context, txHashes []string, sentBl
 	return s.inTx(ctx, "mark send broadcast", func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE send_attempts SET updated_at = now(),
 				state = CASE WHEN state = $1 THEN $2 ELSE state END,
-				sent_block = CASE WHEN sent_block = 0 THEN $3 ELSE sent_block END
+				sent_block = $3
 			WHERE tx_hash = ANY($4)`,
 			string(coffer.AttemptSigned), string(coffer.AttemptBroadcast), int64(sentBlock), hashes)
 		if err != nil {

@@ -305,7 +305,7 @@ func (s *Store) MarkSendBroadcast(ctx context.Context, txHashes []string, sentBl
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE send_attempts SET updated_at = ?,
 				state = CASE WHEN state = ? THEN ? ELSE state END,
-				sent_block = CASE WHEN sent_block = 0 THEN ? ELSE sent_block END
+				sent_block = ?
 			WHERE tx_hash IN `+in, args...)
 		if err != nil {
 			return fmt.Errorf("mark send broadcast: %w", retryable(err))

