@@ -52,6 +52,9 @@ func Run(t *testing.T, open func(t *testing.T) coffer.Store) {
 		{"DepositListing", testDepositListing},
 		{"DepositAddresses", testDepositAddresses},
 		{"DepositAddressRaces", testDepositAddressRaces},
+		{"SendIntents", testSendIntents},
+		{"SendAttempts", testSendAttempts},
+		{"SendCancelRace", testSendCancelRace},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
