@@ -68,6 +68,13 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		return coffer.Errorf(coffer.EUNAVAILABLE, "%s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
+	if w, ok := out.(io.Writer); ok && resp.StatusCode < 400 {
+		// A streamed answer (a CSV statement) goes to w as it comes, whatever its size.
+		if _, err := io.Copy(w, resp.Body); err != nil {
+			return coffer.Errorf(coffer.EUNAVAILABLE, "%s %s: read response: %v", method, path, err)
+		}
+		return nil
+	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, responseBytesMax))
 	if err != nil {
 		return coffer.Errorf(coffer.EUNAVAILABLE, "%s %s: read response: %v", method, path, err)

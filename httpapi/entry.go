@@ -41,13 +41,7 @@ func (s *Server) listEntries(r *http.Request) (int, any, error) {
 	es, more := cut(es, lp.limit)
 	page := client.EntryPage{Entries: make([]client.Entry, len(es)), HasMore: more}
 	for i, e := range es {
-		page.Entries[i] = client.Entry{
-			AccountID: e.AccountID, Seq: e.Seq, TransferID: e.TransferID, Type: string(e.Type),
-			Phase: string(e.Phase), Side: string(e.Side), Amount: e.Amount.Format(scale),
-			BalanceBefore: e.BalanceBefore.Format(scale), BalanceAfter: e.BalanceAfter.Format(scale),
-			AvailableBefore: e.AvailableBefore.Format(scale), AvailableAfter: e.AvailableAfter.Format(scale),
-			CreatedAt: apiTime(e.CreatedAt),
-		}
+		page.Entries[i] = renderEntry(e, scale)
 	}
 	if more {
 		page.NextCursor = encodeCursor(strconv.FormatUint(es[len(es)-1].Seq, 10))
@@ -90,11 +84,30 @@ func (s *Server) balanceAt(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	out.AccountID, out.Asset, out.Seq = b.AccountID, b.Asset, b.Seq
-	out.Balance, out.Available, out.Held = b.Balance.Format(scale), b.Available.Format(scale), b.Held.Format(scale)
+	asked := out.At
+	out = renderBalanceAt(b, scale)
+	out.At = asked
+	return http.StatusOK, out, nil
+}
+
+// renderBalanceAt renders an account's balances at a moment, without the moment asked.
+func renderBalanceAt(b statement.Balance, scale int) client.BalanceAt {
+	out := client.BalanceAt{AccountID: b.AccountID, Asset: b.Asset, Seq: b.Seq,
+		Balance: b.Balance.Format(scale), Available: b.Available.Format(scale), Held: b.Held.Format(scale)}
 	if b.Seq > 0 {
 		t := apiTime(b.EntryAt)
 		out.EntryAt = &t
 	}
-	return http.StatusOK, out, nil
+	return out
+}
+
+// renderEntry renders an entry in major units of its asset.
+func renderEntry(e coffer.Entry, scale int) client.Entry {
+	return client.Entry{
+		AccountID: e.AccountID, Seq: e.Seq, TransferID: e.TransferID, Type: string(e.Type),
+		Phase: string(e.Phase), Side: string(e.Side), Amount: e.Amount.Format(scale),
+		BalanceBefore: e.BalanceBefore.Format(scale), BalanceAfter: e.BalanceAfter.Format(scale),
+		AvailableBefore: e.AvailableBefore.Format(scale), AvailableAfter: e.AvailableAfter.Format(scale),
+		CreatedAt: apiTime(e.CreatedAt),
+	}
 }

@@ -247,6 +247,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/v1/accounts/{id}/unlock", operator, s.unlockAccount, none},
 		{"GET", "/v1/accounts/{id}/entries", reader, s.listEntries, historyParams},
 		{"GET", "/v1/accounts/{id}/balance", reader, s.balanceAt, []string{"at", "seq"}},
+		{"GET", "/v1/accounts/{id}/statement", reader, s.statement, []string{"from", "to", "format", "cursor", "limit"}},
 		{"GET", "/v1/owners/{owner}/balances", reader, s.balances, none},
 		{"POST", "/v1/owners/{owner}/addresses", operator, s.assignDepositAddress, none},
 		{"GET", "/v1/owners/{owner}/addresses", reader, s.listDepositAddresses, pageParams},
@@ -442,6 +443,10 @@ func (s *Server) endpoint(rt route) http.HandlerFunc {
 		status, body, err := rt.handle(r)
 		if err != nil {
 			s.writeError(w, r, err)
+			return
+		}
+		if st, ok := body.(streamed); ok {
+			s.stream(w, r, status, st)
 			return
 		}
 		if raw, ok := body.([]byte); ok {

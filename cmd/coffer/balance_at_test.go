@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -29,4 +31,30 @@ func TestBalanceAtCommand(t *testing.T) {
 		t.Fatalf("now: %s", out)
 	}
 	s.fails(testAdminKey, 2, "give --at or --seq, not both", "balance-at", "wallet:1001:USD", "--seq", "1", "--at", before)
+}
+
+// TestStatementCommand: a statement printed, and saved as CSV to a file.
+func TestStatementCommand(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	from := time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
+	s.ok("deposit", "--id", "d1", "--owner", "1001", "--asset", "USD", "--amount", "100.00")
+	s.ok("deposit", "--id", "d2", "--owner", "1001", "--asset", "USD", "--amount", "5.00")
+	to := time.Now().Add(time.Minute).UTC().Format(time.RFC3339)
+	out := s.ok("statement", "wallet:1001:USD", "--from", from, "--to", to)
+	for _, want := range []string{"opening balance 0.00 USD", "closing balance 105.00 USD", "deposit: in 105.00 USD, out 0.00 USD", "d2"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("statement lacks %q:\n%s", want, out)
+		}
+	}
+	file := filepath.Join(t.TempDir(), "statement.csv")
+	s.ok("statement", "wallet:1001:USD", "--from", from, "--to", to, "--csv", file)
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Split(strings.TrimSpace(string(data)), "\n"); len(lines) != 5 || !strings.HasSuffix(lines[4], ",105.00,105.00") {
+		t.Fatalf("csv:\n%s", data)
+	}
+	s.fails(testAdminKey, 2, "--to is required", "statement", "wallet:1001:USD", "--from", from)
 }

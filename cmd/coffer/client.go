@@ -200,6 +200,10 @@ func printText(w io.Writer, answer any) error {
 	case *client.DepositAddressPage:
 		printDepositAddresses(tw, v.Addresses...)
 		printCursor(tw, v.NextCursor)
+	case *client.Statement:
+		printStatement(tw, v)
+	case savedCSV:
+		return nil
 	case *client.BalanceAt:
 		printBalanceAt(tw, v)
 	case *client.DevFunding:

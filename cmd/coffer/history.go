@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -48,6 +50,22 @@ func init() {
 						at = time.Now()
 					}
 					return cl.BalanceAt(ctx, args[0], at)
+				}
+			}},
+		clientCommand{name: "statement", args: []string{"ACCOUNT_ID"},
+			summary:  "show an account's statement for [--from, --to): opening balance, entries, closing balance, totals; --csv FILE saves the whole period as CSV",
+			required: []string{"from", "to"},
+			setup: func(fs *pflag.FlagSet) action {
+				var q client.StatementQuery
+				timeFlag(fs, &q.From, "from", "the period's start")
+				timeFlag(fs, &q.To, "to", "the period's end, not included")
+				file := fs.String("csv", "", "save the whole period as CSV to this file (- for stdout), streamed")
+				pageFlags(fs, &q.Limit, &q.Cursor)
+				return func(ctx context.Context, cl *client.Client, args []string) (any, error) {
+					if *file == "" {
+						return cl.Statement(ctx, args[0], q)
+					}
+					return savedCSV{}, saveStatementCSV(ctx, cl, args[0], q, *file)
 				}
 			}},
 		clientCommand{name: "events", summary: "list the committed changes, oldest first", setup: func(fs *pflag.FlagSet) action {
@@ -96,4 +114,45 @@ func printBalanceAt(w io.Writer, b *client.BalanceAt) {
 	fmt.Fprintln(w, "ACCOUNT\tAT\tSEQ\tENTRY AT\tBALANCE\tAVAILABLE\tHELD")
 	fmt.Fprintf(w, "%s\t%s\t%d\t%s\t%s\t%s\t%s\n", b.AccountID, when(b.At), b.Seq, when(b.EntryAt),
 		money(b.Balance, b.Asset), money(b.Available, b.Asset), money(b.Held, b.Asset))
+}
+
+// savedCSV is the answer of statement --csv: the CSV went to its file, nothing else to print.
+type savedCSV struct{}
+
+func (savedCSV) MarshalJSON() ([]byte, error) { return []byte("{}"), nil }
+
+// saveStatementCSV streams the statement's CSV into file (stdout for -), through a temporary
+// file renamed at the end, so a failure leaves no half statement behind.
+func saveStatementCSV(ctx context.Context, cl *client.Client, accountID string, q client.StatementQuery, file string) error {
+	if file == "-" {
+		return cl.StatementCSV(ctx, accountID, q.From, q.To, os.Stdout)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := cl.StatementCSV(ctx, accountID, q.From, q.To, tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), file)
+}
+
+func printStatement(w io.Writer, st *client.Statement) {
+	fmt.Fprintf(w, "account %s, %s to %s\n", st.AccountID, when(&st.From), when(&st.To))
+	fmt.Fprintf(w, "opening balance %s, available %s (after entry %d)\n", money(st.Opening.Balance, st.Asset), money(st.Opening.Available, st.Asset), st.Opening.Seq)
+	fmt.Fprintln(w, "SEQ\tTIME\tTRANSFER\tTYPE\tPHASE\tSIDE\tAMOUNT\tBALANCE")
+	for _, e := range st.Entries {
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Seq, when(&e.CreatedAt), e.TransferID, e.Type, e.Phase, e.Side,
+			money(e.Amount, st.Asset), money(e.BalanceAfter, st.Asset))
+	}
+	printCursor(w, st.NextCursor)
+	fmt.Fprintf(w, "closing balance %s, available %s (after entry %d)\n", money(st.Closing.Balance, st.Asset), money(st.Closing.Available, st.Asset), st.Closing.Seq)
+	for _, t := range st.Totals {
+		fmt.Fprintf(w, "%s: in %s, out %s\n", t.Type, money(t.In, st.Asset), money(t.Out, st.Asset))
+	}
 }
