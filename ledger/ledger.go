@@ -157,6 +157,9 @@ func New(store coffer.Store, cfg Config) *Ledger {
 // Store returns the store the ledger writes to.
 func (l *Ledger) Store() coffer.Store { return l.store }
 
+// Now is the ledger's clock: what it dates its writes with.
+func (l *Ledger) Now() time.Time { return l.cfg.Now() }
+
 // Do applies one command and returns its outcome: a *Result, or an error whose coffer.ErrorCode
 // says why it was rejected. A rejection is final for that operation id; EUNAVAILABLE and
 // EINTERNAL are not recorded, and the same id may be sent again.

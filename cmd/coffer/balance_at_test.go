@@ -58,3 +58,22 @@ func TestStatementCommand(t *testing.T) {
 	}
 	s.fails(testAdminKey, 2, "--to is required", "statement", "wallet:1001:USD", "--from", from)
 }
+
+// TestReconcileCommands: reconcile, show and list.
+func TestReconcileCommands(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	s.ok("deposit", "--id", "d1", "--owner", "1001", "--asset", "USD", "--amount", "100.00")
+	end := time.Now().UTC().Format(time.RFC3339Nano)
+	out := s.ok("reconcile", "--id", "rec-1", "--owner", "1001", "--asset", "USD", "--period-end", end, "--external", "99.00", "--tolerance", "0.50", "--source", "bank")
+	if !strings.Contains(out, "-1.00 USD") || !strings.Contains(out, "mismatched") {
+		t.Fatalf("reconcile:\n%s", out)
+	}
+	if out := s.ok("reconciliations", "--status", "mismatched"); !strings.Contains(out, "rec-1") {
+		t.Fatalf("list:\n%s", out)
+	}
+	if out := s.ok("reconciliation", "rec-1"); !strings.Contains(out, "wallet:1001:USD") {
+		t.Fatalf("show:\n%s", out)
+	}
+	s.fails(testAdminKey, 2, "--external is required", "reconcile", "--id", "rec-2", "--account", "wallet:1001:USD", "--period-end", end)
+}

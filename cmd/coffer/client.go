@@ -200,6 +200,11 @@ func printText(w io.Writer, answer any) error {
 	case *client.DepositAddressPage:
 		printDepositAddresses(tw, v.Addresses...)
 		printCursor(tw, v.NextCursor)
+	case *client.Reconciliation:
+		printReconciliations(tw, *v)
+	case *client.ReconciliationPage:
+		printReconciliations(tw, v.Reconciliations...)
+		printCursor(tw, v.NextCursor)
 	case *client.Statement:
 		printStatement(tw, v)
 	case savedCSV:
