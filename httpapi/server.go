@@ -6,6 +6,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 	"log/slog"
 	"net/http"
 	"path"
@@ -98,6 +102,9 @@ type Config struct {
 	// DevFund, set when the server runs the embedded dev chain, has its faucet pay an address
 	// for POST /v1/dev/fund. Default: none, and that route answers not found.
 	DevFund func(ctx context.Context, req client.DevFundRequest) (client.DevFunding, error)
+	// Tracer, if set, makes a span of each request, named by its route, the parent of the
+	// ledger's spans of its commands. Default: none.
+	Tracer trace.Tracer
 	// Chains answers GET /v1/deposits (the deposits seen on the chains) and GET /v1/chains.
 	// Default: none, and those routes answer unavailable: this server watches no chains.
 	Chains *chainview.Service
@@ -139,6 +146,7 @@ type Server struct {
 	routes     []route
 	batches    *semaphore.Weighted // turns of Config.BatchRequestsMax
 	stopping   chan struct{}       // closed by StopWaiting
+	tracer     trace.Tracer
 	stopOnce   sync.Once
 }
 
@@ -165,6 +173,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.Tracer == nil {
+		cfg.Tracer = noop.NewTracerProvider().Tracer("")
 	}
 	if cfg.BodyBytesMax <= 0 {
 		cfg.BodyBytesMax = BodyBytesMaxDefault
@@ -193,6 +204,7 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{
 		stopping:   make(chan struct{}),
+		tracer:     cfg.Tracer,
 		cfg:        cfg,
 		ledger:     cfg.Ledger,
 		store:      cfg.Store,
@@ -365,7 +377,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		out = cw
 	}
 	rec := &statusRecorder{ResponseWriter: out}
-	r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, ri))
+	ctx, span := s.tracer.Start(r.Context(), "HTTP "+r.Method, trace.WithSpanKind(trace.SpanKindServer),
+		trace.WithAttributes(attribute.String("http.request.method", r.Method), attribute.String("coffer.request_id", ri.id)))
+	defer span.End()
+	r = r.WithContext(context.WithValue(ctx, requestInfoKey{}, ri))
 	defer func() {
 		if p := recover(); p != nil {
 			if p == http.ErrAbortHandler {
@@ -381,8 +396,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Debug, not info: at thousands of requests a second an access log is a cost that an
 		// operator turns on when wanted (coffer serve --log-level debug).
 		took := time.Since(start)
-		s.log.Debug("request", "request_id", ri.id, "method", r.Method, "path", r.URL.Path,
-			"status", rec.status, "key_id", ri.keyID, "duration", took)
+		if ri.route != "" {
+			span.SetName(ri.route)
+			span.SetAttributes(attribute.String("http.route", ri.route))
+		}
+		span.SetAttributes(attribute.Int("http.response.status_code", max(rec.status, http.StatusOK)))
+		if rec.status >= 500 {
+			span.SetStatus(codes.Error, http.StatusText(rec.status))
+		}
+		attrs := []any{"request_id", ri.id, "method", r.Method, "path", r.URL.Path,
+			"status", rec.status, "key_id", ri.keyID, "duration", took}
+		if sc := span.SpanContext(); sc.IsValid() {
+			attrs = append(attrs, "trace_id", sc.TraceID().String())
+		}
+		s.log.Debug("request", attrs...)
 		if o := s.cfg.Observer; o != nil {
 			route, status := ri.route, rec.status
 			if route == "" {

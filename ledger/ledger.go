@@ -5,6 +5,10 @@ package ledger
 import (
 	"context"
 	"errors"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 	"log/slog"
 	"sync"
 	"time"
@@ -47,6 +51,10 @@ type Config struct {
 	// Observer, if set, is told each command's outcome and each batch's size and time: the
 	// metrics' hook. Default: none.
 	Observer Observer
+	// Tracer, if set, makes a span of each command (a child of its caller's), of each batch
+	// (linked to the spans of the commands it carries) and of each database write of a batch.
+	// Default: none.
+	Tracer trace.Tracer
 	// Now is the clock; tests set it to move time.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -111,6 +119,9 @@ func (c *Config) setDefaults() {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	if c.Tracer == nil {
+		c.Tracer = noop.NewTracerProvider().Tracer("")
+	}
 }
 
 // Ledger applies commands through batches. It is safe for concurrent use.
@@ -136,6 +147,7 @@ type Outcome struct {
 type request struct {
 	cmd  Command
 	done chan Outcome
+	span trace.Span // the command's
 }
 
 // New returns a Ledger writing to store and starts its writers. Close stops them. It panics if
@@ -195,11 +207,14 @@ func (l *Ledger) DoAll(ctx context.Context, cmds []Command) []Outcome {
 		if out[i].Err != nil {
 			continue
 		}
-		reqs[i] = &request{cmd: c, done: make(chan Outcome, 1)}
+		_, span := l.cfg.Tracer.Start(ctx, "ledger.command", trace.WithSpanKind(trace.SpanKindInternal),
+			trace.WithAttributes(attribute.String("coffer.command", c.kind()), attribute.String("coffer.operation_id", c.OperationID())))
+		reqs[i] = &request{cmd: c, done: make(chan Outcome, 1), span: span}
 		select {
 		case l.queue <- reqs[i]:
 		case <-ctx.Done():
 			l.mu.RUnlock()
+			reqs[i].span.End()
 			for j := i; j < len(cmds); j++ {
 				if out[j].Err == nil {
 					out[j].Err = coffer.Errorf(coffer.EUNAVAILABLE, "not queued before the request ended: %v", ctx.Err())
@@ -219,6 +234,13 @@ func (l *Ledger) collect(reqs []*request, out []Outcome) []Outcome {
 	for i, r := range reqs {
 		if r != nil {
 			out[i] = <-r.done
+			if err := out[i].Err; err != nil {
+				r.span.SetAttributes(attribute.String("coffer.error_code", string(coffer.ErrorCode(err))))
+				if code := coffer.ErrorCode(err); code == coffer.EUNAVAILABLE || code == coffer.EINTERNAL {
+					r.span.SetStatus(codes.Error, err.Error())
+				}
+			}
+			r.span.End()
 		}
 	}
 	return out
@@ -298,10 +320,17 @@ func (l *Ledger) run(reqs []*request) {
 	if l.cfg.Observer != nil {
 		how = make([]string, len(cmds))
 	}
+	links := make([]trace.Link, len(reqs))
+	for i, r := range reqs {
+		links[i] = trace.Link{SpanContext: r.span.SpanContext()}
+	}
+	ctx, span := l.cfg.Tracer.Start(context.Background(), "ledger.batch", trace.WithLinks(links...),
+		trace.WithAttributes(attribute.Int("coffer.batch_size", len(reqs))))
+	defer span.End()
 	start := time.Now()
 	attempt := 0
 	for ; ; attempt++ {
-		outs, err = l.writeBatch(context.Background(), cmds, how)
+		outs, err = l.writeBatch(ctx, cmds, how)
 		if err == nil || !errors.Is(err, coffer.ErrRetry) || attempt >= l.cfg.RetriesMax {
 			break
 		}
@@ -310,7 +339,9 @@ func (l *Ledger) run(reqs []*request) {
 		l.observe(o, cmds, outs, how, err)
 		o.Batch(len(cmds), time.Since(start), attempt, err != nil)
 	}
+	span.SetAttributes(attribute.Int("coffer.batch_retries", attempt))
 	if err != nil {
+		span.SetStatus(codes.Error, err.Error())
 		// Logged here, once: callers get only an unavailable error, since whether to retry is
 		// all they can act on. Nothing was committed, or the commit's answer was lost; either
 		// way a retry with the same ids is safe and returns the outcome.

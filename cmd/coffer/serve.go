@@ -111,6 +111,18 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 	if err := cors.Validate(); err != nil {
 		return usageErr("--cors-origin: %v", err)
 	}
+	tracer, stopTracing, err := startTracing(ctx, cfg.OTLPEndpoint)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := stopTracing(ctx); err != nil {
+			logger.Warn("flush traces", "err", err)
+		}
+	}()
+	lcfg.Tracer = tracer
 	store, err := openStore(ctx, cfg.Database, cfg.PoolConnsMax, cfg.Migrate)
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
@@ -172,7 +184,7 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 	}
 	defer chains.close()
 	acfg := httpapi.Config{Ledger: l, Store: store, AdminKey: cfg.AdminKey,
-		Logger: logger, BatchRequestsMax: cfg.BatchRequests, Committed: committed, Sinks: sinkStatus(relay), Webhooks: hooks}
+		Logger: logger, BatchRequestsMax: cfg.BatchRequests, Committed: committed, Sinks: sinkStatus(relay), Webhooks: hooks, Tracer: tracer}
 	if chains != nil {
 		acfg.DepositAddresses = chains.addresses
 		acfg.Chains = chains.view

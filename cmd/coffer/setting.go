@@ -26,7 +26,9 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	LogLevel        string
 	// DebugAddr, if set, serves Go's profiler (/debug/pprof) there; keep it on loopback.
-	DebugAddr     string
+	DebugAddr string
+	// OTLPEndpoint, if set, is where traces are exported (OTLP over HTTP).
+	OTLPEndpoint  string
 	BatchRequests int
 	AdminKey      string
 	// CORSOrigins, CORSCredentials and CORSMaxAge are httpapi.CORS: which web pages may call the
@@ -125,6 +127,9 @@ var settings = []setting{
 		value: func(c *Config) pflag.Value {
 			return choiceValue{&c.LogLevel, []string{"debug", "info", "warn", "error"}}
 		}},
+	{flag: "otlp-endpoint", env: "COFFER_OTLP_ENDPOINT", key: "server.otlp_endpoint",
+		usage: "export traces (a span per request, ledger command, batch and database write) by OTLP over HTTP to this URL, such as http://127.0.0.1:4318; off when empty",
+		value: func(c *Config) pflag.Value { return textValue{&c.OTLPEndpoint} }},
 	{flag: "debug-addr", env: "COFFER_DEBUG_ADDR", key: "server.debug_addr",
 		usage: "serve Go's profiler (/debug/pprof) on this address; off when empty; keep it on loopback",
 		value: func(c *Config) pflag.Value { return listenValue{&c.DebugAddr, true} }},
@@ -232,7 +237,7 @@ var settings = []setting{
 // without a flag).
 var (
 	databaseSettings = []string{"database"}
-	serveSettings    = []string{"listen", "shutdown-timeout", "log-level", "debug-addr", "batch-requests",
+	serveSettings    = []string{"listen", "shutdown-timeout", "log-level", "debug-addr", "otlp-endpoint", "batch-requests",
 		"cors-origin", "cors-credentials", "cors-max-age", "metrics", "metrics-key-required", "metrics-addr", "COFFER_ADMIN_KEY", "database", "migrate", "pool-size", "batch-size", "batch-wait", "writers",
 		"expiry-interval", "exchange-pair", "exchange-pool-floor", "sink", "webhook-timeout", "webhook-schedule",
 		"command-source", "COFFER_COMMAND_SECRET", "command-role",
