@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"testing"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/internal/testdb"
 	"github.com/cofferhq/coffer/ledger"
@@ -18,12 +21,31 @@ func BenchmarkWrite1000(b *testing.B) { benchmarkWrite(b, 1000) }
 // per request make.
 func BenchmarkWrite64(b *testing.B) { benchmarkWrite(b, 64) }
 
-func benchmarkWrite(b *testing.B, transfers int) {
+// BenchmarkWrite64Traced is BenchmarkWrite64 with every command, batch and database write made
+// a span of OpenTelemetry's SDK, batched for an exporter that drops them: what tracing costs
+// the write path, against BenchmarkWrite64's no-op tracer in the same run.
+func BenchmarkWrite64Traced(b *testing.B) {
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(discard{}))
+	b.Cleanup(func() { tp.Shutdown(context.Background()) })
+	benchmarkWrite(b, 64, tp.Tracer("bench"))
+}
+
+// discard is a span exporter that drops what it is given.
+type discard struct{}
+
+func (discard) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
+func (discard) Shutdown(context.Context) error                             { return nil }
+
+func benchmarkWrite(b *testing.B, transfers int, tracer ...trace.Tracer) {
 	for _, kind := range testdb.Kinds() {
 		b.Run(kind.Name, func(b *testing.B) {
 			const wallets = 10000
 			store := kind.Open(b)
-			l := ledger.New(store, ledger.Config{})
+			cfg := ledger.Config{}
+			if len(tracer) > 0 {
+				cfg.Tracer = tracer[0]
+			}
+			l := ledger.New(store, cfg)
 			b.Cleanup(func() { l.Close() })
 			ctx := context.Background()
 			if _, err := l.Do(ctx, ledger.CreateAsset{Code: "USD", Scale: 2}); err != nil {
