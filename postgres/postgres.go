@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/cofferhq/coffer"
 
@@ -42,6 +43,12 @@ type Store struct {
 	txSetup string
 	// copyRowsMin is copyRowsMinDefault but in tests; see Save.
 	copyRowsMin int
+
+	// head is the chain head as this process last committed it: what its next write transaction
+	// expects to find in event_seq (see queueEvents). headKnown is false until then.
+	headMu    sync.Mutex
+	head      coffer.ChainHead
+	headKnown bool
 }
 
 // randomPageCostWrite is the random_page_cost of write transactions, unless the URL sets one for
@@ -120,6 +127,9 @@ func (s *Store) Close() error {
 // itself locks. BEGIN, and txSetup, go in the round trip of the transaction's first statement.
 func (s *Store) Write(ctx context.Context, fn func(coffer.WriteTx) error) error {
 	w := &writeTx{pool: s.pool, setup: s.txSetup, copyRowsMin: s.copyRowsMin}
+	s.headMu.Lock()
+	w.head, w.headKnown = s.head, s.headKnown
+	s.headMu.Unlock()
 	// Rolls back on an error or a panic in fn; after a commit it does nothing.
 	defer w.end(context.WithoutCancel(ctx), false)
 	if err := fn(w); err != nil {
@@ -127,6 +137,13 @@ func (s *Store) Write(ctx context.Context, fn func(coffer.WriteTx) error) error 
 	}
 	if err := w.end(ctx, true); err != nil {
 		return fmt.Errorf("commit: %w", mapErr(err))
+	}
+	if w.headChanged {
+		s.headMu.Lock()
+		if !s.headKnown || w.head.Seq > s.head.Seq {
+			s.head, s.headKnown = w.head, true
+		}
+		s.headMu.Unlock()
 	}
 	return nil
 }

@@ -23,6 +23,12 @@ type writeTx struct {
 
 	copyRowsMin int // see Save
 
+	// head is the chain head (see queueEvents) this transaction expects in event_seq, if
+	// headKnown; headChanged once its events moved it. eventsPending is set while Save's events
+	// still need numberEvents.
+	head                              coffer.ChainHead
+	headKnown, headChanged, eventsPending bool
+
 	// locked holds the row address (ctid) of each account LockAccounts locked, for Save.
 	locked map[string]pgtype.TID
 }
