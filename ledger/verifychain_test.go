@@ -162,10 +162,21 @@ func TestVerifyFindsTampering(t *testing.T) {
 						return "entry 2: says debit posted 1300 of payment pay-1; the events record debit posted 1200 of payment pay-1"
 					}
 				}},
-				{"entry amount and every balance after rewritten", func(t *testing.T, r *tamperRig, es []coffer.Event) (string, func([]coffer.Event) string) {
-					// Alice's first deposit made 10001: every later figure of hers, and her totals,
-					// agree, so only the events tell.
+				{"entry amount and every figure after rewritten", func(t *testing.T, r *tamperRig, es []coffer.Event) (string, func([]coffer.Event) string) {
+					// Alice's first deposit made 10001, and every later figure of hers and her
+					// totals raised to agree: her entries replay clean, and the events tell.
+					plus1 := func(col string) string {
+						if r.kind == "postgres" {
+							return col + " = " + col + " + 1"
+						}
+						return col + " = CAST(CAST(" + col + " AS INTEGER) + 1 AS TEXT)"
+					}
 					r.exec(t, `UPDATE entries SET amount = '10001' WHERE account_id = ? AND seq = 1`, wallet)
+					r.exec(t, `UPDATE entries SET `+plus1("balance_after")+`, `+plus1("available_after")+
+						` WHERE account_id = ?`, wallet)
+					r.exec(t, `UPDATE entries SET `+plus1("balance_before")+`, `+plus1("available_before")+
+						` WHERE account_id = ? AND seq > 1`, wallet)
+					r.exec(t, `UPDATE accounts SET `+plus1("credits_posted")+` WHERE id = ?`, wallet)
 					return ledger.VRecorded, func([]coffer.Event) string {
 						return "entry 1: says credit posted 10001 of deposit dep-a-1; the events record credit posted 10000 of deposit dep-a-1"
 					}
@@ -285,3 +296,45 @@ func TestVerifyExportedHead(t *testing.T) {
 }
 
 func prev2(es []coffer.Event) uint64 { return es[len(es)-1].Seq }
+
+// eventHashVersion is the number of the migration that adds the events' hashes.
+const eventHashVersion = 11
+
+// TestMigrationChainsOldEvents writes events, takes the hashes away as if they had been written
+// before the event_hash migration, and migrates again: the migration chains the events to the
+// very hashes the write path had given them, and the ledger verifies clean and goes on.
+func TestMigrationChainsOldEvents(t *testing.T) {
+	for _, kind := range testdb.Kinds() {
+		t.Run(kind.Name, func(t *testing.T) {
+			t.Parallel()
+			store, db := kind.OpenSQL(t)
+			r := &tamperRig{store: store, db: db, kind: kind.Name}
+			l := ledger.New(store, ledger.Config{})
+			t.Cleanup(func() { l.Close() })
+			mustDo(t, l, ledger.CreateAsset{Code: "USD", Scale: 2})
+			traffic(t, l, 1)
+			written := r.events(t)
+
+			r.exec(t, `ALTER TABLE events DROP COLUMN hash`)
+			r.exec(t, `ALTER TABLE event_seq DROP COLUMN hash`)
+			r.exec(t, `DELETE FROM schema_migrations WHERE version = ?`, eventHashVersion)
+			if err := store.(interface{ Migrate(context.Context) error }).Migrate(context.Background()); err != nil {
+				t.Fatalf("migrate: %v", err)
+			}
+			chained := r.events(t)
+			if len(chained) != len(written) {
+				t.Fatalf("%d events after the migration, %d before", len(chained), len(written))
+			}
+			for i := range written {
+				if chained[i].Hash != written[i].Hash {
+					t.Fatalf("event %d: the migration chained it to %s, the write path to %s",
+						written[i].Seq, chained[i].Hash, written[i].Hash)
+				}
+			}
+			traffic(t, l, 2)
+			if rep := r.verify(t, nil); !rep.OK() || rep.Events <= len(written) {
+				t.Fatalf("after the migration and more traffic: %d events, %+v", rep.Events, rep.Violations)
+			}
+		})
+	}
+}
