@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cofferhq/coffer"
 
@@ -49,6 +50,8 @@ type Store struct {
 	headMu    sync.Mutex
 	head      coffer.ChainHead
 	headKnown bool
+	// headMissed counts the write transactions whose events went by numberEvents.
+	headMissed atomic.Int64
 }
 
 // randomPageCostWrite is the random_page_cost of write transactions, unless the URL sets one for
@@ -126,7 +129,7 @@ func (s *Store) Close() error {
 // unique key (a concurrent duplicate fails with ErrRetry), or the event_seq row, which the update
 // itself locks. BEGIN, and txSetup, go in the round trip of the transaction's first statement.
 func (s *Store) Write(ctx context.Context, fn func(coffer.WriteTx) error) error {
-	w := &writeTx{pool: s.pool, setup: s.txSetup, copyRowsMin: s.copyRowsMin}
+	w := &writeTx{pool: s.pool, setup: s.txSetup, copyRowsMin: s.copyRowsMin, headMissed: &s.headMissed}
 	s.headMu.Lock()
 	w.head, w.headKnown = s.head, s.headKnown
 	s.headMu.Unlock()

@@ -84,6 +84,7 @@ func (w *writeTx) Save(ctx context.Context, c *coffer.Changes) error {
 	}
 	if w.eventsPending {
 		w.eventsPending = false
+		w.headMissed.Add(1)
 		return w.numberEvents(ctx, c.Events)
 	}
 	return nil

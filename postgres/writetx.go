@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/cofferhq/coffer"
 
@@ -26,8 +27,9 @@ type writeTx struct {
 	// head is the chain head (see queueEvents) this transaction expects in event_seq, if
 	// headKnown; headChanged once its events moved it. eventsPending is set while Save's events
 	// still need numberEvents.
-	head                              coffer.ChainHead
+	head                                  coffer.ChainHead
 	headKnown, headChanged, eventsPending bool
+	headMissed                            *atomic.Int64 // the Store's count of numberEvents
 
 	// locked holds the row address (ctid) of each account LockAccounts locked, for Save.
 	locked map[string]pgtype.TID
