@@ -3,11 +3,41 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"sync"
+	"sync/atomic"
 
 	"github.com/cofferhq/coffer"
 
 	"github.com/jackc/pgx/v5"
 )
+
+// headGuess is the chain head that a Store's next events are chained to, in the statement that
+// numbers them (queueEvents): the head its own last events moved event_seq to. It is set as soon
+// as the statement that moved the head returns, before commit, so that the next batch of another
+// writer of the process, which waits for that lock, expects the head that it will find. The
+// statements that move the head run one at a time under event_seq's lock and each sets the
+// guess before its transaction commits and lets the next one run, so the guesses are set in the
+// order of the heads. A guess of a transaction that then rolled back is wrong: the next write
+// finds another head, numbers its events under the lock (numberEvents) and sets the guess right.
+type headGuess struct {
+	mu    sync.Mutex
+	head  coffer.ChainHead
+	known bool
+	// missed counts the write transactions whose events went by numberEvents.
+	missed atomic.Int64
+}
+
+func (g *headGuess) get() (coffer.ChainHead, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.head, g.known
+}
+
+func (g *headGuess) set(h coffer.ChainHead) {
+	g.mu.Lock()
+	g.head, g.known = h, true
+	g.mu.Unlock()
+}
 
 // chainPage is how many events chainEvents reads and updates at a time.
 const chainPage = 10000

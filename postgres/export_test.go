@@ -9,4 +9,4 @@ func SetCopyRowsMin(s *Store, n int) { s.copyRowsMin = n }
 
 // HeadMissed returns how many write transactions of s numbered their events by numberEvents,
 // having not found the chain head they expected.
-func HeadMissed(s *Store) int64 { return s.headMissed.Load() }
+func HeadMissed(s *Store) int64 { return s.guess.missed.Load() }

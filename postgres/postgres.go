@@ -15,8 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/cofferhq/coffer"
 
@@ -45,13 +43,8 @@ type Store struct {
 	// copyRowsMin is copyRowsMinDefault but in tests; see Save.
 	copyRowsMin int
 
-	// head is the chain head as this process last committed it: what its next write transaction
-	// expects to find in event_seq (see queueEvents). headKnown is false until then.
-	headMu    sync.Mutex
-	head      coffer.ChainHead
-	headKnown bool
-	// headMissed counts the write transactions whose events went by numberEvents.
-	headMissed atomic.Int64
+	// guess is the chain head its next events are chained to (see queueEvents).
+	guess headGuess
 }
 
 // randomPageCostWrite is the random_page_cost of write transactions, unless the URL sets one for
@@ -129,10 +122,7 @@ func (s *Store) Close() error {
 // unique key (a concurrent duplicate fails with ErrRetry), or the event_seq row, which the update
 // itself locks. BEGIN, and txSetup, go in the round trip of the transaction's first statement.
 func (s *Store) Write(ctx context.Context, fn func(coffer.WriteTx) error) error {
-	w := &writeTx{pool: s.pool, setup: s.txSetup, copyRowsMin: s.copyRowsMin, headMissed: &s.headMissed}
-	s.headMu.Lock()
-	w.head, w.headKnown = s.head, s.headKnown
-	s.headMu.Unlock()
+	w := &writeTx{pool: s.pool, setup: s.txSetup, copyRowsMin: s.copyRowsMin, guess: &s.guess}
 	// Rolls back on an error or a panic in fn; after a commit it does nothing.
 	defer w.end(context.WithoutCancel(ctx), false)
 	if err := fn(w); err != nil {
@@ -140,13 +130,6 @@ func (s *Store) Write(ctx context.Context, fn func(coffer.WriteTx) error) error 
 	}
 	if err := w.end(ctx, true); err != nil {
 		return fmt.Errorf("commit: %w", mapErr(err))
-	}
-	if w.headChanged {
-		s.headMu.Lock()
-		if !s.headKnown || w.head.Seq > s.head.Seq {
-			s.head, s.headKnown = w.head, true
-		}
-		s.headMu.Unlock()
 	}
 	return nil
 }

@@ -84,7 +84,7 @@ func (w *writeTx) Save(ctx context.Context, c *coffer.Changes) error {
 	}
 	if w.eventsPending {
 		w.eventsPending = false
-		w.headMissed.Add(1)
+		w.guess.missed.Add(1)
 		return w.numberEvents(ctx, c.Events)
 	}
 	return nil
@@ -367,18 +367,18 @@ func queueTransferUpdates(b *pgx.Batch, ts []*coffer.Transfer) {
 //
 // The hashes chain each event to the one before, so they can be computed only from the head that
 // the lock guards. Rather than read it under the lock first, which would hold the lock across a
-// round trip more, the statement is sent with the head this transaction expects (w.head: the one
-// this process last committed) and the hashes computed from it; it takes the numbers and inserts
-// only if event_seq still holds that head, and otherwise changes nothing and returns 0. Then,
-// when another process has written events in between or the head is not known yet, numberEvents
-// takes the numbers in a round trip of its own and inserts in another.
+// round trip more, the statement is sent with the head the Store guesses (see headGuess) and the
+// hashes computed from it; it takes the numbers and inserts only if event_seq still holds that
+// head, and otherwise changes nothing and returns 0. Then, when another process has written
+// events in between or the head is not known yet, numberEvents takes the numbers in a round trip
+// of its own and inserts in another.
 func (w *writeTx) queueEvents(b *pgx.Batch, es []coffer.Event) {
 	n := len(es)
-	if n == 0 || !w.headKnown {
+	head, known := w.guess.get()
+	if n == 0 || !known {
 		w.eventsPending = n > 0
 		return
 	}
-	head := w.head
 	types, subjects := make([]string, n), make([]string, n)
 	data, created := make([]*string, n), make([]time.Time, n)
 	hashes := make([][]byte, n)
@@ -410,7 +410,7 @@ func (w *writeTx) queueEvents(b *pgx.Batch, es []coffer.Event) {
 			return fmt.Errorf("insert events: %w", err)
 		}
 		if bumped == 1 {
-			w.head, w.headChanged = next, true
+			w.guess.set(next)
 		} else {
 			w.eventsPending = true
 		}
@@ -456,7 +456,7 @@ func (w *writeTx) numberEvents(ctx context.Context, es []coffer.Event) error {
 	if err := w.send(ctx, b); err != nil {
 		return err
 	}
-	w.head, w.headKnown, w.headChanged = next, true, true
+	w.guess.set(next)
 	return nil
 }
 

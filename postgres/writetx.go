@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
 
 	"github.com/cofferhq/coffer"
 
@@ -24,12 +23,10 @@ type writeTx struct {
 
 	copyRowsMin int // see Save
 
-	// head is the chain head (see queueEvents) this transaction expects in event_seq, if
-	// headKnown; headChanged once its events moved it. eventsPending is set while Save's events
-	// still need numberEvents.
-	head                                  coffer.ChainHead
-	headKnown, headChanged, eventsPending bool
-	headMissed                            *atomic.Int64 // the Store's count of numberEvents
+	// guess is the Store's guess of the chain head (see queueEvents). eventsPending is set while
+	// Save's events still need numberEvents.
+	guess         *headGuess
+	eventsPending bool
 
 	// locked holds the row address (ctid) of each account LockAccounts locked, for Save.
 	locked map[string]pgtype.TID
