@@ -18,8 +18,9 @@ type VerifyReport struct {
 	Entries int `json:"entries"`
 	// Events is how many events the check read.
 	Events int `json:"events"`
-	// HeadSeq and HeadHash are the chain head: the last event's seq and hash (hex).
-	HeadSeq  uint64 `json:"head_seq"`
+	// HeadSeq is the seq of the last event: with HeadHash, the chain head.
+	HeadSeq uint64 `json:"head_seq"`
+	// HeadHash is the last event's hash, in hex.
 	HeadHash string `json:"head_hash"`
 	// Violations are the broken invariants, at most the first 1000.
 	Violations []Violation `json:"violations"`
