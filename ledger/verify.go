@@ -68,7 +68,9 @@ type transferTally struct {
 // equal the replay of its entries, entry sequences are gapless, each entry's before is the
 // previous entry's after, each asset's balances sum to zero, no account is below its floor, and
 // every transfer's entries are exactly those its state calls for (a pending transfer resolved at
-// most once, posted for the amount it says).
+// most once, posted for the amount it says). It also follows the events' hash chain, naming the
+// first event of each break, checks that it ends at the head event_seq keeps, and checks every
+// account's entries against those its transfers' events record (verifychain.go).
 //
 // Its memory grows with the accounts, not with the transfers: the entries the transfers call for
 // and the entries there are are compared as two multisets through an order-independent digest.
