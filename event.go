@@ -64,6 +64,9 @@ type Event struct {
 	Subject   string // the id of the asset, account or transfer the event is about
 	Data      json.RawMessage
 	CreatedAt time.Time
+	// Hash chains the event to the one before it: ChainEvent(previous event's Hash, this event).
+	// The store computes it in the transaction that writes the event.
+	Hash EventHash
 }
 
 // EventID returns the stable id of the event with sequence seq.

@@ -68,8 +68,9 @@ type WriteTx interface {
 	// Transfers returns the transfers among ids, keyed by id. A transfer changes only while its
 	// two accounts are locked, so after LockAccounts of those accounts what it returns is current.
 	Transfers(ctx context.Context, ids []string) (map[string]*Transfer, error)
-	// Save writes the changes. It assigns Seq and ID to c.Events, continuing the global sequence
-	// under a lock held until commit, so events are numbered in commit order without gaps.
+	// Save writes the changes. It assigns Seq, ID and Hash to c.Events, continuing the global
+	// sequence and the hash chain (coffer.ChainEvent) under a lock held until commit, so events
+	// are numbered and chained in commit order without gaps.
 	Save(ctx context.Context, c *Changes) error
 }
 
@@ -90,6 +91,11 @@ type Scanner struct {
 	Account  func(Account) error
 	Transfer func(Transfer) error
 	Entry    func(Entry) error
+	// Head is called once, before Event, with the chain head the store keeps beside the
+	// events (the last seq handed out and its hash).
+	Head func(ChainHead) error
+	// Event is called for every event in seq order.
+	Event func(Event) error
 }
 
 // Paging limits shared by the list endpoints. A Store's list methods return at most

@@ -27,6 +27,9 @@ type Event struct {
 	Data json.RawMessage `json:"data"`
 	// CreatedAt is when the change was committed.
 	CreatedAt Time `json:"created_at"`
+	// Hash is the SHA-256, in hex, that chains the event to the one before it in seq order
+	// (see coffer.ChainEvent for what it covers and how).
+	Hash string `json:"hash"`
 }
 
 // EventPage is the answer to GET /v1/events: events with seq above the request's after, in

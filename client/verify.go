@@ -16,6 +16,12 @@ type VerifyReport struct {
 	Transfers int `json:"transfers"`
 	// Entries is how many entries the check read.
 	Entries int `json:"entries"`
+	// Events is how many events the check read.
+	Events int `json:"events"`
+	// HeadSeq is the seq of the last event: with HeadHash, the chain head.
+	HeadSeq uint64 `json:"head_seq"`
+	// HeadHash is the last event's hash, in hex.
+	HeadHash string `json:"head_hash"`
 	// Violations are the broken invariants, at most the first 1000.
 	Violations []Violation `json:"violations"`
 }
@@ -28,6 +34,8 @@ type Violation struct {
 	AccountID string `json:"account_id,omitempty"`
 	// TransferID is the transfer it is about, if any.
 	TransferID string `json:"transfer_id,omitempty"`
+	// Seq is the event it is about, for the event chain's kinds.
+	Seq uint64 `json:"seq,omitempty"`
 	// Message says what is wrong.
 	Message string `json:"message"`
 }

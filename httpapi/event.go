@@ -57,7 +57,8 @@ func (s *Server) listEvents(r *http.Request) (int, any, error) {
 			es, more := cut(es, limit)
 			page := client.EventPage{Events: make([]client.Event, len(es)), HasMore: more}
 			for i, e := range es {
-				page.Events[i] = client.Event{Seq: e.Seq, ID: e.ID, Type: e.Type, Subject: e.Subject, Data: e.Data, CreatedAt: apiTime(e.CreatedAt)}
+				page.Events[i] = client.Event{Seq: e.Seq, ID: e.ID, Type: e.Type, Subject: e.Subject, Data: e.Data, CreatedAt: apiTime(e.CreatedAt),
+					Hash: e.Hash.String()}
 			}
 			if more {
 				page.NextAfter = es[len(es)-1].Seq

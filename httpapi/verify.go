@@ -16,9 +16,10 @@ func (s *Server) verify(r *http.Request) (int, any, error) {
 		o.Verified(len(rep.Violations))
 	}
 	out := client.VerifyReport{OK: rep.OK(), Accounts: rep.Accounts, Transfers: rep.Transfers, Entries: rep.Entries,
+		Events: rep.Events, HeadSeq: rep.HeadSeq, HeadHash: rep.HeadHash,
 		Violations: make([]client.Violation, len(rep.Violations))}
 	for i, v := range rep.Violations {
-		out.Violations[i] = client.Violation{Kind: v.Kind, AccountID: v.AccountID, TransferID: v.TransferID, Message: v.Message}
+		out.Violations[i] = client.Violation{Kind: v.Kind, AccountID: v.AccountID, TransferID: v.TransferID, Seq: v.Seq, Message: v.Message}
 	}
 	return http.StatusOK, out, nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/big"
+	"slices"
 
 	"github.com/cofferhq/coffer"
 )
@@ -15,14 +16,20 @@ type Violation struct {
 	Kind       string `json:"kind"`
 	AccountID  string `json:"account_id,omitempty"`
 	TransferID string `json:"transfer_id,omitempty"`
+	Seq        uint64 `json:"seq,omitempty"` // the event's, for the audit trail's kinds
 	Message    string `json:"message"`
 }
 
 // Report is what Verify found.
 type Report struct {
-	Accounts   int         `json:"accounts"`
-	Transfers  int         `json:"transfers"`
-	Entries    int         `json:"entries"`
+	Accounts  int `json:"accounts"`
+	Transfers int `json:"transfers"`
+	Entries   int `json:"entries"`
+	Events    int `json:"events"`
+	// Head is the chain head the events end at (hex hash): what an operator exports and checks
+	// a later Verify against (VerifyOptions.Head).
+	HeadSeq    uint64      `json:"head_seq"`
+	HeadHash   string      `json:"head_hash"`
 	Violations []Violation `json:"violations"`
 }
 
@@ -47,6 +54,7 @@ type replayed struct {
 	debitsPending, debitsPosted, creditsPending, creditsPosted coffer.Amount
 	seq                                                        uint64
 	balance, available                                         coffer.Amount
+	entries                                                    entryDigest
 }
 
 // transferTally counts, per transfer and side, the pending amounts released and the amounts
@@ -60,13 +68,27 @@ type transferTally struct {
 // equal the replay of its entries, entry sequences are gapless, each entry's before is the
 // previous entry's after, each asset's balances sum to zero, no account is below its floor, and
 // every transfer's entries are exactly those its state calls for (a pending transfer resolved at
-// most once, posted for the amount it says).
+// most once, posted for the amount it says). It also follows the events' hash chain, naming the
+// first event of each break, checks that it ends at the head event_seq keeps, and checks every
+// account's entries against those its transfers' events record (verifychain.go).
 //
 // Its memory grows with the accounts, not with the transfers: the entries the transfers call for
 // and the entries there are are compared as two multisets through an order-independent digest.
 // Only when the digests differ does a second pass keep a tally per transfer, to name the
 // transfers that are wrong.
 func Verify(ctx context.Context, s coffer.Store) (*Report, error) {
+	return VerifyWith(ctx, s, VerifyOptions{})
+}
+
+// VerifyOptions are the options of VerifyWith.
+type VerifyOptions struct {
+	// Head, if set, is a chain head exported earlier: the event of its seq must still have its
+	// hash, so no event up to it was changed since, even if every hash after was recomputed.
+	Head *coffer.ChainHead
+}
+
+// VerifyWith is Verify, and it checks the chain against an exported head.
+func VerifyWith(ctx context.Context, s coffer.Store, o VerifyOptions) (*Report, error) {
 	r := &Report{Violations: []Violation{}}
 	add := func(v Violation) {
 		if len(r.Violations) < violationsMax {
@@ -79,6 +101,7 @@ func Verify(ctx context.Context, s coffer.Store) (*Report, error) {
 	var p replayed
 	var current string // the account whose entries are being replayed
 	var replays []accountReplay
+	chain := &chainCheck{add: add, exported: o.Head, recorded: map[string]*entryDigest{}}
 	finish := func() {
 		if current != "" {
 			replays = append(replays, accountReplay{id: current, r: p})
@@ -115,6 +138,17 @@ func Verify(ctx context.Context, s coffer.Store) (*Report, error) {
 			}
 			got.add(e.TransferID, e.Side, e.Phase, e.Amount)
 			replayEntry(&p, e, add)
+			p.entries.n++
+			p.entries.d.addEntry(e.Seq, e.TransferID, e.Type, e.Side, e.Phase, e.Amount)
+			return nil
+		},
+		Head: func(h coffer.ChainHead) error {
+			chain.stored = h
+			return nil
+		},
+		Event: func(e coffer.Event) error {
+			r.Events++
+			chain.event(e)
 			return nil
 		},
 	})
@@ -122,6 +156,29 @@ func Verify(ctx context.Context, s coffer.Store) (*Report, error) {
 		return nil, fmt.Errorf("scan the ledger: %w", err)
 	}
 	finish()
+	chain.end()
+	r.HeadSeq, r.HeadHash = chain.prev.Seq, chain.prev.Hash.String()
+
+	var unrecorded []string // accounts whose entries differ from what the events record
+	for _, rp := range replays {
+		if rec := chain.recorded[rp.id]; rec == nil && rp.r.entries.n > 0 || rec != nil && *rec != rp.r.entries {
+			unrecorded = append(unrecorded, rp.id)
+		}
+		delete(chain.recorded, rp.id)
+	}
+	for id := range chain.recorded { // accounts the events record entries of, without entries
+		unrecorded = append(unrecorded, id)
+	}
+	slices.Sort(unrecorded)
+	if len(unrecorded) > 0 {
+		if err := nameEntries(ctx, s, unrecorded[:min(len(unrecorded), recordedAccountsMax)], add); err != nil {
+			return nil, err
+		}
+		if len(unrecorded) > recordedAccountsMax {
+			add(Violation{Kind: VRecorded, Message: fmt.Sprintf("and %d more accounts whose entries differ from the events",
+				len(unrecorded)-recordedAccountsMax)})
+		}
+	}
 
 	for _, rp := range replays {
 		a := accounts[rp.id]

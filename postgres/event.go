@@ -11,16 +11,18 @@ import (
 // maxInt64 is the largest sequence number a bigint column holds.
 const maxInt64 uint64 = 1<<63 - 1
 
-const eventColumns = `seq, id, type, subject, data, created_at`
+const eventColumns = `seq, id, type, subject, data, created_at, hash`
 
 func scanEvent(r rowScanner) (coffer.Event, error) {
 	var (
 		e    coffer.Event
 		data []byte
+		hash []byte
 	)
-	if err := r.Scan(&e.Seq, &e.ID, &e.Type, &e.Subject, &data, &e.CreatedAt); err != nil {
+	if err := r.Scan(&e.Seq, &e.ID, &e.Type, &e.Subject, &data, &e.CreatedAt, &hash); err != nil {
 		return coffer.Event{}, err
 	}
+	copy(e.Hash[:], hash) // NULL only while the event_hash migration runs
 	if data != nil {
 		e.Data = json.RawMessage(data)
 	}

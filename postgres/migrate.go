@@ -20,6 +20,10 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
+// eventHashMigration ends the name of the migration that adds the events' hash chain; the
+// events already written are chained in its transaction (chainEvents).
+const eventHashMigration = "_event_hash.sql"
+
 type migration struct {
 	version int
 	name    string
@@ -119,6 +123,11 @@ func migrate(ctx context.Context, db beginner) error {
 		// statement in it.
 		if _, err := tx.Exec(ctx, m.sql); err != nil {
 			return fmt.Errorf("migrate: %s: %w", m.name, mapErr(err))
+		}
+		if strings.HasSuffix(m.name, eventHashMigration) {
+			if err := chainEvents(ctx, tx); err != nil {
+				return fmt.Errorf("migrate: %s: %w", m.name, err)
+			}
 		}
 		if _, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
 			m.version, m.name); err != nil {

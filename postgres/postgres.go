@@ -42,6 +42,9 @@ type Store struct {
 	txSetup string
 	// copyRowsMin is copyRowsMinDefault but in tests; see Save.
 	copyRowsMin int
+
+	// guess is the chain head its next events are chained to (see queueEvents).
+	guess headGuess
 }
 
 // randomPageCostWrite is the random_page_cost of write transactions, unless the URL sets one for
@@ -119,7 +122,7 @@ func (s *Store) Close() error {
 // unique key (a concurrent duplicate fails with ErrRetry), or the event_seq row, which the update
 // itself locks. BEGIN, and txSetup, go in the round trip of the transaction's first statement.
 func (s *Store) Write(ctx context.Context, fn func(coffer.WriteTx) error) error {
-	w := &writeTx{pool: s.pool, setup: s.txSetup, copyRowsMin: s.copyRowsMin}
+	w := &writeTx{pool: s.pool, setup: s.txSetup, copyRowsMin: s.copyRowsMin, guess: &s.guess}
 	// Rolls back on an error or a panic in fn; after a commit it does nothing.
 	defer w.end(context.WithoutCancel(ctx), false)
 	if err := fn(w); err != nil {

@@ -73,14 +73,21 @@ func (w *writeTx) Save(ctx context.Context, c *coffer.Changes) error {
 		for _, r := range batched {
 			queueInsert(b, r)
 		}
-		queueEvents(b, c.Events) // last: see above
+		w.queueEvents(b, c.Events) // last: see above
 	}
-	if b.Len() == 0 {
-		return nil
+	if b.Len() > 0 {
+		err := w.send(ctx, b)
+		w.generic = generic
+		if err != nil {
+			return err
+		}
 	}
-	err = w.send(ctx, b)
-	w.generic = generic
-	return err
+	if w.eventsPending {
+		w.eventsPending = false
+		w.guess.missed.Add(1)
+		return w.numberEvents(ctx, c.Events)
+	}
+	return nil
 }
 
 // copyRowsMinDefault is Store.copyRowsMin unless a test sets it: from this many new rows on, a
@@ -353,43 +360,104 @@ func queueTransferUpdates(b *pgx.Batch, ts []*coffer.Transfer) {
 	)
 }
 
-// queueEvents queues the statement that takes the next len(es) event numbers and inserts the
-// events under them; when it has run, es have their Seq and ID. The UPDATE locks the event_seq row
-// until commit, so it must be the last statement of the transaction: see Save.
-func queueEvents(b *pgx.Batch, es []coffer.Event) {
+// queueEvents queues the statement that takes the next len(es) event numbers, inserts the events
+// under them and moves the chain head in event_seq; when it has run, es have their Seq, ID and
+// Hash. The UPDATE locks the event_seq row until commit, so it must be the last statement of the
+// transaction: see Save.
+//
+// The hashes chain each event to the one before, so they can be computed only from the head that
+// the lock guards. Rather than read it under the lock first, which would hold the lock across a
+// round trip more, the statement is sent with the head the Store guesses (see headGuess) and the
+// hashes computed from it; it takes the numbers and inserts only if event_seq still holds that
+// head, and otherwise changes nothing and returns 0. Then, when another process has written
+// events in between or the head is not known yet, numberEvents takes the numbers in a round trip
+// of its own and inserts in another.
+func (w *writeTx) queueEvents(b *pgx.Batch, es []coffer.Event) {
 	n := len(es)
-	if n == 0 {
+	head, known := w.guess.get()
+	if n == 0 || !known {
+		w.eventsPending = n > 0
 		return
 	}
 	types, subjects := make([]string, n), make([]string, n)
 	data, created := make([]*string, n), make([]time.Time, n)
+	hashes := make([][]byte, n)
+	next := head
 	for i := range es {
 		e := &es[i]
-		types[i], subjects[i], data[i], created[i] = e.Type, e.Subject, rawJSON(e.Data), e.CreatedAt
+		e.Seq = head.Seq + 1 + uint64(i)
+		e.ID = coffer.EventID(e.Seq)
+		next = coffer.ChainHead{Seq: e.Seq, Hash: coffer.ChainEvent(next.Hash, e)}
+		e.Hash = next.Hash
+		types[i], subjects[i], data[i], created[i], hashes[i] = e.Type, e.Subject, rawJSON(e.Data), e.CreatedAt, e.Hash[:]
 	}
-	// The i-th event (from 1) gets number before+i and the id coffer.EventID gives that number.
-	// generate_series runs in lockstep with the arrays: its i-th row is their i-th element. The
-	// scalar subquery tells the planner that bumped is one row: event_seq has no statistics, and
-	// its guess of thousands, times the events, made it JIT-compile the statement.
-	b.Queue(`WITH bumped AS (UPDATE event_seq SET last = last + $1 RETURNING last - $1 AS before),
-		inserted AS (INSERT INTO events (seq, id, type, subject, data, created_at)
-			SELECT seq, 'evt_' || seq, type, subject, data, created_at
-			FROM (SELECT (SELECT before FROM bumped) + generate_series(1, $1) AS seq,
+	// The i-th event (from 1) gets number head+i and the id coffer.EventID gives that number.
+	// generate_series runs in lockstep with the arrays: its i-th row is their i-th element.
+	// The EXISTS is a one-time filter: nothing is inserted unless bumped updated the row.
+	b.Queue(`WITH bumped AS (UPDATE event_seq SET last = last + $1, hash = $8
+			WHERE last = $6 AND hash = $7 RETURNING last),
+		inserted AS (INSERT INTO events (seq, id, type, subject, data, created_at, hash)
+			SELECT seq, 'evt_' || seq, type, subject, data, created_at, hash
+			FROM (SELECT $6::int8 + generate_series(1, $1) AS seq,
 				unnest($2::text[]) AS type, unnest($3::text[]) AS subject, unnest($4::json[]) AS data,
-				unnest($5::timestamptz[]) AS created_at) AS e)
-		SELECT before FROM bumped`,
-		int64(n), types, subjects, data, created,
+				unnest($5::timestamptz[]) AS created_at, unnest($9::bytea[]) AS hash) AS e
+			WHERE EXISTS (SELECT FROM bumped))
+		SELECT count(*) FROM bumped`,
+		int64(n), types, subjects, data, created, int64(head.Seq), head.Hash[:], next.Hash[:], hashes,
 	).Fn = func(br pgx.BatchResults) error {
-		var before int64
-		if err := br.QueryRow().Scan(&before); err != nil {
+		var bumped int64
+		if err := br.QueryRow().Scan(&bumped); err != nil {
 			return fmt.Errorf("insert events: %w", err)
 		}
-		for i := range es {
-			es[i].Seq = uint64(before) + 1 + uint64(i)
-			es[i].ID = coffer.EventID(es[i].Seq)
+		if bumped == 1 {
+			w.guess.set(next)
+		} else {
+			w.eventsPending = true
 		}
 		return nil
 	}
+}
+
+// numberEvents numbers, chains and inserts es when queueEvents could not: it takes the numbers
+// and reads the head under the event_seq row's lock, then inserts the events and moves the head.
+func (w *writeTx) numberEvents(ctx context.Context, es []coffer.Event) error {
+	n := len(es)
+	var before int64
+	var prev []byte
+	b := &pgx.Batch{}
+	b.Queue(`UPDATE event_seq SET last = last + $1 RETURNING last - $1, hash`, int64(n)).QueryRow(
+		func(r pgx.Row) error { return r.Scan(&before, &prev) })
+	if err := w.send(ctx, b); err != nil {
+		return fmt.Errorf("number events: %w", err)
+	}
+	if len(prev) != len(coffer.EventHashZero) {
+		return fmt.Errorf("number events: event_seq holds no chain head; run coffer migrate")
+	}
+	next := coffer.ChainHead{Seq: uint64(before)}
+	copy(next.Hash[:], prev)
+	seqs, types, subjects := make([]int64, n), make([]string, n), make([]string, n)
+	data, created, hashes := make([]*string, n), make([]time.Time, n), make([][]byte, n)
+	for i := range es {
+		e := &es[i]
+		e.Seq = uint64(before) + 1 + uint64(i)
+		e.ID = coffer.EventID(e.Seq)
+		next = coffer.ChainHead{Seq: e.Seq, Hash: coffer.ChainEvent(next.Hash, e)}
+		e.Hash = next.Hash
+		seqs[i], types[i], subjects[i], data[i], created[i], hashes[i] =
+			int64(e.Seq), e.Type, e.Subject, rawJSON(e.Data), e.CreatedAt, e.Hash[:]
+	}
+	b = &pgx.Batch{}
+	queue(b, "insert events", rowsAre(n, "events"), `INSERT INTO events (seq, id, type, subject, data, created_at, hash)
+		SELECT seq, 'evt_' || seq, type, subject, data, created_at, hash
+		FROM (SELECT unnest($1::int8[]) AS seq, unnest($2::text[]) AS type, unnest($3::text[]) AS subject,
+			unnest($4::json[]) AS data, unnest($5::timestamptz[]) AS created_at, unnest($6::bytea[]) AS hash) AS e`,
+		seqs, types, subjects, data, created, hashes)
+	queue(b, "move the chain head", rowsAre(1, "event_seq"), `UPDATE event_seq SET hash = $1`, next.Hash[:])
+	if err := w.send(ctx, b); err != nil {
+		return err
+	}
+	w.guess.set(next)
+	return nil
 }
 
 // copyRows copies r into its table, beginning the transaction first if it has not begun.

@@ -23,6 +23,11 @@ type writeTx struct {
 
 	copyRowsMin int // see Save
 
+	// guess is the Store's guess of the chain head (see queueEvents). eventsPending is set while
+	// Save's events still need numberEvents.
+	guess         *headGuess
+	eventsPending bool
+
 	// locked holds the row address (ctid) of each account LockAccounts locked, for Save.
 	locked map[string]pgtype.TID
 }

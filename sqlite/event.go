@@ -9,16 +9,18 @@ import (
 )
 
 func appendEvent(args []any, e *coffer.Event) []any {
-	return append(args, int64(e.Seq), e.ID, e.Type, e.Subject, string(e.Data), micro(e.CreatedAt))
+	return append(args, int64(e.Seq), e.ID, e.Type, e.Subject, string(e.Data), micro(e.CreatedAt), e.Hash[:])
 }
 
 func scanEvent(r row) (coffer.Event, error) {
 	var e coffer.Event
 	var seq, created int64
 	var data string
-	if err := r.Scan(&seq, &e.ID, &e.Type, &e.Subject, &data, &created); err != nil {
+	var hash []byte
+	if err := r.Scan(&seq, &e.ID, &e.Type, &e.Subject, &data, &created, &hash); err != nil {
 		return coffer.Event{}, err
 	}
+	copy(e.Hash[:], hash) // NULL only while the event_hash migration runs
 	e.Seq = uint64(seq)
 	e.Data = rawJSON(data)
 	e.CreatedAt = fromMicro(created)

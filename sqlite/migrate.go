@@ -14,6 +14,10 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
+// eventHashMigration ends the name of the migration that adds the events' hash chain; the
+// events already written are chained in its transaction (chainEvents).
+const eventHashMigration = "_event_hash.sql"
+
 // A migration is one numbered file of migrations/: 0001_init.sql is version 1.
 type migration struct {
 	version int
@@ -95,6 +99,11 @@ func (s *Store) apply(ctx context.Context, m migration) error {
 	}
 	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 		return err
+	}
+	if strings.HasSuffix(m.name, eventHashMigration) {
+		if err := chainEvents(ctx, tx); err != nil {
+			return err
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
 		m.version, time.Now().UnixMicro()); err != nil {

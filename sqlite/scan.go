@@ -8,9 +8,9 @@ import (
 	"github.com/cofferhq/coffer"
 )
 
-// Scan calls sc's functions for every account by id, every transfer by id and every entry by
-// (account id, seq), all read in one transaction so that they show one moment of the ledger. It
-// returns the first error a function returns, as it is.
+// Scan calls sc's functions for every account by id, every transfer by id, every entry by
+// (account id, seq), the chain head and every event by seq, all read in one transaction so that
+// they show one moment of the ledger. It returns the first error a function returns, as it is.
 func (s *Store) Scan(ctx context.Context, sc coffer.Scanner) error {
 	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -29,6 +29,24 @@ func (s *Store) Scan(ctx context.Context, sc coffer.Scanner) error {
 	}
 	if sc.Entry != nil {
 		if err := scanAll(ctx, tx, `SELECT `+entryColumns+` FROM entries ORDER BY account_id, seq`, scanEntry, sc.Entry); err != nil {
+			return err
+		}
+	}
+	if sc.Head != nil {
+		var h coffer.ChainHead
+		var last int64
+		var hash []byte
+		if err := tx.QueryRowContext(ctx, `SELECT last, hash FROM event_seq`).Scan(&last, &hash); err != nil {
+			return fmt.Errorf("scan the chain head: %w", err)
+		}
+		h.Seq = uint64(last)
+		copy(h.Hash[:], hash)
+		if err := sc.Head(h); err != nil {
+			return err
+		}
+	}
+	if sc.Event != nil {
+		if err := scanAll(ctx, tx, `SELECT `+eventColumns+` FROM events ORDER BY seq`, scanEvent, sc.Event); err != nil {
 			return err
 		}
 	}

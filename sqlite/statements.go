@@ -34,7 +34,7 @@ const (
 		posted_amount, refunded, expires_at, grp, reference, metadata, created_at, resolved_at`
 	entryColumns = `account_id, seq, transfer_id, type, phase, side, amount, balance_before,
 		balance_after, available_before, available_after, created_at`
-	eventColumns     = `seq, id, type, subject, data, created_at`
+	eventColumns     = `seq, id, type, subject, data, created_at, hash`
 	operationColumns = `id, kind, fingerprint, result, err_code, err_message, created_at, owner,
 		account_id, counter_account_id, asset, amount`
 	keyColumns = `id, name, role, hash, created_at, revoked_at`
@@ -61,6 +61,7 @@ type statements struct {
 	updateAccount  multiRow
 	updateTransfer multiRow
 	bumpEventSeq   *sql.Stmt
+	setEventHead   *sql.Stmt
 	changes        *sql.Stmt
 	dataVersion    *sql.Stmt
 
@@ -119,7 +120,8 @@ func prepare(ctx context.Context, db *sql.DB) (*statements, error) {
 
 	s.updateAccount = upd("accounts", accountUpdateColumns)
 	s.updateTransfer = upd("transfers", transferUpdateColumns)
-	s.bumpEventSeq = stmt(`UPDATE event_seq SET last = last + ? RETURNING last`)
+	s.bumpEventSeq = stmt(`UPDATE event_seq SET last = last + ? RETURNING last, hash`)
+	s.setEventHead = stmt(`UPDATE event_seq SET hash = ?`)
 	s.changes = stmt(`SELECT changes()`)
 	s.dataVersion = stmt(`PRAGMA data_version`)
 

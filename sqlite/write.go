@@ -261,19 +261,33 @@ func (w *writeTx) save(ctx context.Context, c *coffer.Changes) error {
 	if len(c.Events) == 0 {
 		return nil
 	}
+	// The write lock covers the head: read it as the numbers are taken, chain the events to it
+	// and leave the last one's hash in event_seq.
 	var last int64
-	if err := w.stmt(ctx, st.bumpEventSeq).QueryRowContext(ctx, len(c.Events)).Scan(&last); err != nil {
+	var prev []byte
+	if err := w.stmt(ctx, st.bumpEventSeq).QueryRowContext(ctx, len(c.Events)).Scan(&last, &prev); err != nil {
 		return fmt.Errorf("save events: number: %w", retryable(err))
 	}
+	if len(prev) != len(coffer.EventHashZero) {
+		return fmt.Errorf("save events: event_seq holds no chain head; the event_hash migration has not run")
+	}
+	var head coffer.EventHash
+	copy(head[:], prev)
 	first := uint64(last) - uint64(len(c.Events)) + 1
 	for i := range c.Events {
-		c.Events[i].Seq = first + uint64(i)
-		c.Events[i].ID = coffer.EventID(c.Events[i].Seq)
+		e := &c.Events[i]
+		e.Seq = first + uint64(i)
+		e.ID = coffer.EventID(e.Seq)
+		e.Hash = coffer.ChainEvent(head, e)
+		head = e.Hash
 	}
 	if err := w.insert(ctx, st.insertEvent, len(c.Events), func(args []any, i int) []any {
 		return appendEvent(args, &c.Events[i])
 	}); err != nil {
 		return fmt.Errorf("save events: %w", retryable(err))
+	}
+	if _, err := w.stmt(ctx, st.setEventHead).ExecContext(ctx, head[:]); err != nil {
+		return fmt.Errorf("save events: move the chain head: %w", retryable(err))
 	}
 	return nil
 }

@@ -8,7 +8,8 @@ import (
 )
 
 // testEventSeq numbers events over several writes and expects 1, 2, 3... with no gap, a write
-// without events taking no number.
+// without events taking no number, each event chained to the one before (coffer.ChainEvent) and
+// the last one's seq and hash as the head Scan reports.
 func testEventSeq(t *testing.T, s coffer.Store) {
 	ctx := t.Context()
 	var want []coffer.Event
@@ -31,10 +32,27 @@ func testEventSeq(t *testing.T, s coffer.Store) {
 		t.Fatalf("Events: %v", err)
 	}
 	same(t, "Events", got, want)
+	prev := coffer.EventHashZero
 	for i, e := range got {
 		if e.Seq != uint64(i+1) || e.ID != coffer.EventID(uint64(i+1)) {
 			t.Errorf("event %d: seq %d id %q", i, e.Seq, e.ID)
 		}
+		if h := coffer.ChainEvent(prev, &e); e.Hash != h {
+			t.Errorf("event %d: hash %s, chained to the one before it is %s", e.Seq, e.Hash, h)
+		}
+		prev = e.Hash
+	}
+	var head coffer.ChainHead
+	var scanned []coffer.Event
+	if err := s.Scan(ctx, coffer.Scanner{
+		Head:  func(h coffer.ChainHead) error { head = h; return nil },
+		Event: func(e coffer.Event) error { scanned = append(scanned, e); return nil },
+	}); err != nil {
+		t.Fatalf("Scan: %v", err)
+	}
+	same(t, "Scan's events", scanned, want)
+	if last := want[len(want)-1]; head != (coffer.ChainHead{Seq: last.Seq, Hash: last.Hash}) {
+		t.Errorf("Scan's head is %v; the last event is %d %s", head, last.Seq, last.Hash)
 	}
 }
 

@@ -58,9 +58,10 @@ func verifyRemote(ctx context.Context, cl *client.Client, _ []string) (any, erro
 
 // reportOf is the server's report as verify prints it.
 func reportOf(v *client.VerifyReport) *ledger.Report {
-	rep := &ledger.Report{Accounts: v.Accounts, Transfers: v.Transfers, Entries: v.Entries}
+	rep := &ledger.Report{Accounts: v.Accounts, Transfers: v.Transfers, Entries: v.Entries, Events: v.Events,
+		HeadSeq: v.HeadSeq, HeadHash: v.HeadHash}
 	for _, x := range v.Violations {
-		rep.Violations = append(rep.Violations, ledger.Violation{Kind: x.Kind, AccountID: x.AccountID, TransferID: x.TransferID, Message: x.Message})
+		rep.Violations = append(rep.Violations, ledger.Violation{Kind: x.Kind, AccountID: x.AccountID, TransferID: x.TransferID, Seq: x.Seq, Message: x.Message})
 	}
 	return rep
 }

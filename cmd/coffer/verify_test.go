@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -91,5 +92,54 @@ func writeSmallLedger(t *testing.T, path string) {
 		if _, err := l.Do(ctx, c); err != nil {
 			t.Fatalf("%T: %v", c, err)
 		}
+	}
+}
+
+// TestVerifyChainHead exports the chain head after a clean check, checks against it, and fails
+// against a head whose hash the ledger does not have, and after an event was edited.
+func TestVerifyChainHead(t *testing.T) {
+	dir := t.TempDir()
+	path, headFile := filepath.Join(dir, "coffer.db"), filepath.Join(dir, "head.txt")
+	writeSmallLedger(t, path)
+	verify := func(want int, args ...string) string {
+		t.Helper()
+		var out bytes.Buffer
+		if code := run(context.Background(), append([]string{"verify", "--database", path}, args...), &out, &out); code != want {
+			t.Fatalf("verify %v exited %d, want %d:\n%s", args, code, want, out.String())
+		}
+		return out.String()
+	}
+	verify(0, "--export-head", headFile)
+	b, err := os.ReadFile(headFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, err := coffer.ParseChainHead(string(b))
+	if err != nil || head.Seq == 0 {
+		t.Fatalf("exported head %q: %v", b, err)
+	}
+	if out := verify(0, "--head-file", headFile, "--export-head", "-"); !strings.HasSuffix(out, string(b)) {
+		t.Fatalf("--export-head - printed\n%s\nwant it to end with %q", out, b)
+	}
+
+	other := coffer.ChainHead{Seq: head.Seq, Hash: coffer.EventHashZero}
+	if err := os.WriteFile(headFile, []byte(other.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out := verify(1, "--head-file", headFile); !strings.Contains(out, "VIOLATION "+ledger.VHead) {
+		t.Fatalf("against another head:\n%s", out)
+	}
+
+	db, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE events SET subject = 'x' WHERE seq = 2`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	want := "VIOLATION " + ledger.VEvent + " account= transfer= seq=2: event 2: its hash does not match its content chained to event 1"
+	if out := verify(1); !strings.Contains(out, want) {
+		t.Fatalf("after an event was edited:\n%s\nwant %q", out, want)
 	}
 }
