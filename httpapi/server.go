@@ -377,8 +377,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		out = cw
 	}
 	rec := &statusRecorder{ResponseWriter: out}
-	ctx, span := s.tracer.Start(r.Context(), "HTTP "+r.Method, trace.WithSpanKind(trace.SpanKindServer),
-		trace.WithAttributes(attribute.String("http.request.method", r.Method), attribute.String("coffer.request_id", ri.id)))
+	ctx, span := s.tracer.Start(r.Context(), "HTTP "+r.Method, trace.WithSpanKind(trace.SpanKindServer))
+	if span.IsRecording() {
+		span.SetAttributes(attribute.String("http.request.method", r.Method), attribute.String("coffer.request_id", ri.id))
+	}
 	defer span.End()
 	r = r.WithContext(context.WithValue(ctx, requestInfoKey{}, ri))
 	defer func() {
@@ -396,13 +398,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Debug, not info: at thousands of requests a second an access log is a cost that an
 		// operator turns on when wanted (coffer serve --log-level debug).
 		took := time.Since(start)
-		if ri.route != "" {
-			span.SetName(ri.route)
-			span.SetAttributes(attribute.String("http.route", ri.route))
-		}
-		span.SetAttributes(attribute.Int("http.response.status_code", max(rec.status, http.StatusOK)))
-		if rec.status >= 500 {
-			span.SetStatus(codes.Error, http.StatusText(rec.status))
+		if span.IsRecording() {
+			if ri.route != "" {
+				span.SetName(ri.route)
+				span.SetAttributes(attribute.String("http.route", ri.route))
+			}
+			span.SetAttributes(attribute.Int("http.response.status_code", max(rec.status, http.StatusOK)))
+			if rec.status >= 500 {
+				span.SetStatus(codes.Error, http.StatusText(rec.status))
+			}
 		}
 		attrs := []any{"request_id", ri.id, "method", r.Method, "path", r.URL.Path,
 			"status", rec.status, "key_id", ri.keyID, "duration", took}

@@ -324,8 +324,8 @@ func (l *Ledger) writeBatch(ctx context.Context, cmds []Command, how []string) (
 	}
 	now := l.cfg.Now().UTC().Truncate(time.Microsecond)
 
-	ctx, span := l.cfg.Tracer.Start(ctx, "db.write", trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithAttributes(attribute.Int("coffer.batch_size", len(cmds))))
+	ctx, span := l.cfg.Tracer.Start(ctx, "db.write", trace.WithSpanKind(trace.SpanKindClient))
+	span.SetAttributes(attribute.Int("coffer.batch_size", len(cmds)))
 	defer span.End()
 	err := l.store.Write(ctx, func(tx coffer.WriteTx) error {
 		clear(outs)

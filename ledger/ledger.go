@@ -207,8 +207,10 @@ func (l *Ledger) DoAll(ctx context.Context, cmds []Command) []Outcome {
 		if out[i].Err != nil {
 			continue
 		}
-		_, span := l.cfg.Tracer.Start(ctx, "ledger.command", trace.WithSpanKind(trace.SpanKindInternal),
-			trace.WithAttributes(attribute.String("coffer.command", c.kind()), attribute.String("coffer.operation_id", c.OperationID())))
+		_, span := l.cfg.Tracer.Start(ctx, "ledger.command", trace.WithSpanKind(trace.SpanKindInternal))
+		if span.IsRecording() { // without tracing, nothing is built for it on the hot path
+			span.SetAttributes(attribute.String("coffer.command", c.kind()), attribute.String("coffer.operation_id", c.OperationID()))
+		}
 		reqs[i] = &request{cmd: c, done: make(chan Outcome, 1), span: span}
 		select {
 		case l.queue <- reqs[i]:
@@ -320,12 +322,14 @@ func (l *Ledger) run(reqs []*request) {
 	if l.cfg.Observer != nil {
 		how = make([]string, len(cmds))
 	}
-	links := make([]trace.Link, len(reqs))
-	for i, r := range reqs {
-		links[i] = trace.Link{SpanContext: r.span.SpanContext()}
+	var links []trace.Link
+	for _, r := range reqs {
+		if sc := r.span.SpanContext(); sc.IsValid() { // only when tracing
+			links = append(links, trace.Link{SpanContext: sc})
+		}
 	}
-	ctx, span := l.cfg.Tracer.Start(context.Background(), "ledger.batch", trace.WithLinks(links...),
-		trace.WithAttributes(attribute.Int("coffer.batch_size", len(reqs))))
+	ctx, span := l.cfg.Tracer.Start(context.Background(), "ledger.batch", trace.WithLinks(links...))
+	span.SetAttributes(attribute.Int("coffer.batch_size", len(reqs)))
 	defer span.End()
 	start := time.Now()
 	attempt := 0
