@@ -33,6 +33,19 @@ func (c *clock) advance(d time.Duration) time.Time {
 	return c.now
 }
 
+// setup opens a store of kind with a ledger on a clock the test moves, and the asset USD.
+func setup(t *testing.T, kind testdb.Kind) (coffer.Store, *ledger.Ledger, *clock) {
+	t.Helper()
+	s := kind.Open(t)
+	clk := &clock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	l := ledger.New(s, ledger.Config{Now: clk.Now, Logger: slog.New(slog.DiscardHandler)})
+	t.Cleanup(func() { l.Close() })
+	if _, err := l.Do(t.Context(), ledger.CreateAsset{Code: "USD", Scale: 2}); err != nil {
+		t.Fatal(err)
+	}
+	return s, l, clk
+}
+
 // TestAt replays a random history of deposits, withdrawals and holds, one command per tick,
 // some ticks with several, and asks for the wallet's balances at every recorded moment, between
 // them and before the first: each answer is the account's state as it was then.
@@ -40,14 +53,8 @@ func TestAt(t *testing.T) {
 	for _, kind := range testdb.Kinds() {
 		t.Run(kind.Name, func(t *testing.T) {
 			t.Parallel()
-			s := kind.Open(t)
-			clk := &clock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-			l := ledger.New(s, ledger.Config{Now: clk.Now, Logger: slog.New(slog.DiscardHandler)})
-			t.Cleanup(func() { l.Close() })
+			s, l, clk := setup(t, kind)
 			ctx := t.Context()
-			if _, err := l.Do(ctx, ledger.CreateAsset{Code: "USD", Scale: 2}); err != nil {
-				t.Fatal(err)
-			}
 			const id = "wallet:alice:USD"
 			type moment struct {
 				at                       time.Time

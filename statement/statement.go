@@ -1,6 +1,7 @@
 package statement
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"time"
@@ -115,14 +116,6 @@ func (st Statement) Totals(ctx context.Context, s Store) ([]Total, error) {
 	for _, t := range by {
 		out = append(out, *t)
 	}
-	slices.SortFunc(out, func(a, b Total) int {
-		switch {
-		case a.Type < b.Type:
-			return -1
-		case a.Type > b.Type:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, func(a, b Total) int { return cmp.Compare(a.Type, b.Type) })
 	return out, nil
 }

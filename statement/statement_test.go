@@ -2,7 +2,6 @@ package statement_test
 
 import (
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -21,14 +20,8 @@ func TestStatement(t *testing.T) {
 	for _, kind := range testdb.Kinds() {
 		t.Run(kind.Name, func(t *testing.T) {
 			t.Parallel()
-			s := kind.Open(t)
-			clk := &clock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-			l := ledger.New(s, ledger.Config{Now: clk.Now, Logger: slog.New(slog.DiscardHandler)})
-			t.Cleanup(func() { l.Close() })
+			s, l, clk := setup(t, kind)
 			ctx := t.Context()
-			if _, err := l.Do(ctx, ledger.CreateAsset{Code: "USD", Scale: 2}); err != nil {
-				t.Fatal(err)
-			}
 			start := clk.Now()
 			rng := rand.New(rand.NewPCG(3, 5))
 			for i := range 400 {

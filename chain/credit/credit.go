@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 
 	"github.com/ethereum/go-ethereum/common"
 
@@ -176,10 +177,8 @@ func (c *Credit) notice(ctx context.Context, d coffer.Deposit, key, status strin
 
 // position returns the last part of a deposit key: "native" or the log's position.
 func position(key string) string {
-	for i := len(key) - 1; i >= 0; i-- {
-		if key[i] == ':' {
-			return key[i+1:]
-		}
+	if i := strings.LastIndexByte(key, ':'); i >= 0 {
+		return key[i+1:]
 	}
 	return ""
 }
