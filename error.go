@@ -37,6 +37,14 @@ func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
+// Invalid returns an EINVALID error about the request field or query parameter param ("" for
+// the whole request): the one way every package says which input was wrong.
+func Invalid(param, format string, args ...any) *Error {
+	e := Errorf(EINVALID, format, args...)
+	e.Param = param
+	return e
+}
+
 // ErrorCode returns the code of the *Error in err's chain, EINTERNAL for any other error, and ""
 // for nil.
 func ErrorCode(err error) string {

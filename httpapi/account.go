@@ -94,7 +94,7 @@ func (s *Server) createAccountInput(ctx context.Context, in input) (int, any, er
 	}
 	kind := coffer.AccountKind(req.Kind)
 	if !coffer.ValidKind(kind) {
-		return 0, nil, errParam("kind", "kind %q must be wallet, merchant or system", req.Kind)
+		return 0, nil, coffer.Invalid("kind", "kind %q must be wallet, merchant or system", req.Kind)
 	}
 	if err := checkOwner("owner", req.Owner); err != nil {
 		return 0, nil, err
@@ -131,7 +131,7 @@ func (s *Server) listAccounts(r *http.Request) (int, any, error) {
 	q := r.URL.Query()
 	f := coffer.AccountFilter{Owner: q.Get("owner"), Asset: q.Get("asset"), Kind: coffer.AccountKind(q.Get("kind"))}
 	if f.Kind != "" && !coffer.ValidKind(f.Kind) {
-		return 0, nil, errParam("kind", "kind %q must be wallet, merchant or system", f.Kind)
+		return 0, nil, coffer.Invalid("kind", "kind %q must be wallet, merchant or system", f.Kind)
 	}
 	limit, err := pageLimit(q)
 	if err != nil {
@@ -181,7 +181,7 @@ func (s *Server) lockAccountInput(ctx context.Context, in input) (int, any, erro
 	}
 	err := firstError(checkID("id", req.ID), checkRequiredText("reason", req.Reason))
 	if err == nil && !req.Debits && !req.Credits {
-		err = errParam("debits", "a lock must refuse debits, credits or both: set debits, credits or both to true")
+		err = coffer.Invalid("debits", "a lock must refuse debits, credits or both: set debits, credits or both to true")
 	}
 	if err != nil {
 		return 0, nil, err

@@ -53,7 +53,7 @@ func (c *assetCache) put(a coffer.Asset) {
 // there is no such asset.
 func (s *Server) asset(ctx context.Context, field, code string) (coffer.Asset, error) {
 	if code == "" {
-		return coffer.Asset{}, errParam(field, "%s is required", field)
+		return coffer.Asset{}, coffer.Invalid(field, "%s is required", field)
 	}
 	if len(code) > coffer.IDLengthMax || !printableNoSpace(code) {
 		return coffer.Asset{}, &coffer.Error{Code: coffer.ENOTFOUND, Message: fmt.Sprintf("asset %q does not exist", code), Param: field}
@@ -87,10 +87,10 @@ func (s *Server) createAssetInput(ctx context.Context, in input) (int, any, erro
 		return 0, nil, err
 	}
 	if req.Scale == nil {
-		return 0, nil, errParam("scale", "scale is required: the number of decimals of the minor unit, 0 to %d", coffer.ScaleMax)
+		return 0, nil, coffer.Invalid("scale", "scale is required: the number of decimals of the minor unit, 0 to %d", coffer.ScaleMax)
 	}
 	if *req.Scale < 0 || *req.Scale > coffer.ScaleMax {
-		return 0, nil, errParam("scale", "scale %d must be between 0 and %d", *req.Scale, coffer.ScaleMax)
+		return 0, nil, coffer.Invalid("scale", "scale %d must be between 0 and %d", *req.Scale, coffer.ScaleMax)
 	}
 	// With the scale checked, what Validate refuses is the code.
 	if err := (coffer.Asset{Code: req.Code, Scale: *req.Scale}).Validate(); err != nil {

@@ -35,15 +35,15 @@ func (s *Server) createTransferBatch(r *http.Request) (int, any, error) {
 	}
 	switch {
 	case req.Mode != client.BatchAtomic && req.Mode != client.BatchIndependent:
-		return 0, nil, errParam("mode", "mode must be %s or %s", client.BatchAtomic, client.BatchIndependent)
+		return 0, nil, coffer.Invalid("mode", "mode must be %s or %s", client.BatchAtomic, client.BatchIndependent)
 	case len(req.Transfers) == 0:
-		return 0, nil, errParam("transfers", "transfers is empty; give 1 to %d", BatchItemsMax)
+		return 0, nil, coffer.Invalid("transfers", "transfers is empty; give 1 to %d", BatchItemsMax)
 	}
 	if req.Mode == client.BatchAtomic {
 		return s.atomicBatch(r.Context(), req)
 	}
 	if req.ID != "" {
-		return 0, nil, errParam("id", "id is for atomic batches; in an independent batch each transfer's id is its operation id")
+		return 0, nil, coffer.Invalid("id", "id is for atomic batches; in an independent batch each transfer's id is its operation id")
 	}
 	return s.independentBatch(r.Context(), req)
 }
@@ -64,7 +64,7 @@ func (s *Server) atomicBatch(ctx context.Context, req client.BatchRequest) (int,
 		return 0, nil, err
 	}
 	if len(req.Transfers) == 1 && req.Transfers[0].ID != req.ID {
-		return 0, nil, errParam("id", "an atomic batch of one transfer must have the transfer's id as its id")
+		return 0, nil, coffer.Invalid("id", "an atomic batch of one transfer must have the transfer's id as its id")
 	}
 	specs := make([]ledger.TransferSpec, len(req.Transfers))
 	seen := make(map[string]bool, len(req.Transfers))
@@ -74,7 +74,7 @@ func (s *Server) atomicBatch(ctx context.Context, req client.BatchRequest) (int,
 			return 0, nil, itemError(i, err)
 		}
 		if seen[sp.ID] {
-			return 0, nil, errParam(strict.Item("transfers", i)+".id", "transfers[%d]: id %q appears twice in the batch", i, sp.ID)
+			return 0, nil, coffer.Invalid(strict.Item("transfers", i)+".id", "transfers[%d]: id %q appears twice in the batch", i, sp.ID)
 		}
 		seen[sp.ID] = true
 		specs[i] = sp

@@ -45,7 +45,7 @@ func (in input) operationID(field *string) error {
 	case *field == "":
 		*field = in.id
 	case *field != in.id:
-		return errParam("id", "the body's id %q is not the command's id %q; leave it out or make them equal", *field, in.id)
+		return coffer.Invalid("id", "the body's id %q is not the command's id %q; leave it out or make them equal", *field, in.id)
 	}
 	return nil
 }
@@ -125,16 +125,16 @@ func (s *Server) Command(ctx context.Context, role coffer.Role, c client.Command
 func (s *Server) runCommand(ctx context.Context, role coffer.Role, c client.Command) (int, any, error) {
 	ct, ok := commandTypes[c.Type]
 	if !ok {
-		return 0, nil, errParam("type", "type %q is not a command type; the types are %s", c.Type, strings.Join(CommandTypes(), ", "))
+		return 0, nil, coffer.Invalid("type", "type %q is not a command type; the types are %s", c.Type, strings.Join(CommandTypes(), ", "))
 	}
 	if err := checkID("id", c.ID); err != nil {
 		return 0, nil, err
 	}
 	switch {
 	case ct.target == "" && c.Target != "":
-		return 0, nil, errParam("target", "a %s command takes no target", c.Type)
+		return 0, nil, coffer.Invalid("target", "a %s command takes no target", c.Type)
 	case ct.target != "" && c.Target == "":
-		return 0, nil, errParam("target", "target is required: the id of %s", ct.target)
+		return 0, nil, coffer.Invalid("target", "target is required: the id of %s", ct.target)
 	}
 	if !role.Allows(ct.role) {
 		return 0, nil, coffer.Errorf(coffer.EFORBIDDEN, "commands from this queue act with role %s, and a %s command needs role %s", role, c.Type, ct.role)

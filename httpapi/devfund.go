@@ -18,7 +18,7 @@ func (s *Server) devFund(r *http.Request) (int, any, error) {
 	}
 	for param, v := range map[string]string{"to": req.To, "asset": req.Asset, "amount": req.Amount} {
 		if v == "" {
-			return 0, nil, errParam(param, "%s is required", param)
+			return 0, nil, coffer.Invalid(param, "%s is required", param)
 		}
 	}
 	f, err := s.cfg.DevFund(r.Context(), req)

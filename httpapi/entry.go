@@ -62,11 +62,11 @@ func (s *Server) balanceAt(r *http.Request) (int, any, error) {
 	out := client.BalanceAt{}
 	switch {
 	case q.Has("at") && q.Has("seq"):
-		return 0, nil, errParam("seq", "give at or seq, not both")
+		return 0, nil, coffer.Invalid("seq", "give at or seq, not both")
 	case q.Has("seq"):
 		seq, perr := strconv.ParseUint(q.Get("seq"), 10, 64)
 		if perr != nil {
-			return 0, nil, errParam("seq", "seq must be a whole number: an entry's seq, 0 for before the first")
+			return 0, nil, coffer.Invalid("seq", "seq must be a whole number: an entry's seq, 0 for before the first")
 		}
 		b, err = statement.AtSeq(r.Context(), s.store, id, seq)
 	default:

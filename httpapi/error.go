@@ -50,13 +50,6 @@ func errInvalid(format string, args ...any) error {
 	return coffer.Errorf(coffer.EINVALID, format, args...)
 }
 
-// errParam returns an invalid-request error about the request field or query parameter param.
-func errParam(param, format string, args ...any) error {
-	e := coffer.Errorf(coffer.EINVALID, format, args...)
-	e.Param = param
-	return e
-}
-
 // withParam returns err as an error about param, if it is a *coffer.Error about no field yet
 // (a not_found of the asset a field names, a rule of the root package); any other error is
 // returned as it is.

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/client"
 )
 
@@ -24,7 +25,7 @@ func (s *Server) listEvents(r *http.Request) (int, any, error) {
 	if v := q.Get("after"); v != "" {
 		var err error
 		if after, err = strconv.ParseUint(v, 10, 64); err != nil {
-			return 0, nil, errParam("after", "after must be an event seq: an integer of 0 or more")
+			return 0, nil, coffer.Invalid("after", "after must be an event seq: an integer of 0 or more")
 		}
 	}
 	limit, err := pageLimit(q)
@@ -34,7 +35,7 @@ func (s *Server) listEvents(r *http.Request) (int, any, error) {
 	var wait time.Duration
 	if v := q.Get("wait"); v != "" {
 		if wait, err = time.ParseDuration(v); err != nil || wait < 0 || wait > EventWaitMax {
-			return 0, nil, errParam("wait", "wait must be a duration from 0s to %s, such as 30s", EventWaitMax)
+			return 0, nil, coffer.Invalid("wait", "wait must be a duration from 0s to %s, such as 30s", EventWaitMax)
 		}
 	}
 	ctx := r.Context()

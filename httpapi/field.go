@@ -29,13 +29,13 @@ func printableNoSpace(s string) bool {
 func checkID(field, id string) error {
 	switch {
 	case id == "":
-		return errParam(field, "%s is required", field)
+		return coffer.Invalid(field, "%s is required", field)
 	case len(id) > coffer.IDLengthMax:
-		return errParam(field, "%s must be at most %d bytes long", field, coffer.IDLengthMax)
+		return coffer.Invalid(field, "%s must be at most %d bytes long", field, coffer.IDLengthMax)
 	case !printableNoSpace(id):
-		return errParam(field, "%s %q must be printable characters without spaces", field, id)
+		return coffer.Invalid(field, "%s %q must be printable characters without spaces", field, id)
 	case strings.Contains(id, coffer.DerivedSep):
-		return errParam(field, "%s %q must not contain '%s': it is reserved for the ids Coffer derives", field, id, coffer.DerivedSep)
+		return coffer.Invalid(field, "%s %q must not contain '%s': it is reserved for the ids Coffer derives", field, id, coffer.DerivedSep)
 	}
 	return nil
 }
@@ -51,10 +51,10 @@ func checkOptionalID(field, id string) error {
 // checkOwner checks a required owner (or merchant) name.
 func checkOwner(field, owner string) error {
 	if owner == "" {
-		return errParam(field, "%s is required", field)
+		return coffer.Invalid(field, "%s is required", field)
 	}
 	if err := coffer.ValidateOwner(owner); err != nil {
-		return errParam(field, "%s", renamed(coffer.ErrorMessage(err), "owner", field))
+		return coffer.Invalid(field, "%s", renamed(coffer.ErrorMessage(err), "owner", field))
 	}
 	return nil
 }
@@ -72,9 +72,9 @@ func renamed(msg, noun, field string) string {
 func checkText(field, s string) error {
 	switch {
 	case len(s) > textLengthMax:
-		return errParam(field, "%s must be at most %d bytes long", field, textLengthMax)
+		return coffer.Invalid(field, "%s must be at most %d bytes long", field, textLengthMax)
 	case !utf8.ValidString(s):
-		return errParam(field, "%s must be valid UTF-8", field)
+		return coffer.Invalid(field, "%s must be valid UTF-8", field)
 	}
 	return nil
 }
@@ -82,7 +82,7 @@ func checkText(field, s string) error {
 // checkRequiredText is checkText for text that must be there.
 func checkRequiredText(field, s string) error {
 	if strings.TrimSpace(s) == "" {
-		return errParam(field, "%s is required", field)
+		return coffer.Invalid(field, "%s is required", field)
 	}
 	return checkText(field, s)
 }
@@ -90,14 +90,14 @@ func checkRequiredText(field, s string) error {
 // checkMetadata checks metadata against the ledger's limits.
 func checkMetadata(md map[string]string) error {
 	if len(md) > coffer.MetadataKeysMax {
-		return errParam("metadata", "metadata has %d keys; at most %d are allowed", len(md), coffer.MetadataKeysMax)
+		return coffer.Invalid("metadata", "metadata has %d keys; at most %d are allowed", len(md), coffer.MetadataKeysMax)
 	}
 	for k, v := range md {
 		switch {
 		case k == "" || len(k) > textLengthMax || !utf8.ValidString(k):
-			return errParam("metadata", "metadata keys must be 1 to %d bytes of UTF-8", textLengthMax)
+			return coffer.Invalid("metadata", "metadata keys must be 1 to %d bytes of UTF-8", textLengthMax)
 		case len(v) > coffer.MetadataValueMax || !utf8.ValidString(v):
-			return errParam(strict.Member("metadata", k), "metadata value of %q must be at most %d bytes of UTF-8", k, coffer.MetadataValueMax)
+			return coffer.Invalid(strict.Member("metadata", k), "metadata value of %q must be at most %d bytes of UTF-8", k, coffer.MetadataValueMax)
 		}
 	}
 	return nil
@@ -106,7 +106,7 @@ func checkMetadata(md map[string]string) error {
 // checkTimeout checks timeout_seconds and returns it as a duration; 0 is no timeout.
 func checkTimeout(seconds int64) (time.Duration, error) {
 	if seconds < 0 || seconds > TimeoutSecondsMax {
-		return 0, errParam("timeout_seconds", "timeout_seconds must be between 0 (no timeout) and %d", TimeoutSecondsMax)
+		return 0, coffer.Invalid("timeout_seconds", "timeout_seconds must be between 0 (no timeout) and %d", TimeoutSecondsMax)
 	}
 	return time.Duration(seconds) * time.Second, nil
 }
@@ -126,22 +126,22 @@ const (
 func parseAmount(field, s string, scale int, rule amountRule) (coffer.Amount, error) {
 	if s == "" {
 		if rule == positive {
-			return coffer.Amount{}, errParam(field, "%s is required", field)
+			return coffer.Amount{}, coffer.Invalid(field, "%s is required", field)
 		}
 		return coffer.Amount{}, nil
 	}
 	if strings.HasPrefix(s, "-") {
-		return coffer.Amount{}, errParam(field, "%s must not be negative or carry a sign, got %q", field, s)
+		return coffer.Amount{}, coffer.Invalid(field, "%s must not be negative or carry a sign, got %q", field, s)
 	}
 	a, err := coffer.ParseAmount(s, scale)
 	if err != nil {
-		return coffer.Amount{}, errParam(field, "%s", renamed(err.Error(), "amount", field))
+		return coffer.Amount{}, coffer.Invalid(field, "%s", renamed(err.Error(), "amount", field))
 	}
 	switch {
 	case a.IsZero() && rule == positive:
-		return coffer.Amount{}, errParam(field, "%s must be greater than zero", field)
+		return coffer.Amount{}, coffer.Invalid(field, "%s must be greater than zero", field)
 	case a.IsZero() && rule == optionalPositive:
-		return coffer.Amount{}, errParam(field, "%s must be greater than zero; leave it out for the whole amount", field)
+		return coffer.Amount{}, coffer.Invalid(field, "%s must be greater than zero; leave it out for the whole amount", field)
 	}
 	return a, nil
 }

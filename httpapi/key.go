@@ -35,9 +35,9 @@ func (s *Server) createKey(r *http.Request) (int, any, error) {
 	}
 	switch {
 	case req.Name == "" || len(req.Name) > keyNameLengthMax || !printableNoSpace(req.Name):
-		return 0, nil, errParam("name", "name must be 1 to %d printable characters without spaces", keyNameLengthMax)
+		return 0, nil, coffer.Invalid("name", "name must be 1 to %d printable characters without spaces", keyNameLengthMax)
 	case !coffer.ValidRole(coffer.Role(req.Role)):
-		return 0, nil, errParam("role", "role %q must be admin, operator or reader", req.Role)
+		return 0, nil, coffer.Invalid("role", "role %q must be admin, operator or reader", req.Role)
 	}
 	secret := "ck_" + randomHex(32)
 	sum := sha256.Sum256([]byte(secret))

@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"strings"
 	"time"
+
+	"github.com/cofferhq/coffer"
 )
 
 // Every listing answers a page the same way: at most limit rows, has_more when more follow,
@@ -33,7 +35,7 @@ func decodeCursor(s string) (string, error) {
 	return string(b), nil
 }
 
-func errCursor() error { return errParam("cursor", "cursor is not one this API returned") }
+func errCursor() error { return coffer.Invalid("cursor", "cursor is not one this API returned") }
 
 // timeCursor is the cursor of a listing ordered by (time, id).
 func timeCursor(t time.Time, id string) string {

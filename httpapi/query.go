@@ -33,13 +33,13 @@ func checkQuery(rt route, rawQuery string) error {
 		}
 		param := clipQueryName(key)
 		if _, err := url.QueryUnescape(rawValue); err != nil {
-			return errParam(param, "query parameter %s has a bad escape: %.*q", param, queryNameLengthMax, rawValue)
+			return coffer.Invalid(param, "query parameter %s has a bad escape: %.*q", param, queryNameLengthMax, rawValue)
 		}
 		switch {
 		case !slices.Contains(rt.query, key):
-			return errParam(param, "%q is not a query parameter of %s %s; %s", param, rt.method, rt.path, takes(rt))
+			return coffer.Invalid(param, "%q is not a query parameter of %s %s; %s", param, rt.method, rt.path, takes(rt))
 		case seen[key]:
-			return errParam(param, "query parameter %s is given more than once; give it once", param)
+			return coffer.Invalid(param, "query parameter %s is given more than once; give it once", param)
 		}
 		seen[key] = true
 	}
@@ -75,7 +75,7 @@ func pageLimit(q url.Values) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 || n > coffer.PageSizeMax {
-		return 0, errParam("limit", "limit must be an integer from 1 to %d", coffer.PageSizeMax)
+		return 0, coffer.Invalid("limit", "limit must be an integer from 1 to %d", coffer.PageSizeMax)
 	}
 	return n, nil
 }
@@ -88,7 +88,7 @@ func descending(q url.Values) (bool, error) {
 	case "desc":
 		return true, nil
 	}
-	return false, errParam("order", "order must be asc or desc")
+	return false, coffer.Invalid("order", "order must be asc or desc")
 }
 
 // timeParam reads an RFC 3339 time query parameter; absent is the zero time.
@@ -99,7 +99,7 @@ func timeParam(q url.Values, name string) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return time.Time{}, errParam(name, "%s must be an RFC 3339 time such as 2024-05-01T12:00:00Z", name)
+		return time.Time{}, coffer.Invalid(name, "%s must be an RFC 3339 time such as 2024-05-01T12:00:00Z", name)
 	}
 	return t.UTC(), nil
 }
@@ -108,7 +108,7 @@ func timeParam(q url.Values, name string) (time.Time, error) {
 func typeParam(q url.Values) (coffer.TransferType, error) {
 	t := coffer.TransferType(q.Get("type"))
 	if t != "" && !coffer.ValidType(t) {
-		return "", errParam("type", "type %q is not a transfer type", t)
+		return "", coffer.Invalid("type", "type %q is not a transfer type", t)
 	}
 	return t, nil
 }

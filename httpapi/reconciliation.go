@@ -29,14 +29,14 @@ func (s *Server) createReconciliation(r *http.Request) (int, any, error) {
 	account := req.AccountID
 	switch {
 	case account != "" && (req.Owner != "" || req.Asset != ""):
-		return 0, nil, errParam("account_id", "give account_id, or owner and asset, not both")
+		return 0, nil, coffer.Invalid("account_id", "give account_id, or owner and asset, not both")
 	case account == "" && (req.Owner == "") != (req.Asset == ""):
-		return 0, nil, errParam("owner", "owner and asset go together: the owner's wallet in that asset")
+		return 0, nil, coffer.Invalid("owner", "owner and asset go together: the owner's wallet in that asset")
 	case account == "" && req.Owner != "":
 		account = string(coffer.KindWallet) + ":" + req.Owner + ":" + req.Asset
 	}
 	if req.ExternalBalance == "" {
-		return 0, nil, errParam("external_balance", "external_balance is required: the balance from outside, in major units")
+		return 0, nil, coffer.Invalid("external_balance", "external_balance is required: the balance from outside, in major units")
 	}
 	rec, created, err := reconcile.Balance(r.Context(), rs, reconcile.Request{ID: req.ID, AccountID: account,
 		PeriodStart: req.PeriodStart, PeriodEnd: req.PeriodEnd, External: req.ExternalBalance, Tolerance: req.Tolerance,
@@ -77,7 +77,7 @@ func (s *Server) listReconciliations(r *http.Request) (int, any, error) {
 	switch f.Status {
 	case "", coffer.ReconMatched, coffer.ReconWithinTolerance, coffer.ReconMismatched:
 	default:
-		return 0, nil, errParam("status", "status %q must be matched, within_tolerance or mismatched", f.Status)
+		return 0, nil, coffer.Invalid("status", "status %q must be matched, within_tolerance or mismatched", f.Status)
 	}
 	if f.From, err = timeParam(q, "from"); err != nil {
 		return 0, nil, err

@@ -56,13 +56,13 @@ func (s *Server) statement(r *http.Request) (int, any, error) {
 	}
 	switch {
 	case !q.Has("from"):
-		return 0, nil, errParam("from", "from is required: the period's start, an RFC 3339 time")
+		return 0, nil, coffer.Invalid("from", "from is required: the period's start, an RFC 3339 time")
 	case !q.Has("to"):
-		return 0, nil, errParam("to", "to is required: the period's end (not included), an RFC 3339 time")
+		return 0, nil, coffer.Invalid("to", "to is required: the period's end (not included), an RFC 3339 time")
 	}
 	format := q.Get("format")
 	if format != "" && format != "json" && format != "csv" {
-		return 0, nil, errParam("format", "format must be json or csv")
+		return 0, nil, coffer.Invalid("format", "format must be json or csv")
 	}
 	st, err := statement.Open(r.Context(), s.store, r.PathValue("id"), from, to)
 	if err != nil {
@@ -74,7 +74,7 @@ func (s *Server) statement(r *http.Request) (int, any, error) {
 	}
 	if format == "csv" {
 		if q.Has("cursor") || q.Has("limit") {
-			return 0, nil, errParam("cursor", "a CSV statement is the whole period: it takes no cursor or limit")
+			return 0, nil, coffer.Invalid("cursor", "a CSV statement is the whole period: it takes no cursor or limit")
 		}
 		return http.StatusOK, streamed{contentType: "text/csv; charset=utf-8",
 			filename: fmt.Sprintf("%s_%s_%s.csv", st.AccountID, from.Format("20060102T150405Z"), to.Format("20060102T150405Z")),

@@ -71,11 +71,11 @@ func (s *Server) spec(ctx context.Context, req client.TransferRequest) (ledger.T
 	switch {
 	case err != nil:
 	case req.DebitAccountID == req.CreditAccountID:
-		err = errParam("credit_account_id", "debit_account_id and credit_account_id are both %q", req.DebitAccountID)
+		err = coffer.Invalid("credit_account_id", "debit_account_id and credit_account_id are both %q", req.DebitAccountID)
 	case typ != "" && !coffer.ValidType(typ):
-		err = errParam("type", "type %q is not a transfer type", req.Type)
+		err = coffer.Invalid("type", "type %q is not a transfer type", req.Type)
 	case !req.Pending && req.TimeoutSeconds != 0:
-		err = errParam("timeout_seconds", "timeout_seconds is for pending transfers only")
+		err = coffer.Invalid("timeout_seconds", "timeout_seconds is for pending transfers only")
 	}
 	if err != nil {
 		return ledger.TransferSpec{}, err
@@ -93,7 +93,7 @@ func (s *Server) spec(ctx context.Context, req client.TransferRequest) (ledger.T
 		return ledger.TransferSpec{}, err
 	}
 	if asset.Code != creditAsset.Code {
-		return ledger.TransferSpec{}, errParam("credit_account_id", "account %s holds %s but account %s holds %s",
+		return ledger.TransferSpec{}, coffer.Invalid("credit_account_id", "account %s holds %s but account %s holds %s",
 			req.DebitAccountID, asset.Code, req.CreditAccountID, creditAsset.Code)
 	}
 	amount, err := parseAmount("amount", req.Amount, asset.Scale, positive)
@@ -168,7 +168,7 @@ func (s *Server) post(ctx context.Context, in input, typ coffer.TransferType) (i
 		return 0, nil, err
 	}
 	if amount.Cmp(t.Amount) > 0 {
-		return 0, nil, errParam("amount", "amount %s is more than the %s transfer %q holds", req.Amount, t.Amount.Format(scale), t.ID)
+		return 0, nil, coffer.Invalid("amount", "amount %s is more than the %s transfer %q holds", req.Amount, t.Amount.Format(scale), t.ID)
 	}
 	// An id left out is derived by the ledger: "<transfer id>/post".
 	res, err := s.do(ctx, ledger.PostTransfer{ID: req.ID, TransferID: t.ID, Amount: amount, Type: typ})
@@ -274,7 +274,7 @@ func (s *Server) listAccountTransfers(ctx context.Context, q url.Values, lp list
 		}
 		seq, ok := strings.CutPrefix(v, accountCursorPrefix)
 		if f.AfterSeq, err = strconv.ParseUint(seq, 10, 64); !ok || err != nil || f.AfterSeq == 0 {
-			return 0, nil, errParam("cursor", "cursor is not one this API returned for an account's transfers")
+			return 0, nil, coffer.Invalid("cursor", "cursor is not one this API returned for an account's transfers")
 		}
 	}
 	ats, err := s.store.AccountTransfers(ctx, f)

@@ -115,7 +115,7 @@ func (s *Server) payInput(ctx context.Context, in input) (int, any, error) {
 		return 0, nil, err
 	}
 	if fee.Cmp(amount) > 0 {
-		return 0, nil, errParam("fee", "fee %s is more than the amount %s", req.Fee, req.Amount)
+		return 0, nil, coffer.Invalid("fee", "fee %s is more than the amount %s", req.Fee, req.Amount)
 	}
 	res, err := s.do(ctx, ledger.Pay{ID: req.ID, Owner: req.Owner, Merchant: req.Merchant,
 		Asset: asset.Code, Amount: amount, Fee: fee, OrderID: req.OrderID, Metadata: req.Metadata})
@@ -154,7 +154,7 @@ func (s *Server) refundInput(ctx context.Context, in input) (int, any, error) {
 		return 0, nil, err
 	}
 	if amount.Cmp(p.Amount) > 0 {
-		return 0, nil, errParam("amount", "amount %s is more than the payment's %s", req.Amount, p.Amount.Format(scale))
+		return 0, nil, coffer.Invalid("amount", "amount %s is more than the payment's %s", req.Amount, p.Amount.Format(scale))
 	}
 	res, err := s.do(ctx, ledger.Refund{ID: req.ID, PaymentID: p.ID, Amount: amount,
 		Reason: req.Reason, Metadata: req.Metadata})
@@ -201,11 +201,11 @@ func (s *Server) exchangeInput(ctx context.Context, in input) (int, any, error) 
 	switch {
 	case err != nil:
 	case (req.Rate == "") == (req.CounterAmount == ""):
-		err = errParam("rate", "give exactly one of rate and counter_amount")
+		err = coffer.Invalid("rate", "give exactly one of rate and counter_amount")
 	case req.From != "" && req.From == req.To:
-		err = errParam("to", "from and to are both %s; an exchange needs two different assets", req.From)
+		err = coffer.Invalid("to", "from and to are both %s; an exchange needs two different assets", req.From)
 	case req.Rate != "" && !validRate(req.Rate):
-		err = errParam("rate", "rate %q must be a positive decimal number such as \"7.25\", at most %d characters", req.Rate, rateLengthMax)
+		err = coffer.Invalid("rate", "rate %q must be a positive decimal number such as \"7.25\", at most %d characters", req.Rate, rateLengthMax)
 	}
 	if err != nil {
 		return 0, nil, err
@@ -309,7 +309,7 @@ func (s *Server) adjustInput(ctx context.Context, in input) (int, any, error) {
 	err := firstError(checkID("id", req.ID), checkOptionalID("counter_account_id", req.CounterAccountID),
 		checkRequiredText("reason", req.Reason))
 	if err == nil && dir != coffer.Credit && dir != coffer.Debit {
-		err = errParam("direction", "direction %q must be credit or debit", req.Direction)
+		err = coffer.Invalid("direction", "direction %q must be credit or debit", req.Direction)
 	}
 	if err != nil {
 		return 0, nil, err
@@ -324,7 +324,7 @@ func (s *Server) adjustInput(ctx context.Context, in input) (int, any, error) {
 			return 0, nil, err
 		}
 		if counterAsset.Code != asset.Code {
-			return 0, nil, errParam("counter_account_id", "account %s holds %s but counter account %s holds %s",
+			return 0, nil, coffer.Invalid("counter_account_id", "account %s holds %s but counter account %s holds %s",
 				req.AccountID, asset.Code, req.CounterAccountID, counterAsset.Code)
 		}
 	}

@@ -183,11 +183,11 @@ func parseGrace(s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
 	switch {
 	case err != nil:
-		return 0, errParam("grace", "grace %.64q is not a duration such as \"24h\" or \"90m\"", s)
+		return 0, coffer.Invalid("grace", "grace %.64q is not a duration such as \"24h\" or \"90m\"", s)
 	case d < 0:
-		return 0, errParam("grace", "grace %.64q must not be negative; 0s drops the old secret at once", s)
+		return 0, coffer.Invalid("grace", "grace %.64q must not be negative; 0s drops the old secret at once", s)
 	case d > webhook.GraceMax:
-		return 0, errParam("grace", "grace %.64q is longer than %s, the most allowed", s, durationText(webhook.GraceMax))
+		return 0, coffer.Invalid("grace", "grace %.64q is longer than %s, the most allowed", s, durationText(webhook.GraceMax))
 	}
 	return d, nil
 }
@@ -213,7 +213,7 @@ func (s *Server) replayWebhook(r *http.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	if req.After == nil {
-		return 0, nil, errParam("after", "after is required: the seq after which the events are delivered again, 0 for all")
+		return 0, nil, coffer.Invalid("after", "after is required: the seq after which the events are delivered again, 0 for all")
 	}
 	w, err := svc.Replay(r.Context(), r.PathValue("id"), *req.After)
 	if err != nil {
@@ -286,7 +286,7 @@ func checkEventID(field, id string) error {
 	digits, ok := strings.CutPrefix(id, "evt_")
 	seq, err := strconv.ParseUint(digits, 10, 64)
 	if !ok || err != nil || seq == 0 || coffer.EventID(seq) != id {
-		return errParam(field, "%s %.64q is not an event id: \"evt_\" and the event's seq, such as \"evt_14\"", field, id)
+		return coffer.Invalid(field, "%s %.64q is not an event id: \"evt_\" and the event's seq, such as \"evt_14\"", field, id)
 	}
 	return nil
 }

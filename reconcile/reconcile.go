@@ -42,18 +42,18 @@ type Request struct {
 func Balance(ctx context.Context, s Store, req Request, now time.Time) (coffer.Reconciliation, bool, error) {
 	switch {
 	case req.ID == "":
-		return coffer.Reconciliation{}, false, invalid("id", "id is required: it names the reconciliation, so a retry finds the first answer")
+		return coffer.Reconciliation{}, false, coffer.Invalid("id", "id is required: it names the reconciliation, so a retry finds the first answer")
 	case strings.Contains(req.ID, coffer.DerivedSep):
-		return coffer.Reconciliation{}, false, invalid("id", "id %q contains %q, which Coffer keeps for the ids it derives", req.ID, coffer.DerivedSep)
+		return coffer.Reconciliation{}, false, coffer.Invalid("id", "id %q contains %q, which Coffer keeps for the ids it derives", req.ID, coffer.DerivedSep)
 	case req.AccountID == "":
-		return coffer.Reconciliation{}, false, invalid("account_id", "account_id is required (or owner and asset)")
+		return coffer.Reconciliation{}, false, coffer.Invalid("account_id", "account_id is required (or owner and asset)")
 	case req.PeriodEnd.IsZero():
-		return coffer.Reconciliation{}, false, invalid("period_end", "period_end is required: the moment the outside balance stands at")
+		return coffer.Reconciliation{}, false, coffer.Invalid("period_end", "period_end is required: the moment the outside balance stands at")
 	case req.PeriodEnd.After(now):
-		return coffer.Reconciliation{}, false, invalid("period_end", "period_end %s has not come yet: the ledger's balance then is not known",
+		return coffer.Reconciliation{}, false, coffer.Invalid("period_end", "period_end %s has not come yet: the ledger's balance then is not known",
 			req.PeriodEnd.UTC().Format(time.RFC3339Nano))
 	case req.PeriodStart != nil && !req.PeriodStart.Before(req.PeriodEnd):
-		return coffer.Reconciliation{}, false, invalid("period_start", "period_start must be before period_end")
+		return coffer.Reconciliation{}, false, coffer.Invalid("period_start", "period_start must be before period_end")
 	}
 	a, err := s.Account(ctx, req.AccountID)
 	if err != nil {
@@ -65,12 +65,12 @@ func Balance(ctx context.Context, s Store, req Request, now time.Time) (coffer.R
 	}
 	external, err := coffer.ParseAmount(req.External, asset.Scale)
 	if err != nil {
-		return coffer.Reconciliation{}, false, invalid("external_balance", "external_balance: %v", err)
+		return coffer.Reconciliation{}, false, coffer.Invalid("external_balance", "external_balance: %v", err)
 	}
 	tolerance := coffer.Amount{}
 	if req.Tolerance != "" {
 		if tolerance, err = coffer.ParseAmount(req.Tolerance, asset.Scale); err != nil || tolerance.Sign() < 0 {
-			return coffer.Reconciliation{}, false, invalid("tolerance", "tolerance %q must be an amount of %s of at least zero, with at most %d decimals",
+			return coffer.Reconciliation{}, false, coffer.Invalid("tolerance", "tolerance %q must be an amount of %s of at least zero, with at most %d decimals",
 				req.Tolerance, asset.Code, asset.Scale)
 		}
 	}
@@ -86,7 +86,7 @@ func Balance(ctx context.Context, s Store, req Request, now time.Time) (coffer.R
 	}
 	diff, ok := external.Sub(b.Balance)
 	if !ok {
-		return coffer.Reconciliation{}, false, invalid("external_balance", "the difference from the ledger's balance passes 2^127-1")
+		return coffer.Reconciliation{}, false, coffer.Invalid("external_balance", "the difference from the ledger's balance passes 2^127-1")
 	}
 	status := coffer.ReconMismatched
 	switch {
@@ -129,10 +129,4 @@ func fingerprint(account string, start *time.Time, end time.Time, external, tole
 		fmt.Fprintf(h, "%d:%s;", len(f), f)
 	}
 	return hex.EncodeToString(h.Sum(nil))
-}
-
-func invalid(param, format string, args ...any) error {
-	e := coffer.Errorf(coffer.EINVALID, format, args...)
-	e.Param = param
-	return e
 }

@@ -71,9 +71,7 @@ func AtSeq(ctx context.Context, s Store, accountID string, seq uint64) (Balance,
 		return Balance{}, err
 	}
 	if seq > a.Seq {
-		e := coffer.Errorf(coffer.EINVALID, "account %s has %d entries; there is no entry %d", accountID, a.Seq, seq)
-		e.Param = "seq"
-		return Balance{}, e
+		return Balance{}, coffer.Invalid("seq", "account %s has %d entries; there is no entry %d", accountID, a.Seq, seq)
 	}
 	if seq == 0 {
 		return balanceOf(a, nil), nil

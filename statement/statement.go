@@ -31,10 +31,8 @@ type Statement struct {
 // account is ENOTFOUND.
 func Open(ctx context.Context, s Store, accountID string, from, to time.Time) (Statement, error) {
 	if !from.Before(to) {
-		e := coffer.Errorf(coffer.EINVALID, "the period's end %s must be after its start %s",
+		return Statement{}, coffer.Invalid("to", "the period's end %s must be after its start %s",
 			to.UTC().Format(time.RFC3339Nano), from.UTC().Format(time.RFC3339Nano))
-		e.Param = "to"
-		return Statement{}, e
 	}
 	// Entries are dated to the microsecond: a nanosecond before a moment is every entry before it.
 	opening, err := At(ctx, s, accountID, from.Add(-time.Nanosecond))

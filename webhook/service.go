@@ -181,7 +181,7 @@ func (s *Service) Update(ctx context.Context, id string, c Change) (coffer.Webho
 		}
 	}
 	if c.Status != nil && *c.Status != coffer.WebhookActive && *c.Status != coffer.WebhookDisabled {
-		return coffer.Webhook{}, invalid("status", "status %q must be %s or %s", *c.Status, coffer.WebhookActive, coffer.WebhookDisabled)
+		return coffer.Webhook{}, coffer.Invalid("status", "status %q must be %s or %s", *c.Status, coffer.WebhookActive, coffer.WebhookDisabled)
 	}
 	w, err := s.cfg.Store.UpdateWebhook(ctx, id, func(w *coffer.Webhook) error {
 		if c.URL != nil && *c.URL != w.URL {
@@ -228,7 +228,7 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 // carries the new secret, shown this once.
 func (s *Service) RotateSecret(ctx context.Context, id string, grace time.Duration) (coffer.Webhook, error) {
 	if grace < 0 || grace > GraceMax {
-		return coffer.Webhook{}, invalid("grace", "grace %s must be between 0s and %s", grace, GraceMax)
+		return coffer.Webhook{}, coffer.Invalid("grace", "grace %s must be between 0s and %s", grace, GraceMax)
 	}
 	secret := newSecret()
 	w, err := s.cfg.Store.UpdateWebhook(ctx, id, func(w *coffer.Webhook) error {
@@ -274,37 +274,31 @@ func (s *Service) Attempts(ctx context.Context, f coffer.WebhookAttemptFilter) (
 	return s.cfg.Store.WebhookAttempts(ctx, f)
 }
 
-func invalid(param, format string, args ...any) error {
-	e := coffer.Errorf(coffer.EINVALID, format, args...)
-	e.Param = param
-	return e
-}
-
 // checkURL accepts an absolute http or https URL with a host and no credentials or fragment.
 func checkURL(raw string) error {
 	if raw == "" {
-		return invalid("url", "url is required: the endpoint's http:// or https:// URL")
+		return coffer.Invalid("url", "url is required: the endpoint's http:// or https:// URL")
 	}
 	if len(raw) > URLLengthMax {
-		return invalid("url", "url is %d bytes long; at most %d are allowed", len(raw), URLLengthMax)
+		return coffer.Invalid("url", "url is %d bytes long; at most %d are allowed", len(raw), URLLengthMax)
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return invalid("url", "url is not a URL: %s", strings.TrimPrefix(err.Error(), "parse "))
+		return coffer.Invalid("url", "url is not a URL: %s", strings.TrimPrefix(err.Error(), "parse "))
 	}
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
-		return invalid("url", "url must be an http:// or https:// URL, not %q", u.Scheme+":")
+		return coffer.Invalid("url", "url must be an http:// or https:// URL, not %q", u.Scheme+":")
 	case u.Host == "" || u.Hostname() == "":
-		return invalid("url", "url has no host")
+		return coffer.Invalid("url", "url has no host")
 	case u.User != nil:
-		return invalid("url", "url must not carry a user or password: receivers check the signature instead")
+		return coffer.Invalid("url", "url must not carry a user or password: receivers check the signature instead")
 	case u.Fragment != "" || strings.Contains(raw, "#"):
-		return invalid("url", "url must not have a fragment (#...)")
+		return coffer.Invalid("url", "url must not have a fragment (#...)")
 	}
 	if p := u.Port(); p != "" {
 		if _, err := net.LookupPort("tcp", p); err != nil || p == "0" {
-			return invalid("url", "url's port %q is not a port number", p)
+			return coffer.Invalid("url", "url's port %q is not a port number", p)
 		}
 	}
 	return nil
@@ -315,10 +309,10 @@ func checkEvents(types []string) ([]string, error) {
 	out := slices.Clone(types)
 	for i, t := range types {
 		if !slices.Contains(coffer.EventTypes, t) {
-			return nil, invalid(fmt.Sprintf("events[%d]", i), "%q is not an event type; the types are %s", t, strings.Join(coffer.EventTypes, ", "))
+			return nil, coffer.Invalid(fmt.Sprintf("events[%d]", i), "%q is not an event type; the types are %s", t, strings.Join(coffer.EventTypes, ", "))
 		}
 		if slices.Index(types, t) != i {
-			return nil, invalid(fmt.Sprintf("events[%d]", i), "event type %q is listed twice", t)
+			return nil, coffer.Invalid(fmt.Sprintf("events[%d]", i), "event type %q is listed twice", t)
 		}
 	}
 	slices.Sort(out)
@@ -327,10 +321,10 @@ func checkEvents(types []string) ([]string, error) {
 
 func checkDescription(d string) error {
 	if len(d) > DescriptionLengthMax {
-		return invalid("description", "description is %d bytes long; at most %d are allowed", len(d), DescriptionLengthMax)
+		return coffer.Invalid("description", "description is %d bytes long; at most %d are allowed", len(d), DescriptionLengthMax)
 	}
 	if strings.ContainsFunc(d, func(r rune) bool { return !unicode.IsPrint(r) }) {
-		return invalid("description", "description must be printable text on one line")
+		return coffer.Invalid("description", "description must be printable text on one line")
 	}
 	return nil
 }

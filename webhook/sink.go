@@ -280,7 +280,7 @@ func cleanText(b []byte) string {
 func (s *Service) Redeliver(ctx context.Context, id, eventID string) (coffer.WebhookAttempt, error) {
 	seq, ok := eventSeq(eventID)
 	if !ok {
-		return coffer.WebhookAttempt{}, invalid("event_id", "event id %q is not an event id such as evt_42", eventID)
+		return coffer.WebhookAttempt{}, coffer.Invalid("event_id", "event id %q is not an event id such as evt_42", eventID)
 	}
 	w, err := s.cfg.Store.Webhook(ctx, id)
 	if err != nil {

@@ -36,7 +36,7 @@ func (s *Service) Assign(ctx context.Context, owner, chainName, assetCode string
 		return coffer.DepositAddress{}, false, err
 	}
 	if slices.Contains(coffer.SystemOwners, owner) {
-		return coffer.DepositAddress{}, false, invalid("owner", "owner %q is one of the ledger's system owners, which take no deposits", owner)
+		return coffer.DepositAddress{}, false, coffer.Invalid("owner", "owner %q is one of the ledger's system owners, which take no deposits", owner)
 	}
 	name, err := s.chainOf(chainName, assetCode)
 	if err != nil {
@@ -81,21 +81,21 @@ func (s *Service) List(ctx context.Context, f coffer.DepositAddressFilter) ([]co
 func (s *Service) chainOf(chainName, assetCode string) (string, error) {
 	if chainName != "" {
 		if _, ok := s.Config.Chain(chainName); !ok {
-			return "", invalid("chain", "chain %q is not configured; the chains are %s", chainName, s.chainNames())
+			return "", coffer.Invalid("chain", "chain %q is not configured; the chains are %s", chainName, s.chainNames())
 		}
 	}
 	if assetCode == "" {
 		if chainName == "" {
-			return "", invalid("chain", "a chain or an asset is required")
+			return "", coffer.Invalid("chain", "a chain or an asset is required")
 		}
 		return chainName, nil
 	}
 	a, ok := s.Config.Asset(assetCode)
 	if !ok {
-		return "", invalid("asset", "asset %q is not on any configured chain", assetCode)
+		return "", coffer.Invalid("asset", "asset %q is not on any configured chain", assetCode)
 	}
 	if chainName != "" && a.Chain != chainName {
-		return "", invalid("asset", "asset %s is on chain %s, not %s", a.Code, a.Chain, chainName)
+		return "", coffer.Invalid("asset", "asset %s is on chain %s, not %s", a.Code, a.Chain, chainName)
 	}
 	return a.Chain, nil
 }
@@ -113,16 +113,10 @@ func (s *Service) chainNames() string {
 
 func checkOwner(owner string) error {
 	if owner == "" {
-		return invalid("owner", "owner is required")
+		return coffer.Invalid("owner", "owner is required")
 	}
 	if err := coffer.ValidateOwner(owner); err != nil {
-		return invalid("owner", "%s", coffer.ErrorMessage(err))
+		return coffer.Invalid("owner", "%s", coffer.ErrorMessage(err))
 	}
 	return nil
-}
-
-func invalid(param, format string, args ...any) error {
-	e := coffer.Errorf(coffer.EINVALID, format, args...)
-	e.Param = param
-	return e
 }

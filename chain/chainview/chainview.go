@@ -114,13 +114,13 @@ func (s *Service) query(f DepositFilter) (coffer.DepositQuery, error) {
 	q := coffer.DepositQuery{Owner: f.Owner, Chain: f.Chain, Asset: f.Asset, Before: f.Before, Limit: f.Limit}
 	if f.Owner != "" {
 		if err := coffer.ValidateOwner(f.Owner); err != nil {
-			return q, invalid("owner", "%s", coffer.ErrorMessage(err))
+			return q, coffer.Invalid("owner", "%s", coffer.ErrorMessage(err))
 		}
 	}
 	if f.Address != "" {
 		a, err := chain.ParseAddress(f.Address)
 		if err != nil {
-			return q, invalid("address", "%s", err)
+			return q, coffer.Invalid("address", "%s", err)
 		}
 		q.Address = strings.ToLower(a.Hex())
 	}
@@ -128,27 +128,27 @@ func (s *Service) query(f DepositFilter) (coffer.DepositQuery, error) {
 	case "", coffer.DepositPending, coffer.DepositConfirmed, coffer.DepositOrphaned, coffer.DepositRefused:
 		q.Status = st
 	default:
-		return q, invalid("status", "status %.64q is not a deposit status; it is pending, confirmed, orphaned or refused", f.Status)
+		return q, coffer.Invalid("status", "status %.64q is not a deposit status; it is pending, confirmed, orphaned or refused", f.Status)
 	}
 	if f.TxHash != "" {
 		digits, ok := strings.CutPrefix(f.TxHash, "0x")
 		if !ok || len(digits) != 64 || !isHex(digits) {
-			return q, invalid("tx_hash", "tx_hash %.80q is not a transaction hash: 0x and 64 hexadecimal digits", f.TxHash)
+			return q, coffer.Invalid("tx_hash", "tx_hash %.80q is not a transaction hash: 0x and 64 hexadecimal digits", f.TxHash)
 		}
 		q.TxHash = "0x" + strings.ToLower(digits)
 	}
 	if f.Chain != "" {
 		if _, ok := s.Config.Chain(f.Chain); !ok {
-			return q, invalid("chain", "chain %.64q is not configured; the chains are %s", f.Chain, s.chainNames())
+			return q, coffer.Invalid("chain", "chain %.64q is not configured; the chains are %s", f.Chain, s.chainNames())
 		}
 	}
 	if f.Asset != "" {
 		a, ok := s.Config.Asset(f.Asset)
 		if !ok {
-			return q, invalid("asset", "asset %.64q is not on any configured chain", f.Asset)
+			return q, coffer.Invalid("asset", "asset %.64q is not on any configured chain", f.Asset)
 		}
 		if f.Chain != "" && a.Chain != f.Chain {
-			return q, invalid("asset", "asset %s is on chain %s, not %s", a.Code, a.Chain, f.Chain)
+			return q, coffer.Invalid("asset", "asset %s is on chain %s, not %s", a.Code, a.Chain, f.Chain)
 		}
 	}
 	return q, nil
@@ -291,10 +291,4 @@ func isHex(s string) bool {
 		}
 	}
 	return true
-}
-
-func invalid(param, format string, args ...any) error {
-	e := coffer.Errorf(coffer.EINVALID, format, args...)
-	e.Param = param
-	return e
 }

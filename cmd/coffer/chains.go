@@ -310,15 +310,15 @@ func (c *chains) close() {
 func (c *chains) devFund(ctx context.Context, req client.DevFundRequest) (client.DevFunding, error) {
 	a, ok := c.config.Asset(req.Asset)
 	if !ok || a.Chain != devChainName {
-		return client.DevFunding{}, invalidParam("asset", "asset %q is not on the dev chain; it has %s", req.Asset, strings.Join(c.assetCodes(devChainName), " and "))
+		return client.DevFunding{}, coffer.Invalid("asset", "asset %q is not on the dev chain; it has %s", req.Asset, strings.Join(c.assetCodes(devChainName), " and "))
 	}
 	to, err := chain.ParseAddress(req.To)
 	if err != nil {
-		return client.DevFunding{}, invalidParam("to", "%v", err)
+		return client.DevFunding{}, coffer.Invalid("to", "%v", err)
 	}
 	amount, err := coffer.ParseAmount(req.Amount, int(a.Decimals))
 	if err != nil || amount.Sign() <= 0 {
-		return client.DevFunding{}, invalidParam("amount", "amount %q must be a positive decimal with at most %d decimals", req.Amount, a.Decimals)
+		return client.DevFunding{}, coffer.Invalid("amount", "amount %q must be a positive decimal with at most %d decimals", req.Amount, a.Decimals)
 	}
 	hash, err := c.dev.Fund(ctx, to, a.Code, amount.Big())
 	if err != nil {
@@ -334,13 +334,6 @@ func (c *chains) assetCodes(name string) []string {
 		out = append(out, a.Code)
 	}
 	return out
-}
-
-// invalidParam is an EINVALID error naming the request's field.
-func invalidParam(param, format string, args ...any) error {
-	e := coffer.Errorf(coffer.EINVALID, format, args...)
-	e.Param = param
-	return e
 }
 
 // SetYAML takes the config file's chains: a list of strings as --chain reads them, or of

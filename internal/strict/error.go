@@ -48,9 +48,9 @@ func (e *readError) Unwrap() []error { return []error{e.ce, ErrUnreadable, e.cau
 func translate(err error, src *source, opt Options, v any) error {
 	switch {
 	case src.tooLarge:
-		return invalid("", "the body is larger than %d bytes", opt.BytesMax)
+		return coffer.Invalid("", "the body is larger than %d bytes", opt.BytesMax)
 	case src.err != nil:
-		return &readError{ce: invalid("", "the body could not be read to its end: it was cut short, "+
+		return &readError{ce: coffer.Invalid("", "the body could not be read to its end: it was cut short, "+
 			"badly framed, or the connection failed"), cause: src.err}
 	}
 	t := reflect.TypeOf(v)
@@ -65,9 +65,9 @@ func translate(err error, src *source, opt Options, v any) error {
 	case errors.As(err, &sem):
 		return semanticMessage(sem, t)
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return invalid("", "the body ends in the middle of a JSON value")
+		return coffer.Invalid("", "the body ends in the middle of a JSON value")
 	}
-	return invalid("", "the body is not a JSON object of the expected shape: %v", err)
+	return coffer.Invalid("", "the body is not a JSON object of the expected shape: %v", err)
 }
 
 func limitMessage(lim *limitError, t reflect.Type) error {
@@ -75,33 +75,33 @@ func limitMessage(lim *limitError, t reflect.Type) error {
 	case limitNull:
 		p := path(lim.value, t)
 		if p == "" {
-			return invalid("", "the body must be a JSON object, not null")
+			return coffer.Invalid("", "the body must be a JSON object, not null")
 		}
-		return invalid(p, "%s must not be null; leave it out instead", p)
+		return coffer.Invalid(p, "%s must not be null; leave it out instead", p)
 	case limitItems:
 		p := path(lim.container, t)
-		return invalid(p, "%s has more than %d items; at most %d are allowed", named(p), lim.max, lim.max)
+		return coffer.Invalid(p, "%s has more than %d items; at most %d are allowed", named(p), lim.max, lim.max)
 	case limitMembers:
 		p := path(lim.container, t)
-		return invalid(p, "%s has more than %d members; at most %d are allowed", named(p), lim.max, lim.max)
+		return coffer.Invalid(p, "%s has more than %d members; at most %d are allowed", named(p), lim.max, lim.max)
 	}
 	p := path(lim.value, t)
-	return invalid(p, "%s nests arrays and objects more than %d deep", named(p), lim.max)
+	return coffer.Invalid(p, "%s nests arrays and objects more than %d deep", named(p), lim.max)
 }
 
 func syntaxMessage(syn *jsontext.SyntacticError, t reflect.Type) error {
 	p := path(syn.JSONPointer, t)
 	switch {
 	case errors.Is(syn.Err, jsontext.ErrDuplicateName):
-		return invalid(p, "%s appears twice; send each member once", p)
+		return coffer.Invalid(p, "%s appears twice; send each member once", p)
 	case errors.Is(syn.Err, io.ErrUnexpectedEOF):
-		return invalid("", "the body ends in the middle of a JSON value")
+		return coffer.Invalid("", "the body ends in the middle of a JSON value")
 	case p != "":
 		// The reader's own words say what is wrong: invalid UTF-8, a lone surrogate, a stray
 		// character.
-		return invalid(p, "%s is not valid JSON at byte %d: %v", p, syn.ByteOffset, syn.Err)
+		return coffer.Invalid(p, "%s is not valid JSON at byte %d: %v", p, syn.ByteOffset, syn.Err)
 	}
-	return invalid("", "the body is not valid JSON at byte %d: %v", syn.ByteOffset, syn.Err)
+	return coffer.Invalid("", "the body is not valid JSON at byte %d: %v", syn.ByteOffset, syn.Err)
 }
 
 func semanticMessage(sem *json.SemanticError, t reflect.Type) error {
@@ -112,7 +112,7 @@ func semanticMessage(sem *json.SemanticError, t reflect.Type) error {
 		if exact := foldMatch(sem.GoType, name); exact != "" {
 			msg += fmt.Sprintf("; names are exact: the field is %q", exact)
 		}
-		return invalid(p, "%s", msg)
+		return coffer.Invalid(p, "%s", msg)
 	}
 	want := goKind(sem.GoType)
 	got := kindName(sem.JSONKind)
@@ -122,12 +122,12 @@ func semanticMessage(sem *json.SemanticError, t reflect.Type) error {
 	}
 	switch {
 	case p == "":
-		return invalid("", "the body must be %s, not %s", want, got)
+		return coffer.Invalid("", "the body must be %s, not %s", want, got)
 	case sem.JSONKind == '0' && sem.JSONValue != nil:
 		// Integers are read exactly: no fraction, no exponent, within range.
-		return invalid(p, "%s must be %s, not the number %s", p, want, clip(string(sem.JSONValue)))
+		return coffer.Invalid(p, "%s must be %s, not the number %s", p, want, clip(string(sem.JSONValue)))
 	}
-	return invalid(p, "%s must be %s, not %s", p, want, got)
+	return coffer.Invalid(p, "%s must be %s, not %s", p, want, got)
 }
 
 // named names a path in a sentence: the body itself when it is the root.

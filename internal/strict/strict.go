@@ -105,11 +105,11 @@ func Decode(r io.Reader, v any, opt Options) error {
 			if opt.EmptyOK {
 				return nil
 			}
-			return invalid("", "the body is empty; send a JSON object")
+			return coffer.Invalid("", "the body is empty; send a JSON object")
 		}
 		return translate(err, src, opt, v)
 	default:
-		return invalid("", "the body must be a JSON object, not %s", kindName(k))
+		return coffer.Invalid("", "the body must be a JSON object, not %s", kindName(k))
 	}
 	if err := scan(dec, opt, v); err != nil {
 		return translate(err, src, opt, v)
@@ -118,7 +118,7 @@ func Decode(r io.Reader, v any, opt Options) error {
 		if src.err != nil {
 			return translate(err, src, opt, v)
 		}
-		return invalid("", "the body has more after its JSON object; send exactly one object")
+		return coffer.Invalid("", "the body has more after its JSON object; send exactly one object")
 	}
 	if err := json.Unmarshal(kept.Bytes(), v, unmarshalOptions); err != nil {
 		return translate(err, src, opt, v)
@@ -226,11 +226,4 @@ func positions(dec *jsontext.Decoder, parent jsontext.Kind, n int64) (container,
 		return container, p
 	}
 	return container, container
-}
-
-// invalid returns an invalid-request error about the field at param ("" for the whole body).
-func invalid(param, format string, args ...any) *coffer.Error {
-	e := coffer.Errorf(coffer.EINVALID, format, args...)
-	e.Param = param
-	return e
 }
