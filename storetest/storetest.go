@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) coffer.Store) {
 		{"SendIntents", testSendIntents},
 		{"SendAttempts", testSendAttempts},
 		{"SendCancelRace", testSendCancelRace},
+		{"DemoWallets", testDemoWallets},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
