@@ -205,6 +205,9 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 		}
 	}
 	api := httpapi.New(acfg)
+	if err := mountCompat(cfg, compatDeps{ledger: l, store: store, api: api, keyHeader: cfg.CompatKeyHeader, logger: logger}); err != nil {
+		return usageErr("%v", err)
+	}
 	drain := httpapi.NewDrain(api)
 	// Commands from queues run on every process: a queue shares its messages among its
 	// consumers and a Kafka group its partitions, and a command's id makes a redelivery harmless.

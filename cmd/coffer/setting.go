@@ -41,6 +41,10 @@ type Config struct {
 	Metrics            bool
 	MetricsKeyRequired bool
 	MetricsAddr        string
+	// Compat names the compatibility profiles served beside /v1 (compat.go); CompatKeyHeader,
+	// if set, is a header they also read the bare API key from.
+	Compat          []string
+	CompatKeyHeader string
 
 	// The database's: serve, migrate and verify.
 	Database     string
@@ -154,6 +158,12 @@ var settings = []setting{
 	{flag: "metrics-addr", env: "COFFER_METRICS_ADDR", key: "server.metrics_addr",
 		usage: "serve /metrics on this address, host:port, instead of the API's listener; empty serves it on --listen",
 		value: func(c *Config) pflag.Value { return listenValue{&c.MetricsAddr, true} }},
+	{flag: "compat", env: "COFFER_COMPAT", key: "server.compat",
+		usage: "serve other systems' HTTP contracts beside /v1, on the same ledger and keys: wallet-demo (README, Coming from the wallet demo); a list; off when empty",
+		value: func(c *Config) pflag.Value { return compatValue{&c.Compat} }},
+	{flag: "compat-key-header", env: "COFFER_COMPAT_KEY_HEADER", key: "server.compat_key_header",
+		usage: "a header the --compat profiles also take the bare API key from, such as X-Api-Key, the one a gateway already sends; never no key",
+		value: func(c *Config) pflag.Value { return headerValue{&c.CompatKeyHeader} }},
 	{env: "COFFER_ADMIN_KEY", key: "server.admin_key", secret: true,
 		usage: "the bootstrap admin API key; serve refuses to start with no key that works",
 		value: func(c *Config) pflag.Value { return textValue{&c.AdminKey} }},
@@ -238,7 +248,7 @@ var settings = []setting{
 var (
 	databaseSettings = []string{"database"}
 	serveSettings    = []string{"listen", "shutdown-timeout", "log-level", "debug-addr", "otlp-endpoint", "batch-requests",
-		"cors-origin", "cors-credentials", "cors-max-age", "metrics", "metrics-key-required", "metrics-addr", "COFFER_ADMIN_KEY", "database", "migrate", "pool-size", "batch-size", "batch-wait", "writers",
+		"cors-origin", "cors-credentials", "cors-max-age", "metrics", "metrics-key-required", "metrics-addr", "compat", "compat-key-header", "COFFER_ADMIN_KEY", "database", "migrate", "pool-size", "batch-size", "batch-wait", "writers",
 		"expiry-interval", "exchange-pair", "exchange-pool-floor", "sink", "webhook-timeout", "webhook-schedule",
 		"command-source", "COFFER_COMMAND_SECRET", "command-role",
 		"chain", "chain-asset", "seed-file", "seed-secret-file", "COFFER_SEED_SECRET"}
