@@ -15,6 +15,11 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/internal/broadcast"
 )
@@ -67,6 +72,9 @@ type Config struct {
 	// Advanced, if set, is called after a sink's cursor has moved in the store: a hook for
 	// tests and metrics. It must return at once.
 	Advanced func(sink string, seq uint64)
+	// Tracer, if set, makes a span of each delivery to a sink (relay.deliver), the parent of
+	// the sink's own spans. Without it there are none.
+	Tracer trace.Tracer
 }
 
 // Relay delivers events to sinks. Run is a duty: one process of a fleet runs it at a time.
@@ -112,6 +120,9 @@ func New(cfg Config) *Relay {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Tracer == nil {
+		cfg.Tracer = noop.NewTracerProvider().Tracer("")
+	}
 	return &Relay{cfg: cfg, reload: make(chan struct{}, 1), status: map[string]*sinkState{}}
 }
 
@@ -125,6 +136,25 @@ func (r *Relay) Reload() {
 	case r.reload <- struct{}{}:
 	default:
 	}
+}
+
+// handTo hands msgs to the sink s, named name, in a span of its own, and returns how many of
+// them it took (never more than len(msgs)) and its error.
+func (r *Relay) handTo(ctx context.Context, s Sink, name string, msgs []Message) (int, error) {
+	ctx, span := r.cfg.Tracer.Start(ctx, "relay.deliver", trace.WithSpanKind(trace.SpanKindProducer))
+	defer span.End()
+	n, err := s.Deliver(ctx, msgs)
+	if n > len(msgs) {
+		n = len(msgs)
+	}
+	if span.IsRecording() {
+		span.SetAttributes(attribute.String("coffer.sink", name), attribute.Int64("coffer.seq.first", int64(msgs[0].Seq)),
+			attribute.Int("coffer.events", len(msgs)), attribute.Int("coffer.events.delivered", n))
+		if err != nil {
+			span.SetStatus(codes.Error, err.Error())
+		}
+	}
+	return n, err
 }
 
 // worker is one sink's delivery loop in a run.
@@ -337,10 +367,7 @@ func (r *Relay) deliver(ctx context.Context, s Sink, fence coffer.Fence, advance
 			lagged = time.Now()
 			log.Warn("sink lags", "cursor", cur, "oldest_undelivered_age", age.Round(time.Millisecond).String())
 		}
-		n, derr := s.Deliver(ctx, pending)
-		if n > len(pending) {
-			n = len(pending)
-		}
+		n, derr := r.handTo(ctx, s, name, pending)
 		if n > 0 {
 			seq := pending[n-1].Seq
 			if err := r.advance(ctx, name, seq, fence); err != nil {

@@ -17,6 +17,9 @@ import (
 	"time"
 	"unicode"
 
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+
 	"github.com/cofferhq/coffer"
 )
 
@@ -73,6 +76,9 @@ type Config struct {
 	// (coffer.AttemptDelivered, AttemptFailed or AttemptDead): the metrics' hook. It must
 	// return at once.
 	Attempted func(outcome string)
+	// Tracer, if set, makes a span of each attempt (webhook.post), a child of the relay's
+	// delivery span. Without it there are none.
+	Tracer trace.Tracer
 }
 
 // Service is the webhook endpoints' management and delivery.
@@ -102,6 +108,9 @@ func New(cfg Config) *Service {
 	}
 	if cfg.Changed == nil {
 		cfg.Changed = func() {}
+	}
+	if cfg.Tracer == nil {
+		cfg.Tracer = noop.NewTracerProvider().Tracer("")
 	}
 	return &Service{cfg: cfg}
 }

@@ -17,6 +17,10 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/outbox"
 )
@@ -213,6 +217,21 @@ func (s *Service) wait(n int) time.Duration {
 func (s *Service) post(ctx context.Context, w coffer.Webhook, m outbox.Message, attempt int) coffer.WebhookAttempt {
 	start := time.Now()
 	a := coffer.WebhookAttempt{Webhook: w.ID, EventID: m.ID, Seq: m.Seq, Attempt: attempt, At: start.UTC().Truncate(time.Microsecond)}
+	ctx, span := s.cfg.Tracer.Start(ctx, "webhook.post", trace.WithSpanKind(trace.SpanKindClient))
+	defer func() {
+		if span.IsRecording() {
+			span.SetAttributes(attribute.String("coffer.webhook", w.ID), attribute.String("coffer.event.type", m.Type),
+				attribute.Int64("coffer.event.seq", int64(m.Seq)), attribute.Int("coffer.attempt", attempt),
+				attribute.String("coffer.outcome", a.Outcome))
+			if a.Status != 0 {
+				span.SetAttributes(attribute.Int("http.response.status_code", a.Status))
+			}
+			if a.Outcome != coffer.AttemptDelivered {
+				span.SetStatus(codes.Error, a.Error)
+			}
+		}
+		span.End()
+	}()
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(m.Body))

@@ -160,13 +160,13 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 	var hooks *webhook.Service
 	if ws, ok := store.(coffer.WebhookStore); ok {
 		wcfg := webhook.Config{Store: ws, Events: relayStore, Timeout: cfg.WebhookTimeout, Schedule: cfg.WebhookSchedule,
-			Logger: logger, Changed: func() { relay.Reload() }}
+			Logger: logger, Changed: func() { relay.Reload() }, Tracer: tracer}
 		if m != nil {
 			wcfg.Attempted = m.webhookAttempted
 		}
 		hooks = webhook.New(wcfg)
 	}
-	rcfg := outbox.Config{Store: relayStore, Sinks: sinks, Logger: logger}
+	rcfg := outbox.Config{Store: relayStore, Sinks: sinks, Logger: logger, Tracer: tracer}
 	if hooks != nil {
 		rcfg.Dynamic = hooks.Sinks
 	}

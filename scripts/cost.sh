@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Measures what the metrics cost on the uniform workload: two servers on fresh SQLite databases,
-# one with the metrics on (scraped every SCRAPE_EVERY seconds during its runs, as Prometheus
-# would) and one with --metrics=false, loaded in turn, RUNS times each:
-#   scripts/metrics-cost.sh [duration] [runs]
-# FIRST=off starts each pair with the server without metrics. It prints each run's report line
-# and, at the end, the ratios of the medians (on / off).
+# Measures what the metrics, or the traces, cost on the uniform workload: two servers on fresh
+# SQLite databases, one with the feature on and one without, loaded in turn, RUNS times each:
+#   scripts/cost.sh metrics|tracing [duration] [runs]
+# metrics: --metrics=true, its /metrics scraped every SCRAPE_EVERY seconds during its runs as
+#   Prometheus would, against --metrics=false.
+# tracing: --otlp-endpoint naming a receiver started here (it reads each OTLP export and drops
+#   it), against no endpoint (no span made); both with the metrics on, unscraped.
+# FIRST=off starts each pair with the server without the feature. It prints each run's report
+# line and, at the end, the ratios of the medians (on / off).
 set -euo pipefail
+feature=${1:?usage: scripts/cost.sh metrics|tracing [duration] [runs]}
+shift
 duration=${1:-10s}
 runs=${2:-3}
 clients=${CLIENTS:-64}
@@ -16,7 +21,7 @@ cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 bin=$work/coffer
 go build -o "$bin" ./cmd/coffer
-key=metrics-cost-$RANDOM$RANDOM
+key=cost-$RANDOM$RANDOM
 on_addr=127.0.0.1:18093
 off_addr=127.0.0.1:18094
 pids=()
@@ -26,9 +31,39 @@ cleanup() {
 }
 trap cleanup EXIT
 
-COFFER_ADMIN_KEY=$key "$bin" serve --addr "$on_addr" --database "$work/on.db" --metrics=true 2>"$work/on.log" &
+case $feature in
+metrics)
+  on_flags=(--metrics=true)
+  off_flags=(--metrics=false)
+  ;;
+tracing)
+  receiver_port=18095
+  python3 - "$receiver_port" <<'PY' &
+import http.server, sys
+class Drop(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Drop).serve_forever()
+PY
+  pids+=("$!")
+  on_flags=(--otlp-endpoint "http://127.0.0.1:$receiver_port")
+  off_flags=()
+  scrape_every=0
+  ;;
+*)
+  echo "usage: scripts/cost.sh metrics|tracing [duration] [runs]" >&2
+  exit 2
+  ;;
+esac
+COFFER_ADMIN_KEY=$key "$bin" serve --addr "$on_addr" --database "$work/on.db" "${on_flags[@]}" 2>"$work/on.log" &
 on_pid=$!; pids+=("$on_pid")
-COFFER_ADMIN_KEY=$key "$bin" serve --addr "$off_addr" --database "$work/off.db" --metrics=false 2>"$work/off.log" &
+COFFER_ADMIN_KEY=$key "$bin" serve --addr "$off_addr" --database "$work/off.db" "${off_flags[@]}" 2>"$work/off.log" &
 off_pid=$!; pids+=("$off_pid")
 for a in "$on_addr" "$off_addr"; do
   for _ in $(seq 1 50); do "$bin" health --addr "http://$a" --key "$key" >/dev/null 2>&1 && break; sleep 0.2; done
@@ -37,7 +72,7 @@ done
 run() { # run on|off n
   local addr=$on_addr pid=$on_pid scraper=
   [ "$1" = off ] && addr=$off_addr pid=$off_pid
-  if [ "$1" = on ]; then
+  if [ "$1" = on ] && [ "$scrape_every" != 0 ]; then
     (while true; do curl -s -o /dev/null "http://$addr/metrics"; sleep "$scrape_every"; done) &
     scraper=$!
   fi
@@ -51,7 +86,7 @@ print(f"{sys.argv[2]} run {sys.argv[3]}: {r['transfers_per_second']:.0f} transfe
 PY
 }
 
-echo "== uniform, $(nproc) cores, $clients clients, $accounts accounts, $duration per run, $runs runs each, alternating"
+echo "== $feature, uniform, $(nproc) cores, $clients clients, $accounts accounts, $duration per run, $runs runs each, alternating"
 for i in $(seq 1 "$runs"); do
   if [ "${FIRST:-on}" = off ]; then
     run off "$i"; run on "$i"
