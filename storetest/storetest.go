@@ -56,8 +56,7 @@ func Run(t *testing.T, open func(t *testing.T) coffer.Store) {
 		{"SendAttempts", testSendAttempts},
 		{"SendCancelRace", testSendCancelRace},
 		{"DemoWallets", testDemoWallets},
-		{"ChainReconciliations", testChainReconciliations},
-		{"MinedSendIntents", testMinedSendIntents},
+		{"CoinRecords", testCoinRecords},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
