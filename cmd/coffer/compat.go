@@ -1,14 +1,17 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/compat/coinwallet"
 	"github.com/cofferhq/coffer/compat/walletdemo"
 	"github.com/cofferhq/coffer/httpapi"
 	"github.com/cofferhq/coffer/ledger"
@@ -35,6 +38,7 @@ type compatProfile struct {
 // compatProfiles are the profiles --compat may name.
 var compatProfiles = []compatProfile{
 	{name: walletdemo.Name, mount: mountWalletDemo},
+	{name: coinwallet.Name, mount: mountCoinWallet},
 }
 
 func compatNames() []string {
@@ -71,6 +75,32 @@ func mountWalletDemo(d compatDeps) error {
 	}
 	return nil
 }
+
+// mountCoinWallet creates the coin assets (GOLD, IAP_GOLD, SILVER) and mounts the coin
+// wallet's endpoints.
+func mountCoinWallet(d compatDeps) error {
+	records, ok := d.store.(coffer.CoinRecordStore)
+	if !ok {
+		return errors.New("this store keeps no coin records")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), compatStartTimeout)
+	defer cancel()
+	p, err := coinwallet.Start(ctx, coinwallet.Config{Ledger: d.ledger, Records: records, Logger: d.logger,
+		Authenticate: func(r *http.Request, need coffer.Role) (string, error) {
+			return d.api.Authenticate(r, need, d.keyHeader)
+		}})
+	if err != nil {
+		return err
+	}
+	for _, rt := range p.Routes() {
+		d.api.Mount(rt.Pattern, rt.Handler)
+	}
+	return nil
+}
+
+// compatStartTimeout bounds a profile's writes at start (the coin wallet's assets): one batch
+// of the ledger's, which a healthy database commits in milliseconds.
+const compatStartTimeout = 30 * time.Second
 
 // compatValue is --compat: profile names, a repeated flag, a comma-separated value or a YAML
 // sequence.

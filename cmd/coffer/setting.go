@@ -159,7 +159,7 @@ var settings = []setting{
 		usage: "serve /metrics on this address, host:port, instead of the API's listener; empty serves it on --listen",
 		value: func(c *Config) pflag.Value { return listenValue{&c.MetricsAddr, true} }},
 	{flag: "compat", env: "COFFER_COMPAT", key: "server.compat",
-		usage: "serve other systems' HTTP contracts beside /v1, on the same ledger and keys: wallet-demo (README, Coming from the wallet demo); a list; off when empty",
+		usage: "serve other systems' HTTP contracts beside /v1, on the same ledger and keys: wallet-demo (README, Coming from the wallet demo), coin-wallet (README, Coming from the coin wallet); a list; off when empty",
 		value: func(c *Config) pflag.Value { return compatValue{&c.Compat} }},
 	{flag: "compat-key-header", env: "COFFER_COMPAT_KEY_HEADER", key: "server.compat_key_header",
 		usage: "a header the --compat profiles also take the bare API key from, such as X-Api-Key, the one a gateway already sends; never no key",
