@@ -56,6 +56,8 @@ func Run(t *testing.T, open func(t *testing.T) coffer.Store) {
 		{"SendAttempts", testSendAttempts},
 		{"SendCancelRace", testSendCancelRace},
 		{"DemoWallets", testDemoWallets},
+		{"ChainReconciliations", testChainReconciliations},
+		{"MinedSendIntents", testMinedSendIntents},
 		{"CoinRecords", testCoinRecords},
 	}
 	for _, tt := range tests {
