@@ -59,6 +59,9 @@ func Run(t *testing.T, open func(t *testing.T) coffer.Store) {
 		{"ChainReconciliations", testChainReconciliations},
 		{"MinedSendIntents", testMinedSendIntents},
 		{"CoinRecords", testCoinRecords},
+		{"ChainReconciliations", testChainReconciliations},
+		{"MinedSendIntents", testMinedSendIntents},
+		{"PaymentQueue", testPaymentQueue},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,60 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/cofferhq/coffer"
+)
+
+// testPaymentQueue checks the payment-queue contract's requests (one per queue_id, found by
+// their transfer) and registered addresses (one per chain and address whatever its case).
+func testPaymentQueue(t *testing.T, s coffer.Store) {
+	ctx := t.Context()
+	ps, ok := s.(coffer.PaymentQueueStore)
+	if !ok {
+		t.Fatalf("%T does not implement coffer.PaymentQueueStore", s)
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	r := coffer.PaymentQueueRequest{QueueID: "withdraw_123", Kind: "withdraw", Fingerprint: "f1",
+		TransferID: "pq-withdraw_123", Data: []byte(`{"amount":"50.0"}`), CreatedAt: now}
+	got, created, err := ps.PutPaymentQueueRequest(ctx, r)
+	if err != nil || !created {
+		t.Fatalf("PutPaymentQueueRequest: created %t, %v", created, err)
+	}
+	again, created, err := ps.PutPaymentQueueRequest(ctx, coffer.PaymentQueueRequest{QueueID: "withdraw_123", Kind: "pay",
+		Fingerprint: "f2", TransferID: "other", Data: []byte(`{}`), CreatedAt: now.Add(time.Second)})
+	if err != nil || created {
+		t.Fatalf("PutPaymentQueueRequest again: created %t, %v", created, err)
+	}
+	for _, x := range []coffer.PaymentQueueRequest{got, again} {
+		if x.QueueID != r.QueueID || x.Kind != r.Kind || x.Fingerprint != r.Fingerprint || x.TransferID != r.TransferID ||
+			string(x.Data) != string(r.Data) || !x.CreatedAt.Equal(now) {
+			t.Errorf("stored request %+v, want %+v", x, r)
+		}
+	}
+	byTransfer, err := ps.PaymentQueueRequestByTransfer(ctx, "pq-withdraw_123")
+	if err != nil || byTransfer.QueueID != r.QueueID {
+		t.Errorf("PaymentQueueRequestByTransfer: %+v, %v", byTransfer, err)
+	}
+	_, err = ps.PaymentQueueRequestByTransfer(ctx, "nope")
+	wantCode(t, "PaymentQueueRequestByTransfer of an unknown transfer", err, coffer.ENOTFOUND)
+
+	const lower = "0x4e5b2e1dc63f6b91cb6cd759936495434c7e972f"
+	w, err := ps.PutPaymentQueueWatch(ctx, coffer.PaymentQueueWatch{Chain: "dev", Address: lower, Owner: "u1", Symbol: "USDT", CreatedAt: now})
+	if err != nil || w.Address != lower || w.Owner != "u1" || !w.CreatedAt.Equal(now) {
+		t.Fatalf("PutPaymentQueueWatch: %+v, %v", w, err)
+	}
+	const checksummed = "0x4E5B2e1dc63F6b91cb6Cd759936495434C7e972F"
+	w, err = ps.PutPaymentQueueWatch(ctx, coffer.PaymentQueueWatch{Chain: "dev", Address: checksummed, Owner: "u1", Symbol: "USDT",
+		CreatedAt: now.Add(time.Hour)})
+	if err != nil || w.Address != checksummed || !w.CreatedAt.Equal(now) {
+		t.Fatalf("PutPaymentQueueWatch in another case: %+v, %v", w, err)
+	}
+	w, err = ps.PaymentQueueWatch(ctx, "dev", "0x4E5B2E1DC63F6B91CB6CD759936495434C7E972F")
+	if err != nil || w.Address != checksummed || w.Symbol != "USDT" || w.Chain != "dev" {
+		t.Errorf("PaymentQueueWatch: %+v, %v", w, err)
+	}
+	_, err = ps.PaymentQueueWatch(ctx, "other", lower)
+	wantCode(t, "PaymentQueueWatch on another chain", err, coffer.ENOTFOUND)
+}
