@@ -40,6 +40,8 @@ type PaymentQueueStore interface {
 	// PutPaymentQueueRequest stores r unless its QueueID is taken, and returns the stored one
 	// and whether it is new.
 	PutPaymentQueueRequest(ctx context.Context, r PaymentQueueRequest) (PaymentQueueRequest, bool, error)
+	// PaymentQueueRequest returns the request with queueID, or ENOTFOUND.
+	PaymentQueueRequest(ctx context.Context, queueID string) (PaymentQueueRequest, error)
 	// PaymentQueueRequestByTransfer returns the request whose payout is the transfer id, or
 	// ENOTFOUND.
 	PaymentQueueRequestByTransfer(ctx context.Context, transferID string) (PaymentQueueRequest, error)

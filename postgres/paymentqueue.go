@@ -44,12 +44,18 @@ func (s *Store) PutPaymentQueueRequest(ctx context.Context, r coffer.PaymentQueu
 	if !errors.Is(err, pgx.ErrNoRows) {
 		return coffer.PaymentQueueRequest{}, false, fmt.Errorf("put payment queue request %s: %w", r.QueueID, mapErr(err))
 	}
-	got, err = scanPQRequest(s.pool.QueryRow(ctx, `SELECT `+pqRequestColumns+` FROM payment_queue_requests
-		WHERE queue_id = $1`, r.QueueID))
+	got, err = s.PaymentQueueRequest(ctx, r.QueueID)
+	return got, false, err
+}
+
+// PaymentQueueRequest returns the request with queueID.
+func (s *Store) PaymentQueueRequest(ctx context.Context, queueID string) (coffer.PaymentQueueRequest, error) {
+	r, err := scanPQRequest(s.pool.QueryRow(ctx, `SELECT `+pqRequestColumns+` FROM payment_queue_requests
+		WHERE queue_id = $1`, queueID))
 	if err != nil {
-		return coffer.PaymentQueueRequest{}, false, fmt.Errorf("read payment queue request %s: %w", r.QueueID, mapErr(err))
+		return coffer.PaymentQueueRequest{}, readErr("read payment queue request", err, "no payment queue request has queue_id %q", queueID)
 	}
-	return got, false, nil
+	return r, nil
 }
 
 // PaymentQueueRequestByTransfer returns the request whose payout is the transfer id.

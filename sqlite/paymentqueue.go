@@ -53,12 +53,21 @@ func (s *Store) PutPaymentQueueRequest(ctx context.Context, r coffer.PaymentQueu
 	if !errors.Is(err, sql.ErrNoRows) {
 		return coffer.PaymentQueueRequest{}, false, fmt.Errorf("put payment queue request %s: %w", r.QueueID, retryable(err))
 	}
-	got, err = scanPQRequest(s.read.QueryRowContext(ctx, `SELECT `+pqRequestColumns+` FROM payment_queue_requests
-		WHERE queue_id = ?`, r.QueueID))
-	if err != nil {
-		return coffer.PaymentQueueRequest{}, false, fmt.Errorf("read payment queue request %s: %w", r.QueueID, err)
+	got, err = s.PaymentQueueRequest(ctx, r.QueueID)
+	return got, false, err
+}
+
+// PaymentQueueRequest returns the request with queueID.
+func (s *Store) PaymentQueueRequest(ctx context.Context, queueID string) (coffer.PaymentQueueRequest, error) {
+	r, err := scanPQRequest(s.read.QueryRowContext(ctx, `SELECT `+pqRequestColumns+` FROM payment_queue_requests
+		WHERE queue_id = ?`, queueID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return coffer.PaymentQueueRequest{}, coffer.Errorf(coffer.ENOTFOUND, "no payment queue request has queue_id %q", queueID)
 	}
-	return got, false, nil
+	if err != nil {
+		return coffer.PaymentQueueRequest{}, fmt.Errorf("read payment queue request %s: %w", queueID, err)
+	}
+	return r, nil
 }
 
 // PaymentQueueRequestByTransfer returns the request whose payout is the transfer id.

@@ -33,6 +33,12 @@ func testPaymentQueue(t *testing.T, s coffer.Store) {
 			t.Errorf("stored request %+v, want %+v", x, r)
 		}
 	}
+	byID, err := ps.PaymentQueueRequest(ctx, "withdraw_123")
+	if err != nil || byID.TransferID != r.TransferID {
+		t.Errorf("PaymentQueueRequest: %+v, %v", byID, err)
+	}
+	_, err = ps.PaymentQueueRequest(ctx, "nope")
+	wantCode(t, "PaymentQueueRequest of an unknown queue_id", err, coffer.ENOTFOUND)
 	byTransfer, err := ps.PaymentQueueRequestByTransfer(ctx, "pq-withdraw_123")
 	if err != nil || byTransfer.QueueID != r.QueueID {
 		t.Errorf("PaymentQueueRequestByTransfer: %+v, %v", byTransfer, err)

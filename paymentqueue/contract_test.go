@@ -1,0 +1,206 @@
+package paymentqueue_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/internal/testdb"
+	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/paymentqueue"
+)
+
+// TestContract drives the contract through RabbitMQ as a 004 business system does: topups
+// registered by address and by owner, a deposit's two notices, withdraw and pay requests
+// accepted once and answered once, refusals of bad, unsigned and stale messages and of too
+// many decimals, replays answered identically.
+func TestContract(t *testing.T) {
+	f := setup(t, testdb.Kinds()[0], nil)
+	c := f.client
+	const topup, withdraw, pay = paymentqueue.KindTopup, paymentqueue.KindWithdraw, paymentqueue.KindPay
+
+	// A topup naming an owner is answered with the owner's deposit address, registered.
+	c.send(t, topup, fmt.Sprintf(`{"chain":"ETH","symbol":"USDT","owner":"miner-1","timestamp":%d}`, now()))
+	reg := c.next(t, topup)
+	alice, _, err := f.addrs.Assign(t.Context(), "miner-1", "dev", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg.want(t, map[string]any{"address": alice.Address, "status": json.Number("3"), "chain": "ETH", "symbol": "USDT", "owner": "miner-1"})
+	if f.handledOne(t) != "topup:done" {
+		t.Fatal("the topup was not settled as done")
+	}
+
+	// A topup of 004's shape registers a deposit address written in lowercase, and is answered
+	// with nothing until a deposit arrives.
+	bob, _, err := f.addrs.Assign(t.Context(), "miner-2", "dev", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobLower := strings.ToLower(bob.Address)
+	c.send(t, topup, fmt.Sprintf(`{"chain":"ETH","symbol":"USDT","address":"%s","timestamp":%d}`, bobLower, now()))
+	if h := f.handledOne(t); h != "topup:done" {
+		t.Fatalf("topup: %s", h)
+	}
+	c.none(t, topup)
+
+	// Two deposits: seen (status 2), then confirmed at three blocks (status 1), each notice
+	// naming the address in the form its topup used and the amount exactly.
+	txBob := f.fund(t, bob.Address, 100_500_000)   // 100.5 USDT
+	txAlice := f.fund(t, alice.Address, 1_000_001) // 1.000001 USDT
+	f.mine(t, 1)
+	seen := map[string]notice{}
+	for range 2 {
+		n := c.next(t, topup)
+		seen[n.str("address")] = n
+	}
+	seen[bobLower].want(t, map[string]any{"status": json.Number("2"), "chain": "ETH", "symbol": "USDT", "amount": json.Number("100.5"),
+		"tx_hash": txBob})
+	seen[alice.Address].want(t, map[string]any{"status": json.Number("2"), "amount": json.Number("1.000001"), "tx_hash": txAlice})
+	f.mine(t, 2)
+	done := map[string]notice{}
+	for range 2 {
+		n := c.next(t, topup)
+		done[n.str("address")] = n
+	}
+	done[bobLower].want(t, map[string]any{"status": json.Number("1"), "chain": "ETH", "symbol": "USDT", "amount": json.Number("100.5"),
+		"tx_hash": txBob})
+	done[alice.Address].want(t, map[string]any{"status": json.Number("1"), "amount": json.Number("1.000001"), "tx_hash": txAlice})
+	if seen[bobLower].str("id") == done[bobLower].str("id") || seen[bobLower].messageID != seen[bobLower].str("id") {
+		t.Errorf("notice ids: seen %q (message id %q), done %q", seen[bobLower].str("id"), seen[bobLower].messageID, done[bobLower].str("id"))
+	}
+	c.none(t, topup)
+
+	// A withdrawal from bob's address (written checksummed) to a lowercase address: held once
+	// at once, answered once at its end.
+	to := "0x2222222222222222222222222222222222222222"
+	wmsg := fmt.Sprintf(`{"queue_id":"withdraw_123","from_address":"%s","to_address":"%s","amount":50.0,"chain":"ETH","symbol":"USDT","timestamp":%d}`,
+		bob.Address, to, now())
+	c.send(t, withdraw, wmsg)
+	if h := f.handledOne(t); h != "withdraw:done" {
+		t.Fatalf("withdraw: %s", h)
+	}
+	c.none(t, withdraw)
+	held, err := f.store.Transfer(t.Context(), "pq-withdraw_123")
+	if err != nil || held.State != coffer.StatePending || held.Amount != coffer.AmountFromInt64(50_000_000) {
+		t.Fatalf("the withdrawal's hold: %+v, %v", held, err)
+	}
+	// Sent again, as a redelivery or a business system's retry signed anew: no second hold,
+	// no notice.
+	c.send(t, withdraw, wmsg)
+	if h := f.handledOne(t); h != "withdraw:done" {
+		t.Fatalf("withdraw again: %s", h)
+	}
+	c.none(t, withdraw)
+	if bal := balance(t, f, "miner-2"); bal.Available() != coffer.AmountFromInt64(50_500_000) {
+		t.Errorf("bob's available after one withdrawal of 50 out of 100.5: %s", bal.Available())
+	}
+	f.deliverPayoutEnd(t, 1_000_001, paymentqueue.EventPayoutConfirmed, "pq-withdraw_123",
+		map[string]string{"tx_hash": "0xdef0", "fee": "0.000021"})
+	fin := c.next(t, withdraw)
+	fin.want(t, map[string]any{"queue_id": "withdraw_123", "status": json.Number("1"), "amount": json.Number("50.0"), "chain": "ETH",
+		"symbol": "USDT", "tx_hash": "0xdef0", "from_address": bob.Address, "to_address": to, "id": "evt_1000001"})
+
+	// A payment with its order id; its payout fails.
+	pmsg := fmt.Sprintf(`{"queue_id":"pay_456","from_address":"%s","to_address":"0x3333333333333333333333333333333333333333","amount":0.5,"chain":"ETH","symbol":"USDT","order_id":"order_789","timestamp":%d}`,
+		alice.Address, now())
+	c.send(t, pay, pmsg)
+	if h := f.handledOne(t); h != "pay:done" {
+		t.Fatalf("pay: %s", h)
+	}
+	f.deliverPayoutEnd(t, 1_000_002, paymentqueue.EventPayoutFailed, "pq-pay_456", map[string]string{"reason": "the transfer reverted"})
+	pn := c.next(t, pay)
+	pn.want(t, map[string]any{"queue_id": "pay_456", "status": json.Number("0"), "amount": json.Number("0.5"), "order_id": "order_789",
+		"tx_hash": "", "reason": "the transfer reverted", "code": "payout_failed"})
+
+	// Refusals, each a status 0 notice with a code and a sentence, each answered identically
+	// when the same message comes again, none holding money.
+	refusals := []struct {
+		name, kind, msg, code, param string
+		signed                      bool
+	}{
+		{"too many decimals", withdraw, fmt.Sprintf(`{"queue_id":"w-dec","from_address":"%s","to_address":"%s","amount":1.1234567,"chain":"ETH","symbol":"USDT","timestamp":%d}`,
+			bob.Address, to, now()), coffer.EINVALID, "amount", true},
+		{"unsigned", withdraw, fmt.Sprintf(`{"queue_id":"w-unsigned","from_address":"%s","to_address":"%s","amount":1,"chain":"ETH","symbol":"USDT","timestamp":%d}`,
+			bob.Address, to, now()), coffer.EUNAUTHORIZED, "", false},
+		{"bad sign", withdraw, fmt.Sprintf(`{"queue_id":"w-badsign","from_address":"%s","to_address":"%s","amount":1,"chain":"ETH","symbol":"USDT","timestamp":%d,"sign":"%s"}`,
+			bob.Address, to, now(), strings.Repeat("ab", 32)), coffer.EUNAUTHORIZED, "", false},
+		{"stale", pay, fmt.Sprintf(`{"queue_id":"p-stale","from_address":"%s","to_address":"%s","amount":1,"chain":"ETH","symbol":"USDT","order_id":"o1","timestamp":%d}`,
+			bob.Address, to, now()-3600), coffer.EUNAUTHORIZED, "", true},
+		{"insufficient funds", withdraw, fmt.Sprintf(`{"queue_id":"w-poor","from_address":"%s","to_address":"%s","amount":1000,"chain":"ETH","symbol":"USDT","timestamp":%d}`,
+			bob.Address, to, now()), coffer.EINSUFFICIENTFUNDS, "", true},
+		{"unknown from address", withdraw, fmt.Sprintf(`{"queue_id":"w-stranger","from_address":"%s","to_address":"%s","amount":1,"chain":"ETH","symbol":"USDT","timestamp":%d}`,
+			to, to, now()), coffer.EINVALID, "", true},
+		{"bad checksum", withdraw, fmt.Sprintf(`{"queue_id":"w-checksum","from_address":"%s","to_address":"0x52908400098527886e0F7030069857D2E4169EE7","amount":1,"chain":"ETH","symbol":"USDT","timestamp":%d}`,
+			bob.Address, now()), coffer.EINVALID, "", true},
+		{"pay without order", pay, fmt.Sprintf(`{"queue_id":"p-noorder","from_address":"%s","to_address":"%s","amount":1,"chain":"ETH","symbol":"USDT","timestamp":%d}`,
+			bob.Address, to, now()), coffer.EINVALID, "", true},
+		{"unknown chain", withdraw, fmt.Sprintf(`{"queue_id":"w-tron","from_address":"%s","to_address":"%s","amount":1,"chain":"TRON","symbol":"USDT","timestamp":%d}`,
+			bob.Address, to, now()), coffer.EINVALID, "", true},
+	}
+	for _, r := range refusals {
+		var first notice
+		for i := range 2 {
+			if r.signed {
+				c.send(t, r.kind, r.msg)
+			} else {
+				c.sendRaw(t, r.kind, []byte(r.msg))
+			}
+			if h := f.handledOne(t); h != r.kind+":done" {
+				t.Fatalf("%s: %s", r.name, h)
+			}
+			n := c.next(t, r.kind)
+			n.want(t, map[string]any{"status": json.Number("0"), "code": r.code, "chain": n.str("chain")})
+			if n.str("reason") == "" || !strings.HasPrefix(n.str("queue_id"), strings.SplitN(strings.SplitN(r.msg, `"queue_id":"`, 2)[1], `"`, 2)[0]) {
+				t.Errorf("%s: notice %s", r.name, n.body)
+			}
+			if i == 0 {
+				first = n
+			} else if string(n.body) != string(first.body) {
+				t.Errorf("%s: answered %s, then %s", r.name, first.body, n.body)
+			}
+		}
+		t.Logf("%s: %s", r.name, first.body)
+	}
+	if n := c.refusedAmount(t, f, "w-dec"); n != "1.1234567" {
+		t.Errorf("the refused amount is written back as %s", n)
+	}
+
+	// The same queue_id with another request is not a second outcome: it is dead-lettered.
+	c.send(t, withdraw, strings.Replace(wmsg, `"amount":50.0`, `"amount":51`, 1))
+	if h := f.handledOne(t); h != "withdraw:dead" {
+		t.Fatalf("a queue_id reused: %s", h)
+	}
+	c.none(t, withdraw)
+	if bal := balance(t, f, "miner-2"); bal.Available() != coffer.AmountFromInt64(50_500_000) {
+		t.Errorf("bob's available after the refusals: %s", bal.Available())
+	}
+	if r, err := ledger.Verify(t.Context(), f.store); err != nil || len(r.Violations) > 0 {
+		t.Errorf("Verify: %+v, %v", r, err)
+	}
+}
+
+func balance(t *testing.T, f *fixture, owner string) *coffer.Account {
+	t.Helper()
+	a, err := f.store.Account(t.Context(), coffer.AccountID(coffer.KindWallet, owner, "USDT"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &a
+}
+
+// refusedAmount reads the amount the stored refusal of queueID will write back.
+func (c *client004) refusedAmount(t *testing.T, f *fixture, queueID string) string {
+	t.Helper()
+	r, err := f.store.PaymentQueueRequest(t.Context(), queueID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Amount string `json:"amount"`
+	}
+	json.Unmarshal(r.Data, &d)
+	return d.Amount
+}

@@ -1,0 +1,269 @@
+package paymentqueue_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/chain"
+	"github.com/cofferhq/coffer/chain/address"
+	"github.com/cofferhq/coffer/chain/credit"
+	"github.com/cofferhq/coffer/chain/devchain"
+	"github.com/cofferhq/coffer/chain/hdkey"
+	"github.com/cofferhq/coffer/chain/watch"
+	"github.com/cofferhq/coffer/duty"
+	"github.com/cofferhq/coffer/internal/testdb"
+	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/outbox"
+	"github.com/cofferhq/coffer/paymentqueue"
+)
+
+// golden is BIP39's all-"abandon" mnemonic: the deposit addresses of these tests are its.
+const golden = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
+
+// key is the shared signing key of the tests.
+var key = []byte("coffer-test-key")
+
+type store interface {
+	coffer.Store
+	coffer.ChainWatchStore
+	coffer.DepositAddressStore
+	coffer.PaymentQueueStore
+	coffer.CursorStore
+	coffer.LeaseStore
+}
+
+// fixture is a dev chain mined by hand, a store and the ledger over it, the deposit addresses
+// and the watcher, the event relay with the contract's Notifier as its sink, the Consumer of
+// the request queues on the real RabbitMQ, and a 004 client. The exchange and queues are the
+// test's own.
+type fixture struct {
+	dev      *devchain.Chain
+	store    store
+	ledger   *ledger.Ledger
+	addrs    *address.Service
+	watcher  *watch.Watcher
+	svc      *paymentqueue.Service
+	notifier *paymentqueue.Notifier
+	client   *client004
+	handled  chan string
+	broker   paymentqueue.Broker
+}
+
+func amqpURL(t *testing.T) string {
+	t.Helper()
+	u := os.Getenv("COFFER_TEST_AMQP")
+	if u == "" {
+		t.Skip("COFFER_TEST_AMQP is not set")
+	}
+	return u
+}
+
+func setup(t *testing.T, kind testdb.Kind, payouts paymentqueue.Payouts) *fixture {
+	t.Helper()
+	url := amqpURL(t)
+	ctx := t.Context()
+	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	dev, err := devchain.Start(ctx, devchain.Config{Manual: true})
+	if err != nil {
+		t.Fatalf("devchain: %v", err)
+	}
+	t.Cleanup(func() { dev.Close() })
+	s := kind.Open(t).(store)
+	relayWake := make(chan func(), 1)
+	l := ledger.New(s, ledger.Config{Committed: func() {
+		select {
+		case f := <-relayWake:
+			relayWake <- f
+			f()
+		default:
+		}
+	}})
+	t.Cleanup(func() { l.Close() })
+	for _, a := range []ledger.CreateAsset{{Code: "ETH", Scale: 18}, {Code: "USDT", Scale: devchain.TokenDecimals}} {
+		if _, err := l.Do(ctx, a); err != nil {
+			t.Fatalf("create asset %s: %v", a.Code, err)
+		}
+	}
+	token := dev.Token()
+	cc := chain.Config{
+		Chains: []chain.Chain{{Name: "dev", ID: devchain.ChainID, Confirmations: 3, BlockRangeMax: 1000}},
+		Assets: []chain.Asset{
+			{Code: "ETH", Chain: "dev", Decimals: 18},
+			{Code: "USDT", Chain: "dev", Contract: &token, Decimals: devchain.TokenDecimals},
+		},
+	}
+	if err := cc.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	seed, err := hdkey.NewSeed(golden, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	xpub, err := seed.XPub()
+	seed.Zero()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{dev: dev, store: s, ledger: l, addrs: &address.Service{Config: cc, Keys: xpub, Store: s}, handled: make(chan string, 100)}
+	f.watcher, err = watch.New(watch.Config{Chain: cc.Chains[0], Assets: cc.Assets, Client: dev.Client(), Store: s,
+		Addresses: credit.Addresses(s, "dev"), Ledger: &credit.Credit{Chain: cc.Chains[0], Ledger: l, Transfers: s, Tops: s}, From: 1,
+		Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if payouts == nil {
+		payouts = &holdPayouts{ledger: l}
+	}
+	f.svc, err = paymentqueue.New(paymentqueue.Config{Key: key, Chains: map[string]string{"ETH": "dev"}, ChainConfig: cc, Store: s,
+		Addresses: addressesOf{f.addrs, s}, Payouts: payouts, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := fmt.Sprintf("pq-%s-%d", strings.ReplaceAll(t.Name(), "/", "-"), time.Now().UnixNano())
+	routes := paymentqueue.DefaultRoutes()
+	for _, r := range []*paymentqueue.Route{&routes.Topup, &routes.Withdraw, &routes.Pay, &routes.TopupReturn, &routes.WithdrawReturn, &routes.PayReturn} {
+		r.Queue, r.RoutingKey = name+"."+r.Queue, name+"."+r.RoutingKey
+	}
+	f.broker = paymentqueue.Broker{URL: url, Exchange: name + ".exchange", Routes: routes, DeadLetterQueue: name + ".dead"}
+	f.notifier, err = paymentqueue.NewNotifier(f.svc, f.broker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	relay := outbox.New(outbox.Config{Store: s, Sinks: []outbox.Sink{f.notifier}, RetryMin: 10 * time.Millisecond,
+		RetryMax: 100 * time.Millisecond, Logger: logger})
+	relayWake <- relay.Notify
+	consumer, err := paymentqueue.NewConsumer(f.svc, f.broker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	consumer.Handled = func(kind, result string) { f.handled <- kind + ":" + result }
+	runCtx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { consumer.Run(runCtx) })
+	runner := duty.New(duty.Config{Store: s, Logger: logger}, duty.Duty{Name: "relay", Run: relay.Run})
+	wg.Go(func() { runner.Run(runCtx) })
+	t.Cleanup(func() {
+		cancel()
+		wg.Wait()
+		f.notifier.Close()
+	})
+
+	conn, err := amqp.Dial(url)
+	if err != nil {
+		t.Fatalf("RabbitMQ at COFFER_TEST_AMQP does not answer: %v", err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The client declares what the contract names, as 004's business systems do, so that a
+	// request sent before Coffer is up waits in its queue.
+	if err := ch.ExchangeDeclare(f.broker.Exchange, "direct", true, false, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []paymentqueue.Route{routes.Topup, routes.Withdraw, routes.Pay, routes.TopupReturn, routes.WithdrawReturn, routes.PayReturn, {Queue: name + ".dead"}} {
+		if _, err := ch.QueueDeclare(r.Queue, true, false, false, false, nil); err != nil {
+			t.Fatal(err)
+		}
+		if r.RoutingKey != "" {
+			if err := ch.QueueBind(r.Queue, r.RoutingKey, f.broker.Exchange, false, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	t.Cleanup(func() {
+		for _, r := range []paymentqueue.Route{routes.Topup, routes.Withdraw, routes.Pay, routes.TopupReturn, routes.WithdrawReturn, routes.PayReturn, {Queue: name + ".dead"}} {
+			ch.QueueDelete(r.Queue, false, false, false)
+		}
+		ch.ExchangeDelete(f.broker.Exchange, false, false)
+	})
+	f.client = &client004{ch: ch, exchange: f.broker.Exchange, routes: routes, key: key}
+	return f
+}
+
+// addressesOf is the deposit addresses as serve hands them to the contract.
+type addressesOf struct {
+	*address.Service
+	coffer.DepositAddressStore
+}
+
+func (a addressesOf) Assign(ctx context.Context, owner, chainName, assetCode string) (coffer.DepositAddress, bool, error) {
+	return a.Service.Assign(ctx, owner, chainName, assetCode)
+}
+
+// holdPayouts stands in for the payout pipeline, which this package does not build: it holds
+// the amount on the owner's wallet with the ledger's real withdrawal, under the payout's id, as
+// the pipeline does first. The pipeline's end (its payout.confirmed or payout.failed event) is
+// delivered to the Notifier by the tests themselves.
+type holdPayouts struct{ ledger *ledger.Ledger }
+
+func (h *holdPayouts) Payout(ctx context.Context, p paymentqueue.Payout) error {
+	meta := map[string]string{"chain": p.Chain}
+	if p.OrderID != "" {
+		meta["order_id"] = p.OrderID
+	}
+	_, err := h.ledger.Do(ctx, ledger.Withdraw{ID: p.ID, Owner: p.Owner, Asset: p.Asset, Amount: p.Amount, Destination: p.To, Metadata: meta})
+	return err
+}
+
+// handledOne waits for the consumer to settle one request and returns what became of it.
+func (f *fixture) handledOne(t *testing.T) string {
+	t.Helper()
+	select {
+	case h := <-f.handled:
+		return h
+	case <-time.After(20 * time.Second):
+		t.Fatal("no request settled within 20s")
+		return ""
+	}
+}
+
+func (f *fixture) mine(t *testing.T, n int) {
+	t.Helper()
+	for range n {
+		if _, err := f.dev.Mine(); err != nil {
+			t.Fatalf("Mine: %v", err)
+		}
+	}
+	if err := f.watcher.Pass(t.Context()); err != nil {
+		t.Fatalf("Pass: %v", err)
+	}
+}
+
+// fund sends USDT minor units to addr and returns the transaction's hash.
+func (f *fixture) fund(t *testing.T, addr string, minor int64) string {
+	t.Helper()
+	h, err := f.dev.Fund(t.Context(), common.HexToAddress(addr), "USDT", big.NewInt(minor))
+	if err != nil {
+		t.Fatalf("Fund: %v", err)
+	}
+	return h.Hex()
+}
+
+// deliverPayoutEnd hands the Notifier the event the payout pipeline writes at a payout's end.
+func (f *fixture) deliverPayoutEnd(t *testing.T, seq uint64, typ, transfer string, data map[string]string) {
+	t.Helper()
+	data["transfer_id"] = transfer
+	d, _ := json.Marshal(data)
+	body, _ := json.Marshal(map[string]any{"id": coffer.EventID(seq), "seq": seq, "version": 1, "type": typ, "subject": transfer,
+		"created_at": time.Now().UTC().Format(time.RFC3339Nano), "data": json.RawMessage(d)})
+	n, err := f.notifier.Deliver(t.Context(), []outbox.Message{{Seq: seq, ID: coffer.EventID(seq), Type: typ, Subject: transfer, Body: body}})
+	if err != nil || n != 1 {
+		t.Fatalf("Deliver %s: %d, %v", typ, n, err)
+	}
+}
+
+func now() int64 { return time.Now().Unix() }
