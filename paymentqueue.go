@@ -27,10 +27,10 @@ type PaymentQueueRequest struct {
 // deposits to it are answered with notices on the topup return queue, the address written in
 // the form the request used.
 type PaymentQueueWatch struct {
-	Chain   string
-	Address string // as the request wrote it: lowercase or EIP-55 checksummed
-	Owner   string
-	Symbol  string
+	Chain     string
+	Address   string // as the request wrote it: lowercase or EIP-55 checksummed
+	Owner     string
+	Symbol    string
 	CreatedAt time.Time
 }
 

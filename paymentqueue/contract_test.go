@@ -119,7 +119,7 @@ func TestContract(t *testing.T) {
 	// when the same message comes again, none holding money.
 	refusals := []struct {
 		name, kind, msg, code, param string
-		signed                      bool
+		signed                       bool
 	}{
 		{"too many decimals", withdraw, fmt.Sprintf(`{"queue_id":"w-dec","from_address":"%s","to_address":"%s","amount":1.1234567,"chain":"ETH","symbol":"USDT","timestamp":%d}`,
 			bob.Address, to, now()), coffer.EINVALID, "amount", true},
