@@ -59,8 +59,6 @@ func Run(t *testing.T, open func(t *testing.T) coffer.Store) {
 		{"ChainReconciliations", testChainReconciliations},
 		{"MinedSendIntents", testMinedSendIntents},
 		{"CoinRecords", testCoinRecords},
-		{"ChainReconciliations", testChainReconciliations},
-		{"MinedSendIntents", testMinedSendIntents},
 		{"PaymentQueue", testPaymentQueue},
 	}
 	for _, tt := range tests {
