@@ -18,6 +18,10 @@ export COFFER_TEST_NATS
 # (unset, they skip). A path names another binary than $(go env GOPATH)/bin/geth.
 COFFER_TEST_GETH ?= require
 export COFFER_TEST_GETH
+# The dashboard's tests drive Debian's Chromium with Playwright (web/node_modules, from
+# npm ci --prefix web); "require" makes a missing browser fail them (unset, they skip).
+COFFER_TEST_BROWSER ?= require
+export COFFER_TEST_BROWSER
 
 .PHONY: help
 help: ## List the targets.
@@ -32,12 +36,12 @@ build: ## Build bin/coffer.
 	$(GO) build -o bin/coffer ./cmd/coffer
 
 .PHONY: test
-test: ## Run every test with the race detector, PostgreSQL, RabbitMQ, NATS and geth suites included.
+test: ## Run every test with the race detector, PostgreSQL, RabbitMQ, NATS, geth and browser suites included.
 	set -o pipefail; $(GO) test -race -count=1 -timeout 20m -json ./... | $(GO) run ./internal/testscan
 
 .PHONY: test-short
 test-short: ## Run the quick tests on SQLite only.
-	COFFER_TEST_POSTGRES= COFFER_TEST_AMQP= COFFER_TEST_NATS= COFFER_TEST_GETH= $(GO) test -short ./...
+	COFFER_TEST_POSTGRES= COFFER_TEST_AMQP= COFFER_TEST_NATS= COFFER_TEST_GETH= COFFER_TEST_BROWSER= $(GO) test -short ./...
 
 .PHONY: lint
 lint: ## gofmt, go vet and go mod tidy must be clean.
@@ -60,6 +64,11 @@ lint-openapi: .tools/redocly-$(REDOCLY_VERSION) ## redocly lint httpapi/openapi.
 .tools/redocly-$(REDOCLY_VERSION):
 	npm install --prefix .tools --no-audit --no-fund --save-exact @redocly/cli@$(REDOCLY_VERSION)
 	touch $@
+
+.PHONY: ui
+ui: ## Rebuild the dashboard from web/ into ui/dist (npm ci, then esbuild); commit ui/dist with its sources.
+	npm ci --prefix web --no-audit --no-fund
+	node web/build.mjs
 
 .PHONY: contracts
 contracts: ## Compile chain/contracts with the pinned solc (installed by npm) and regenerate chain/testtoken.

@@ -155,6 +155,9 @@ func TestOpenAPI(t *testing.T) {
 		"ChainDeposit": {client.ChainDeposit{}, true}, "ChainDepositPage": {client.ChainDepositPage{}, true},
 		"Chain": {client.Chain{}, true}, "ChainBlock": {client.ChainBlock{}, true},
 		"ChainWatcher": {client.ChainWatcher{}, true}, "ChainList": {client.ChainList{}, true},
+		"Overview": {client.Overview{}, true}, "AssetTotals": {client.AssetTotals{}, true},
+		"ActivitySample": {client.ActivitySample{}, true}, "SinkLag": {client.SinkLag{}, true},
+		"ChainLag": {client.ChainLag{}, true}, "VerifyStatus": {client.VerifyStatus{}, true},
 	}
 	for name, w := range wire {
 		s, ok := doc.Components.Schemas[name]

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/activity"
 	"github.com/cofferhq/coffer/chain/address"
 	"github.com/cofferhq/coffer/chain/chainview"
 	"github.com/cofferhq/coffer/client"
@@ -116,6 +117,10 @@ type Config struct {
 	// /metrics is not found.
 	Metrics     http.Handler
 	MetricsRole coffer.Role
+	// Activity, if set, records every request but the event stream's long polls and the
+	// overview itself, and every integrity check, for GET /v1/overview. Default: none, and the
+	// overview shows no activity.
+	Activity *activity.Recorder
 }
 
 // Observer is told what the server did. Its methods are called on the requests' goroutines, so
@@ -290,6 +295,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/v1/adjustments", admin, s.adjust, none},
 
 		{"GET", "/v1/events", reader, s.listEvents, events},
+		{"GET", "/v1/overview", reader, s.overview, none},
 
 		{"GET", "/v1/operations", reader, s.listOperations, []string{"owner", "account", "code", "kind", "status", "from", "to", "order", "cursor", "limit"}},
 		{"GET", "/v1/operations/{id}", reader, s.getOperation, none},
@@ -414,6 +420,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			attrs = append(attrs, "trace_id", sc.TraceID().String())
 		}
 		s.log.Debug("request", attrs...)
+		if a := s.cfg.Activity; a != nil && ri.route != "" && ri.route != routeEvents && ri.route != routeOverview {
+			a.Request(max(rec.status, http.StatusOK), took)
+		}
 		if o := s.cfg.Observer; o != nil {
 			route, status := ri.route, rec.status
 			if route == "" {

@@ -15,6 +15,9 @@ func (s *Server) verify(r *http.Request) (int, any, error) {
 	if o := s.cfg.Observer; o != nil {
 		o.Verified(len(rep.Violations))
 	}
+	if a := s.cfg.Activity; a != nil {
+		a.Verified(len(rep.Violations))
+	}
 	out := client.VerifyReport{OK: rep.OK(), Accounts: rep.Accounts, Transfers: rep.Transfers, Entries: rep.Entries,
 		Events: rep.Events, HeadSeq: rep.HeadSeq, HeadHash: rep.HeadHash,
 		Violations: make([]client.Violation, len(rep.Violations))}

@@ -222,6 +222,8 @@ func printText(w io.Writer, answer any) error {
 		return printReport(w, reportOf(v), false)
 	case health:
 		printHealth(tw, v)
+	case *client.Overview:
+		printOverview(tw, v)
 	default:
 		return fmt.Errorf("no text form for a %T; use --json", answer)
 	}

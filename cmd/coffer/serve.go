@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/activity"
 	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/duty"
 	"github.com/cofferhq/coffer/httpapi"
@@ -104,6 +105,9 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 		m = newMetrics()
 		lcfg.Observer = m
 	}
+	// The dashboard's overview shows the last hour's requests and commands applied.
+	rec := activity.New(nil)
+	lcfg.Observer = activityObserver{next: lcfg.Observer, rec: rec}
 	if err := lcfg.Validate(); err != nil {
 		return usageErr("%v", err)
 	}
@@ -184,7 +188,7 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 	}
 	defer chains.close()
 	acfg := httpapi.Config{Ledger: l, Store: store, AdminKey: cfg.AdminKey,
-		Logger: logger, BatchRequestsMax: cfg.BatchRequests, Committed: committed, Sinks: sinkStatus(relay), Webhooks: hooks, Tracer: tracer}
+		Logger: logger, BatchRequestsMax: cfg.BatchRequests, Committed: committed, Sinks: sinkStatus(relay), Webhooks: hooks, Tracer: tracer, Activity: rec}
 	if chains != nil {
 		acfg.DepositAddresses = chains.addresses
 		acfg.Chains = chains.view
@@ -226,6 +230,9 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 	// CORS goes in front of the drain, so that a page's script can read the drain's 503 (retry)
 	// rather than see a failed request it cannot tell from a network error.
 	handler := httpapi.NewCORS(cors, drain)
+	if cfg.UI {
+		handler = withUI(handler)
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)

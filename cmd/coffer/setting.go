@@ -45,6 +45,8 @@ type Config struct {
 	// if set, is a header they also read the bare API key from.
 	Compat          []string
 	CompatKeyHeader string
+	// UI serves the operator's dashboard at /ui/.
+	UI bool
 
 	// The database's: serve, migrate and verify.
 	Database     string
@@ -164,6 +166,9 @@ var settings = []setting{
 	{flag: "compat-key-header", env: "COFFER_COMPAT_KEY_HEADER", key: "server.compat_key_header",
 		usage: "a header the --compat profiles also take the bare API key from, such as X-Api-Key, the one a gateway already sends; never no key",
 		value: func(c *Config) pflag.Value { return headerValue{&c.CompatKeyHeader} }},
+	{flag: "ui", env: "COFFER_UI", key: "server.ui", def: "true",
+		usage: "serve the operator's dashboard at /ui/ (signed in with an API key; it shows what the key's role may see); false serves none",
+		value: func(c *Config) pflag.Value { return boolValue{&c.UI} }},
 	{env: "COFFER_ADMIN_KEY", key: "server.admin_key", secret: true,
 		usage: "the bootstrap admin API key; serve refuses to start with no key that works",
 		value: func(c *Config) pflag.Value { return textValue{&c.AdminKey} }},
@@ -248,7 +253,7 @@ var settings = []setting{
 var (
 	databaseSettings = []string{"database"}
 	serveSettings    = []string{"listen", "shutdown-timeout", "log-level", "debug-addr", "otlp-endpoint", "batch-requests",
-		"cors-origin", "cors-credentials", "cors-max-age", "metrics", "metrics-key-required", "metrics-addr", "compat", "compat-key-header", "COFFER_ADMIN_KEY", "database", "migrate", "pool-size", "batch-size", "batch-wait", "writers",
+		"cors-origin", "cors-credentials", "cors-max-age", "metrics", "metrics-key-required", "metrics-addr", "compat", "compat-key-header", "ui", "COFFER_ADMIN_KEY", "database", "migrate", "pool-size", "batch-size", "batch-wait", "writers",
 		"expiry-interval", "exchange-pair", "exchange-pool-floor", "sink", "webhook-timeout", "webhook-schedule",
 		"command-source", "COFFER_COMMAND_SECRET", "command-role",
 		"chain", "chain-asset", "seed-file", "seed-secret-file", "COFFER_SEED_SECRET"}

@@ -1,0 +1,176 @@
+import { html } from 'htm/preact';
+import { useEffect, useState } from 'preact/hooks';
+import { get, post, seg } from '../api.js';
+import { AccountLink, fmtTime, Loading, Paged, Problem, timeLeft, TransferLink, useLoad } from '../ui.js';
+import { DepositTable } from './find.js';
+
+// useNow ticks every second, for the time left of pending transfers.
+function useNow() {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, []);
+  return now;
+}
+
+function Select({ id, label, value, options, onChange }) {
+  return html`<div class="filter"><label for=${id}>${label}</label>
+    <select id=${id} value=${value} onChange=${(e) => onChange(e.target.value)}>
+      ${options.map(([v, text]) => html`<option value=${v}>${text}</option>`)}
+    </select></div>`;
+}
+
+// Pending lists the newest holds or withdrawals, a page at a time, with the time each pending
+// one has left before the expiry duty voids it.
+export function Pending() {
+  const [type, setType] = useState('hold');
+  const [onlyPending, setOnlyPending] = useState(true);
+  const now = useNow();
+  return html`<section aria-labelledby="pending-h">
+    <h1 id="pending-h">Holds and withdrawals</h1>
+    <div class="filters">
+      <${Select} id="pending-type" label="Type" value=${type} onChange=${setType}
+        options=${[['hold', 'Holds'], ['withdrawal', 'Withdrawals']]} />
+      <div class="filter"><input type="checkbox" id="pending-only" checked=${onlyPending}
+        onChange=${(e) => setOnlyPending(e.target.checked)} /><label for="pending-only">Only those still pending on this page</label></div>
+    </div>
+    <${Paged} label=${type + 's'} deps=${[type]}
+      fetchPage=${(cursor) => get('/v1/transfers', { type, order: 'desc', limit: 50, cursor })}
+      items=${(p) => p.transfers.filter((t) => !onlyPending || t.state === 'pending')}
+      render=${(ts) => html`<table>
+        <caption>${type === 'hold' ? 'Holds' : 'Withdrawals'}, newest first</caption>
+        <thead><tr><th scope="col">Transfer</th><th scope="col">State</th><th scope="col" class="num">Amount</th>
+          <th scope="col">Account</th><th scope="col">Created</th><th scope="col">Time left</th></tr></thead>
+        <tbody>${ts.length === 0 ? html`<tr><td colspan="6" class="muted">None on this page.</td></tr>` : ts.map((t) => html`<tr>
+          <td><${TransferLink} id=${t.id} /></td><td><span class=${'state ' + t.state}>${t.state}</span></td>
+          <td class="num">${t.amount} ${t.asset}</td><td><${AccountLink} id=${t.debit_account_id} /></td>
+          <td>${fmtTime(t.created_at)}</td><td>${t.state === 'pending' ? timeLeft(t.expires_at, now) : '–'}</td></tr>`)}</tbody>
+      </table>`} />
+  </section>`;
+}
+
+export function Deposits() {
+  const [status, setStatus] = useState('');
+  return html`<section aria-labelledby="deposits-h">
+    <h1 id="deposits-h">Chain deposits</h1>
+    <div class="filters"><${Select} id="deposit-status" label="Status" value=${status} onChange=${setStatus}
+      options=${[['', 'Any'], ['pending', 'Pending'], ['confirmed', 'Confirmed'], ['orphaned', 'Orphaned']]} /></div>
+    <${Paged} label="deposits" deps=${[status]}
+      fetchPage=${(cursor) => get('/v1/deposits', { status, limit: 50, cursor })}
+      items=${(p) => p.deposits}
+      render=${(ds) => html`<${DepositTable} caption="Deposits, newest first" deposits=${ds} />`} />
+  </section>`;
+}
+
+// Payouts has its place ready for the payouts API (GET /v1/payouts); until this server has
+// it, the page says so rather than guess.
+export function Payouts() {
+  const p = useLoad(() => get('/v1/payouts', { limit: 50 }), []);
+  const missing = p.error && p.error.code === 'not_found';
+  return html`<section aria-labelledby="payouts-h">
+    <h1 id="payouts-h">Payouts</h1>
+    ${missing ? html`<p>This server has no payouts API yet: payouts appear here once it has.</p>` : html`<${Problem} error=${p.error} />`}
+    <${Loading} when=${p.loading} />
+    ${p.data && html`<pre class="raw">${JSON.stringify(p.data, null, 2)}</pre>`}
+  </section>`;
+}
+
+export function Webhooks() {
+  return html`<section aria-labelledby="webhooks-h">
+    <h1 id="webhooks-h">Webhook endpoints</h1>
+    <${Paged} label="webhook endpoints" deps=${[]}
+      fetchPage=${(cursor) => get('/v1/webhooks', { limit: 50, cursor })}
+      items=${(p) => p.webhooks}
+      render=${(ws) => html`<table>
+        <caption>Endpoints</caption>
+        <thead><tr><th scope="col">Endpoint</th><th scope="col">URL</th><th scope="col">Status</th><th scope="col" class="num">Failures</th>
+          <th scope="col">Events</th></tr></thead>
+        <tbody>${ws.length === 0 ? html`<tr><td colspan="5" class="muted">No endpoints.</td></tr>` : ws.map((w) => html`<tr>
+          <td><a href=${'#/webhooks/' + encodeURIComponent(w.id)}>${w.id}</a></td><td class="url">${w.url}</td>
+          <td><span class=${'state ' + w.status}>${w.status}</span></td><td class="num">${w.failures}</td>
+          <td>${w.events.length ? w.events.join(', ') : 'all'}</td></tr>`)}</tbody>
+      </table>`} />
+  </section>`;
+}
+
+export function Webhook({ id }) {
+  const w = useLoad(() => get('/v1/webhooks/' + seg(id)), [id]);
+  const [note, setNote] = useState(null);
+  async function redeliver(eventID, reload) {
+    setNote({ busy: true, text: 'Redelivering ' + eventID + '…' });
+    try {
+      const a = await post('/v1/webhooks/' + seg(id) + '/deliveries/' + seg(eventID) + '/redeliver');
+      setNote({ text: `Redelivered ${eventID}: ${a.outcome}${a.status ? ' (HTTP ' + a.status + ')' : ''}${a.error ? ', ' + a.error : ''}.` });
+      reload();
+    } catch (e) {
+      setNote({ error: e });
+    }
+  }
+  return html`<section aria-labelledby="webhook-h">
+    <h1 id="webhook-h">Webhook endpoint <span class="id">${id}</span></h1>
+    <${Problem} error=${w.error} />
+    ${w.data && html`<p><span class="url">${w.data.url}</span> · <span class=${'state ' + w.data.status}>${w.data.status}</span>
+      ${w.data.dead_reason ? ' · ' + w.data.dead_reason : ''}</p>`}
+    <p role="status" aria-live="polite">${note && (note.error ? html`<${Problem} error=${note.error} />` : note.text)}</p>
+    <${Paged} label="deliveries" deps=${[id]}
+      fetchPage=${(cursor) => get('/v1/webhooks/' + seg(id) + '/deliveries', { limit: 50, cursor })}
+      items=${(p) => p.attempts}
+      render=${(as, reload) => html`<table>
+        <caption>Deliveries, newest first</caption>
+        <thead><tr><th scope="col">Event</th><th scope="col" class="num">Attempt</th><th scope="col">Time</th><th scope="col">Outcome</th>
+          <th scope="col" class="num">HTTP</th><th scope="col" class="num">Latency</th><th scope="col">Error</th><th scope="col"><span class="sr">Action</span></th></tr></thead>
+        <tbody>${as.length === 0 ? html`<tr><td colspan="8" class="muted">No deliveries yet.</td></tr>` : as.map((a) => html`<tr>
+          <td>${a.event_id}</td><td class="num">${a.attempt}${a.redelivery ? ' (redelivery)' : ''}</td><td>${fmtTime(a.at)}</td>
+          <td><span class=${'state ' + a.outcome}>${a.outcome}</span></td><td class="num">${a.status || '–'}</td>
+          <td class="num">${a.latency_ms.toFixed(0)} ms</td><td>${a.error}</td>
+          <td><button type="button" disabled=${note && note.busy} onClick=${() => redeliver(a.event_id, reload)}
+            aria-label=${'Redeliver ' + a.event_id}>Redeliver</button></td></tr>`)}</tbody>
+      </table>`} />
+  </section>`;
+}
+
+export function Reconciliations() {
+  const [status, setStatus] = useState('');
+  return html`<section aria-labelledby="recon-h">
+    <h1 id="recon-h">Reconciliations</h1>
+    <div class="filters"><${Select} id="recon-status" label="Status" value=${status} onChange=${setStatus}
+      options=${[['', 'Any'], ['mismatched', 'Mismatched (exceptions)'], ['within_tolerance', 'Within tolerance'], ['matched', 'Matched']]} /></div>
+    <${Paged} label="reconciliations" deps=${[status]}
+      fetchPage=${(cursor) => get('/v1/reconciliations', { status, limit: 50, cursor })}
+      items=${(p) => p.reconciliations}
+      render=${(rs) => html`<table>
+        <caption>Reconciliations</caption>
+        <thead><tr><th scope="col">Id</th><th scope="col">Account</th><th scope="col">Period end</th><th scope="col" class="num">Ledger</th>
+          <th scope="col" class="num">External</th><th scope="col" class="num">Difference</th><th scope="col">Status</th></tr></thead>
+        <tbody>${rs.length === 0 ? html`<tr><td colspan="7" class="muted">None.</td></tr>` : rs.map((r) => html`<tr>
+          <td>${r.id}</td><td><${AccountLink} id=${r.account_id} /></td><td>${fmtTime(r.period_end)}</td>
+          <td class="num">${r.ledger_balance}</td><td class="num">${r.external_balance}</td><td class="num">${r.difference}</td>
+          <td><span class=${'state ' + r.status}>${r.status}</span></td></tr>`)}</tbody>
+      </table>`} />
+    <h2>Statement exceptions</h2>
+    <${StatementExceptions} />
+  </section>`;
+}
+
+// StatementExceptions has its place ready for the statement matching's exceptions; until this
+// server has them, it says so.
+function StatementExceptions() {
+  const p = useLoad(() => get('/v1/exceptions', { limit: 50 }), []);
+  if (p.error && p.error.code === 'not_found') return html`<p>This server has no exceptions API yet: they appear here once it has.</p>`;
+  return html`<${Problem} error=${p.error} /><${Loading} when=${p.loading} />
+    ${p.data && html`<pre class="raw">${JSON.stringify(p.data, null, 2)}</pre>`}`;
+}
+
+// Approvals has its place ready for maker-checker approvals of admin money moves; until this
+// server has them, it says so.
+export function Approvals() {
+  const p = useLoad(() => get('/v1/approvals', { limit: 50 }), []);
+  if (p.error && p.error.code === 'not_found') {
+    return html`<section aria-labelledby="approvals-h"><h1 id="approvals-h">Approvals</h1>
+      <p>This server has no approvals API yet: adjustments waiting for a second admin appear here once it has.</p></section>`;
+  }
+  return html`<section aria-labelledby="approvals-h"><h1 id="approvals-h">Approvals</h1>
+    <${Problem} error=${p.error} /><${Loading} when=${p.loading} />
+    ${p.data && html`<pre class="raw">${JSON.stringify(p.data, null, 2)}</pre>`}</section>`;
+}
