@@ -138,8 +138,8 @@ type StatementExceptionFilter struct {
 	// Line or TransferID, if set, picks the exceptions of that line or transfer.
 	Line       int64
 	TransferID string
-	AfterSeq int64
-	Limit    int
+	AfterSeq   int64
+	Limit      int
 }
 
 // StatementImportStore keeps statement imports, their lines, matches and exceptions: a

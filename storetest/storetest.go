@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) coffer.Store) {
 		{"Cursors", testCursors},
 		{"Webhooks", testWebhooks},
 		{"WebhookAttempts", testWebhookAttempts},
+		{"StatementImports", testStatementImports},
 		{"ChainBlocks", testChainBlocks},
 		{"Deposits", testDeposits},
 		{"DepositListing", testDepositListing},

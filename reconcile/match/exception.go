@@ -99,7 +99,7 @@ func sameResolution(e coffer.StatementException, r Resolution) bool {
 
 func (s *Service) matchByHand(ctx context.Context, imp coffer.StatementImport, e coffer.StatementException, r Resolution) (coffer.StatementException, error) {
 	e.Resolution = coffer.ResolvedMatched
-	resolved := []coffer.StatementException{e}
+	var resolved []coffer.StatementException // besides e
 	m := coffer.StatementMatch{ImportID: imp.ID, Rule: coffer.RuleManual, By: r.By, At: *e.ResolvedAt}
 	switch e.Kind {
 	case coffer.ExceptionLine:
@@ -151,7 +151,7 @@ func (s *Service) matchByHand(ctx context.Context, imp coffer.StatementImport, e
 		e.MatchedLine, m.Line, m.TransferID = r.Line, r.Line, e.TransferID
 		resolved = append(resolved, o)
 	}
-	if err := s.cfg.Store.ResolveStatementExceptions(ctx, resolved, []coffer.StatementMatch{m}); err != nil {
+	if err := s.cfg.Store.ResolveStatementExceptions(ctx, append([]coffer.StatementException{e}, resolved...), []coffer.StatementMatch{m}); err != nil {
 		return coffer.StatementException{}, err
 	}
 	return e, nil

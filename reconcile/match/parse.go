@@ -65,7 +65,7 @@ func (f Format) key() string {
 type reader struct {
 	f     Format
 	in    *bufio.Reader
-	n     int64 // the line number last read
+	n     int64  // the line number last read
 	cols  [5]int // positions (from 0) of date, amount, direction, reference, description; -1 if absent
 	width int    // the fields of a record, from the header; 0 when there is none
 	buf   []byte
