@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/cofferhq/coffer"
@@ -114,29 +115,47 @@ func (s *Store) RestartStatementImport(ctx context.Context, x coffer.StatementIm
 	return nil
 }
 
-// insertRows inserts n rows with the statement q, statementRowsPerTx to a transaction.
-func (s *Store) insertRows(ctx context.Context, what, q string, n int, args func(i int) []any) error {
+// rowsPerInsert is how many rows one INSERT statement carries: a statement per row would cost
+// a round through database/sql for each.
+const rowsPerInsert = 100
+
+// insertRows inserts n rows into table (columns cols), statementRowsPerTx to a transaction.
+func (s *Store) insertRows(ctx context.Context, table, cols string, width, n int, args func(i int) []any) error {
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", width), ", ") + ")"
+	full := `INSERT INTO ` + table + ` (` + cols + `) VALUES ` + strings.TrimSuffix(strings.Repeat(one+", ", rowsPerInsert), ", ")
 	for start := 0; start < n; start += statementRowsPerTx {
-		if err := s.insertChunk(ctx, q, start, min(n, start+statementRowsPerTx), args); err != nil {
-			return fmt.Errorf("insert %s: %w", what, retryable(err))
+		if err := s.insertChunk(ctx, table, cols, one, full, start, min(n, start+statementRowsPerTx), args); err != nil {
+			return fmt.Errorf("insert %s: %w", table, retryable(err))
 		}
 	}
 	return nil
 }
 
-func (s *Store) insertChunk(ctx context.Context, q string, from, to int, args func(i int) []any) error {
+func (s *Store) insertChunk(ctx context.Context, table, cols, one, full string, from, to int, args func(i int) []any) error {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	st, err := tx.PrepareContext(ctx, q)
+	st, err := tx.PrepareContext(ctx, full)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	for i := from; i < to; i++ {
-		if _, err := st.ExecContext(ctx, args(i)...); err != nil {
+	var vals []any
+	for i := from; i < to; i += rowsPerInsert {
+		vals = vals[:0]
+		end := min(to, i+rowsPerInsert)
+		for j := i; j < end; j++ {
+			vals = append(vals, args(j)...)
+		}
+		if end-i == rowsPerInsert {
+			_, err = st.ExecContext(ctx, vals...)
+		} else {
+			q := `INSERT INTO ` + table + ` (` + cols + `) VALUES ` + strings.TrimSuffix(strings.Repeat(one+", ", end-i), ", ")
+			_, err = tx.ExecContext(ctx, q, vals...)
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -145,20 +164,20 @@ func (s *Store) insertChunk(ctx context.Context, q string, from, to int, args fu
 
 // AddStatementLines inserts lines.
 func (s *Store) AddStatementLines(ctx context.Context, lines []coffer.StatementLine) error {
-	return s.insertRows(ctx, "statement lines", `INSERT INTO statement_lines (import_id, line, date, day, amount, direction,
-		reference, description) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, len(lines), func(i int) []any {
-		l := &lines[i]
-		return []any{l.ImportID, l.Line, micro(l.Date), l.Day, l.Amount.String(), string(l.Direction), l.Reference, l.Description}
-	})
+	return s.insertRows(ctx, "statement_lines", `import_id, line, date, day, amount, direction, reference, description`, 8,
+		len(lines), func(i int) []any {
+			l := &lines[i]
+			return []any{l.ImportID, l.Line, micro(l.Date), l.Day, l.Amount.String(), string(l.Direction), l.Reference, l.Description}
+		})
 }
 
 // AddStatementMatches inserts matches.
 func (s *Store) AddStatementMatches(ctx context.Context, matches []coffer.StatementMatch) error {
-	return s.insertRows(ctx, "statement matches", `INSERT INTO statement_matches (import_id, line, transfer_id, rule,
-		matched_by, matched_at) VALUES (?, ?, ?, ?, ?, ?)`, len(matches), func(i int) []any {
-		m := &matches[i]
-		return []any{m.ImportID, m.Line, m.TransferID, string(m.Rule), m.By, micro(m.At)}
-	})
+	return s.insertRows(ctx, "statement_matches", `import_id, line, transfer_id, rule, matched_by, matched_at`, 6,
+		len(matches), func(i int) []any {
+			m := &matches[i]
+			return []any{m.ImportID, m.Line, m.TransferID, string(m.Rule), m.By, micro(m.At)}
+		})
 }
 
 func exceptionArgs(e *coffer.StatementException) []any {
@@ -169,8 +188,7 @@ func exceptionArgs(e *coffer.StatementException) []any {
 
 // AddStatementExceptions inserts exceptions.
 func (s *Store) AddStatementExceptions(ctx context.Context, exceptions []coffer.StatementException) error {
-	return s.insertRows(ctx, "statement exceptions", `INSERT INTO statement_exceptions (`+exceptionColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, len(exceptions), func(i int) []any {
+	return s.insertRows(ctx, "statement_exceptions", exceptionColumns, 17, len(exceptions), func(i int) []any {
 		return exceptionArgs(&exceptions[i])
 	})
 }
