@@ -239,17 +239,29 @@ func allDigits(s string) bool {
 
 // Format returns a in major units with exactly scale decimals: 1250 at scale 2 is "12.50".
 func (a Amount) Format(scale int) string {
-	s := a.Abs().String()
-	if scale > 0 {
-		if len(s) <= scale {
-			s = strings.Repeat("0", scale-len(s)+1) + s
-		}
-		s = s[:len(s)-scale] + "." + s[len(s)-scale:]
-	}
+	return string(a.AppendFormat(nil, scale))
+}
+
+// AppendFormat appends a as Format writes it to b, for writers of many amounts.
+func (a Amount) AppendFormat(b []byte, scale int) []byte {
 	if a.Sign() < 0 {
-		return "-" + s
+		b = append(b, '-')
 	}
-	return s
+	var digits [40]byte // 2^127 has 39 digits
+	d := a.Abs().appendMinor(digits[:0])
+	if scale <= 0 {
+		return append(b, d...)
+	}
+	if len(d) <= scale {
+		b = append(b, '0', '.')
+		for range scale - len(d) {
+			b = append(b, '0')
+		}
+		return append(b, d...)
+	}
+	b = append(b, d[:len(d)-scale]...)
+	b = append(b, '.')
+	return append(b, d[len(d)-scale:]...)
 }
 
 // MarshalText writes a in minor units, so JSON carries it as an exact string.

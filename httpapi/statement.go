@@ -1,12 +1,15 @@
 package httpapi
 
 import (
-	"encoding/csv"
+	"bufio"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/client"
@@ -130,30 +133,79 @@ var statementColumns = []string{"seq", "created_at", "transfer_id", "type", "pha
 
 // writeStatementCSV writes the header, an opening row, every entry of the period and a closing
 // row. The opening and closing rows have the type "opening" and "closing" and their balances in
-// balance_after and available_after.
+// balance_after and available_after. Rows are appended to one buffer as encoding/csv would write
+// them, rather than built as slices of strings: a year of a busy account is millions of rows.
 func (s *Server) writeStatementCSV(r *http.Request, w io.Writer, more func(), st statement.Statement, scale int) error {
-	cw := csv.NewWriter(w)
-	cw.Write(statementColumns)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	var row []byte
+	for i, c := range statementColumns {
+		row = appendCSVField(row, i, c)
+	}
+	row = append(row, '\n')
 	mark := func(kind string, b statement.Balance, at time.Time) {
-		cw.Write([]string{strconv.FormatUint(b.Seq, 10), at.UTC().Format(time.RFC3339Nano), "", kind, "", "", "",
-			"", b.Balance.Format(scale), b.Available.Format(scale)})
+		row = strconv.AppendUint(row, b.Seq, 10)
+		row = append(row, ',')
+		row = at.UTC().AppendFormat(row, time.RFC3339Nano)
+		row = append(row, ",,"...)
+		row = append(row, kind...)
+		row = append(row, ",,,,,"...)
+		row = b.Balance.AppendFormat(row, scale)
+		row = append(row, ',')
+		row = b.Available.AppendFormat(row, scale)
+		row = append(row, '\n')
 	}
 	mark("opening", st.Opening, st.From)
 	n := 0
 	err := st.Each(r.Context(), s.store, func(e coffer.Entry) error {
-		cw.Write([]string{strconv.FormatUint(e.Seq, 10), e.CreatedAt.UTC().Format(time.RFC3339Nano), e.TransferID,
-			string(e.Type), string(e.Phase), string(e.Side), e.Amount.Format(scale),
-			e.BalanceBefore.Format(scale), e.BalanceAfter.Format(scale), e.AvailableAfter.Format(scale)})
+		row = strconv.AppendUint(row, e.Seq, 10)
+		row = append(row, ',')
+		row = e.CreatedAt.UTC().AppendFormat(row, time.RFC3339Nano)
+		row = appendCSVField(row, 1, e.TransferID)
+		row = appendCSVField(row, 1, string(e.Type))
+		row = appendCSVField(row, 1, string(e.Phase))
+		row = appendCSVField(row, 1, string(e.Side))
+		for _, a := range []coffer.Amount{e.Amount, e.BalanceBefore, e.BalanceAfter, e.AvailableAfter} {
+			row = append(row, ',')
+			row = a.AppendFormat(row, scale)
+		}
+		row = append(row, '\n')
+		if len(row) >= 32<<10 {
+			if _, err := bw.Write(row); err != nil {
+				return err
+			}
+			row = row[:0]
+		}
 		if n++; n%1000 == 0 {
-			cw.Flush()
 			more()
 		}
-		return cw.Error()
+		return nil
 	})
 	if err != nil {
 		return err
 	}
 	mark("closing", st.Closing, st.To)
-	cw.Flush()
-	return cw.Error()
+	if _, err := bw.Write(row); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// appendCSVField appends the field s to a CSV row, after a comma unless it is the row's first
+// (i 0), quoted as encoding/csv quotes: when it holds a comma, a quote or a line break, begins
+// with a space or is \. alone, and with its quotes doubled.
+func appendCSVField(row []byte, i int, s string) []byte {
+	if i > 0 {
+		row = append(row, ',')
+	}
+	if first, _ := utf8.DecodeRuneInString(s); s == "" || (!strings.ContainsAny(s, ",\"\r\n") && !unicode.IsSpace(first) && s != `\.`) {
+		return append(row, s...)
+	}
+	row = append(row, '"')
+	for j := 0; j < len(s); j++ {
+		if s[j] == '"' {
+			row = append(row, '"')
+		}
+		row = append(row, s[j])
+	}
+	return append(row, '"')
 }

@@ -1,0 +1,133 @@
+package httpapi_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"runtime"
+	"runtime/metrics"
+	"testing"
+	"time"
+
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/client"
+	"github.com/cofferhq/coffer/internal/testdb"
+	"github.com/cofferhq/coffer/ledger"
+)
+
+// The history BenchmarkMillionEntries reads: one wallet with 1,000,000 entries on a SQLite
+// file, made through the ledger in 1,000 commands of 999 linked transfers after a deposit, the
+// clock a minute later for each command.
+const (
+	millionEntries     = 1_000_000
+	millionCommands    = 1_000
+	millionCommandStep = time.Minute
+)
+
+// BenchmarkMillionEntries reads a wallet with 1,000,000 entries through the server:
+//   - Baseline: GET /v1/accounts/{id}, the same round trip without the history;
+//   - BalanceAt: GET /v1/accounts/{id}/balance?at= at a random moment of the history;
+//   - StatementCSV: the statement as CSV, read into io.Discard, for a tenth of the history and
+//     for all of it, reporting entries a second and the most heap in use while it ran (sampled
+//     every 10 ms) less the heap in use before.
+func BenchmarkMillionEntries(b *testing.B) {
+	e := setupOn(b, testdb.SQLite(b))
+	ctx := context.Background()
+	from := e.clock.Now()
+	e.deposit("fund", "1001", "USD", "1000.00")
+	if _, err := e.admin.CreateAccount(ctx, client.CreateAccountRequest{Kind: "wallet", Owner: "1002", Asset: "USD"}); err != nil {
+		b.Fatal(err)
+	}
+	perCommand := (millionEntries - 1) / millionCommands // the deposit is the first entry
+	for c := 0; c < millionCommands; c++ {
+		e.clock.Advance(millionCommandStep)
+		specs := make([]ledger.TransferSpec, perCommand)
+		for i := range specs {
+			debit, credit := "wallet:1001:USD", "wallet:1002:USD"
+			if i%2 == 1 {
+				debit, credit = credit, debit
+			}
+			specs[i] = ledger.TransferSpec{ID: fmt.Sprintf("m%d-%d", c, i), DebitAccountID: debit, CreditAccountID: credit,
+				Amount: coffer.AmountFromInt64(int64(1 + (i/2)%7))}
+		}
+		if _, err := e.ledger.Do(ctx, ledger.CreateTransfers{ID: fmt.Sprintf("m%d", c), Transfers: specs}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("Baseline", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := e.reader.Account(ctx, "wallet:1001:USD"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	span := int64(millionCommands) * int64(millionCommandStep)
+	b.Run("BalanceAt", func(b *testing.B) {
+		for b.Loop() {
+			at := from.Add(time.Duration(rand.Int64N(span)))
+			if _, err := e.reader.BalanceAt(ctx, "wallet:1001:USD", at); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	for _, part := range []int{10, 1} {
+		commands := millionCommands / part
+		to := from.Add(time.Duration(commands)*millionCommandStep + time.Second)
+		entries := 1 + commands*perCommand
+		b.Run(fmt.Sprintf("StatementCSV/entries=%d", entries), func(b *testing.B) {
+			runtime.GC()
+			base := heapInUse()
+			peak := base
+			stop := make(chan struct{})
+			sampled := make(chan struct{})
+			go func() {
+				defer close(sampled)
+				t := time.NewTicker(10 * time.Millisecond)
+				defer t.Stop()
+				for {
+					select {
+					case <-stop:
+						return
+					case <-t.C:
+						peak = max(peak, heapInUse())
+					}
+				}
+			}()
+			var n countingWriter
+			for b.Loop() {
+				if err := e.reader.StatementCSV(ctx, "wallet:1001:USD", from, to, &n); err != nil {
+					b.Fatal(err)
+				}
+			}
+			close(stop)
+			<-sampled
+			b.ReportMetric(float64(entries)*float64(b.N)/b.Elapsed().Seconds(), "entries/s")
+			b.ReportMetric(float64(peak-base)/(1<<20), "peak-heap-MiB")
+			if n.lines < int64(entries)*int64(b.N) {
+				b.Fatalf("%d lines for %d entries", n.lines, entries)
+			}
+		})
+	}
+}
+
+// heapInUse is the bytes of heap objects now, live or not yet swept.
+func heapInUse() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+// countingWriter discards what it is given and counts its lines.
+type countingWriter struct{ lines int64 }
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	for _, c := range p {
+		if c == '\n' {
+			w.lines++
+		}
+	}
+	return len(p), nil
+}
+
+var _ io.Writer = (*countingWriter)(nil)
