@@ -19,6 +19,7 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/ethereum/go-ethereum/rpc"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/cofferhq/coffer/chain"
 )
@@ -30,6 +31,7 @@ type Client struct {
 	logger *slog.Logger
 
 	mu      sync.Mutex
+	tracer  trace.Tracer // nil: no spans
 	current int
 	clients []*ethclient.Client // dialled on first use
 }
@@ -70,7 +72,11 @@ func (c *Client) pick(ctx context.Context) (int, *ethclient.Client, error) {
 	defer c.mu.Unlock()
 	i := c.current
 	if c.clients[i] == nil {
-		rc, err := rpc.DialContext(ctx, c.urls[i])
+		var opts []rpc.ClientOption
+		if hc := c.httpClient(); hc != nil {
+			opts = append(opts, rpc.WithHTTPClient(hc))
+		}
+		rc, err := rpc.DialOptions(ctx, c.urls[i], opts...)
 		if err != nil {
 			c.next(i, err)
 			return i, nil, err

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/cofferhq/coffer"
@@ -146,8 +147,8 @@ type chainStore interface {
 // startChains starts what the configured chains need, or returns nil when there are none. The
 // seed file must open with the seed secret: only its watch-only xpub is kept, for the deposit
 // addresses. Each chain asset is created in the ledger with its decimals as scale, or must
-// already be there with them.
-func startChains(ctx context.Context, cfg Config, store coffer.Store, l *ledger.Ledger, logger *slog.Logger) (*chains, error) {
+// already be there with them. tracer, if not nil, makes a span of each call to a chain's node.
+func startChains(ctx context.Context, cfg Config, store coffer.Store, l *ledger.Ledger, logger *slog.Logger, tracer trace.Tracer) (*chains, error) {
 	if len(cfg.Chains) == 0 {
 		if len(cfg.ChainAssets) > 0 {
 			return nil, usageErr("--chain-asset: assets are configured on no chain; add --chain")
@@ -191,6 +192,9 @@ func startChains(ctx context.Context, cfg Config, store coffer.Store, l *ledger.
 		nc, err := node.New(c.Name, c.RPC, logger)
 		if err != nil {
 			return nil, err
+		}
+		if tracer != nil {
+			nc.Trace(tracer)
 		}
 		out.clients = append(out.clients, nc)
 		clients[c.Name] = nc

@@ -182,7 +182,7 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 	}
 	l := ledger.New(store, lcfg)
 	defer l.Close()
-	chains, err := startChains(ctx, cfg, store, l, logger)
+	chains, err := startChains(ctx, cfg, store, l, logger, tracer)
 	if err != nil {
 		return err
 	}
