@@ -10,8 +10,9 @@ import (
 func ChainDepositID(key string) string { return "chain" + coffer.DerivedSep + key }
 
 // ChainDeposit records money seen arriving on a chain, not yet deep enough to trust: a pending
-// deposit transfer from the asset's world account into the owner's wallet (incoming, not
-// available) and a deposit.pending event. Its operation and transfer id is
+// deposit transfer from the custody account of the receiving address (CustodyAccountID of the
+// notice's Address and Asset) into the owner's wallet (incoming, not available) and a
+// deposit.pending event. Its operation and transfer id is
 // ChainDepositID(Notice.Key), so seeing the deposit again changes nothing. ConfirmChainDeposit
 // credits it, OrphanChainDeposit drops it. A wallet locked for credits takes chain deposits
 // all the same: the money has arrived at the owner's address whatever the ledger says, and a
@@ -40,13 +41,16 @@ func (c ChainDeposit) OperationID() string { return ChainDepositID(c.Notice.Key)
 func (ChainDeposit) kind() string          { return "deposit.chain" }
 func (c ChainDeposit) needs(n *needs) {
 	n.wallet(c.Notice.Owner, c.Notice.Asset)
-	n.account(worldID(c.Notice.Asset))
+	n.account(CustodyAccountID(c.Notice.Address, c.Notice.Asset))
 	n.create(c.OperationID())
 }
 
 func (c ChainDeposit) apply(b *batch) (*Result, error) {
 	if c.Notice.Key == "" {
 		return nil, coffer.Errorf(coffer.EINVALID, "a chain deposit needs its key")
+	}
+	if err := checkAddress("address", c.Notice.Address); err != nil {
+		return nil, err
 	}
 	a, err := b.asset(c.Notice.Asset)
 	if err != nil {
@@ -56,11 +60,11 @@ func (c ChainDeposit) apply(b *batch) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	world, err := b.account(worldID(c.Notice.Asset))
+	custody, err := b.openSystem(CustodyOwner(c.Notice.Address), c.Notice.Asset)
 	if err != nil {
 		return nil, err
 	}
-	t, err := b.createTransfer(newTransfer{ID: c.OperationID(), Debit: world, Credit: w, Amount: c.Amount,
+	t, err := b.createTransfer(newTransfer{ID: c.OperationID(), Debit: custody, Credit: w, Amount: c.Amount,
 		Type: coffer.TypeDeposit, Pending: true, Reference: c.Notice.TxHash, Metadata: c.Metadata, Arrived: true})
 	if err != nil {
 		return nil, err

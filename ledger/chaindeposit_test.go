@@ -58,6 +58,16 @@ func TestChainDepositLife(t *testing.T) {
 			if a, _ = s.Account(ctx, "wallet:alice:USDT"); a.Balance() != amount || !a.Incoming().IsZero() {
 				t.Fatalf("after confirm and orphan: balance %s incoming %s", a.Balance(), a.Incoming())
 			}
+			// The money came from the receiving address's custody account, which now says the
+			// address holds what was confirmed.
+			c, err := s.Account(ctx, ledger.CustodyAccountID("0x9858EfFD232B4033E47d90003D41EC34EcaEda94", "USDT"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.ID != "system:custody.0x9858effd232b4033e47d90003d41ec34ecaeda94:USDT" || !c.OverdraftUnlimited ||
+				ledger.CustodyHolding(&c) != amount || !c.DebitsPending.IsZero() {
+				t.Fatalf("custody account %+v", c)
+			}
 
 			es, err := s.Events(ctx, 0, 1000)
 			if err != nil {

@@ -61,11 +61,11 @@ func (b *batch) subjectOf(c Command) subject {
 	case expireTransfer:
 		return b.transferSubject(c.TransferID, coffer.Amount{})
 	case ChainDeposit:
-		return subject{c.Notice.Owner, walletID(c.Notice.Owner, c.Notice.Asset), worldID(c.Notice.Asset), c.Notice.Asset, c.Amount}
+		return subject{c.Notice.Owner, walletID(c.Notice.Owner, c.Notice.Asset), CustodyAccountID(c.Notice.Address, c.Notice.Asset), c.Notice.Asset, c.Amount}
 	case ConfirmChainDeposit:
-		return subject{c.Notice.Owner, walletID(c.Notice.Owner, c.Notice.Asset), worldID(c.Notice.Asset), c.Notice.Asset, coffer.Amount{}}
+		return subject{c.Notice.Owner, walletID(c.Notice.Owner, c.Notice.Asset), CustodyAccountID(c.Notice.Address, c.Notice.Asset), c.Notice.Asset, coffer.Amount{}}
 	case OrphanChainDeposit:
-		return subject{c.Notice.Owner, walletID(c.Notice.Owner, c.Notice.Asset), worldID(c.Notice.Asset), c.Notice.Asset, coffer.Amount{}}
+		return subject{c.Notice.Owner, walletID(c.Notice.Owner, c.Notice.Asset), CustodyAccountID(c.Notice.Address, c.Notice.Asset), c.Notice.Asset, coffer.Amount{}}
 	}
 	return subject{}
 }
