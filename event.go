@@ -24,12 +24,45 @@ const (
 	EventDepositPending   = "deposit.pending"
 	EventDepositConfirmed = "deposit.confirmed"
 	EventDepositOrphaned  = "deposit.orphaned"
+	// The life of a payout, a withdrawal or payment sent on a chain: requested (the amount
+	// held on the wallet), then confirmed (sent and mined at the chain's depth: the hold
+	// posted) or failed (reverted, abandoned or cancelled: the hold voided). Exactly one of
+	// confirmed and failed follows each request. Their data is a PayoutNotice.
+	EventPayoutRequested = "payout.requested"
+	EventPayoutConfirmed = "payout.confirmed"
+	EventPayoutFailed    = "payout.failed"
 )
 
 // EventTypes lists every event type, for filters to check against.
 var EventTypes = []string{EventAssetCreated, EventAccountCreated, EventAccountLocked, EventAccountUnlocked,
 	EventTransferCreated, EventTransferPosted, EventTransferVoided, EventTransferExpired, EventOperationRejected,
-	EventDepositPending, EventDepositConfirmed, EventDepositOrphaned}
+	EventDepositPending, EventDepositConfirmed, EventDepositOrphaned,
+	EventPayoutRequested, EventPayoutConfirmed, EventPayoutFailed}
+
+// PayoutNotice is the data of the payout.* events: a payout as it stood when the event was
+// written. Amounts are in the asset's major unit; Fee, the gas the chain charged, in the chain's
+// native asset (FeeAsset). Addresses are EIP-55 checksummed, hashes lowercase hex.
+type PayoutNotice struct {
+	TransferID string `json:"transfer_id"` // the wallet's hold, and the send intent's id
+	Kind       string `json:"kind"`        // "withdrawal" or "payment"
+	Owner      string `json:"owner"`
+	Chain      string `json:"chain"`
+	From       string `json:"from"` // the hot wallet
+	To         string `json:"to"`
+	Asset      string `json:"asset"`
+	Amount     string `json:"amount"`
+	// NetworkFee is what the owner was charged for the network on top of Amount (held as
+	// "<id>/fee" and posted with it); "" when none.
+	NetworkFee  string `json:"network_fee,omitempty"`
+	OrderID     string `json:"order_id,omitempty"`
+	Status      string `json:"status"` // "requested", "confirmed" or "failed"
+	TxHash      string `json:"tx_hash,omitempty"`
+	BlockNumber uint64 `json:"block_number,omitempty"`
+	GasUsed     uint64 `json:"gas_used,omitempty"`
+	Fee         string `json:"fee,omitempty"`
+	FeeAsset    string `json:"fee_asset,omitempty"`
+	Reason      string `json:"reason,omitempty"` // why it failed
+}
 
 // DepositNotice is the data of the deposit.* events: a deposit seen on a chain as it stood when
 // the event was written.

@@ -60,6 +60,12 @@ func (b *batch) subjectOf(c Command) subject {
 		return b.transferSubject(c.TransferID, coffer.Amount{})
 	case expireTransfer:
 		return b.transferSubject(c.TransferID, coffer.Amount{})
+	case RequestPayout:
+		return subject{c.Owner, walletID(c.Owner, c.Asset), CustodyAccountID(c.From, c.Asset), c.Asset, c.Amount}
+	case ConfirmPayout:
+		return b.transferSubject(c.ID, coffer.Amount{})
+	case FailPayout:
+		return b.transferSubject(c.ID, coffer.Amount{})
 	case ChainDeposit:
 		return subject{c.Notice.Owner, walletID(c.Notice.Owner, c.Notice.Asset), CustodyAccountID(c.Notice.Address, c.Notice.Asset), c.Notice.Asset, c.Amount}
 	case ConfirmChainDeposit:

@@ -204,8 +204,9 @@ func (b *batch) postPending(t *coffer.Transfer, amount coffer.Amount) error {
 	return b.post(t, amount, false)
 }
 
-// post is postPending; arrived, for money that already arrived outside the ledger, lets it
-// credit an account locked for credits.
+// post is postPending; arrived, for money that already moved outside the ledger (a chain
+// deposit confirmed, a payout mined), lets it debit and credit locked accounts: refusing would
+// change nothing on the chain.
 func (b *batch) post(t *coffer.Transfer, amount coffer.Amount, arrived bool) error {
 	if t.ExpiresAt != nil && !b.now.Before(*t.ExpiresAt) {
 		return coffer.Errorf(coffer.EEXPIRED, "transfer %q expired at %s", t.ID, t.ExpiresAt.Format(time.RFC3339Nano))
@@ -217,7 +218,7 @@ func (b *batch) post(t *coffer.Transfer, amount coffer.Amount, arrived bool) err
 		return coffer.Errorf(coffer.EINVALID, "cannot post %s of transfer %q: it holds %s", b.format(amount, t.Asset), t.ID, b.format(t.Amount, t.Asset))
 	}
 	dr, cr := b.accounts[t.DebitAccountID], b.accounts[t.CreditAccountID]
-	if dr.LockedDebits {
+	if dr.LockedDebits && !arrived {
 		return coffer.Errorf(coffer.ELOCKED, "account %s is locked for debits: %s", dr.ID, dr.LockReason)
 	}
 	if cr.LockedCredits && !arrived {

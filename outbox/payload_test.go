@@ -53,6 +53,13 @@ func TestPayloadDocumented(t *testing.T) {
 		ledger.ChainDeposit{Notice: chainNotice("1337:" + hash('2') + ":native"), Amount: usd(100)},
 		ledger.ConfirmChainDeposit{Notice: chainNotice("1337:" + hash('1') + ":0")},
 		ledger.OrphanChainDeposit{Notice: chainNotice("1337:" + hash('2') + ":native")},
+		ledger.RequestPayout{ID: "p-1", Kind: ledger.PayoutWithdrawal, Owner: "alice", Asset: "USD", Amount: usd(300),
+			NetworkFee: usd(5), Chain: "dev", From: hotWallet, To: "0x9858EfFD232B4033E47d90003D41EC34EcaEda94"},
+		ledger.RequestPayout{ID: "p-2", Kind: ledger.PayoutPayment, Owner: "alice", Asset: "USD", Amount: usd(200),
+			Chain: "dev", From: hotWallet, To: "0x9858EfFD232B4033E47d90003D41EC34EcaEda94", OrderID: "order-2"},
+		ledger.ConfirmPayout{ID: "p-1", Gas: ledger.PayoutGas{NativeAsset: "USD", From: hotWallet, TxHash: hash('3'),
+			BlockNumber: 12, GasUsed: 21_000, Fee: usd(1)}},
+		ledger.FailPayout{ID: "p-2", Reason: "cancelled by an operator"},
 	}
 	for _, c := range cmds {
 		l.Do(ctx, c) // the rejected one is an event too
@@ -78,12 +85,16 @@ func TestPayloadDocumented(t *testing.T) {
 	}
 	for _, typ := range []string{coffer.EventAssetCreated, coffer.EventAccountCreated, coffer.EventAccountLocked, coffer.EventAccountUnlocked,
 		coffer.EventTransferCreated, coffer.EventTransferPosted, coffer.EventTransferVoided, coffer.EventOperationRejected,
-		coffer.EventDepositPending, coffer.EventDepositConfirmed, coffer.EventDepositOrphaned} {
+		coffer.EventDepositPending, coffer.EventDepositConfirmed, coffer.EventDepositOrphaned,
+		coffer.EventPayoutRequested, coffer.EventPayoutConfirmed, coffer.EventPayoutFailed} {
 		if !seen[typ] {
 			t.Errorf("no %s event was checked", typ)
 		}
 	}
 }
+
+// hotWallet is the payouts' sending address.
+const hotWallet = "0x00000000000000000000000000000000000000A1"
 
 // hash returns a transaction or block hash of one repeated hex digit.
 func hash(digit byte) string { return "0x" + strings.Repeat(string(digit), 64) }

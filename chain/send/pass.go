@@ -34,6 +34,10 @@ type passState struct {
 	mined     uint64   // the address's nonce at the head: its transactions mined
 	suggested *big.Int // the node's tip
 	reserved  *big.Int // what the transactions in flight and not mined may still spend, in wei
+	// tokens is, per token contract (lowercase hex), what the transactions in flight and not
+	// mined may still move of it; sendQueued turns it into what is left to send, when
+	// Config.CheckTokens.
+	tokens map[string]*big.Int
 	// sent are the intents whose attempts a node took in this pass, marked broadcast in the
 	// store together at its end (flush): one commit for all, where a commit each was most of a
 	// pass's time. A crash before the flush leaves them signed, and the next pass sends them
@@ -62,7 +66,7 @@ func (s *Sender) Pass(ctx context.Context, fence coffer.Fence) (Progress, error)
 		}
 		s.checked = true
 	}
-	ps := &passState{fence: fence, reserved: new(big.Int)}
+	ps := &passState{fence: fence, reserved: new(big.Int), tokens: map[string]*big.Int{}}
 	err := s.call(ctx, func(ctx context.Context) (err error) {
 		if ps.head, err = s.cfg.Client.HeaderByNumber(ctx, nil); err != nil {
 			return fmt.Errorf("head: %w", err)
@@ -178,6 +182,11 @@ func (s *Sender) sendQueued(ctx context.Context, ps *passState, queued []coffer.
 			"from", s.fromHex, "pending", pending, "stored", stored)
 	}
 	available := new(big.Int).Sub(balance, ps.reserved)
+	if s.cfg.CheckTokens {
+		if err := s.tokenBalances(ctx, ps, queued); err != nil {
+			return err
+		}
+	}
 	var errs []error
 	for _, in := range queued {
 		if p.InFlight >= InFlightMax {
@@ -204,6 +213,44 @@ func (s *Sender) sendQueued(ctx context.Context, ps *passState, queued []coffer.
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// token returns what ps keeps of the token contract.
+func (ps *passState) token(contract string) *big.Int {
+	v := ps.tokens[contract]
+	if v == nil {
+		v = new(big.Int)
+		ps.tokens[contract] = v
+	}
+	return v
+}
+
+// tokenBalances reads the address's balance of each token the queued intents send, at the
+// head, and leaves in ps.tokens what is left of it after the transactions in flight.
+func (s *Sender) tokenBalances(ctx context.Context, ps *passState, queued []coffer.SendIntent) error {
+	done := map[string]bool{}
+	for _, in := range queued {
+		if in.Contract == "" || done[in.Contract] {
+			continue
+		}
+		done[in.Contract] = true
+		contract := common.HexToAddress(in.Contract)
+		var out []byte
+		err := s.call(ctx, func(ctx context.Context) (err error) {
+			out, err = s.cfg.Client.CallContract(ctx, ethereum.CallMsg{To: &contract, Data: erc20.PackBalanceOf(s.from)}, ps.head.Number)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("token %s: balance: %w", in.Contract, err)
+		}
+		balance, err := erc20.UnpackBalanceOf(out)
+		if err != nil {
+			return fmt.Errorf("token %s: balance: %w", in.Contract, err)
+		}
+		left := ps.token(in.Contract)
+		left.Sub(balance, left)
+	}
+	return nil
 }
 
 // payload returns the transaction's recipient, value and data for in: the recipient and the
@@ -246,7 +293,11 @@ func (s *Sender) start(ctx context.Context, ps *passState, in coffer.SendIntent,
 	gas = min(gas, s.cfg.GasMax)
 	need := new(big.Int).Mul(new(big.Int).SetUint64(gas), fees.FeeCap)
 	need.Add(need, value)
-	if need.Cmp(available) > 0 {
+	short := need.Cmp(available) > 0
+	if s.cfg.CheckTokens && in.Contract != "" && in.Amount.Cmp(ps.token(in.Contract)) > 0 {
+		short = true
+	}
+	if short {
 		if in.State != coffer.SendWaitingFunds {
 			if err := s.cfg.Store.SetSendState(ctx, in.ID, []coffer.SendState{coffer.SendQueued}, coffer.SendWaitingFunds, ps.fence); err != nil {
 				return false, err
@@ -275,6 +326,9 @@ func (s *Sender) start(ctx context.Context, ps *passState, in coffer.SendIntent,
 	}
 	*nonce++
 	available.Sub(available, need)
+	if s.cfg.CheckTokens && in.Contract != "" {
+		ps.token(in.Contract).Sub(ps.token(in.Contract), in.Amount)
+	}
 	ps.reserved.Add(ps.reserved, need)
 	in.State = coffer.SendSigned
 	s.step(StepSigned, in)
@@ -361,6 +415,9 @@ func (s *Sender) follow(ctx context.Context, ps *passState, in coffer.SendIntent
 		return false, false, fmt.Errorf("attempt %s: decode: %w", newest.TxHash, err)
 	}
 	ps.reserved.Add(ps.reserved, cost(tx))
+	if in.Contract != "" {
+		ps.token(in.Contract).Add(ps.token(in.Contract), in.Amount)
+	}
 	if in.Nonce < ps.mined {
 		// The nonce is used, yet no attempt of the intent is in the canonical chain: a reorg is
 		// under way, or another transaction of the address took it (the key is used outside

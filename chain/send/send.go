@@ -128,6 +128,10 @@ type Config struct {
 	Ledger Ledger
 	// FeeCapMax caps the fee cap (and so the tip) of every attempt, in wei per gas. Required.
 	FeeCapMax *big.Int
+	// CheckTokens makes a token intent wait for funds, as a native one does, while the
+	// address's token balance at the head, less what the token intents in flight may still
+	// move, does not cover it. Without it a shortfall is sent and reverts.
+	CheckTokens bool
 	// BumpBlocks, BumpPercent, GasMarginPercent and GasMax: their Default constants if zero.
 	BumpBlocks       uint64
 	BumpPercent      int64
