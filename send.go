@@ -140,3 +140,25 @@ type SendStore interface {
 	// on the chain: 0 when there is none.
 	SendNonceNext(ctx context.Context, chain, from string) (uint64, error)
 }
+
+// SendIntentCursor is the position of an intent in the listing of ListSendIntents: by
+// CreatedAt, then ID.
+type SendIntentCursor struct {
+	CreatedAt time.Time
+	ID        string
+}
+
+// SendIntentQuery selects a page of intents for people, newest first: by CreatedAt, then ID,
+// both descending. Empty fields match all.
+type SendIntentQuery struct {
+	Chain  string
+	State  SendState
+	Before *SendIntentCursor // cursor: only intents after this one in the listing
+	Limit  int               // PageSizeDefault when zero, at most ListRowsMax
+}
+
+// SendIntentLister lists the intents of every sender, for the payouts' listing: a capability of
+// its own, implemented by both stores on the indexes of migration 0012.
+type SendIntentLister interface {
+	ListSendIntents(ctx context.Context, q SendIntentQuery) ([]SendIntent, error)
+}

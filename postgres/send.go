@@ -377,3 +377,32 @@ func (s *Store) SendNonceNext(ctx context.Context, chain, from string) (uint64, 
 	}
 	return uint64(next), nil
 }
+
+// ListSendIntents returns a page of the intents q selects, newest first: by created_at, then
+// id.
+func (s *Store) ListSendIntents(ctx context.Context, q coffer.SendIntentQuery) ([]coffer.SendIntent, error) {
+	query := `SELECT ` + sendIntentColumns + ` FROM send_intents WHERE true`
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	for _, f := range []struct{ column, value string }{{"chain", q.Chain}, {"state", string(q.State)}} {
+		if f.value != "" {
+			query += ` AND ` + f.column + ` = ` + arg(f.value)
+		}
+	}
+	if q.Before != nil {
+		query += ` AND (created_at, id) < (` + arg(q.Before.CreatedAt) + `, ` + arg(q.Before.ID) + `)`
+	}
+	query += ` ORDER BY created_at DESC, id DESC LIMIT ` + arg(pageSize(q.Limit))
+	rows, err := s.pool.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list send intents: %w", mapErr(err))
+	}
+	out, err := collect(rows, scanSendIntent)
+	if err != nil {
+		return nil, fmt.Errorf("list send intents: %w", mapErr(err))
+	}
+	return out, nil
+}

@@ -386,3 +386,33 @@ func (s *Store) SendNonceNext(ctx context.Context, chain, from string) (uint64, 
 	}
 	return uint64(next), nil
 }
+
+// ListSendIntents returns a page of the intents q selects, newest first: by created_at, then
+// id.
+func (s *Store) ListSendIntents(ctx context.Context, q coffer.SendIntentQuery) ([]coffer.SendIntent, error) {
+	query := `SELECT ` + sendIntentColumns + ` FROM send_intents WHERE 1 = 1`
+	var args []any
+	for _, f := range []struct{ column, value string }{{"chain", q.Chain}, {"state", string(q.State)}} {
+		if f.value != "" {
+			query += ` AND ` + f.column + ` = ?`
+			args = append(args, f.value)
+		}
+	}
+	if q.Before != nil {
+		at := micro(q.Before.CreatedAt)
+		query += ` AND (created_at < ? OR (created_at = ? AND id < ?))`
+		args = append(args, at, at, q.Before.ID)
+	}
+	query += ` ORDER BY created_at DESC, id DESC LIMIT ?`
+	args = append(args, pageSize(q.Limit))
+	var out []coffer.SendIntent
+	err := s.list(ctx, query, args, func(r *sql.Rows) error {
+		in, err := scanSendIntent(r)
+		out = append(out, in)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list send intents: %w", err)
+	}
+	return out, nil
+}

@@ -109,6 +109,44 @@ func testSendIntents(t *testing.T, s coffer.Store) {
 	_, err = ss.CancelSendIntent(ctx, "nope")
 	wantCode(t, "CancelSendIntent of nothing", err, coffer.ENOTFOUND)
 	wantCode(t, "AddSendAttempt to a cancelled intent", ss.AddSendAttempt(ctx, sendAttempt("pay-2", 0, 1), fence), coffer.ECONFLICT)
+
+	// The listing of every sender's intents, newest first, by state and chain, paged.
+	ls, ok := s.(coffer.SendIntentLister)
+	if !ok {
+		t.Fatalf("%T does not implement coffer.SendIntentLister", s)
+	}
+	other := sendIntent("pay-4", big.NewInt(4), t0.Add(time.Second)) // ties with pay-1's time
+	other.Chain, other.From = "bsc", sendTo
+	if err := ss.CreateSendIntent(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	list := func(q coffer.SendIntentQuery) []string {
+		t.Helper()
+		ins, err := ls.ListSendIntents(ctx, q)
+		if err != nil {
+			t.Fatalf("ListSendIntents(%+v): %v", q, err)
+		}
+		var out []string
+		for _, in := range ins {
+			out = append(out, in.ID)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		q    coffer.SendIntentQuery
+		want []string
+	}{
+		{coffer.SendIntentQuery{}, []string{"pay-3", "pay-4", "pay-1", "pay-2"}},
+		{coffer.SendIntentQuery{State: coffer.SendQueued}, []string{"pay-3", "pay-4", "pay-1"}},
+		{coffer.SendIntentQuery{State: coffer.SendCancelled}, []string{"pay-2"}},
+		{coffer.SendIntentQuery{Chain: "dev"}, []string{"pay-3", "pay-1", "pay-2"}},
+		{coffer.SendIntentQuery{Limit: 2}, []string{"pay-3", "pay-4"}},
+		{coffer.SendIntentQuery{Before: &coffer.SendIntentCursor{CreatedAt: t0.Add(time.Second), ID: "pay-4"}}, []string{"pay-1", "pay-2"}},
+	} {
+		if got := list(c.q); !slices.Equal(got, c.want) {
+			t.Errorf("ListSendIntents(%+v) = %v, want %v", c.q, got, c.want)
+		}
+	}
 }
 
 // testSendAttempts checks attempts: the nonce given to one intent only, replacements of the
