@@ -77,6 +77,17 @@ type dashboardSeen struct {
 	ReaderNav       []string          `json:"readerNav"`
 	ReaderWho       string            `json:"readerWho"`
 	WrongKey        string            `json:"wrongKey"`
+	Approved        string            `json:"approved"`
+}
+
+// hasSetting says whether serve has a setting of that flag.
+func hasSetting(flag string) bool {
+	for _, s := range settings {
+		if s.flag == flag {
+			return true
+		}
+	}
+	return false
 }
 
 // TestDashboardBrowser drives the dashboard in headless Chromium against a real server on
@@ -92,7 +103,14 @@ func TestDashboardBrowser(t *testing.T) {
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	t.Cleanup(hook.Close)
-	srv := startServer(t, filepath.Join(t.TempDir(), "coffer.db"), testAdminKey)
+	// Maker-checker approvals, where this build has them: the page approves an adjustment
+	// that another admin key asked for.
+	approvals := hasSetting("approvals")
+	var extra []string
+	if approvals {
+		extra = append(extra, "--approvals")
+	}
+	srv := startServer(t, filepath.Join(t.TempDir(), "coffer.db"), testAdminKey, extra...)
 	ctx := context.Background()
 	admin := client.New(srv.URL(), testAdminKey)
 	if _, err := admin.CreateAsset(ctx, client.CreateAssetRequest{Code: "USD", Scale: 2}); err != nil {
@@ -112,6 +130,25 @@ func TestDashboardBrowser(t *testing.T) {
 	reader, err := admin.CreateKey(ctx, client.CreateKeyRequest{Name: "viewer", Role: "reader"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if approvals {
+		maker, err := admin.CreateKey(ctx, client.CreateKeyRequest{Name: "maker", Role: "admin"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Sent raw: the answer is a request for approval (202), not a transfer.
+		body := `{"id": "adj-1", "account_id": "wallet:alice:USD", "direction": "credit", "amount": "5.00", "reason": "goodwill"}`
+		req, _ := http.NewRequest(http.MethodPost, srv.URL()+"/v1/adjustments", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+maker.Secret)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("adjustment with approvals on: %d, want 202", resp.StatusCode)
+		}
 	}
 	// The page redelivers a delivery, so one must be there first.
 	deadline := time.Now().Add(30 * time.Second)
@@ -208,7 +245,19 @@ func TestDashboardBrowser(t *testing.T) {
 		t.Errorf("%d redeliveries delivered, want 1: %+v", redeliveries, p.Attempts)
 	}
 
-	if !strings.Contains(seen.Approvals, "Approvals") {
+	if approvals {
+		// Approved in the page, the adjustment is applied: alice has 5.00 more.
+		if !strings.HasPrefix(seen.Approved, "adj-1: approved") {
+			t.Errorf("approval said %q; the page showed %q", seen.Approved, seen.Approvals)
+		}
+		bs, err := admin.Balances(ctx, "alice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(bs.Balances) != 1 || bs.Balances[0].Balance != "80.00" {
+			t.Errorf("alice after the approved adjustment: %+v, want 80.00", bs.Balances)
+		}
+	} else if !strings.Contains(seen.Approvals, "no approvals API") {
 		t.Errorf("approvals page %q", seen.Approvals)
 	}
 	// Each role sees only its pages.
@@ -229,8 +278,12 @@ func TestDashboardBrowser(t *testing.T) {
 
 	// The screenshots show something: a blank or failed page has a handful of colours, a
 	// rendered one with text, tables and charts hundreds (anti-aliasing included).
-	if len(seen.Shots) != 4 {
-		t.Errorf("%d screenshots, want 4", len(seen.Shots))
+	shotsWant := 4 // overview, account, webhook, sign-in; and approvals where they are
+	if approvals {
+		shotsWant++
+	}
+	if len(seen.Shots) != shotsWant {
+		t.Errorf("%d screenshots, want %d", len(seen.Shots), shotsWant)
 	}
 	for _, path := range seen.Shots {
 		if n := distinctColours(t, path); n < 100 {

@@ -5,7 +5,8 @@
 //   COFFER_UI_URL      the server, http://127.0.0.1:PORT
 //   COFFER_UI_ADMIN    an admin key; COFFER_UI_READER a reader key
 //   COFFER_UI_OWNER    the owner whose wallet the test looks up
-//   COFFER_UI_WEBHOOK  the webhook endpoint whose delivery it redelivers
+//   COFFER_UI_WEBHOOK  the webhook endpoint whose delivery it redelivers; where the server
+//                      has approvals, it approves the first adjustment waiting
 //   COFFER_UI_SHOTS    the folder the screenshots go to
 //   CHROMIUM           the browser (default /usr/bin/chromium)
 import { chromium } from 'playwright-core';
@@ -108,6 +109,13 @@ try {
   await page.getByRole('heading', { name: 'Approvals' }).waitFor();
   await page.waitForFunction(() => !document.querySelector('main [role=status]')?.textContent.includes('Loading'));
   seen.approvals = await page.locator('main').innerText();
+  const approve = page.getByRole('button', { name: /^Approve / });
+  if ((await approve.count()) > 0) {
+    await approve.first().click();
+    await page.getByText(/: approved/).waitFor();
+    seen.approved = await page.getByText(/: approved/).innerText();
+    await shot('approvals');
+  }
 
   // A reader sees no admin pages.
   await page.getByRole('button', { name: 'Sign out' }).click();

@@ -1,5 +1,5 @@
 import { html } from 'htm/preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { ApiError, get, seg } from '../api.js';
 import { AccountLink, fmtTime, Problem, TransferLink } from '../ui.js';
 
@@ -18,9 +18,16 @@ export function Find({ initial }) {
   const [results, setResults] = useState(null);
   const [errors, setErrors] = useState([]);
   const [busy, setBusy] = useState(false);
-  async function search(e) {
+  // A link to #/find?q=... searches at once.
+  useEffect(() => {
+    if (initial) run(initial);
+  }, [initial]);
+  function search(e) {
     e.preventDefault();
-    const term = q.trim();
+    run(q);
+  }
+  async function run(text) {
+    const term = text.trim();
     if (!term) return;
     history.replaceState(null, '', '#/find?q=' + encodeURIComponent(term));
     setBusy(true);

@@ -162,15 +162,65 @@ function StatementExceptions() {
     ${p.data && html`<pre class="raw">${JSON.stringify(p.data, null, 2)}</pre>`}`;
 }
 
-// Approvals has its place ready for maker-checker approvals of admin money moves; until this
-// server has them, it says so.
+// Approvals lists the requests for manual money moves (adjustments) and lets an admin key
+// other than the one that asked approve or reject them. On a server without approvals it says
+// so.
 export function Approvals() {
-  const p = useLoad(() => get('/v1/approvals', { limit: 50 }), []);
-  if (p.error && p.error.code === 'not_found') {
+  const [status, setStatus] = useState('waiting');
+  const [note, setNote] = useState(null);
+  const [reasons, setReasons] = useState({});
+  const probe = useLoad(() => get('/v1/approvals', { limit: 1 }), []);
+  if (probe.error && probe.error.code === 'not_found') {
     return html`<section aria-labelledby="approvals-h"><h1 id="approvals-h">Approvals</h1>
-      <p>This server has no approvals API yet: adjustments waiting for a second admin appear here once it has.</p></section>`;
+      <p>This server has no approvals API: adjustments waiting for a second admin appear here once it has.</p></section>`;
   }
-  return html`<section aria-labelledby="approvals-h"><h1 id="approvals-h">Approvals</h1>
-    <${Problem} error=${p.error} /><${Loading} when=${p.loading} />
-    ${p.data && html`<pre class="raw">${JSON.stringify(p.data, null, 2)}</pre>`}</section>`;
+  async function decide(a, verb, reload) {
+    setNote({ busy: true, text: (verb === 'approve' ? 'Approving ' : 'Rejecting ') + a.id + '…' });
+    try {
+      const body = verb === 'approve' ? {} : { reason: (reasons[a.id] || '').trim() };
+      const out = await post('/v1/approvals/' + seg(a.id) + '/' + verb, body);
+      setNote({ text: `${out.id}: ${out.status}${out.error ? ', but the ledger refused it: ' + out.error.message : ''}.` });
+      reload();
+    } catch (e) {
+      setNote({ error: e });
+    }
+  }
+  return html`<section aria-labelledby="approvals-h">
+    <h1 id="approvals-h">Approvals</h1>
+    <div class="filters"><${Select} id="approval-status" label="Status" value=${status} onChange=${setStatus}
+      options=${[['waiting', 'Waiting'], ['approved', 'Approved'], ['rejected', 'Rejected'], ['', 'Any']]} /></div>
+    <div role="status" aria-live="polite">${note && (note.error ? html`<${Problem} error=${note.error} />` : note.text)}</div>
+    <${Paged} label="approvals" deps=${[status]}
+      fetchPage=${(cursor) => get('/v1/approvals', { status, limit: 50, cursor })}
+      items=${(p) => p.approvals}
+      render=${(as, reload) => html`<table>
+        <caption>Requests for approval</caption>
+        <thead><tr><th scope="col">Id</th><th scope="col">Move</th><th scope="col">Asked by</th><th scope="col">Asked</th>
+          <th scope="col">Status</th><th scope="col">Decision</th></tr></thead>
+        <tbody>${as.length === 0 ? html`<tr><td colspan="6" class="muted">None.</td></tr>` : as.map((a) => html`<tr>
+          <td>${a.id}</td><td><${Move} a=${a} /></td><td>${a.requested_by}</td><td>${fmtTime(a.requested_at)}</td>
+          <td><span class=${'state ' + a.status}>${a.status}</span>${a.reason ? html`<br /><span class="muted">${a.reason}</span>` : ''}</td>
+          <td>${a.status === 'waiting' ? html`<div class="decide">
+              <button type="button" disabled=${note && note.busy} onClick=${() => decide(a, 'approve', reload)}
+                aria-label=${'Approve ' + a.id}>Approve</button>
+              <label class="sr" for=${'reason-' + a.id}>Reason to reject ${a.id}</label>
+              <input id=${'reason-' + a.id} placeholder="reason to reject" value=${reasons[a.id] || ''}
+                onInput=${(e) => setReasons({ ...reasons, [a.id]: e.target.value })} />
+              <button type="button" class="secondary" disabled=${(note && note.busy) || !(reasons[a.id] || '').trim()}
+                onClick=${() => decide(a, 'reject', reload)} aria-label=${'Reject ' + a.id}>Reject</button>
+            </div>` : a.decided_by ? `${a.decided_by}, ${fmtTime(a.decided_at)}` : ''}
+            ${a.transfer ? html`<br /><${TransferLink} id=${a.transfer.id} />` : ''}</td></tr>`)}</tbody>
+      </table>`} />
+  </section>`;
+}
+
+// Move says what an approval asks in words: for an adjustment, which account, which way and
+// how much.
+function Move({ a }) {
+  const r = a.request || {};
+  if (a.kind === 'adjustment' && r.account_id) {
+    return html`${r.direction === 'debit' ? 'take ' : 'add '}${r.amount} ${r.direction === 'debit' ? 'from' : 'to'}
+      <${AccountLink} id=${r.account_id} />${r.reason ? html`<br /><span class="muted">${r.reason}</span>` : ''}`;
+  }
+  return html`<code>${a.kind}</code>`;
 }
