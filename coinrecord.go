@@ -32,14 +32,18 @@ type CoinRecord struct {
 const (
 	CoinRecordPageMax   = 100
 	CoinRecordOffsetMax = 10_000
+	// CoinRecordBatchMax caps the records of one PutCoinRecords.
+	CoinRecordBatchMax = 1000
 )
 
 // CoinRecordStore keeps the coin wallet profile's records: a capability of its own beside
 // Store, both stores have it.
 type CoinRecordStore interface {
-	// PutCoinRecord stores r unless its ID is taken, and returns the stored one and whether it
-	// is new.
-	PutCoinRecord(ctx context.Context, r CoinRecord) (CoinRecord, bool, error)
+	// PutCoinRecords stores each record of rs whose ID is not taken, all in one transaction
+	// (one commit for many: the profile gathers the records of the writes in flight), and
+	// returns the stored record of each ID, in the order of rs: the one given if it is new,
+	// else the one stored before. rs holds distinct IDs, at most CoinRecordBatchMax.
+	PutCoinRecords(ctx context.Context, rs []CoinRecord) ([]CoinRecord, error)
 	// CoinRecord returns the record with id, or ENOTFOUND.
 	CoinRecord(ctx context.Context, id string) (CoinRecord, error)
 	// CoinRecords lists owner's records newest first (by CreatedAt, then ID), skipping offset

@@ -22,21 +22,34 @@ func scanCoinRecord(r rowScanner) (coffer.CoinRecord, error) {
 	return x, err
 }
 
-// PutCoinRecord inserts r unless its id is taken, and returns the stored one.
-func (s *Store) PutCoinRecord(ctx context.Context, r coffer.CoinRecord) (coffer.CoinRecord, bool, error) {
-	got, err := scanCoinRecord(s.pool.QueryRow(ctx, `INSERT INTO coin_records (`+coinRecordColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-		ON CONFLICT (id) DO NOTHING RETURNING `+coinRecordColumns,
-		r.ID, r.Owner, r.Kind, string(r.Request), r.Fingerprint, r.Failed, r.Code, r.Message,
-		string(r.Answer), r.CreatedAt.UTC()))
-	if err == nil {
-		return got, true, nil
+// PutCoinRecords inserts the records whose ids are free, in one transaction, and returns the
+// stored record of each id. Two transactions inserting one id at once: the second waits on the
+// first's key and, once it commits, inserts nothing and reads the first's row.
+func (s *Store) PutCoinRecords(ctx context.Context, rs []coffer.CoinRecord) ([]coffer.CoinRecord, error) {
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	if err != nil {
+		return nil, fmt.Errorf("put coin records: %w", mapErr(err))
 	}
-	if !errors.Is(err, pgx.ErrNoRows) {
-		return coffer.CoinRecord{}, false, fmt.Errorf("put coin record %s: %w", r.ID, mapErr(err))
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	out := make([]coffer.CoinRecord, len(rs))
+	for i, r := range rs {
+		got, err := scanCoinRecord(tx.QueryRow(ctx, `INSERT INTO coin_records (`+coinRecordColumns+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+			ON CONFLICT (id) DO NOTHING RETURNING `+coinRecordColumns,
+			r.ID, r.Owner, r.Kind, string(r.Request), r.Fingerprint, r.Failed, r.Code, r.Message,
+			string(r.Answer), r.CreatedAt.UTC()))
+		if errors.Is(err, pgx.ErrNoRows) {
+			got, err = scanCoinRecord(tx.QueryRow(ctx, `SELECT `+coinRecordColumns+` FROM coin_records WHERE id = $1`, r.ID))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("put coin record %s: %w", r.ID, mapErr(err))
+		}
+		out[i] = got
 	}
-	got, err = s.CoinRecord(ctx, r.ID)
-	return got, false, err
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("put coin records: commit: %w", mapErr(err))
+	}
+	return out, nil
 }
 
 // CoinRecord returns the record with id, or ENOTFOUND.

@@ -27,25 +27,37 @@ func scanCoinRecord(r row) (coffer.CoinRecord, error) {
 	return x, nil
 }
 
-// PutCoinRecord inserts r unless its id is taken, and returns the stored one.
-func (s *Store) PutCoinRecord(ctx context.Context, r coffer.CoinRecord) (coffer.CoinRecord, bool, error) {
-	failed := 0
-	if r.Failed {
-		failed = 1
+// PutCoinRecords inserts the records whose ids are free, in one transaction, and returns the
+// stored record of each id.
+func (s *Store) PutCoinRecords(ctx context.Context, rs []coffer.CoinRecord) ([]coffer.CoinRecord, error) {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("put coin records: %w", retryable(err))
 	}
-	got, err := scanCoinRecord(s.write.QueryRowContext(ctx, `INSERT INTO coin_records (`+coinRecordColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO NOTHING RETURNING `+coinRecordColumns,
-		r.ID, r.Owner, r.Kind, string(r.Request), r.Fingerprint, failed, r.Code, r.Message,
-		string(r.Answer), micro(r.CreatedAt)))
-	if err == nil {
-		return got, true, nil
+	defer tx.Rollback()
+	out := make([]coffer.CoinRecord, len(rs))
+	for i, r := range rs {
+		failed := 0
+		if r.Failed {
+			failed = 1
+		}
+		got, err := scanCoinRecord(tx.QueryRowContext(ctx, `INSERT INTO coin_records (`+coinRecordColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO NOTHING RETURNING `+coinRecordColumns,
+			r.ID, r.Owner, r.Kind, string(r.Request), r.Fingerprint, failed, r.Code, r.Message,
+			string(r.Answer), micro(r.CreatedAt)))
+		if errors.Is(err, sql.ErrNoRows) {
+			got, err = scanCoinRecord(tx.QueryRowContext(ctx, `SELECT `+coinRecordColumns+` FROM coin_records WHERE id = ?`, r.ID))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("put coin record %s: %w", r.ID, retryable(err))
+		}
+		out[i] = got
 	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return coffer.CoinRecord{}, false, fmt.Errorf("put coin record %s: %w", r.ID, retryable(err))
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("put coin records: commit: %w", retryable(err))
 	}
-	got, err = s.CoinRecord(ctx, r.ID)
-	return got, false, err
+	return out, nil
 }
 
 // CoinRecord returns the record with id, or ENOTFOUND.

@@ -21,19 +21,20 @@ func testCoinRecords(t *testing.T, s coffer.Store) {
 
 	first := coffer.CoinRecord{ID: "tid-1", Owner: "1001", Kind: "recharge",
 		Request: []byte(`{"coin_num":100}`), Fingerprint: "f1", Answer: []byte(`{"gold":100}`), CreatedAt: at(1)}
-	got, isNew, err := cs.PutCoinRecord(ctx, first)
-	if err != nil || !isNew || !reflect.DeepEqual(got, first) {
-		t.Fatalf("PutCoinRecord = %+v, %v, %v; want %+v, new", got, isNew, err, first)
+	got, err := cs.PutCoinRecords(ctx, []coffer.CoinRecord{first})
+	if err != nil || !reflect.DeepEqual(got, []coffer.CoinRecord{first}) {
+		t.Fatalf("PutCoinRecords = %+v, %v; want %+v", got, err, first)
 	}
 	again := first
 	again.Fingerprint, again.Answer, again.CreatedAt = "f2", []byte(`{"gold":7}`), at(2)
-	got, isNew, err = cs.PutCoinRecord(ctx, again)
-	if err != nil || isNew || !reflect.DeepEqual(got, first) {
-		t.Fatalf("PutCoinRecord of a taken id = %+v, %v, %v; want the first, not new", got, isNew, err)
+	fresh := coffer.CoinRecord{ID: "tid-0", Owner: "1002", Kind: "pay", Request: []byte(`{}`), Answer: []byte(`{}`), CreatedAt: at(1)}
+	got, err = cs.PutCoinRecords(ctx, []coffer.CoinRecord{again, fresh})
+	if err != nil || !reflect.DeepEqual(got, []coffer.CoinRecord{first, fresh}) {
+		t.Fatalf("PutCoinRecords of a taken id and a new one = %+v, %v; want the first and the new one", got, err)
 	}
 	failed := coffer.CoinRecord{ID: "tid-2", Owner: "1001", Kind: "pay", Request: []byte(`{}`), Fingerprint: "f",
 		Failed: true, Code: coffer.EINSUFFICIENTFUNDS, Message: "not enough", Answer: []byte(`{}`), CreatedAt: at(3)}
-	if _, _, err := cs.PutCoinRecord(ctx, failed); err != nil {
+	if _, err := cs.PutCoinRecords(ctx, []coffer.CoinRecord{failed}); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := cs.CoinRecord(ctx, "tid-2"); err != nil || !reflect.DeepEqual(got, failed) {
@@ -42,12 +43,12 @@ func testCoinRecords(t *testing.T, s coffer.Store) {
 	for i := range 5 {
 		r := coffer.CoinRecord{ID: fmt.Sprintf("tid-x%d", i), Owner: "1001", Kind: "pay", Request: []byte(`{}`),
 			Answer: []byte(`{}`), CreatedAt: at(10)} // one time: the id orders them
-		if _, _, err := cs.PutCoinRecord(ctx, r); err != nil {
+		if _, err := cs.PutCoinRecords(ctx, []coffer.CoinRecord{r}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, _, err := cs.PutCoinRecord(ctx, coffer.CoinRecord{ID: "tid-other", Owner: "1002", Kind: "pay",
-		Request: []byte(`{}`), Answer: []byte(`{}`), CreatedAt: at(20)}); err != nil {
+	if _, err := cs.PutCoinRecords(ctx, []coffer.CoinRecord{{ID: "tid-other", Owner: "1002", Kind: "pay",
+		Request: []byte(`{}`), Answer: []byte(`{}`), CreatedAt: at(20)}}); err != nil {
 		t.Fatal(err)
 	}
 	ids := func(offset, limit int) []string {

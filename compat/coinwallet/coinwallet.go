@@ -67,8 +67,9 @@ type Config struct {
 
 // Profile serves the contract.
 type Profile struct {
-	cfg   Config
-	store coffer.Store
+	cfg     Config
+	store   coffer.Store
+	records *recorder
 }
 
 // Start creates the coin assets (a replay if they exist as whole coins; an error if one
@@ -91,7 +92,7 @@ func Start(ctx context.Context, cfg Config) (*Profile, error) {
 			return nil, fmt.Errorf("coin wallet: create asset %s (whole coins, scale 0): %w", code, err)
 		}
 	}
-	return &Profile{cfg: cfg, store: cfg.Ledger.Store()}, nil
+	return &Profile{cfg: cfg, store: cfg.Ledger.Store(), records: &recorder{store: cfg.Records}}, nil
 }
 
 // The contract's paths.

@@ -94,6 +94,30 @@ func TestReplays(t *testing.T) {
 	})
 }
 
+// TestSameIDAtOnce: requests of one new transaction id at once are applied once and all get
+// the same answer.
+func TestSameIDAtOnce(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		const n = 8
+		answers := make([]answer, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() { answers[i] = e.do("POST", "/api/wallet/v1/recharge", coinBody(21, "silver", 9, "same-1", "android")) })
+		}
+		wg.Wait()
+		for i, a := range answers {
+			if !reflect.DeepEqual(a, answers[0]) {
+				t.Errorf("answer %d: %d %s; answer 0: %d %s", i, a.status, a.body, answers[0].status, answers[0].body)
+			}
+		}
+		wantBalances(t, "the recharge at once", answers[0], 0, 0, 9)
+		if got := e.balancesOf(21); got != [3]string{"0", "0", "9"} {
+			t.Errorf("balances %v: applied more than once", got)
+		}
+		e.verify()
+	})
+}
+
 // TestOverdraftRecorded: a refused payment moves nothing, is listed in the stream as failed
 // with its reason, and stays refused.
 func TestOverdraftRecorded(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/client"
@@ -43,6 +42,9 @@ type streamItem struct {
 	Error         *failure        `json:"error,omitempty"`
 	CreatedAt     string          `json:"created_at"`
 }
+
+// timeLayout writes times as the API does: RFC 3339 in UTC with six decimals of the second.
+const timeLayout = "2006-01-02T15:04:05.000000Z07:00"
 
 // failure is why a failed record failed.
 type failure struct {
@@ -127,7 +129,7 @@ func (p *Profile) stream(r *http.Request, q map[string]string) (any, error) {
 	}
 	for _, rec := range recs {
 		it := streamItem{TransactionID: rec.ID, OpType: rec.Kind, Request: rec.Request, Status: "success",
-			CreatedAt: rec.CreatedAt.UTC().Format(time.RFC3339Nano)}
+			CreatedAt: rec.CreatedAt.UTC().Format(timeLayout)}
 		if rec.Failed {
 			it.Status, it.Error = "failed", &failure{Code: rec.Code, Message: rec.Message}
 		} else {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"regexp"
 	"testing"
 
 	"github.com/cofferhq/coffer/client"
@@ -28,6 +29,9 @@ func wantBalances(t testing.TB, what string, a answer, gold, iapGold, silver int
 		t.Fatalf("%s: answer %s, want %v", what, a.body, want)
 	}
 }
+
+// timeRE is a time as the API writes it: RFC 3339 in UTC, six decimals of the second.
+var timeRE = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$`)
 
 func num(v int) any { return jsonNumber(fmt.Sprint(v)) }
 
@@ -111,7 +115,7 @@ func TestDocumentSession(t *testing.T) {
 		for i, w := range wantItems {
 			it := list[i].(map[string]any)
 			if it["transaction_id"] != w.tid || it["op_type"] != w.op || it["status"] != "success" ||
-				!reflect.DeepEqual(it["request"], w.request) || it["error"] != nil || it["created_at"] == "" ||
+				!reflect.DeepEqual(it["request"], w.request) || it["error"] != nil || !timeRE.MatchString(fmt.Sprint(it["created_at"])) ||
 				!reflect.DeepEqual(it["balances"], map[string]any{"gold": num(w.gold), "iap_gold": num(0), "silver": num(w.silver)}) ||
 				len(it) != 6 {
 				t.Errorf("stream item %d: %v, want %+v", i, it, w)

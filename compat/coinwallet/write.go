@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/client"
@@ -67,7 +68,7 @@ func (p *Profile) apply(ctx context.Context, o op) (coffer.CoinRecord, error) {
 	// and exchanges of wallets; payment transfers that debit a wallet), the role the write
 	// endpoints ask of the key.
 	rec := coffer.CoinRecord{ID: o.tid, Owner: o.owner(), Kind: o.kind, Request: o.request(), Fingerprint: fp,
-		CreatedAt: p.cfg.Ledger.Now().UTC().Truncate(1000)}
+		CreatedAt: p.cfg.Ledger.Now().UTC().Truncate(time.Microsecond)}
 	if _, err := p.cfg.Ledger.Do(ctx, cmd); err != nil {
 		if !recorded(err) {
 			return coffer.CoinRecord{}, err
@@ -86,7 +87,7 @@ func (p *Profile) apply(ctx context.Context, o op) (coffer.CoinRecord, error) {
 		}
 		rec.Answer = marshal(b)
 	}
-	stored, _, err := p.cfg.Records.PutCoinRecord(ctx, rec)
+	stored, err := p.records.put(ctx, rec)
 	if err != nil {
 		return coffer.CoinRecord{}, err
 	}
