@@ -102,7 +102,9 @@ func TestSameIDAtOnce(t *testing.T) {
 		answers := make([]answer, n)
 		var wg sync.WaitGroup
 		for i := range n {
-			wg.Go(func() { answers[i] = e.do("POST", "/api/wallet/v1/recharge", coinBody(21, "silver", 9, "same-1", "android")) })
+			wg.Go(func() {
+				answers[i] = e.do("POST", "/api/wallet/v1/recharge", coinBody(21, "silver", 9, "same-1", "android"))
+			})
 		}
 		wg.Wait()
 		for i, a := range answers {
