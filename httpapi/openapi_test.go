@@ -158,6 +158,9 @@ func TestOpenAPI(t *testing.T) {
 		"Overview": {client.Overview{}, true}, "AssetTotals": {client.AssetTotals{}, true},
 		"ActivitySample": {client.ActivitySample{}, true}, "SinkLag": {client.SinkLag{}, true},
 		"ChainLag": {client.ChainLag{}, true}, "VerifyStatus": {client.VerifyStatus{}, true},
+		"ChainReconciliationRequest": {client.ChainReconciliationRequest{}, false},
+		"ChainReconciliation": {client.ChainReconciliation{}, true}, "ChainReconLine": {client.ChainReconLine{}, true},
+		"ChainReconciliationPage": {client.ChainReconciliationPage{}, true},
 	}
 	for name, w := range wire {
 		s, ok := doc.Components.Schemas[name]

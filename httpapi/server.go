@@ -23,6 +23,7 @@ import (
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/activity"
 	"github.com/cofferhq/coffer/chain/address"
+	"github.com/cofferhq/coffer/chain/chainrecon"
 	"github.com/cofferhq/coffer/chain/chainview"
 	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/internal/broadcast"
@@ -109,6 +110,9 @@ type Config struct {
 	// Chains answers GET /v1/deposits (the deposits seen on the chains) and GET /v1/chains.
 	// Default: none, and those routes answer unavailable: this server watches no chains.
 	Chains *chainview.Service
+	// ChainReconcilers reconcile each chain, by its name, for POST /v1/reconciliations/chain.
+	// Default: none, and that route answers unavailable.
+	ChainReconcilers map[string]*chainrecon.Reconciler
 	// Observer, if set, is told of every request and every integrity check: the metrics' hook.
 	// Default: none.
 	Observer Observer
@@ -268,6 +272,9 @@ func (s *Server) routeTable() []route {
 		{"POST", "/v1/reconciliations", operator, s.createReconciliation, none},
 		{"GET", "/v1/reconciliations", reader, s.listReconciliations, []string{"account_id", "status", "from", "to", "cursor", "limit"}},
 		{"GET", "/v1/reconciliations/{id}", reader, s.getReconciliation, none},
+		{"POST", "/v1/reconciliations/chain", operator, s.createChainReconciliation, none},
+		{"GET", "/v1/reconciliations/chain", reader, s.listChainReconciliations, []string{"chain", "status", "cursor", "limit"}},
+		{"GET", "/v1/reconciliations/chain/{id}", reader, s.getChainReconciliation, none},
 		{"GET", "/v1/owners/{owner}/balances", reader, s.balances, none},
 		{"POST", "/v1/owners/{owner}/addresses", operator, s.assignDepositAddress, none},
 		{"GET", "/v1/owners/{owner}/addresses", reader, s.listDepositAddresses, pageParams},

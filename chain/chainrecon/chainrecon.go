@@ -152,11 +152,14 @@ type Request struct {
 	CreatedBy string // the API key's id, "" for the duty
 }
 
-// RunID is the id the scheduled duty gives a reconciliation of the chain at the block: ids that
-// start with "/" are Coffer's own, which no client may take.
-func RunID(chain string, block uint64, at time.Time) string {
-	return fmt.Sprintf("/chain/%s/%d/%d", chain, block, at.UnixMicro())
+// RunID is the id the scheduled duty gives a reconciliation of the chain at a moment: it holds
+// "/" (coffer.DerivedSep), which no client id may, so no client takes it.
+func RunID(chain string, at time.Time) string {
+	return fmt.Sprintf("chain/%s/%d", chain, at.UnixMicro())
 }
+
+// redact masks the parts of the node URLs that may hold a key.
+func redact(msg string, rpc []string) string { return chain.RedactRPC(msg, rpc) }
 
 // Run pins a block, compares, stores the result under req.ID and returns it. A taken id is
 // ECONFLICT (and nothing is read from the chain); a chain shorter than its confirmations is

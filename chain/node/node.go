@@ -173,6 +173,18 @@ func (c *Client) FilterLogs(ctx context.Context, q ethereum.FilterQuery) (logs [
 	return logs, err
 }
 
+// BalanceAtHash returns the account's wei at the block with the hash.
+func (c *Client) BalanceAtHash(ctx context.Context, account common.Address, hash common.Hash) (b *big.Int, err error) {
+	err = c.call(ctx, func(ec *ethclient.Client) error { b, err = ec.BalanceAtHash(ctx, account, hash); return err })
+	return b, err
+}
+
+// CallContractAtHash runs a call on the state of the block with the hash.
+func (c *Client) CallContractAtHash(ctx context.Context, msg ethereum.CallMsg, hash common.Hash) (out []byte, err error) {
+	err = c.call(ctx, func(ec *ethclient.Client) error { out, err = ec.CallContractAtHash(ctx, msg, hash); return err })
+	return out, err
+}
+
 // TransactionReceipt returns a mined transaction's receipt.
 func (c *Client) TransactionReceipt(ctx context.Context, hash common.Hash) (r *types.Receipt, err error) {
 	err = c.call(ctx, func(ec *ethclient.Client) error { r, err = ec.TransactionReceipt(ctx, hash); return err })

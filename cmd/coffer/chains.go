@@ -15,6 +15,7 @@ import (
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/chain"
 	"github.com/cofferhq/coffer/chain/address"
+	"github.com/cofferhq/coffer/chain/chainrecon"
 	"github.com/cofferhq/coffer/chain/chainview"
 	"github.com/cofferhq/coffer/chain/credit"
 	"github.com/cofferhq/coffer/chain/devchain"
@@ -135,6 +136,8 @@ type chains struct {
 	duties    []duty.Duty
 	dev       *devchain.Chain
 	clients   []*node.Client
+	// reconcilers reconcile each chain's custody, by the chain's name.
+	reconcilers map[string]*chainrecon.Reconciler
 }
 
 // chainStore is what the chain code needs of a store beyond coffer.Store; both stores have it.
@@ -211,6 +214,9 @@ func startChains(ctx context.Context, cfg Config, store coffer.Store, l *ledger.
 	out.view = &chainview.Service{Config: out.config, Store: cs, Leases: leases}
 	for _, c := range out.config.Chains {
 		out.duties = append(out.duties, watchDuty(c, out.config, clients[c.Name], cs, l, logger, c.Name == devChainName && out.dev != nil))
+	}
+	if err := out.startReconcilers(clients, cs, cfg.ChainReconcileInterval, logger); err != nil {
+		return nil, err
 	}
 	ok = true
 	return out, nil

@@ -205,6 +205,11 @@ func printText(w io.Writer, answer any) error {
 	case *client.ReconciliationPage:
 		printReconciliations(tw, v.Reconciliations...)
 		printCursor(tw, v.NextCursor)
+	case *client.ChainReconciliation:
+		printChainReconciliation(tw, v)
+	case *client.ChainReconciliationPage:
+		printChainReconciliations(tw, v.Reconciliations...)
+		printCursor(tw, v.NextCursor)
 	case *client.Statement:
 		printStatement(tw, v)
 	case savedCSV:

@@ -192,6 +192,7 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 	if chains != nil {
 		acfg.DepositAddresses = chains.addresses
 		acfg.Chains = chains.view
+		acfg.ChainReconcilers = chains.reconcilers
 		if chains.dev != nil {
 			acfg.DevFund = chains.devFund
 		}

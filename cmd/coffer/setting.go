@@ -82,6 +82,8 @@ type Config struct {
 	// Chains are the EVM chains watched for deposits, and ChainAssets the ledger assets on them.
 	Chains      []chain.Chain
 	ChainAssets []chain.Asset
+	// ChainReconcileInterval is how often the duty reconciles each chain; 0 turns it off.
+	ChainReconcileInterval time.Duration
 
 	// The clients'.
 	Server string
@@ -90,11 +92,14 @@ type Config struct {
 
 // Defaults that other code refers to.
 const (
-	listenDefault          = "127.0.0.1:8080"
-	databaseDefault        = "data/coffer.db"
-	seedFileDefault        = "data/seed.json"
-	expiryIntervalDefault  = time.Second
-	shutdownTimeoutDefault = 30 * time.Second
+	listenDefault         = "127.0.0.1:8080"
+	databaseDefault       = "data/coffer.db"
+	seedFileDefault       = "data/seed.json"
+	expiryIntervalDefault = time.Second
+	// chainReconcileIntervalDefault: each run reads every custody address's balances at the
+	// node, so not much more often than an operator would look.
+	chainReconcileIntervalDefault = 10 * time.Minute
+	shutdownTimeoutDefault        = 30 * time.Second
 	// batchSizeDefault is the ledger's own default, stated here so that help shows it.
 	batchSizeDefault = 1000
 	// corsMaxAgeDefault is httpapi.CORSMaxAgeDefault as help writes it.
@@ -239,6 +244,9 @@ var settings = []setting{
 	{flag: "chain-asset", env: "COFFER_CHAIN_ASSETS", key: "chain.assets",
 		usage: "a ledger asset on a chain, its decimals pinned: code=USDT,chain=ethereum,contract=0xdAC17F958D2ee523a2206206994597C13D831ec7,decimals=6, or without contract the chain's coin; a list (spaces between them in COFFER_CHAIN_ASSETS)",
 		value: func(c *Config) pflag.Value { return chainAssetsValue{&c.ChainAssets} }},
+	{flag: "chain-reconcile-interval", env: "COFFER_CHAIN_RECONCILE_INTERVAL", key: "chain.reconcile_interval", def: chainReconcileIntervalDefault.String(),
+		usage: "how often each chain's custody is reconciled against the chain at a pinned block (the results at GET /v1/reconciliations/chain); 0 turns it off",
+		value: func(c *Config) pflag.Value { return durationValue{&c.ChainReconcileInterval, 0} }},
 
 	{flag: "addr", env: "COFFER_ADDR", key: "client.addr", def: "http://" + listenDefault,
 		usage: "where client commands find the server: an http:// or https:// URL, or host:port",
@@ -256,7 +264,7 @@ var (
 		"cors-origin", "cors-credentials", "cors-max-age", "metrics", "metrics-key-required", "metrics-addr", "compat", "compat-key-header", "ui", "COFFER_ADMIN_KEY", "database", "migrate", "pool-size", "batch-size", "batch-wait", "writers",
 		"expiry-interval", "exchange-pair", "exchange-pool-floor", "sink", "webhook-timeout", "webhook-schedule",
 		"command-source", "COFFER_COMMAND_SECRET", "command-role",
-		"chain", "chain-asset", "seed-file", "seed-secret-file", "COFFER_SEED_SECRET"}
+		"chain", "chain-asset", "chain-reconcile-interval", "seed-file", "seed-secret-file", "COFFER_SEED_SECRET"}
 	clientSettings = []string{"addr", "key"}
 	chainSettings  = []string{"seed-file", "seed-secret-file", "COFFER_SEED_SECRET"}
 )

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/chain/chainrecon"
+	"github.com/cofferhq/coffer/chain/watch"
+	"github.com/cofferhq/coffer/duty"
+)
+
+// reconcileStore is what chain reconciliation needs of a store; both stores have it.
+type reconcileStore interface {
+	chainStore
+	coffer.ChainReconciliationStore
+}
+
+// startReconcilers makes a reconciler of each configured chain, for POST
+// /v1/reconciliations/chain, and, unless interval is 0, the duty that runs each on a schedule.
+func (c *chains) startReconcilers(clients map[string]watch.Client, store chainStore, interval time.Duration, logger *slog.Logger) error {
+	rs, ok := store.(reconcileStore)
+	if !ok {
+		return fmt.Errorf("the %T store keeps no chain reconciliations", store)
+	}
+	c.reconcilers = map[string]*chainrecon.Reconciler{}
+	for _, ch := range c.config.Chains {
+		client, ok := clients[ch.Name].(chainrecon.Client)
+		if !ok {
+			return fmt.Errorf("chain %s: the %T client cannot read balances at a block hash", ch.Name, clients[ch.Name])
+		}
+		r, err := chainrecon.New(chainrecon.Config{Chain: ch, Assets: c.config.AssetsOn(ch.Name), Client: client, Store: rs,
+			Books: custodyBooks{store}, Logger: logger})
+		if err != nil {
+			return err
+		}
+		c.reconcilers[ch.Name] = r
+		if interval > 0 {
+			c.duties = append(c.duties, duty.Duty{Name: chainrecon.DutyName(ch.Name),
+				Run: func(ctx context.Context, _ coffer.Fence, report func(any)) error {
+					return r.Every(ctx, interval, report)
+				}})
+		}
+	}
+	return nil
+}
+
+// custodyBooks reads the ledger's custody accounts: what it holds at each address in each asset
+// is the account's posted debits less its posted credits (money arriving at the address debits
+// it, money leaving credits it).
+type custodyBooks struct{ store coffer.Store }
+
+func (b custodyBooks) Custody(ctx context.Context, _ string, addrs, assets []string) ([]chainrecon.Holding, error) {
+	var out []chainrecon.Holding
+	for _, a := range addrs {
+		for _, asset := range assets {
+			acc, err := b.store.Account(ctx, custodyAccountID(a, asset))
+			if coffer.ErrorCode(err) == coffer.ENOTFOUND {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			held, _ := acc.DebitsPosted.Sub(acc.CreditsPosted)
+			out = append(out, chainrecon.Holding{Address: a, Asset: asset, Amount: held.Big()})
+		}
+	}
+	return out, nil
+}
+
+// custodyAccountID names the custody account of an address and asset.
+func custodyAccountID(address, asset string) string {
+	return coffer.AccountID(coffer.KindSystem, "custody."+strings.ToLower(address), asset)
+}
