@@ -159,7 +159,7 @@ func TestOpenAPI(t *testing.T) {
 		"ActivitySample": {client.ActivitySample{}, true}, "SinkLag": {client.SinkLag{}, true},
 		"ChainLag": {client.ChainLag{}, true}, "VerifyStatus": {client.VerifyStatus{}, true},
 		"ChainReconciliationRequest": {client.ChainReconciliationRequest{}, false},
-		"ChainReconciliation": {client.ChainReconciliation{}, true}, "ChainReconLine": {client.ChainReconLine{}, true},
+		"ChainReconciliation":        {client.ChainReconciliation{}, true}, "ChainReconLine": {client.ChainReconLine{}, true},
 		"ChainReconciliationPage": {client.ChainReconciliationPage{}, true},
 	}
 	for name, w := range wire {
