@@ -70,6 +70,8 @@ func (p *Profile) reconcile(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	// Times are kept to the microsecond, as the stores keep them.
+	start, end = start.Truncate(time.Microsecond), end.Truncate(time.Microsecond)
 	now := p.now()
 	switch {
 	case !start.Before(end):
