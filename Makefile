@@ -58,7 +58,7 @@ lint-metrics: ## promtool checks the alert rules and their tests, and the names 
 
 .PHONY: lint-openapi
 lint-openapi: .tools/redocly-$(REDOCLY_VERSION) ## redocly lint httpapi/openapi.json and the compatibility profiles' documents: any warning fails (needs node and npm).
-	REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(REDOCLY) lint --config redocly.yaml httpapi/openapi.json compat/coinwallet/openapi.json
+	REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(REDOCLY) lint --config redocly.yaml httpapi/openapi.json compat/coinwallet/openapi.json compat/walletdemo/openapi.json
 
 # The stamp names the version, so that changing REDOCLY_VERSION installs that one.
 .tools/redocly-$(REDOCLY_VERSION):

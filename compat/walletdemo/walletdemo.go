@@ -95,9 +95,12 @@ func New(cfg Config) *Profile {
 	return &Profile{cfg: cfg, log: cfg.Logger}
 }
 
-// Route is one endpoint of the profile: a ServeMux pattern and its handler.
+// Route is one endpoint of the profile: a ServeMux pattern, the least role a key needs (""
+// for none), the query parameters it takes, and its handler.
 type Route struct {
 	Pattern string
+	Role    coffer.Role
+	Query   []string
 	Handler http.Handler
 }
 
@@ -108,24 +111,34 @@ func (p *Profile) Routes() []Route {
 		reader   = coffer.RoleReader
 		public   = coffer.Role("")
 	)
-	return []Route{
-		{"POST /api/wallets", p.handle(operator, nil, p.createWallet)},
-		{"GET /api/wallets/{id}", p.handle(reader, nil, p.getWallet)},
-		{"POST /api/wallets/{id}/deposit", p.handle(operator, nil, p.deposit)},
-		{"POST /api/wallets/{id}/withdraw", p.handle(operator, nil, p.withdraw)},
-		{"GET /api/wallets/{id}/transactions", p.handle(reader, transactionParams, p.transactions)},
-		{"POST /api/wallets/{id}/reconcile", p.handle(operator, nil, p.reconcile)},
-		{"POST /api/crypto/wallets/{id}/deposit", p.handle(operator, nil, p.cryptoDeposit)},
-		{"POST /api/crypto/wallets/{id}/withdraw", p.handle(operator, nil, p.cryptoWithdraw)},
-		{"GET " + OpenAPIPath, p.handle(public, nil, p.openAPI)},
+	routes := []struct {
+		pattern string
+		role    coffer.Role
+		params  []string
+		fn      func(r *http.Request) (int, any, error)
+	}{
+		{"POST /api/wallets", operator, nil, p.createWallet},
+		{"GET /api/wallets/{id}", reader, nil, p.getWallet},
+		{"POST /api/wallets/{id}/deposit", operator, nil, p.deposit},
+		{"POST /api/wallets/{id}/withdraw", operator, nil, p.withdraw},
+		{"GET /api/wallets/{id}/transactions", reader, transactionParams, p.transactions},
+		{"POST /api/wallets/{id}/reconcile", operator, nil, p.reconcile},
+		{"POST /api/crypto/wallets/{id}/deposit", operator, nil, p.cryptoDeposit},
+		{"POST /api/crypto/wallets/{id}/withdraw", operator, nil, p.cryptoWithdraw},
+		{"GET " + OpenAPIPath, public, nil, p.openAPI},
 	}
+	out := make([]Route, len(routes))
+	for i, rt := range routes {
+		out[i] = Route{Pattern: rt.pattern, Role: rt.role, Query: rt.params, Handler: p.handle(rt.role, rt.params, rt.fn)}
+	}
+	return out
 }
 
 //go:embed openapi.json
 var openAPIDocument []byte
 
 func (p *Profile) openAPI(r *http.Request) (int, any, error) {
-	return http.StatusOK, json.RawMessage(openAPIDocument), nil
+	return http.StatusOK, openAPIDocument, nil
 }
 
 // handle wraps an endpoint: authenticate, check the query's parameters, run, answer in the
@@ -153,14 +166,19 @@ func (p *Profile) handle(role coffer.Role, params []string, fn func(r *http.Requ
 	})
 }
 
+// writeJSON sends v, or v's bytes as they are if it is a []byte (a document).
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	data, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // every answer marshals; the server's panic handler answers 500
+	data, ok := v.([]byte)
+	if !ok {
+		var err error
+		if data, err = json.Marshal(v); err != nil {
+			panic(err) // every answer marshals; the server's panic handler answers 500
+		}
+		data = append(data, '\n')
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	w.Write(append(data, '\n'))
+	w.Write(data)
 }
 
 // now is the ledger's clock, truncated as the stores keep times.

@@ -34,6 +34,7 @@ type env struct {
 	demo     docClient      // the operator's key, as Bearer
 	reader   docClient
 	operator string
+	routes   []walletdemo.Route
 }
 
 func setup(t *testing.T, kind testdb.Kind) *env {
@@ -64,7 +65,7 @@ func setup(t *testing.T, kind testdb.Kind) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{store: store, v1: v1, operator: op.Secret,
+	return &env{store: store, v1: v1, operator: op.Secret, routes: p.Routes(),
 		demo:   docClient{t: t, base: srv.URL, key: op.Secret},
 		reader: docClient{t: t, base: srv.URL, key: rd.Secret}}
 }
