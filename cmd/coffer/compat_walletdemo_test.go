@@ -69,7 +69,7 @@ func TestServeCompat(t *testing.T) {
 
 	code, _, errOut := runWith(map[string]string{"COFFER_COMPAT": "wallet-demo,nope", "COFFER_ADMIN_KEY": testAdminKey,
 		"COFFER_DATABASE": filepath.Join(t.TempDir(), "coffer.db"), "COFFER_LISTEN": "127.0.0.1:0"}, "serve")
-	if code != 2 || !strings.Contains(errOut, `"nope", which is not a profile: the profiles are wallet-demo`) {
+	if code != 2 || !strings.Contains(errOut, `"nope", which is not a profile: the profiles are wallet-demo, coin-wallet`) {
 		t.Fatalf("COFFER_COMPAT with an unknown name: exit %d, stderr %q", code, errOut)
 	}
 }
