@@ -2,13 +2,14 @@
 // (the document, its script and styles, and the API calls it makes) until it shows its data,
 // a few times each, the median reported. Two servers are measured in the same run, the one
 // under test and a baseline (an empty ledger), so the figures come with their ratio.
-//   node test/pageload.mjs URL KEY BASELINE_URL BASELINE_KEY OWNER ASSET TRANSFER [RUNS]
+//   node test/pageload.mjs OWNER "URL KEY ASSET TRANSFER" "BASELINE_URL KEY ASSET TRANSFER" [RUNS]
+// Each server is given with an admin key, the asset of OWNER's wallet and a transfer to show.
 import { chromium } from 'playwright-core';
 
-const [url, key, baseURL, baseKey, owner, asset, transfer, runsArg] = process.argv.slice(2);
+const [owner, underTest, baseline, runsArg] = process.argv.slice(2);
 const runs = Number(runsArg || 5);
 // Each page with what it shows once its data is in.
-const pages = [
+const pagesOf = (asset, transfer) => [
   ['overview', 'overview', 'main table tbody tr'],
   ['find an owner', 'find?q=' + encodeURIComponent(owner), 'main table tbody tr'],
   ['account', 'account/' + encodeURIComponent('wallet:' + owner + ':' + asset), 'table.entries tbody tr'],
@@ -24,7 +25,9 @@ const ready = (selector) =>
   !!document.querySelector(selector) &&
   ![...document.querySelectorAll('[role=status]')].some((e) => /Loading|Checking/.test(e.textContent));
 
-async function measure(target, apiKey) {
+async function measure(server) {
+  const [target, apiKey, asset, transfer] = server.split(' ');
+  const pages = pagesOf(asset, transfer);
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] });
   const page = await (await browser.newContext({ viewport: { width: 1366, height: 768 } })).newPage();
   await page.goto(target + '/ui/');
@@ -36,7 +39,9 @@ async function measure(target, apiKey) {
       await page.goto('about:blank');
       const t0 = Date.now();
       await page.goto(target + '/ui/#/' + hash);
-      await page.waitForFunction(ready, selector, { timeout: 30000, polling: 5 });
+      await page.waitForFunction(ready, selector, { timeout: 30000, polling: 5 }).catch((e) => {
+        throw new Error(`${target}: page ${name} (#/${hash}) did not show ${selector}: ${e.message}`);
+      });
       if (i > 0) times.push(Date.now() - t0); // the first warms the server's and browser's caches
     }
     times.sort((a, b) => a - b);
@@ -46,10 +51,10 @@ async function measure(target, apiKey) {
   return out;
 }
 
-const base = await measure(baseURL, baseKey);
-const full = await measure(url, key);
+const base = await measure(baseline);
+const full = await measure(underTest);
 console.log('| page | empty ledger, ms | 1,000,000 transfers, ms | ratio |');
 console.log('|---|---:|---:|---:|');
-for (const [name] of pages) {
+for (const name of Object.keys(full)) {
   console.log(`| ${name} | ${base[name]} | ${full[name]} | ${(full[name] / base[name]).toFixed(2)} |`);
 }
