@@ -31,13 +31,24 @@ const (
 	EventPayoutRequested = "payout.requested"
 	EventPayoutConfirmed = "payout.confirmed"
 	EventPayoutFailed    = "payout.failed"
+	// An admin's changes of API keys, with the id of the key that made them (never a secret).
+	// Their data is a KeyNotice.
+	EventKeyCreated = "key.created"
+	EventKeyRevoked = "key.revoked"
+	// The life of a request for a manual money move (maker-checker): requested by one admin
+	// key, then approved by another (and applied) or rejected. Their data is the request as
+	// it stood, with both keys and times.
+	EventApprovalRequested = "approval.requested"
+	EventApprovalApproved  = "approval.approved"
+	EventApprovalRejected  = "approval.rejected"
 )
 
 // EventTypes lists every event type, for filters to check against.
 var EventTypes = []string{EventAssetCreated, EventAccountCreated, EventAccountLocked, EventAccountUnlocked,
 	EventTransferCreated, EventTransferPosted, EventTransferVoided, EventTransferExpired, EventOperationRejected,
 	EventDepositPending, EventDepositConfirmed, EventDepositOrphaned,
-	EventPayoutRequested, EventPayoutConfirmed, EventPayoutFailed}
+	EventPayoutRequested, EventPayoutConfirmed, EventPayoutFailed, EventKeyCreated, EventKeyRevoked,
+	EventApprovalRequested, EventApprovalApproved, EventApprovalRejected}
 
 // PayoutNotice is the data of the payout.* events: a payout as it stood when the event was
 // written. Amounts are in the asset's major unit; Fee, the gas the chain charged, in the chain's
@@ -62,6 +73,17 @@ type PayoutNotice struct {
 	Fee         string `json:"fee,omitempty"`
 	FeeAsset    string `json:"fee_asset,omitempty"`
 	Reason      string `json:"reason,omitempty"` // why it failed
+}
+
+// KeyNotice is the data of the key.* events: the key as it stood after the change (never its
+// secret or its hash) and the id of the admin key that made the change.
+type KeyNotice struct {
+	ID        string     `json:"id"`
+	Name      string     `json:"name"`
+	Role      Role       `json:"role"`
+	CreatedAt time.Time  `json:"created_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	ByKeyID   string     `json:"by_key_id"`
 }
 
 // DepositNotice is the data of the deposit.* events: a deposit seen on a chain as it stood when

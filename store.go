@@ -44,11 +44,14 @@ type Store interface {
 	// the first error a function returns.
 	Scan(ctx context.Context, s Scanner) error
 
-	CreateKey(ctx context.Context, k Key) error
+	// CreateKey stores a new key (a taken id or secret is ECONFLICT) and, in the same
+	// transaction, the events given (key.created), numbered and chained as Save numbers them.
+	CreateKey(ctx context.Context, k Key, events ...Event) error
 	KeyByHash(ctx context.Context, hash string) (Key, error)
 	Keys(ctx context.Context) ([]Key, error)
-	// RevokeKey sets RevokedAt on a key that is not yet revoked; ENOTFOUND if there is none.
-	RevokeKey(ctx context.Context, id string, at time.Time) error
+	// RevokeKey sets RevokedAt on a key that is not yet revoked, and writes the events given
+	// (key.revoked) in the same transaction; ENOTFOUND, and nothing written, if there is none.
+	RevokeKey(ctx context.Context, id string, at time.Time, events ...Event) error
 
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error

@@ -194,7 +194,9 @@ func (c *Client) ReleaseHold(ctx context.Context, id string, req VoidRequest) (*
 	return call[TransferResult](ctx, c, http.MethodPost, "/v1/holds/"+pathID(id)+"/release", nil, req)
 }
 
-// Adjust corrects an account against a system account (admin only).
-func (c *Client) Adjust(ctx context.Context, req AdjustmentRequest) (*TransferResult, error) {
-	return call[TransferResult](ctx, c, http.MethodPost, "/v1/adjustments", nil, req)
+// Adjust corrects an account against a system account (admin only). With approvals on, the
+// server applies nothing yet: the result's Approval is the request, waiting for another admin
+// key (Approve), and its transfer fields are empty.
+func (c *Client) Adjust(ctx context.Context, req AdjustmentRequest) (*AdjustmentResult, error) {
+	return call[AdjustmentResult](ctx, c, http.MethodPost, "/v1/adjustments", nil, req)
 }

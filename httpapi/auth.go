@@ -140,6 +140,9 @@ func (s *Server) permit(ctx context.Context, c ledger.Command) error {
 	if role := info(ctx).role; !role.Allows(need) {
 		return coffer.Errorf(coffer.EFORBIDDEN, "a key with role %s may not do this: %s", role, why)
 	}
+	if s.cfg.ApprovalsRequired {
+		return unapproved(c, need, why)
+	}
 	return nil
 }
 
@@ -149,4 +152,22 @@ func (s *Server) do(ctx context.Context, c ledger.Command) (*ledger.Result, erro
 		return nil, err
 	}
 	return s.ledger.Do(ctx, c)
+}
+
+// unapproved refuses, with approvals on, an admin's money move that no second admin key
+// approved: an adjustment goes through POST /v1/adjustments as a request, and a raw transfer
+// that needs an admin (one that debits a system account, or is typed adjustment) is refused.
+func unapproved(c ledger.Command, need coffer.Role, why string) error {
+	switch c := c.(type) {
+	case ledger.Adjust:
+		if c.ApprovedByKeyID == "" {
+			return coffer.Errorf(coffer.EFORBIDDEN, "approvals are on: adjustment %q is applied only once another admin key approves it", c.ID)
+		}
+	case ledger.CreateTransfers:
+		if need == coffer.RoleAdmin {
+			return coffer.Errorf(coffer.EFORBIDDEN,
+				"approvals are on, and this transfer moves money only an admin may (%s): make it an adjustment (POST /v1/adjustments), which another admin key approves", why)
+		}
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -43,7 +44,11 @@ func (s *Server) createKey(r *http.Request) (int, any, error) {
 	sum := sha256.Sum256([]byte(secret))
 	k := coffer.Key{ID: "key_" + randomHex(8), Name: req.Name, Role: coffer.Role(req.Role),
 		Hash: hex.EncodeToString(sum[:]), CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
-	if err := s.store.CreateKey(r.Context(), k); err != nil {
+	e, err := keyEvent(coffer.EventKeyCreated, k, info(r.Context()).keyID)
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := s.store.CreateKey(r.Context(), k, e); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusCreated, client.CreatedKey{Key: renderKey(k), Secret: secret}, nil
@@ -98,7 +103,24 @@ func compareKeys(a, b coffer.Key) int {
 // revocation's time.
 func (s *Server) revokeKey(r *http.Request) (int, any, error) {
 	id := r.PathValue("id")
-	err := s.store.RevokeKey(r.Context(), id, time.Now().UTC().Truncate(time.Microsecond))
+	ks, err := s.store.Keys(r.Context())
+	if err != nil {
+		return 0, nil, err
+	}
+	// The event names the key as it will stand; RevokeKey writes it only if it revokes.
+	at := time.Now().UTC().Truncate(time.Microsecond)
+	var events []coffer.Event
+	for _, k := range ks {
+		if k.ID == id && k.RevokedAt == nil {
+			k.RevokedAt = &at
+			e, err := keyEvent(coffer.EventKeyRevoked, k, info(r.Context()).keyID)
+			if err != nil {
+				return 0, nil, err
+			}
+			events = append(events, e)
+		}
+	}
+	err = s.store.RevokeKey(r.Context(), id, at, events...)
 	if err != nil && coffer.ErrorCode(err) != coffer.ENOTFOUND {
 		return 0, nil, err
 	}
@@ -117,4 +139,19 @@ func (s *Server) revokeKey(r *http.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	return 0, nil, coffer.Errorf(coffer.ENOTFOUND, "key %q does not exist", id)
+}
+
+// keyEvent is the event of an admin's change of key k, made with the key byKeyID. It names
+// the key, never its secret or hash.
+func keyEvent(typ string, k coffer.Key, byKeyID string) (coffer.Event, error) {
+	data, err := json.Marshal(coffer.KeyNotice{ID: k.ID, Name: k.Name, Role: k.Role, CreatedAt: k.CreatedAt,
+		RevokedAt: k.RevokedAt, ByKeyID: byKeyID})
+	if err != nil {
+		return coffer.Event{}, err
+	}
+	at := k.CreatedAt
+	if k.RevokedAt != nil {
+		at = *k.RevokedAt
+	}
+	return coffer.Event{Type: typ, Subject: k.ID, Data: data, CreatedAt: at}, nil
 }

@@ -161,6 +161,8 @@ func TestOpenAPI(t *testing.T) {
 		"ChainReconciliationRequest": {client.ChainReconciliationRequest{}, false},
 		"ChainReconciliation":        {client.ChainReconciliation{}, true}, "ChainReconLine": {client.ChainReconLine{}, true},
 		"ChainReconciliationPage": {client.ChainReconciliationPage{}, true},
+		"Approval":                {client.Approval{}, true}, "ApprovalPage": {client.ApprovalPage{}, true},
+		"ApprovalRequested": {client.ApprovalRequested{}, true}, "RejectApprovalRequest": {client.RejectApprovalRequest{}, false},
 	}
 	for name, w := range wire {
 		s, ok := doc.Components.Schemas[name]

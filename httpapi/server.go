@@ -22,6 +22,7 @@ import (
 
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/activity"
+	"github.com/cofferhq/coffer/approval"
 	"github.com/cofferhq/coffer/chain/address"
 	"github.com/cofferhq/coffer/chain/chainrecon"
 	"github.com/cofferhq/coffer/chain/chainview"
@@ -125,6 +126,10 @@ type Config struct {
 	// overview itself, and every integrity check, for GET /v1/overview. Default: none, and the
 	// overview shows no activity.
 	Activity *activity.Recorder
+	// ApprovalsRequired turns maker-checker on: an adjustment (and any other admin money move)
+	// is then a request that another admin key approves (POST /v1/approvals/{id}/approve)
+	// before it is applied. The store must keep approvals (coffer.ApprovalStore).
+	ApprovalsRequired bool
 }
 
 // Observer is told what the server did. Its methods are called on the requests' goroutines, so
@@ -157,6 +162,7 @@ type Server struct {
 	stopping   chan struct{}       // closed by StopWaiting
 	tracer     trace.Tracer
 	stopOnce   sync.Once
+	approvals  *approval.Service // nil if the store keeps no approvals
 }
 
 // A route is one endpoint: a ServeMux pattern, the role a key needs ("" for none), the handler,
@@ -222,6 +228,9 @@ func New(cfg Config) *Server {
 		mux:        http.NewServeMux(),
 		auth:       newAuthenticator(cfg.Store, cfg.AdminKey),
 		batches:    semaphore.NewWeighted(int64(cfg.BatchRequestsMax)),
+	}
+	if as, ok := cfg.Store.(coffer.ApprovalStore); ok {
+		s.approvals = approval.New(approval.Config{Store: as, Now: cfg.Ledger.Now})
 	}
 	s.assets.store = cfg.Store
 	s.accounts.store = cfg.Store
@@ -300,6 +309,10 @@ func (s *Server) routeTable() []route {
 		{"POST", "/v1/transfers/{id}/void", operator, s.voidTransfer, none},
 
 		{"POST", "/v1/adjustments", admin, s.adjust, none},
+		{"GET", "/v1/approvals", admin, s.listApprovals, []string{"status", "cursor", "limit"}},
+		{"GET", "/v1/approvals/{id}", admin, s.getApproval, none},
+		{"POST", "/v1/approvals/{id}/approve", admin, s.approve, none},
+		{"POST", "/v1/approvals/{id}/reject", admin, s.reject, none},
 
 		{"GET", "/v1/events", reader, s.listEvents, events},
 		{"GET", "/v1/overview", reader, s.overview, none},

@@ -105,25 +105,27 @@ func TestEvents(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	ctx := context.Background()
-	// USD, GOLD, ETH: an asset event and three account events each.
+	// The operator's and the reader's keys, then USD, GOLD, ETH: an asset event and three
+	// account events each.
 	p, err := e.reader.Events(ctx, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.Events) != 12 || p.HasMore || p.NextAfter != 0 || p.Events[0].Type != coffer.EventAssetCreated || p.Events[0].Subject != "USD" {
+	if len(p.Events) != 14 || p.HasMore || p.NextAfter != 0 || p.Events[0].Type != coffer.EventKeyCreated ||
+		p.Events[2].Type != coffer.EventAssetCreated || p.Events[2].Subject != "USD" {
 		t.Fatalf("events %+v", p)
 	}
 	e.deposit("d-1", "alice", "USD", "2.5")
-	p, err = e.reader.Events(ctx, p.Events[11].Seq, 10)
+	p, err = e.reader.Events(ctx, p.Events[13].Seq, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The wallet's creation, then the transfer.
-	if len(p.Events) != 2 || p.Events[0].Seq != 13 || p.Events[1].Type != coffer.EventTransferCreated ||
-		p.Events[1].ID != "evt_14" || !strings.Contains(string(p.Events[1].Data), `"amount":"250"`) || p.HasMore {
+	if len(p.Events) != 2 || p.Events[0].Seq != 15 || p.Events[1].Type != coffer.EventTransferCreated ||
+		p.Events[1].ID != "evt_16" || !strings.Contains(string(p.Events[1].Data), `"amount":"250"`) || p.HasMore {
 		t.Errorf("events %+v", p)
 	}
-	p, err = e.reader.Events(ctx, 14, 10)
+	p, err = e.reader.Events(ctx, 16, 10)
 	if err != nil || len(p.Events) != 0 || p.HasMore || p.NextAfter != 0 {
 		t.Errorf("after the last: %+v, %v", p, err)
 	}
@@ -132,7 +134,7 @@ func TestEvents(t *testing.T) {
 		t.Errorf("limited: %+v, %v", p, err)
 	}
 	// A page that ends exactly at the last event says so.
-	p, err = e.reader.Events(ctx, 10, 4)
+	p, err = e.reader.Events(ctx, 12, 4)
 	if err != nil || len(p.Events) != 4 || p.HasMore || p.NextAfter != 0 {
 		t.Errorf("the last page, full: %+v, %v", p, err)
 	}

@@ -305,6 +305,23 @@ func (s *Server) adjustInput(ctx context.Context, in input) (int, any, error) {
 	if err := in.operationID(&req.ID); err != nil {
 		return 0, nil, err
 	}
+	cmd, err := s.adjustment(ctx, req)
+	if err != nil {
+		return 0, nil, err
+	}
+	if s.cfg.ApprovalsRequired {
+		return s.requestApproval(ctx, req)
+	}
+	cmd.ByKeyID = info(ctx).keyID
+	res, err := s.do(ctx, cmd)
+	if err != nil {
+		return 0, nil, err
+	}
+	return s.transferResult(ctx, http.StatusCreated, res, req.ID)
+}
+
+// adjustment checks an adjustment's request and returns its command.
+func (s *Server) adjustment(ctx context.Context, req client.AdjustmentRequest) (ledger.Adjust, error) {
 	dir := coffer.Side(req.Direction)
 	err := firstError(checkID("id", req.ID), checkOptionalID("counter_account_id", req.CounterAccountID),
 		checkRequiredText("reason", req.Reason))
@@ -312,32 +329,28 @@ func (s *Server) adjustInput(ctx context.Context, in input) (int, any, error) {
 		err = coffer.Invalid("direction", "direction %q must be credit or debit", req.Direction)
 	}
 	if err != nil {
-		return 0, nil, err
+		return ledger.Adjust{}, err
 	}
 	asset, err := s.accountAsset(ctx, "account_id", req.AccountID)
 	if err != nil {
-		return 0, nil, err
+		return ledger.Adjust{}, err
 	}
 	if req.CounterAccountID != "" {
 		counterAsset, err := s.accountAsset(ctx, "counter_account_id", req.CounterAccountID)
 		if err != nil {
-			return 0, nil, err
+			return ledger.Adjust{}, err
 		}
 		if counterAsset.Code != asset.Code {
-			return 0, nil, coffer.Invalid("counter_account_id", "account %s holds %s but counter account %s holds %s",
+			return ledger.Adjust{}, coffer.Invalid("counter_account_id", "account %s holds %s but counter account %s holds %s",
 				req.AccountID, asset.Code, req.CounterAccountID, counterAsset.Code)
 		}
 	}
 	amount, err := parseAmount("amount", req.Amount, asset.Scale, positive)
 	if err != nil {
-		return 0, nil, err
+		return ledger.Adjust{}, err
 	}
-	res, err := s.do(ctx, ledger.Adjust{ID: req.ID, AccountID: req.AccountID, Direction: dir,
-		Amount: amount, CounterAccountID: req.CounterAccountID, Reason: req.Reason})
-	if err != nil {
-		return 0, nil, err
-	}
-	return s.transferResult(ctx, http.StatusCreated, res, req.ID)
+	return ledger.Adjust{ID: req.ID, AccountID: req.AccountID, Direction: dir,
+		Amount: amount, CounterAccountID: req.CounterAccountID, Reason: req.Reason}, nil
 }
 
 // assetAmount returns the asset named in the request's "asset" field and its "amount" parsed at

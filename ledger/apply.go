@@ -479,8 +479,15 @@ func (c Adjust) apply(b *batch) (*Result, error) {
 	default:
 		return nil, coffer.Errorf(coffer.EINVALID, "direction %q must be credit or debit", c.Direction)
 	}
+	meta := map[string]string{"reason": c.Reason}
+	if c.ByKeyID != "" {
+		meta["by_key_id"] = c.ByKeyID
+	}
+	if c.ApprovedByKeyID != "" {
+		meta["approved_by_key_id"] = c.ApprovedByKeyID
+	}
 	t, err := b.createTransfer(newTransfer{ID: c.ID, Debit: dr, Credit: cr, Amount: c.Amount,
-		Type: coffer.TypeAdjustment, Metadata: map[string]string{"reason": c.Reason}})
+		Type: coffer.TypeAdjustment, Metadata: meta})
 	if err != nil {
 		return nil, err
 	}

@@ -228,4 +228,10 @@ type Adjust struct {
 	Amount           coffer.Amount
 	CounterAccountID string
 	Reason           string
+	// ByKeyID is the id of the API key that asked for the adjustment, and ApprovedByKeyID the
+	// one that approved it when approvals are on: kept in the transfer's metadata (by_key_id,
+	// approved_by_key_id), and so in its events. They are not part of the operation's
+	// fingerprint: a replay by another key is the same adjustment.
+	ByKeyID         string `json:"-"`
+	ApprovedByKeyID string `json:"-"`
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/approval"
 	"github.com/cofferhq/coffer/internal/testdb"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/outbox"
@@ -64,6 +65,30 @@ func TestPayloadDocumented(t *testing.T) {
 	for _, c := range cmds {
 		l.Do(ctx, c) // the rejected one is an event too
 	}
+	// An admin's changes beside the ledger's: keys, and requests for approval.
+	at := time.Date(2026, 12, 6, 4, 0, 0, 0, time.UTC)
+	key := coffer.Key{ID: "key-2", Name: "ops", Role: coffer.RoleOperator, Hash: strings.Repeat("ab", 32), CreatedAt: at}
+	created, _ := json.Marshal(coffer.KeyNotice{ID: key.ID, Name: key.Name, Role: key.Role, CreatedAt: at, ByKeyID: "key-1"})
+	revoked, _ := json.Marshal(coffer.KeyNotice{ID: key.ID, Name: key.Name, Role: key.Role, CreatedAt: at, RevokedAt: &at, ByKeyID: "key-1"})
+	if err := store.CreateKey(ctx, key, coffer.Event{Type: coffer.EventKeyCreated, Subject: key.ID, Data: created, CreatedAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.RevokeKey(ctx, key.ID, at, coffer.Event{Type: coffer.EventKeyRevoked, Subject: key.ID, Data: revoked, CreatedAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	approvals := approval.New(approval.Config{Store: store.(coffer.ApprovalStore)})
+	for _, id := range []string{"adj-1", "adj-2"} {
+		req := `{"id":"` + id + `","account_id":"wallet:alice:USD","direction":"credit","amount":"1.00","reason":"goodwill"}`
+		if _, _, err := approvals.Request(ctx, coffer.ApprovalKindAdjustment, id, json.RawMessage(req), "key-1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := approvals.Approve(ctx, "adj-1", "key-3"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := approvals.Reject(ctx, "adj-2", "key-3", "not owed"); err != nil {
+		t.Fatal(err)
+	}
 	es, err := store.Events(ctx, 0, coffer.PageSizeMax)
 	if err != nil {
 		t.Fatal(err)
@@ -86,7 +111,10 @@ func TestPayloadDocumented(t *testing.T) {
 	for _, typ := range []string{coffer.EventAssetCreated, coffer.EventAccountCreated, coffer.EventAccountLocked, coffer.EventAccountUnlocked,
 		coffer.EventTransferCreated, coffer.EventTransferPosted, coffer.EventTransferVoided, coffer.EventOperationRejected,
 		coffer.EventDepositPending, coffer.EventDepositConfirmed, coffer.EventDepositOrphaned,
-		coffer.EventPayoutRequested, coffer.EventPayoutConfirmed, coffer.EventPayoutFailed} {
+		coffer.EventPayoutRequested, coffer.EventPayoutConfirmed, coffer.EventPayoutFailed,
+
+		coffer.EventKeyCreated, coffer.EventKeyRevoked, coffer.EventApprovalRequested, coffer.EventApprovalApproved,
+		coffer.EventApprovalRejected} {
 		if !seen[typ] {
 			t.Errorf("no %s event was checked", typ)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cofferhq/coffer"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -22,10 +23,13 @@ func scanKey(r rowScanner) (coffer.Key, error) {
 	return k, nil
 }
 
-// CreateKey stores a new API key. A taken id or hash is a conflict.
-func (s *Store) CreateKey(ctx context.Context, k coffer.Key) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO api_keys (`+keyColumns+`) VALUES ($1, $2, $3, $4, $5, $6)`,
-		k.ID, k.Name, string(k.Role), k.Hash, k.CreatedAt, k.RevokedAt)
+// CreateKey stores a new API key and the events given. A taken id or hash is a conflict.
+func (s *Store) CreateKey(ctx context.Context, k coffer.Key, events ...coffer.Event) error {
+	err := s.withEvents(ctx, events, func(tx pgx.Tx) (bool, error) {
+		_, err := tx.Exec(ctx, `INSERT INTO api_keys (`+keyColumns+`) VALUES ($1, $2, $3, $4, $5, $6)`,
+			k.ID, k.Name, string(k.Role), k.Hash, k.CreatedAt, k.RevokedAt)
+		return err == nil, err
+	})
 	if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) && pgErr.Code == codeUniqueViolation {
 		return coffer.Errorf(coffer.ECONFLICT, "an API key with id %q or the same secret exists", k.ID)
 	}
@@ -58,14 +62,21 @@ func (s *Store) Keys(ctx context.Context) ([]coffer.Key, error) {
 	return ks, nil
 }
 
-// RevokeKey sets RevokedAt on a key that is not yet revoked; ENOTFOUND if there is none.
-func (s *Store) RevokeKey(ctx context.Context, id string, at time.Time) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, id, at)
-	if err != nil {
+// RevokeKey sets RevokedAt on a key that is not yet revoked and writes the events given;
+// ENOTFOUND, and nothing written, if there is none.
+func (s *Store) RevokeKey(ctx context.Context, id string, at time.Time, events ...coffer.Event) error {
+	err := s.withEvents(ctx, events, func(tx pgx.Tx) (bool, error) {
+		tag, err := tx.Exec(ctx, `UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, id, at)
+		if err != nil {
+			return false, err
+		}
+		if tag.RowsAffected() == 0 {
+			return false, coffer.Errorf(coffer.ENOTFOUND, "no unrevoked API key %q", id)
+		}
+		return true, nil
+	})
+	if err != nil && coffer.ErrorCode(err) != coffer.ENOTFOUND {
 		return fmt.Errorf("revoke key: %w", mapErr(err))
 	}
-	if tag.RowsAffected() == 0 {
-		return coffer.Errorf(coffer.ENOTFOUND, "no unrevoked API key %q", id)
-	}
-	return nil
+	return err
 }

@@ -24,10 +24,13 @@ func scanKey(r row) (coffer.Key, error) {
 	return k, nil
 }
 
-// CreateKey stores a new API key. A taken id or hash is ECONFLICT.
-func (s *Store) CreateKey(ctx context.Context, k coffer.Key) error {
-	_, err := s.write.ExecContext(ctx, `INSERT INTO api_keys (`+keyColumns+`) VALUES (?, ?, ?, ?, ?, ?)`,
-		k.ID, k.Name, string(k.Role), k.Hash, micro(k.CreatedAt), nullMicro(k.RevokedAt))
+// CreateKey stores a new API key and the events given. A taken id or hash is ECONFLICT.
+func (s *Store) CreateKey(ctx context.Context, k coffer.Key, events ...coffer.Event) error {
+	err := s.withEvents(ctx, events, func(tx *sql.Tx) (bool, error) {
+		_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (`+keyColumns+`) VALUES (?, ?, ?, ?, ?, ?)`,
+			k.ID, k.Name, string(k.Role), k.Hash, micro(k.CreatedAt), nullMicro(k.RevokedAt))
+		return err == nil, err
+	})
 	if isConstraint(err) {
 		return coffer.Errorf(coffer.ECONFLICT, "an API key with id %q or the same secret exists", k.ID)
 	}
@@ -63,20 +66,26 @@ func (s *Store) Keys(ctx context.Context) ([]coffer.Key, error) {
 	return out, nil
 }
 
-// RevokeKey sets RevokedAt of the key with the id; ENOTFOUND if there is no such key or it is
-// revoked already.
-func (s *Store) RevokeKey(ctx context.Context, id string, at time.Time) error {
-	res, err := s.write.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`,
-		micro(at), id)
-	if err != nil {
+// RevokeKey sets RevokedAt of the key with the id and writes the events given; ENOTFOUND, and
+// nothing written, if there is no such key or it is revoked already.
+func (s *Store) RevokeKey(ctx context.Context, id string, at time.Time, events ...coffer.Event) error {
+	err := s.withEvents(ctx, events, func(tx *sql.Tx) (bool, error) {
+		res, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`,
+			micro(at), id)
+		if err != nil {
+			return false, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return false, err
+		}
+		if n == 0 {
+			return false, coffer.Errorf(coffer.ENOTFOUND, "API key %q does not exist or is revoked already", id)
+		}
+		return true, nil
+	})
+	if err != nil && coffer.ErrorCode(err) != coffer.ENOTFOUND {
 		return fmt.Errorf("revoke key %s: %w", id, err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("revoke key %s: %w", id, err)
-	}
-	if n == 0 {
-		return coffer.Errorf(coffer.ENOTFOUND, "API key %q does not exist or is revoked already", id)
-	}
-	return nil
+	return err
 }

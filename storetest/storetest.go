@@ -43,6 +43,8 @@ func Run(t *testing.T, open func(t *testing.T) coffer.Store) {
 		{"Scan", testScan},
 		{"ScanStops", testScanStops},
 		{"Keys", testKeys},
+		{"KeyEvents", testKeyEvents},
+		{"Approvals", testApprovals},
 		{"Leases", testLeases},
 		{"Cursors", testCursors},
 		{"Webhooks", testWebhooks},

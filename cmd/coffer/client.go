@@ -200,6 +200,13 @@ func printText(w io.Writer, answer any) error {
 	case *client.DepositAddressPage:
 		printDepositAddresses(tw, v.Addresses...)
 		printCursor(tw, v.NextCursor)
+	case *client.AdjustmentResult:
+		printAdjustment(tw, v)
+	case *client.Approval:
+		printApprovals(tw, *v)
+	case *client.ApprovalPage:
+		printApprovals(tw, v.Approvals...)
+		printCursor(tw, v.NextCursor)
 	case *client.Reconciliation:
 		printReconciliations(tw, *v)
 	case *client.ReconciliationPage:

@@ -188,7 +188,8 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 	}
 	defer chains.close()
 	acfg := httpapi.Config{Ledger: l, Store: store, AdminKey: cfg.AdminKey,
-		Logger: logger, BatchRequestsMax: cfg.BatchRequests, Committed: committed, Sinks: sinkStatus(relay), Webhooks: hooks, Tracer: tracer, Activity: rec}
+		Logger: logger, BatchRequestsMax: cfg.BatchRequests, Committed: committed, Sinks: sinkStatus(relay), Webhooks: hooks, Tracer: tracer, Activity: rec,
+		ApprovalsRequired: cfg.Approvals}
 	if chains != nil {
 		acfg.DepositAddresses = chains.addresses
 		acfg.Chains = chains.view

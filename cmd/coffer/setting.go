@@ -58,6 +58,8 @@ type Config struct {
 	BatchWait      time.Duration
 	Writers        int
 	ExpiryInterval time.Duration
+	// Approvals turns maker-checker on: an admin's money move waits for a second admin key.
+	Approvals bool
 	// ExchangePairs and ExchangePoolFloor are the ledger's exchange policy (see ledger.Config).
 	ExchangePairs     map[string]ledger.RateBand
 	ExchangePoolFloor map[string]coffer.Amount
@@ -200,6 +202,9 @@ var settings = []setting{
 	{flag: "expiry-interval", env: "COFFER_EXPIRY_INTERVAL", key: "ledger.expiry_interval", def: expiryIntervalDefault.String(),
 		usage: "how often due holds and withdrawals are expired",
 		value: func(c *Config) pflag.Value { return durationValue{&c.ExpiryInterval, time.Millisecond} }},
+	{flag: "approvals", env: "COFFER_APPROVALS", key: "ledger.approvals", def: "false",
+		usage: "maker-checker: an adjustment (any admin money move) is a request that a second admin key approves before it is applied (POST /v1/approvals/{id}/approve)",
+		value: func(c *Config) pflag.Value { return boolValue{&c.Approvals} }},
 	{flag: "exchange-pair", env: "COFFER_EXCHANGE_PAIRS", key: "exchange.pairs",
 		usage: "a pair and its band of rates, units of TO per FROM, such as USD/EUR=0.90:0.95; a list; */* bounds every other pair; no exchange without one",
 		value: func(c *Config) pflag.Value { return pairsValue{&c.ExchangePairs} }},
@@ -262,7 +267,7 @@ var (
 	databaseSettings = []string{"database"}
 	serveSettings    = []string{"listen", "shutdown-timeout", "log-level", "debug-addr", "otlp-endpoint", "batch-requests",
 		"cors-origin", "cors-credentials", "cors-max-age", "metrics", "metrics-key-required", "metrics-addr", "compat", "compat-key-header", "ui", "COFFER_ADMIN_KEY", "database", "migrate", "pool-size", "batch-size", "batch-wait", "writers",
-		"expiry-interval", "exchange-pair", "exchange-pool-floor", "sink", "webhook-timeout", "webhook-schedule",
+		"expiry-interval", "approvals", "exchange-pair", "exchange-pool-floor", "sink", "webhook-timeout", "webhook-schedule",
 		"command-source", "COFFER_COMMAND_SECRET", "command-role",
 		"chain", "chain-asset", "chain-reconcile-interval", "seed-file", "seed-secret-file", "COFFER_SEED_SECRET"}
 	clientSettings = []string{"addr", "key"}
