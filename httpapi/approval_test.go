@@ -251,4 +251,3 @@ func TestKeyEvents(t *testing.T) {
 		t.Errorf("%d key.revoked events, want 1", revoked)
 	}
 }
-
