@@ -187,6 +187,10 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 		return err
 	}
 	defer chains.close()
+	pq, err := startPaymentQueue(cfg, store, chains, nil, committed, logger)
+	if err != nil {
+		return err
+	}
 	acfg := httpapi.Config{Ledger: l, Store: store, AdminKey: cfg.AdminKey,
 		Logger: logger, BatchRequestsMax: cfg.BatchRequests, Committed: committed, Sinks: sinkStatus(relay), Webhooks: hooks, Tracer: tracer, Activity: rec,
 		ApprovalsRequired: cfg.Approvals}
@@ -269,6 +273,9 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 	if chains != nil {
 		all = append(all, chains.duties...)
 	}
+	if pq != nil {
+		all = append(all, pq.duty)
+	}
 	if m != nil {
 		all = m.observed(all)
 	}
@@ -292,6 +299,9 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 				logger.Error("command consumer", "err", err)
 			}
 		})
+	}
+	if pq != nil {
+		commandsDone.Go(func() { pq.consumer.Run(commandCtx) })
 	}
 	defer func() {
 		stopCommands()

@@ -13,6 +13,7 @@ import (
 	"github.com/cofferhq/coffer/httpapi"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/postgres"
+	"github.com/cofferhq/coffer/paymentqueue"
 	"github.com/cofferhq/coffer/webhook"
 )
 
@@ -75,6 +76,13 @@ type Config struct {
 	CommandSources []string
 	CommandSecret  string
 	CommandRole    string
+	// PaymentQueue is the broker of the payment-queue contract (paymentqueue.ParseURL);
+	// PaymentQueueKey the key its requests are signed with; PaymentQueueChains its chain names
+	// to Coffer's; PaymentQueueWindow how far a request's timestamp may be from the clock.
+	PaymentQueue       string
+	PaymentQueueKey    string
+	PaymentQueueChains map[string]string
+	PaymentQueueWindow time.Duration
 
 	// The chain's keys: the seed file, and the secret it is sealed with, given in
 	// COFFER_SEED_SECRET or in the file SeedSecretFile.
@@ -232,6 +240,18 @@ var settings = []setting{
 	{flag: "command-role", env: "COFFER_COMMAND_ROLE", key: "commands.role", def: "operator",
 		usage: "what commands from the queues may do: operator, or admin to allow creating assets and adjustments",
 		value: func(c *Config) pflag.Value { return choiceValue{&c.CommandRole, []string{"operator", "admin"}} }},
+	{flag: "payment-queue", env: "COFFER_PAYMENT_QUEUE", key: "commands.payment_queue",
+		usage: "serve the mining pool payment system's RabbitMQ contract on this broker: amqp://user:pass@host:5672/vhost, its exchange, queues and routing keys 004's unless the URL's parameters say otherwise (see docs/PAYMENT_QUEUE.md); off when empty",
+		value: func(c *Config) pflag.Value { return paymentQueueValue{&c.PaymentQueue} }},
+	{env: "COFFER_PAYMENT_QUEUE_KEY", key: "commands.payment_queue_key", secret: true,
+		usage: "the shared key the payment queue's requests are signed with (HMAC-SHA256, see docs/PAYMENT_QUEUE.md); required with --payment-queue",
+		value: func(c *Config) pflag.Value { return textValue{&c.PaymentQueueKey} }},
+	{flag: "payment-queue-chain", env: "COFFER_PAYMENT_QUEUE_CHAINS", key: "commands.payment_queue_chains",
+		usage: "which configured chain a chain name of the payment queue's messages is, such as ETH=ethereum; a list; default ETH is the one chain configured",
+		value: func(c *Config) pflag.Value { return chainNamesValue{&c.PaymentQueueChains} }},
+	{flag: "payment-queue-window", env: "COFFER_PAYMENT_QUEUE_WINDOW", key: "commands.payment_queue_window", def: paymentqueue.SignatureWindowDefault.String(),
+		usage: "how far a payment queue request's signed timestamp may be from this server's clock",
+		value: func(c *Config) pflag.Value { return durationValue{&c.PaymentQueueWindow, time.Second} }},
 
 	{flag: "seed-file", env: "COFFER_SEED_FILE", key: "chain.seed_file", def: seedFileDefault,
 		usage: "the seed file: the mnemonic of the deposit addresses and keys, sealed with the seed secret (coffer chain init writes it)",
@@ -269,6 +289,7 @@ var (
 		"cors-origin", "cors-credentials", "cors-max-age", "metrics", "metrics-key-required", "metrics-addr", "compat", "compat-key-header", "ui", "COFFER_ADMIN_KEY", "database", "migrate", "pool-size", "batch-size", "batch-wait", "writers",
 		"expiry-interval", "approvals", "exchange-pair", "exchange-pool-floor", "sink", "webhook-timeout", "webhook-schedule",
 		"command-source", "COFFER_COMMAND_SECRET", "command-role",
+		"payment-queue", "COFFER_PAYMENT_QUEUE_KEY", "payment-queue-chain", "payment-queue-window",
 		"chain", "chain-asset", "chain-reconcile-interval", "seed-file", "seed-secret-file", "COFFER_SEED_SECRET"}
 	clientSettings = []string{"addr", "key"}
 	chainSettings  = []string{"seed-file", "seed-secret-file", "COFFER_SEED_SECRET"}
