@@ -169,4 +169,3 @@ type noPayouts struct{}
 func (noPayouts) Payout(context.Context, paymentqueue.Payout) error {
 	return coffer.Errorf(coffer.EFORBIDDEN, "this server sends no payouts on chain; withdraw and pay requests are refused")
 }
-

@@ -12,8 +12,8 @@ import (
 	"github.com/cofferhq/coffer/chain"
 	"github.com/cofferhq/coffer/httpapi"
 	"github.com/cofferhq/coffer/ledger"
-	"github.com/cofferhq/coffer/postgres"
 	"github.com/cofferhq/coffer/paymentqueue"
+	"github.com/cofferhq/coffer/postgres"
 	"github.com/cofferhq/coffer/webhook"
 )
 
