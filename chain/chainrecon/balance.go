@@ -3,6 +3,7 @@ package chainrecon
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/big"
 	"sync"
 
@@ -19,27 +20,14 @@ var erc20 = testtoken.NewCofferTestToken()
 
 // balances reads every address's balance of every asset at the block hash and returns a line
 // for each that differs from the ledger's, in the order of addrs, then of the assets.
-func (r *Reconciler) balances(ctx context.Context, hash common.Hash, addrs []string) ([]coffer.ChainReconLine, error) {
+func (r *Reconciler) balances(ctx context.Context, block uint64, hash common.Hash, addrs []string) ([]coffer.ChainReconLine, error) {
 	codes := make([]string, len(r.assets))
 	for i, a := range r.assets {
 		codes[i] = a.Code
 	}
-	held := map[[2]string]*big.Int{}
-	// The ledger's side is read in pages of addresses, so that a large chain does not make one
-	// query of a million parameters.
-	const page = coffer.ListRowsMax
-	for i := 0; i < len(addrs); i += page {
-		hs, err := r.cfg.Books.Custody(ctx, r.cfg.Chain.Name, addrs[i:min(i+page, len(addrs))], codes)
-		if err != nil {
-			return nil, fmt.Errorf("custody: %w", err)
-		}
-		for _, h := range hs {
-			k := [2]string{h.Address, h.Asset}
-			if held[k] == nil {
-				held[k] = new(big.Int)
-			}
-			held[k].Add(held[k], h.Amount)
-		}
+	held, err := r.heldAt(ctx, block, addrs, codes)
+	if err != nil {
+		return nil, err
 	}
 
 	onChain := make([][]*big.Int, len(addrs))
@@ -129,4 +117,73 @@ func (r *Reconciler) balancesOf(ctx context.Context, hash common.Hash, addr comm
 		}
 	}
 	return out, nil
+}
+
+// heldAt returns what the ledger holds at each address in each asset as of the block: its
+// custody now, less what it booked for transfers mined after the block (deposits confirmed,
+// intents ended), which the chain's state at the block does not show yet. The bookings after
+// the block are read before and after the custody; should they differ (the watcher or the sender
+// booked one meanwhile), it is read again, a few times at most.
+func (r *Reconciler) heldAt(ctx context.Context, block uint64, addrs, codes []string) (map[[2]string]*big.Int, error) {
+	const tries = 3
+	for try := 1; ; try++ {
+		before, err := r.bookedAfter(ctx, block)
+		if err != nil {
+			return nil, err
+		}
+		held := map[[2]string]*big.Int{}
+		// The ledger's side is read in pages of addresses, so that a large chain does not make
+		// one query of a million parameters.
+		const page = coffer.ListRowsMax
+		for i := 0; i < len(addrs); i += page {
+			hs, err := r.cfg.Books.Custody(ctx, r.cfg.Chain.Name, addrs[i:min(i+page, len(addrs))], codes)
+			if err != nil {
+				return nil, fmt.Errorf("custody: %w", err)
+			}
+			for _, h := range hs {
+				k := [2]string{h.Address, h.Asset}
+				if held[k] == nil {
+					held[k] = new(big.Int)
+				}
+				held[k].Add(held[k], h.Amount)
+			}
+		}
+		after, err := r.bookedAfter(ctx, block)
+		if err != nil {
+			return nil, err
+		}
+		if !sameTally(before, after) && try < tries {
+			continue
+		}
+		for m, v := range after {
+			k := [2]string{m.address, m.asset}
+			if held[k] == nil {
+				held[k] = new(big.Int)
+			}
+			held[k].Sub(held[k], v)
+		}
+		return held, nil
+	}
+}
+
+// bookedAfter is what Coffer booked for transfers mined after the block: the watcher's
+// confirmed deposits and the sender's ended intents, as bookedMoves counts them.
+func (r *Reconciler) bookedAfter(ctx context.Context, block uint64) (tally, error) {
+	t, err := r.booked(ctx, block+1, math.MaxInt64, []coffer.DepositStatus{coffer.DepositConfirmed}, nil)
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func sameTally(a, b tally) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || v.Cmp(w) != 0 {
+			return false
+		}
+	}
+	return true
 }

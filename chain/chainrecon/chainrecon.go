@@ -186,7 +186,7 @@ func (r *Reconciler) Run(ctx context.Context, req Request) (coffer.ChainReconcil
 	}
 	rec.Addresses = len(addrs)
 	var lines []coffer.ChainReconLine
-	balances, err := r.balances(ctx, pin.Hash(), addrs)
+	balances, err := r.balances(ctx, rec.BlockNumber, pin.Hash(), addrs)
 	if err != nil {
 		return coffer.ChainReconciliation{}, err
 	}

@@ -41,32 +41,25 @@ type fixture struct {
 	w      *watch.Watcher
 	rec    *chainrecon.Reconciler
 	hot    common.Address
-	owners map[string]string // deposit address (lowercase) -> owner
 }
 
 const confirmations = 3
 
-// walletBooks reads, for each deposit address, its owner's wallet in the ledger: until the ledger
-// keeps custody accounts per address, a deposit address's money is its owner's wallet's, which
-// the watcher credits. Coffer's other addresses hold nothing in it.
-type walletBooks struct{ f *fixture }
+// custodyBooks reads the ledger's custody accounts, as coffer serve does.
+type custodyBooks struct{ s coffer.Store }
 
-func (b walletBooks) Custody(ctx context.Context, _ string, addrs, assets []string) ([]chainrecon.Holding, error) {
+func (b custodyBooks) Custody(ctx context.Context, _ string, addrs, assets []string) ([]chainrecon.Holding, error) {
 	var out []chainrecon.Holding
 	for _, a := range addrs {
-		owner, ok := b.f.owners[a]
-		if !ok {
-			continue
-		}
 		for _, asset := range assets {
-			acc, err := b.f.store.Account(ctx, string(coffer.KindWallet)+":"+owner+":"+asset)
+			acc, err := b.s.Account(ctx, ledger.CustodyAccountID(a, asset))
 			if coffer.ErrorCode(err) == coffer.ENOTFOUND {
 				continue
 			}
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, chainrecon.Holding{Address: a, Asset: asset, Amount: acc.Balance().Big()})
+			out = append(out, chainrecon.Holding{Address: a, Asset: asset, Amount: ledger.CustodyHolding(&acc).Big()})
 		}
 	}
 	return out, nil
@@ -109,7 +102,7 @@ func setup(t *testing.T, kind testdb.Kind) *fixture {
 	}
 	hotKey, _ := crypto.GenerateKey()
 	f := &fixture{dev: dev, store: s, ledger: l, addrs: &address.Service{Config: cc, Keys: xpub, Store: s},
-		hot: crypto.PubkeyToAddress(hotKey.PublicKey), owners: map[string]string{}}
+		hot: crypto.PubkeyToAddress(hotKey.PublicKey)}
 	f.w, err = watch.New(watch.Config{
 		Chain: cc.Chains[0], Assets: cc.Assets, Client: dev.Client(), Store: s,
 		Addresses: credit.Addresses(s, "dev"),
@@ -120,7 +113,7 @@ func setup(t *testing.T, kind testdb.Kind) *fixture {
 		t.Fatal(err)
 	}
 	f.rec, err = chainrecon.New(chainrecon.Config{Chain: cc.Chains[0], Assets: cc.Assets, Client: dev.Client().(chainrecon.Client),
-		Store: s, Books: walletBooks{f}, Addresses: []string{f.hot.Hex()}})
+		Store: s, Books: custodyBooks{s}, Addresses: []string{f.hot.Hex()}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +126,6 @@ func (f *fixture) address(t *testing.T, owner string) common.Address {
 	if err != nil {
 		t.Fatalf("assign %s: %v", owner, err)
 	}
-	f.owners[strings.ToLower(a.Address)] = owner
 	return common.HexToAddress(a.Address)
 }
 
@@ -232,10 +224,12 @@ func TestReconcile(t *testing.T) {
 
 			// Behind Coffer's back: ether to the hot wallet, which no watcher follows.
 			sneak := f.fund(t, f.hot, devchain.AssetETH, 5e15)
-			// And an adjustment in the ledger with nothing on the chain.
+			// And an adjustment in the ledger with nothing on the chain: bob's address said to
+			// hold 1.5 USDT more (its custody account debited, his wallet credited).
 			adj, _ := coffer.AmountFromBig(big.NewInt(1_500_000))
 			if _, err := f.ledger.Do(ctx, ledger.Adjust{ID: "adj-1", AccountID: "wallet:bob:USDT", Direction: coffer.Credit,
-				Amount: adj, Reason: "test: booked without a transfer"}); err != nil {
+				CounterAccountID: ledger.CustodyAccountID(bob.Hex(), "USDT"), Amount: adj,
+				Reason: "test: booked without a transfer"}); err != nil {
 				t.Fatal(err)
 			}
 			f.settle(t)
@@ -253,11 +247,49 @@ func TestReconcile(t *testing.T) {
 			if len(r.Lines) != 3 {
 				t.Fatalf("lines %+v, want the three above", r.Lines)
 			}
+			verify(t, f)
+
+			// A deposit the watcher confirmed in a block after the pinned one (it holds at
+			// confirmations, the pin is one below) is the ledger's but not yet the state's at
+			// the pin: the ledger's side is taken as of the pinned block, so it is no difference.
+			f.fund(t, alice, devchain.AssetETH, 1e15) // mined in block b, the head
+			for range confirmations - 1 {
+				if _, err := f.dev.Mine(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := f.w.Pass(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if d, err := f.store.Deposits(ctx, coffer.DepositFilter{Chain: "dev", Status: coffer.DepositConfirmed}); err != nil || len(d) != 4 {
+				t.Fatalf("confirmed deposits %+v, %v", d, err)
+			}
+			r3 := f.run(t, "r3")
+			if len(r3.Lines) != 2 {
+				t.Fatalf("lines %+v; want only the two balance lines that stay", r3.Lines)
+			}
+			for _, l := range r3.Lines {
+				if l.Kind != coffer.ChainReconBalance || l.Address == hexLower(alice) {
+					t.Fatalf("line %+v", l)
+				}
+			}
 
 			list, err := f.store.ChainReconciliations(ctx, coffer.ChainReconciliationFilter{Chain: "dev"})
-			if err != nil || len(list) != 2 || list[0].ID != "r2" {
+			if err != nil || len(list) != 3 || list[0].ID != "r3" || list[1].ID != "r2" {
 				t.Fatalf("listing %+v, %v", list, err)
 			}
 		})
+	}
+}
+
+// verify checks the ledger with ledger.Verify: every promise holds after the scenario.
+func verify(t *testing.T, f *fixture) {
+	t.Helper()
+	rep, err := ledger.Verify(t.Context(), f.store)
+	if err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	if len(rep.Violations) != 0 {
+		t.Fatalf("Verify: %+v", rep.Violations)
 	}
 }

@@ -49,7 +49,7 @@ func (r *Reconciler) transfers(ctx context.Context, from, to uint64, addrs []str
 	if err := r.nativeMoves(ctx, from, to, custody, chainSide); err != nil {
 		return nil, err
 	}
-	booked, err := r.bookedMoves(ctx, from, to, custody)
+	booked, err := r.booked(ctx, from, to, []coffer.DepositStatus{coffer.DepositPending, coffer.DepositConfirmed}, custody)
 	if err != nil {
 		return nil, err
 	}
@@ -187,14 +187,15 @@ func (r *Reconciler) nativeMoves(ctx context.Context, from, to uint64, custody m
 	return nil
 }
 
-// bookedMoves returns what Coffer booked for the blocks from to to: the watcher's deposits into
-// the custody addresses (pending or confirmed, in a block of the range) and the sender's intents
-// mined in the range (the amount out of the sender and, when the recipient is a custody address,
-// into it; the fee out of the sender in the native coin).
-func (r *Reconciler) bookedMoves(ctx context.Context, from, to uint64, custody map[common.Address]bool) (tally, error) {
+// booked returns what Coffer booked for the blocks from to to: the watcher's deposits in the
+// statuses, in a block of the range, and the sender's intents mined in the range (the amount out
+// of the sender and, when the recipient is a custody address, into it; the fee out of the sender
+// in the native coin). custody nil counts every recipient of an intent as one: a caller that
+// passes nil reads the figures of custody addresses only.
+func (r *Reconciler) booked(ctx context.Context, from, to uint64, statuses []coffer.DepositStatus, custody map[common.Address]bool) (tally, error) {
 	t := tally{}
 	deposited := map[move]bool{}
-	for _, st := range []coffer.DepositStatus{coffer.DepositPending, coffer.DepositConfirmed} {
+	for _, st := range statuses {
 		ds, err := r.cfg.Store.Deposits(ctx, coffer.DepositFilter{Chain: r.cfg.Chain.Name, Status: st, BlockFrom: from})
 		if err != nil {
 			return nil, fmt.Errorf("deposits: %w", err)
@@ -229,7 +230,7 @@ func (r *Reconciler) bookedMoves(ctx context.Context, from, to uint64, custody m
 		t.add(move{tx, src, in.Asset}, new(big.Int).Neg(in.Amount))
 		// A transfer between custody addresses (a sweep, a gas top-up) is booked once on the
 		// recipient's side, even where the watcher recorded it as a deposit too.
-		if custody[common.HexToAddress(in.To)] && !deposited[move{tx, dst, in.Asset}] {
+		if (custody == nil || custody[common.HexToAddress(in.To)]) && !deposited[move{tx, dst, in.Asset}] {
 			t.add(move{tx, dst, in.Asset}, in.Amount)
 		}
 	}

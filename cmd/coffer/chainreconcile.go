@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/chain/chainrecon"
 	"github.com/cofferhq/coffer/chain/watch"
 	"github.com/cofferhq/coffer/duty"
+	"github.com/cofferhq/coffer/ledger"
 )
 
 // reconcileStore is what chain reconciliation needs of a store; both stores have it.
@@ -48,30 +48,23 @@ func (c *chains) startReconcilers(clients map[string]watch.Client, store chainSt
 	return nil
 }
 
-// custodyBooks reads the ledger's custody accounts: what it holds at each address in each asset
-// is the account's posted debits less its posted credits (money arriving at the address debits
-// it, money leaving credits it).
+// custodyBooks reads the ledger's custody accounts (ledger.CustodyAccountID): what the ledger
+// holds at each address in each asset is ledger.CustodyHolding of its account.
 type custodyBooks struct{ store coffer.Store }
 
 func (b custodyBooks) Custody(ctx context.Context, _ string, addrs, assets []string) ([]chainrecon.Holding, error) {
 	var out []chainrecon.Holding
 	for _, a := range addrs {
 		for _, asset := range assets {
-			acc, err := b.store.Account(ctx, custodyAccountID(a, asset))
+			acc, err := b.store.Account(ctx, ledger.CustodyAccountID(a, asset))
 			if coffer.ErrorCode(err) == coffer.ENOTFOUND {
 				continue
 			}
 			if err != nil {
 				return nil, err
 			}
-			held, _ := acc.DebitsPosted.Sub(acc.CreditsPosted)
-			out = append(out, chainrecon.Holding{Address: a, Asset: asset, Amount: held.Big()})
+			out = append(out, chainrecon.Holding{Address: a, Asset: asset, Amount: ledger.CustodyHolding(&acc).Big()})
 		}
 	}
 	return out, nil
-}
-
-// custodyAccountID names the custody account of an address and asset.
-func custodyAccountID(address, asset string) string {
-	return coffer.AccountID(coffer.KindSystem, "custody."+strings.ToLower(address), asset)
 }

@@ -177,6 +177,13 @@ func TestDevChainDeposits(t *testing.T) {
 	if rep, err := cl.Verify(ctx); err != nil || !rep.OK || rep.Transfers != 2 {
 		t.Fatalf("verify: %+v %v", rep, err)
 	}
+	// The chain agrees with the ledger's custody of the deposit address, though the dev chain
+	// goes on mining meanwhile.
+	var rec client.ChainReconciliation
+	s.json(&rec, "reconcile-chain", "--id", "chain-1", "--chain", "dev")
+	if rec.Status != "matched" || len(rec.Lines) != 0 || rec.Addresses != 1 || rec.Assets != 2 || rec.BlockHash == "" {
+		t.Fatalf("chain reconciliation %+v", rec)
+	}
 	// The deposits and the chain as the API lists them. The watcher records a deposit's new
 	// status right after the ledger wrote its event, so the listing may lag the event a moment.
 	var deps *client.ChainDepositPage
