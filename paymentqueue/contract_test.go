@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/chain/payout"
 	"github.com/cofferhq/coffer/internal/testdb"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/paymentqueue"
@@ -17,7 +18,7 @@ import (
 // accepted once and answered once, refusals of bad, unsigned and stale messages and of too
 // many decimals, replays answered identically.
 func TestContract(t *testing.T) {
-	f := setup(t, testdb.Kinds()[0], nil)
+	f := setup(t, testdb.Kinds()[0])
 	c := f.client
 	const topup, withdraw, pay = paymentqueue.KindTopup, paymentqueue.KindWithdraw, paymentqueue.KindPay
 
@@ -97,11 +98,28 @@ func TestContract(t *testing.T) {
 	if bal := balance(t, f, "miner-2"); bal.Available() != coffer.AmountFromInt64(50_500_000) {
 		t.Errorf("bob's available after one withdrawal of 50 out of 100.5: %s", bal.Available())
 	}
-	f.deliverPayoutEnd(t, 1_000_001, paymentqueue.EventPayoutConfirmed, "pq-withdraw_123",
-		map[string]string{"tx_hash": "0xdef0", "fee": "0.000021"})
-	fin := c.next(t, withdraw)
+	// The hot wallet's sender sends it; once mined three deep it is confirmed, and the one
+	// notice carries its hash and the gas paid.
+	var fin notice
+	f.sendUntil(t, func() bool {
+		var ok bool
+		fin, ok = c.get(t, withdraw)
+		return ok
+	})
 	fin.want(t, map[string]any{"queue_id": "withdraw_123", "status": json.Number("1"), "amount": json.Number("50.0"), "chain": "ETH",
-		"symbol": "USDT", "tx_hash": "0xdef0", "from_address": bob.Address, "to_address": to, "id": "evt_1000001"})
+		"symbol": "USDT", "from_address": bob.Address, "to_address": to})
+	intent, err := f.store.SendIntent(t.Context(), "pq-withdraw_123")
+	if err != nil || intent.State != coffer.SendConfirmed || fin.str("tx_hash") != intent.TxHash || fin.str("fee") == "" ||
+		!strings.HasPrefix(fin.str("id"), "evt_") {
+		t.Errorf("notice %s for the intent %+v (%v)", fin.body, intent, err)
+	}
+	// Sent once more after its end: nothing is sent or held again, and no second notice.
+	c.send(t, withdraw, wmsg)
+	if h := f.handledOne(t); h != "withdraw:done" {
+		t.Fatalf("withdraw after its end: %s", h)
+	}
+	f.sendUntil(t, func() bool { return true })
+	c.none(t, withdraw)
 
 	// A payment with its order id; its payout fails.
 	pmsg := fmt.Sprintf(`{"queue_id":"pay_456","from_address":"%s","to_address":"0x3333333333333333333333333333333333333333","amount":0.5,"chain":"ETH","symbol":"USDT","order_id":"order_789","timestamp":%d}`,
@@ -110,10 +128,17 @@ func TestContract(t *testing.T) {
 	if h := f.handledOne(t); h != "pay:done" {
 		t.Fatalf("pay: %s", h)
 	}
-	f.deliverPayoutEnd(t, 1_000_002, paymentqueue.EventPayoutFailed, "pq-pay_456", map[string]string{"reason": "the transfer reverted"})
+	// An operator cancels it before the sender takes it: its hold is voided and its one notice
+	// says it failed.
+	if _, err := f.payouts.Cancel(t.Context(), "pq-pay_456"); err != nil {
+		t.Fatalf("cancel: %v", err)
+	}
 	pn := c.next(t, pay)
 	pn.want(t, map[string]any{"queue_id": "pay_456", "status": json.Number("0"), "amount": json.Number("0.5"), "order_id": "order_789",
-		"tx_hash": "", "reason": "the transfer reverted", "code": "payout_failed"})
+		"tx_hash": "", "reason": payout.ReasonCancelled, "code": "payout_failed"})
+	if bal := balance(t, f, "miner-1"); bal.Available() != coffer.AmountFromInt64(1_000_001) {
+		t.Errorf("alice's available after her cancelled payment: %s", bal.Available())
+	}
 
 	// Refusals, each a status 0 notice with a code and a sentence, each answered identically
 	// when the same message comes again, none holding money.

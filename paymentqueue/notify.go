@@ -9,20 +9,6 @@ import (
 	"github.com/cofferhq/coffer/outbox"
 )
 
-// The payout pipeline's events, whose subject is the payout's transfer id.
-const (
-	EventPayoutConfirmed = "payout.confirmed"
-	EventPayoutFailed    = "payout.failed"
-)
-
-// payoutEvent is what a notice reads of a payout event's data.
-type payoutEvent struct {
-	TransferID string `json:"transfer_id"`
-	TxHash     string `json:"tx_hash"`
-	Fee        string `json:"fee"`
-	Reason     string `json:"reason"`
-}
-
 // eventPayload is what a notice reads of a relayed event.
 type eventPayload struct {
 	ID      string          `json:"id"`
@@ -37,7 +23,7 @@ type eventPayload struct {
 func (s *Service) notices(ctx context.Context, m outbox.Message) ([]notice, error) {
 	switch m.Type {
 	case coffer.EventDepositPending, coffer.EventDepositConfirmed, coffer.EventDepositOrphaned,
-		EventPayoutConfirmed, EventPayoutFailed:
+		coffer.EventPayoutConfirmed, coffer.EventPayoutFailed:
 	default:
 		return nil, nil
 	}
@@ -45,7 +31,7 @@ func (s *Service) notices(ctx context.Context, m outbox.Message) ([]notice, erro
 	if err := json.Unmarshal(m.Body, &p); err != nil {
 		return nil, fmt.Errorf("event %s: %w", m.ID, err)
 	}
-	if p.Type == EventPayoutConfirmed || p.Type == EventPayoutFailed {
+	if p.Type == coffer.EventPayoutConfirmed || p.Type == coffer.EventPayoutFailed {
 		return s.payoutNotice(ctx, m.ID, p)
 	}
 	var d coffer.DepositNotice
@@ -76,7 +62,7 @@ func (s *Service) notices(ctx context.Context, m outbox.Message) ([]notice, erro
 }
 
 func (s *Service) payoutNotice(ctx context.Context, id string, p eventPayload) ([]notice, error) {
-	var e payoutEvent
+	var e coffer.PayoutNotice
 	if err := json.Unmarshal(p.Data, &e); err != nil {
 		return nil, fmt.Errorf("event %s: %w", id, err)
 	}
@@ -97,7 +83,7 @@ func (s *Service) payoutNotice(ctx context.Context, id string, p eventPayload) (
 	}
 	n := PayoutNotice{ID: id, QueueID: r.QueueID, Status: StatusDone, Amount: numberText(d.Amount), Chain: d.Chain,
 		Symbol: d.Symbol, OrderID: d.OrderID, TxHash: e.TxHash, FromAddress: d.FromAddress, ToAddress: d.ToAddress, Fee: e.Fee}
-	if p.Type == EventPayoutFailed {
+	if p.Type == coffer.EventPayoutFailed {
 		n.Status, n.Fee, n.Code, n.Reason = StatusFailed, "", "payout_failed", e.Reason
 	}
 	b, err := json.Marshal(n)

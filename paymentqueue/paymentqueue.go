@@ -117,8 +117,8 @@ type Payouts interface {
 	// again it changes nothing and answers as the first time did. A *coffer.Error whose code
 	// is neither EUNAVAILABLE nor EINTERNAL is the request's final refusal (a ledger
 	// operation's outcome is fixed the first time, so a repeat is refused alike); any other
-	// error is transient. The payout's end is an event, payout.confirmed or payout.failed,
-	// whose subject is p.ID.
+	// error is transient. The payout's end is an event, coffer.EventPayoutConfirmed or
+	// coffer.EventPayoutFailed, whose data (a coffer.PayoutNotice) names p.ID as its transfer.
 	Payout(ctx context.Context, p Payout) error
 }
 

@@ -2,7 +2,6 @@ package paymentqueue_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"math/big"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/cofferhq/coffer"
@@ -21,6 +21,8 @@ import (
 	"github.com/cofferhq/coffer/chain/credit"
 	"github.com/cofferhq/coffer/chain/devchain"
 	"github.com/cofferhq/coffer/chain/hdkey"
+	"github.com/cofferhq/coffer/chain/payout"
+	"github.com/cofferhq/coffer/chain/send"
 	"github.com/cofferhq/coffer/chain/watch"
 	"github.com/cofferhq/coffer/duty"
 	"github.com/cofferhq/coffer/internal/testdb"
@@ -42,6 +44,7 @@ type store interface {
 	coffer.PaymentQueueStore
 	coffer.CursorStore
 	coffer.LeaseStore
+	coffer.SendStore
 }
 
 // fixture is a dev chain mined by hand, a store and the ledger over it, the deposit addresses
@@ -59,6 +62,9 @@ type fixture struct {
 	client   *client004
 	handled  chan string
 	broker   paymentqueue.Broker
+	payouts  *payout.Service
+	sender   *send.Sender
+	fence    coffer.Fence
 }
 
 func amqpURL(t *testing.T) string {
@@ -70,7 +76,7 @@ func amqpURL(t *testing.T) string {
 	return u
 }
 
-func setup(t *testing.T, kind testdb.Kind, payouts paymentqueue.Payouts) *fixture {
+func setup(t *testing.T, kind testdb.Kind) *fixture {
 	t.Helper()
 	url := amqpURL(t)
 	ctx := t.Context()
@@ -123,11 +129,41 @@ func setup(t *testing.T, kind testdb.Kind, payouts paymentqueue.Payouts) *fixtur
 	if err != nil {
 		t.Fatal(err)
 	}
-	if payouts == nil {
-		payouts = &holdPayouts{ledger: l}
+	// The payout pipeline: a hot wallet funded from the dev chain's faucet, the payout service
+	// and the hot wallet's sender, passed by hand.
+	hot, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hotAddr := crypto.PubkeyToAddress(hot.PublicKey)
+	for _, fund := range []struct {
+		asset  string
+		amount *big.Int
+	}{{"ETH", new(big.Int).Mul(big.NewInt(10), big.NewInt(1e18))}, {"USDT", big.NewInt(1_000_000_000)}} {
+		if _, err := dev.Fund(ctx, hotAddr, fund.asset, fund.amount); err != nil {
+			t.Fatalf("fund the hot wallet: %v", err)
+		}
+		if _, err := dev.Mine(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.payouts, err = payout.New(payout.Config{Chains: cc, Hot: map[string]common.Address{"dev": hotAddr}, Ledger: l, Store: s, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lease := send.DutyName("dev", hotAddr)
+	le, ok, err := s.ClaimLease(ctx, lease, "test", time.Hour, nil)
+	if err != nil || !ok {
+		t.Fatalf("claim lease: %v %v", ok, err)
+	}
+	f.fence = coffer.Fence{Lease: lease, Token: le.Token}
+	f.sender, err = send.New(send.Config{Chain: cc.Chains[0], Assets: cc.Assets, Client: dev.Client(), Store: s, Key: hot,
+		Ledger: f.payouts, FeeCapMax: big.NewInt(500_000_000_000), CheckTokens: true, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
 	}
 	f.svc, err = paymentqueue.New(paymentqueue.Config{Key: key, Chains: map[string]string{"ETH": "dev"}, ChainConfig: cc, Store: s,
-		Addresses: addressesOf{f.addrs, s}, Payouts: payouts, Logger: logger})
+		Addresses: addressesOf{f.addrs, s}, Payouts: payoutsOf{f.payouts}, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,18 +240,16 @@ func (a addressesOf) Assign(ctx context.Context, owner, chainName, assetCode str
 	return a.Service.Assign(ctx, owner, chainName, assetCode)
 }
 
-// holdPayouts stands in for the payout pipeline, which this package does not build: it holds
-// the amount on the owner's wallet with the ledger's real withdrawal, under the payout's id, as
-// the pipeline does first. The pipeline's end (its payout.confirmed or payout.failed event) is
-// delivered to the Notifier by the tests themselves.
-type holdPayouts struct{ ledger *ledger.Ledger }
+// payoutsOf is the payout pipeline as serve hands it to the contract.
+type payoutsOf struct{ svc *payout.Service }
 
-func (h *holdPayouts) Payout(ctx context.Context, p paymentqueue.Payout) error {
-	meta := map[string]string{"chain": p.Chain}
-	if p.OrderID != "" {
-		meta["order_id"] = p.OrderID
+func (p payoutsOf) Payout(ctx context.Context, r paymentqueue.Payout) error {
+	kind := ledger.PayoutWithdrawal
+	if r.Kind == paymentqueue.KindPay {
+		kind = ledger.PayoutPayment
 	}
-	_, err := h.ledger.Do(ctx, ledger.Withdraw{ID: p.ID, Owner: p.Owner, Asset: p.Asset, Amount: p.Amount, Destination: p.To, Metadata: meta})
+	_, err := p.svc.Request(ctx, payout.Request{ID: r.ID, Kind: kind, Owner: r.Owner, Chain: r.Chain, Asset: r.Asset,
+		Amount: r.Amount, To: r.To, OrderID: r.OrderID})
 	return err
 }
 
@@ -253,16 +287,18 @@ func (f *fixture) fund(t *testing.T, addr string, minor int64) string {
 	return h.Hex()
 }
 
-// deliverPayoutEnd hands the Notifier the event the payout pipeline writes at a payout's end.
-func (f *fixture) deliverPayoutEnd(t *testing.T, seq uint64, typ, transfer string, data map[string]string) {
+// sendUntil passes the hot wallet's sender and mines a block at a time until done says so,
+// within a deadline.
+func (f *fixture) sendUntil(t *testing.T, done func() bool) {
 	t.Helper()
-	data["transfer_id"] = transfer
-	d, _ := json.Marshal(data)
-	body, _ := json.Marshal(map[string]any{"id": coffer.EventID(seq), "seq": seq, "version": 1, "type": typ, "subject": transfer,
-		"created_at": time.Now().UTC().Format(time.RFC3339Nano), "data": json.RawMessage(d)})
-	n, err := f.notifier.Deliver(t.Context(), []outbox.Message{{Seq: seq, ID: coffer.EventID(seq), Type: typ, Subject: transfer, Body: body}})
-	if err != nil || n != 1 {
-		t.Fatalf("Deliver %s: %d, %v", typ, n, err)
+	for deadline := time.Now().Add(20 * time.Second); !done(); {
+		if time.Now().After(deadline) {
+			t.Fatal("the payout did not end within 20s")
+		}
+		if _, err := f.sender.Pass(t.Context(), f.fence); err != nil {
+			t.Fatalf("sender pass: %v", err)
+		}
+		f.mine(t, 1)
 	}
 }
 
