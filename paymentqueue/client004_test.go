@@ -24,7 +24,7 @@ type client004 struct {
 }
 
 // send signs and publishes a request of kind (topup, withdraw or pay).
-func (c *client004) send(t *testing.T, kind string, msg string) {
+func (c *client004) send(t testing.TB, kind string, msg string) {
 	t.Helper()
 	signed, err := paymentqueue.SignMessage(c.key, []byte(msg))
 	if err != nil {
@@ -34,7 +34,7 @@ func (c *client004) send(t *testing.T, kind string, msg string) {
 }
 
 // sendRaw publishes body as it is.
-func (c *client004) sendRaw(t *testing.T, kind string, body []byte) {
+func (c *client004) sendRaw(t testing.TB, kind string, body []byte) {
 	t.Helper()
 	key := map[string]string{paymentqueue.KindTopup: c.routes.Topup.RoutingKey, paymentqueue.KindWithdraw: c.routes.Withdraw.RoutingKey,
 		paymentqueue.KindPay: c.routes.Pay.RoutingKey}[kind]
@@ -71,7 +71,7 @@ func (n notice) num(name string) string {
 }
 
 // next waits, up to a deadline, for the next notice on kind's return queue.
-func (c *client004) next(t *testing.T, kind string) notice {
+func (c *client004) next(t testing.TB, kind string) notice {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -87,14 +87,14 @@ func (c *client004) next(t *testing.T, kind string) notice {
 }
 
 // none checks that kind's return queue holds no notice now.
-func (c *client004) none(t *testing.T, kind string) {
+func (c *client004) none(t testing.TB, kind string) {
 	t.Helper()
 	if n, ok := c.get(t, kind); ok {
 		t.Fatalf("unexpected notice on %s: %s", c.returnQueue(kind), n.body)
 	}
 }
 
-func (c *client004) get(t *testing.T, kind string) (notice, bool) {
+func (c *client004) get(t testing.TB, kind string) (notice, bool) {
 	t.Helper()
 	d, ok, err := c.ch.Get(c.returnQueue(kind), true)
 	if err != nil {
@@ -113,7 +113,7 @@ func (c *client004) get(t *testing.T, kind string) (notice, bool) {
 }
 
 // want checks the notice's fields: strings by text, numbers by their literal.
-func (n notice) want(t *testing.T, fields map[string]any) {
+func (n notice) want(t testing.TB, fields map[string]any) {
 	t.Helper()
 	for name, v := range fields {
 		switch v := v.(type) {

@@ -67,7 +67,7 @@ type fixture struct {
 	fence    coffer.Fence
 }
 
-func amqpURL(t *testing.T) string {
+func amqpURL(t testing.TB) string {
 	t.Helper()
 	u := os.Getenv("COFFER_TEST_AMQP")
 	if u == "" {
@@ -76,7 +76,7 @@ func amqpURL(t *testing.T) string {
 	return u
 }
 
-func setup(t *testing.T, kind testdb.Kind) *fixture {
+func setup(t testing.TB, kind testdb.Kind) *fixture {
 	t.Helper()
 	url := amqpURL(t)
 	ctx := t.Context()
@@ -254,7 +254,7 @@ func (p payoutsOf) Payout(ctx context.Context, r paymentqueue.Payout) error {
 }
 
 // handledOne waits for the consumer to settle one request and returns what became of it.
-func (f *fixture) handledOne(t *testing.T) string {
+func (f *fixture) handledOne(t testing.TB) string {
 	t.Helper()
 	select {
 	case h := <-f.handled:
@@ -265,7 +265,7 @@ func (f *fixture) handledOne(t *testing.T) string {
 	}
 }
 
-func (f *fixture) mine(t *testing.T, n int) {
+func (f *fixture) mine(t testing.TB, n int) {
 	t.Helper()
 	for range n {
 		if _, err := f.dev.Mine(); err != nil {
@@ -278,7 +278,7 @@ func (f *fixture) mine(t *testing.T, n int) {
 }
 
 // fund sends USDT minor units to addr and returns the transaction's hash.
-func (f *fixture) fund(t *testing.T, addr string, minor int64) string {
+func (f *fixture) fund(t testing.TB, addr string, minor int64) string {
 	t.Helper()
 	h, err := f.dev.Fund(t.Context(), common.HexToAddress(addr), "USDT", big.NewInt(minor))
 	if err != nil {
@@ -289,7 +289,7 @@ func (f *fixture) fund(t *testing.T, addr string, minor int64) string {
 
 // sendUntil passes the hot wallet's sender and mines a block at a time until done says so,
 // within a deadline.
-func (f *fixture) sendUntil(t *testing.T, done func() bool) {
+func (f *fixture) sendUntil(t testing.TB, done func() bool) {
 	t.Helper()
 	for deadline := time.Now().Add(20 * time.Second); !done(); {
 		if time.Now().After(deadline) {
