@@ -42,7 +42,10 @@ func New(baseURL, apiKey string) *Client {
 // do sends in (if not nil) as JSON and decodes a success into out (if not nil).
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, in, out any) error {
 	var body io.Reader
-	if in != nil {
+	upload, isUpload := in.(uploadBody)
+	if isUpload {
+		body = upload.r
+	} else if in != nil {
 		data, err := json.Marshal(in)
 		if err != nil {
 			return coffer.Errorf(coffer.EINVALID, "encode request: %v", err)
@@ -57,7 +60,9 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	if err != nil {
 		return coffer.Errorf(coffer.EINVALID, "build request: %v", err)
 	}
-	if in != nil {
+	if isUpload {
+		req.Header.Set("Content-Type", "application/octet-stream")
+	} else if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if c.apiKey != "" {
@@ -94,6 +99,9 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	}
 	return nil
 }
+
+// uploadBody is a request body sent as it is read, not as JSON: a statement file.
+type uploadBody struct{ r io.Reader }
 
 // call is do for the answers decoded into a T.
 func call[T any](ctx context.Context, c *Client, method, path string, query url.Values, in any) (*T, error) {

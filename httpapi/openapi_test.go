@@ -163,6 +163,8 @@ func TestOpenAPI(t *testing.T) {
 		"ChainReconciliationPage": {client.ChainReconciliationPage{}, true},
 		"Approval":                {client.Approval{}, true}, "ApprovalPage": {client.ApprovalPage{}, true},
 		"ApprovalRequested": {client.ApprovalRequested{}, true}, "RejectApprovalRequest": {client.RejectApprovalRequest{}, false},
+		"StatementImport": {client.StatementImport{}, true}, "StatementException": {client.StatementException{}, true},
+		"StatementExceptionPage": {client.StatementExceptionPage{}, true}, "ResolveExceptionRequest": {client.ResolveExceptionRequest{}, false},
 	}
 	for name, w := range wire {
 		s, ok := doc.Components.Schemas[name]

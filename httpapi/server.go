@@ -30,6 +30,7 @@ import (
 	"github.com/cofferhq/coffer/internal/broadcast"
 	"github.com/cofferhq/coffer/internal/strict"
 	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/reconcile/match"
 	"github.com/cofferhq/coffer/webhook"
 )
 
@@ -114,6 +115,10 @@ type Config struct {
 	// ChainReconcilers reconcile each chain, by its name, for POST /v1/reconciliations/chain.
 	// Default: none, and that route answers unavailable.
 	ChainReconcilers map[string]*chainrecon.Reconciler
+	// Statements imports statements and resolves their exceptions for /v1/statement-imports
+	// and /v1/statement-imports/{id}/exceptions. Default: a service on Store, if it keeps them,
+	// spooling to the system's temporary folder; otherwise those routes answer unavailable.
+	Statements *match.Service
 	// Observer, if set, is told of every request and every integrity check: the metrics' hook.
 	// Default: none.
 	Observer Observer
@@ -217,6 +222,11 @@ func New(cfg Config) *Server {
 			cfg.Webhooks = webhook.New(webhook.Config{Store: ws, Events: events, Logger: cfg.Logger})
 		}
 	}
+	if cfg.Statements == nil {
+		if ms, ok := cfg.Store.(match.Store); ok {
+			cfg.Statements = match.New(match.Config{Store: ms, Ledger: cfg.Ledger, Logger: cfg.Logger})
+		}
+	}
 	s := &Server{
 		stopping:   make(chan struct{}),
 		tracer:     cfg.Tracer,
@@ -284,6 +294,10 @@ func (s *Server) routeTable() []route {
 		{"POST", "/v1/reconciliations/chain", operator, s.createChainReconciliation, none},
 		{"GET", "/v1/reconciliations/chain", reader, s.listChainReconciliations, []string{"chain", "status", "cursor", "limit"}},
 		{"GET", "/v1/reconciliations/chain/{id}", reader, s.getChainReconciliation, none},
+		{"POST", "/v1/statement-imports", operator, s.importStatement, statementImportParams},
+		{"GET", "/v1/statement-imports/{id}", reader, s.getStatementImport, none},
+		{"GET", "/v1/statement-imports/{id}/exceptions", reader, s.listStatementExceptions, []string{"status", "cursor", "limit"}},
+		{"POST", "/v1/statement-imports/{id}/exceptions/{seq}/resolve", operator, s.resolveStatementException, none},
 		{"GET", "/v1/owners/{owner}/balances", reader, s.balances, none},
 		{"POST", "/v1/owners/{owner}/addresses", operator, s.assignDepositAddress, none},
 		{"GET", "/v1/owners/{owner}/addresses", reader, s.listDepositAddresses, pageParams},

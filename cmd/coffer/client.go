@@ -31,6 +31,9 @@ type clientCommand struct {
 	setup    func(fs *pflag.FlagSet) action
 }
 
+// stderrKey keys the run's stderr in an action's context, for progress shown while it waits.
+type stderrKey struct{}
+
 // action calls the API with the positional arguments and returns the answer to print.
 type action func(ctx context.Context, cl *client.Client, args []string) (any, error)
 
@@ -79,7 +82,7 @@ func (c clientCommand) command(a *app) *cobra.Command {
 		rec := &errorRecorder{next: tr}
 		cl := client.New(cfg.Server, cfg.APIKey)
 		cl.HTTP.Transport = rec
-		answer, err := act(cmd.Context(), cl, args)
+		answer, err := act(context.WithValue(cmd.Context(), stderrKey{}, a.stderr), cl, args)
 		if err != nil && !errors.As(err, new(printedError)) {
 			if *asJSON && !errors.As(err, new(*usageError)) {
 				if perr := rec.printError(a.stdout, err); perr != nil {
@@ -206,6 +209,12 @@ func printText(w io.Writer, answer any) error {
 		printApprovals(tw, *v)
 	case *client.ApprovalPage:
 		printApprovals(tw, v.Approvals...)
+	case *client.StatementImport:
+		printStatementImport(tw, v)
+	case *client.StatementException:
+		printExceptions(tw, *v)
+	case *client.StatementExceptionPage:
+		printExceptions(tw, v.Exceptions...)
 		printCursor(tw, v.NextCursor)
 	case *client.Reconciliation:
 		printReconciliations(tw, *v)

@@ -24,6 +24,7 @@ import (
 	"github.com/cofferhq/coffer/internal/broadcast"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/outbox"
+	"github.com/cofferhq/coffer/reconcile/match"
 	"github.com/cofferhq/coffer/webhook"
 )
 
@@ -194,6 +195,13 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 	acfg := httpapi.Config{Ledger: l, Store: store, AdminKey: cfg.AdminKey,
 		Logger: logger, BatchRequestsMax: cfg.BatchRequests, Committed: committed, Sinks: sinkStatus(relay), Webhooks: hooks, Tracer: tracer, Activity: rec,
 		ApprovalsRequired: cfg.Approvals}
+	if ms, ok := store.(match.Store); ok {
+		// Imports under way stop before the ledger and the store close; one sent again
+		// restarts (match.StaleAfter).
+		statements := match.New(match.Config{Store: ms, Ledger: l, Logger: logger})
+		defer statements.Close()
+		acfg.Statements = statements
+	}
 	if chains != nil {
 		acfg.DepositAddresses = chains.addresses
 		acfg.Chains = chains.view

@@ -185,3 +185,13 @@ func (s *Service) adjust(ctx context.Context, imp coffer.StatementImport, e coff
 	e.Resolution, e.AdjustmentID = coffer.ResolvedAdjusted, r.AdjustmentID
 	return e, s.cfg.Store.ResolveStatementExceptions(ctx, []coffer.StatementException{e}, nil)
 }
+
+// Get returns an import and its progress, or ENOTFOUND.
+func (s *Service) Get(ctx context.Context, id string) (coffer.StatementImport, error) {
+	return s.cfg.Store.StatementImport(ctx, id)
+}
+
+// Exceptions lists an import's exceptions as f selects.
+func (s *Service) Exceptions(ctx context.Context, f coffer.StatementExceptionFilter) ([]coffer.StatementException, error) {
+	return s.cfg.Store.StatementExceptions(ctx, f)
+}

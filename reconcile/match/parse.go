@@ -137,7 +137,8 @@ func (r *reader) line() ([]byte, error) {
 			return nil, io.EOF
 		}
 		if err != nil && err != io.EOF {
-			return nil, fmt.Errorf("read the statement: %w", err)
+			// The sender's doing: a body cut short, or past the server's cap.
+			return nil, coffer.Invalid("body", "reading the statement failed after line %d: %v", r.n, err)
 		}
 		r.n++
 		if r.n > LinesMax {
