@@ -166,3 +166,23 @@ func (c *Client) Transfers(ctx context.Context, q TransfersQuery) (*TransferPage
 	setDesc(v, q.Desc)
 	return call[TransferPage](ctx, c, http.MethodGet, "/v1/transfers", pageQuery(v, q.Cursor, q.Limit), nil)
 }
+
+// PendingQuery selects and pages GET /v1/pending.
+type PendingQuery struct {
+	// Type keeps only pending transfers of this type (hold, withdrawal), if set.
+	Type string
+	// Cursor is a NextCursor of the page before; empty for the first page.
+	Cursor string
+	// Limit is the most transfers on the page; 0 is the server's default.
+	Limit int
+}
+
+// Pending lists the transfers still pending that will expire, soonest first; one without a
+// timeout is not listed.
+func (c *Client) Pending(ctx context.Context, q PendingQuery) (*TransferPage, error) {
+	v := url.Values{}
+	if q.Type != "" {
+		v.Set("type", q.Type)
+	}
+	return call[TransferPage](ctx, c, http.MethodGet, "/v1/pending", pageQuery(v, q.Cursor, q.Limit), nil)
+}

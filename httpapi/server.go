@@ -319,6 +319,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/v1/transfers/batch", operator, s.createTransferBatch, none},
 		{"GET", "/v1/transfers", reader, s.listTransfers, transfers},
 		{"GET", "/v1/transfers/{id}", reader, s.getTransfer, none},
+		{"GET", "/v1/pending", reader, s.listPending, []string{"type", "cursor", "limit"}},
 		{"POST", "/v1/transfers/{id}/post", operator, s.postTransfer, none},
 		{"POST", "/v1/transfers/{id}/void", operator, s.voidTransfer, none},
 

@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) coffer.Store) {
 		{"TransferPaging", testTransferPaging},
 		{"AccountTransfers", testAccountTransfers},
 		{"ExpiredTransfers", testExpiredTransfers},
+		{"PendingTransfers", testPendingTransfers},
 		{"EntryRoundTrip", testEntryRoundTrip},
 		{"EntryFilter", testEntryFilter},
 		{"OperationRoundTrip", testOperationRoundTrip},

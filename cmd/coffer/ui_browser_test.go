@@ -127,6 +127,12 @@ func TestDashboardBrowser(t *testing.T) {
 		Amount: "25.00", Fee: "0.75", OrderID: "o-1"}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := admin.Deposit(ctx, client.DepositRequest{ID: "dep-2", Owner: "bob", Asset: "USD", Amount: "10.00"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Hold(ctx, client.HoldRequest{ID: "hold-1", Owner: "bob", Asset: "USD", Amount: "4.00", TimeoutSeconds: 3600}); err != nil {
+		t.Fatal(err)
+	}
 	reader, err := admin.CreateKey(ctx, client.CreateKeyRequest{Name: "viewer", Role: "reader"})
 	if err != nil {
 		t.Fatal(err)
@@ -185,9 +191,10 @@ func TestDashboardBrowser(t *testing.T) {
 	if len(seen.PageErrors) > 0 {
 		t.Errorf("the page logged errors: %q", seen.PageErrors)
 	}
-	// The totals: the wallet keeps 75.00, the merchant 24.25 (the fee taken out), and the
-	// system accounts (world -100.00, fees 0.75) make the sum zero.
-	if want := "USD\t75.00\t24.25\t-99.25\t0.00 ✓\t5"; !slices.Contains(seen.Totals, want) {
+	// The totals: alice's wallet keeps 75.00 and bob's 10.00 (4.00 of it held), the merchant
+	// 24.25 (the fee taken out), and the system accounts (world -110.00, fees 0.75) make the
+	// sum zero.
+	if want := "USD\t85.00\t24.25\t-109.25\t0.00 ✓\t6"; !slices.Contains(seen.Totals, want) {
 		t.Errorf("totals %q, want the row %q", seen.Totals, want)
 	}
 	if want := []string{"wallet:alice:USD\tUSD\t75.00\t75.00\t0.00\t0.00"}; !slices.Equal(seen.Wallets, want) {
@@ -220,6 +227,10 @@ func TestDashboardBrowser(t *testing.T) {
 	}
 	if seen.TransferHeading != "Transfer pay-1" || len(seen.TransferLife) != 1 || !strings.HasPrefix(seen.TransferLife[0], "created ") {
 		t.Errorf("transfer page %q, life %q", seen.TransferHeading, seen.TransferLife)
+	}
+	// The hold, with the time it has left: an hour less the seconds the test took so far.
+	if text := seen.Pages["Holds and withdrawals"]; !regexp.MustCompile(`hold-1\thold\t4\.00 USD\twallet:bob:USD\t.*\t(59m \d+s|1h)`).MatchString(text) {
+		t.Errorf("holds and withdrawals page: %q", text)
 	}
 	for _, name := range []string{"Holds and withdrawals", "Deposits", "Payouts", "Reconciliations"} {
 		if text := seen.Pages[name]; text == "" || strings.Contains(text, "internal") {

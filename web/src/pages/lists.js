@@ -21,32 +21,30 @@ function Select({ id, label, value, options, onChange }) {
     </select></div>`;
 }
 
-// Pending lists the newest holds or withdrawals, a page at a time, with the time each pending
-// one has left before the expiry duty voids it.
+// Pending lists the holds and withdrawals still pending that will expire, soonest first, a
+// page at a time, with the time each has left before the expiry duty voids it.
 export function Pending() {
-  const [type, setType] = useState('hold');
-  const [onlyPending, setOnlyPending] = useState(true);
+  const [type, setType] = useState('');
   const now = useNow();
   return html`<section aria-labelledby="pending-h">
-    <h1 id="pending-h">Holds and withdrawals</h1>
+    <h1 id="pending-h">Holds and withdrawals pending</h1>
     <div class="filters">
       <${Select} id="pending-type" label="Type" value=${type} onChange=${setType}
-        options=${[['hold', 'Holds'], ['withdrawal', 'Withdrawals']]} />
-      <div class="filter"><input type="checkbox" id="pending-only" checked=${onlyPending}
-        onChange=${(e) => setOnlyPending(e.target.checked)} /><label for="pending-only">Only those still pending on this page</label></div>
+        options=${[['', 'Any'], ['hold', 'Holds'], ['withdrawal', 'Withdrawals']]} />
     </div>
-    <${Paged} label=${type + 's'} deps=${[type]}
-      fetchPage=${(cursor) => get('/v1/transfers', { type, order: 'desc', limit: 50, cursor })}
-      items=${(p) => p.transfers.filter((t) => !onlyPending || t.state === 'pending')}
+    <${Paged} label="pending transfers" deps=${[type]}
+      fetchPage=${(cursor) => get('/v1/pending', { type, limit: 50, cursor })}
+      items=${(p) => p.transfers}
       render=${(ts) => html`<table>
-        <caption>${type === 'hold' ? 'Holds' : 'Withdrawals'}, newest first</caption>
-        <thead><tr><th scope="col">Transfer</th><th scope="col">State</th><th scope="col" class="num">Amount</th>
-          <th scope="col">Account</th><th scope="col">Created</th><th scope="col">Time left</th></tr></thead>
-        <tbody>${ts.length === 0 ? html`<tr><td colspan="6" class="muted">None on this page.</td></tr>` : ts.map((t) => html`<tr>
-          <td><${TransferLink} id=${t.id} /></td><td><span class=${'state ' + t.state}>${t.state}</span></td>
+        <caption>Pending, soonest to expire first</caption>
+        <thead><tr><th scope="col">Transfer</th><th scope="col">Type</th><th scope="col" class="num">Amount</th>
+          <th scope="col">Account</th><th scope="col">Created</th><th scope="col">Expires</th><th scope="col">Time left</th></tr></thead>
+        <tbody>${ts.length === 0 ? html`<tr><td colspan="7" class="muted">Nothing pending expires.</td></tr>` : ts.map((t) => html`<tr>
+          <td><${TransferLink} id=${t.id} /></td><td>${t.type}</td>
           <td class="num">${t.amount} ${t.asset}</td><td><${AccountLink} id=${t.debit_account_id} /></td>
-          <td>${fmtTime(t.created_at)}</td><td>${t.state === 'pending' ? timeLeft(t.expires_at, now) : '–'}</td></tr>`)}</tbody>
+          <td>${fmtTime(t.created_at)}</td><td>${fmtTime(t.expires_at)}</td><td>${timeLeft(t.expires_at, now)}</td></tr>`)}</tbody>
       </table>`} />
+    <p class="muted">A pending transfer without a timeout is not listed here; find it by its id or account.</p>
   </section>`;
 }
 
