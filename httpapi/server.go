@@ -224,7 +224,8 @@ func New(cfg Config) *Server {
 	}
 	if cfg.Statements == nil {
 		if ms, ok := cfg.Store.(match.Store); ok {
-			cfg.Statements = match.New(match.Config{Store: ms, Ledger: cfg.Ledger, Logger: cfg.Logger})
+			cfg.Statements = match.New(match.Config{Store: ms, Ledger: cfg.Ledger, Logger: cfg.Logger,
+				ApprovalsRequired: cfg.ApprovalsRequired})
 		}
 	}
 	s := &Server{

@@ -198,7 +198,7 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 	if ms, ok := store.(match.Store); ok {
 		// Imports under way stop before the ledger and the store close; one sent again
 		// restarts (match.StaleAfter).
-		statements := match.New(match.Config{Store: ms, Ledger: l, Logger: logger})
+		statements := match.New(match.Config{Store: ms, Ledger: l, Logger: logger, ApprovalsRequired: cfg.Approvals})
 		defer statements.Close()
 		acfg.Statements = statements
 	}

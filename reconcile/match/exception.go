@@ -177,10 +177,32 @@ func (s *Service) adjust(ctx context.Context, imp coffer.StatementImport, e coff
 			dir = coffer.Debit
 		}
 	}
-	reason := fmt.Sprintf("%s (statement import %s, exception %d)", r.Note, imp.ID, e.Seq)
-	if _, err := s.cfg.Ledger.Do(ctx, ledger.Adjust{ID: r.AdjustmentID, AccountID: imp.AccountID, Direction: dir,
-		Amount: e.Amount, Reason: reason}); err != nil {
+	made, err := s.cfg.Store.Transfer(ctx, r.AdjustmentID)
+	switch {
+	case err == nil:
+		// Made already: by this resolution before it was lost, or through the adjustments'
+		// own path (and approved); it must do what the exception calls for.
+		asset, err := s.cfg.Store.Asset(ctx, imp.Asset)
+		if err != nil {
+			return coffer.StatementException{}, err
+		}
+		credited := made.CreditAccountID == imp.AccountID
+		if made.Type != coffer.TypeAdjustment || (made.DebitAccountID != imp.AccountID && !credited) ||
+			credited != (dir == coffer.Credit) || made.Amount != e.Amount {
+			return coffer.StatementException{}, coffer.Invalid("adjustment_id",
+				"transfer %q is not an adjustment of %s %s %s of account %s", made.ID, e.Amount.Format(asset.Scale), imp.Asset, dir, imp.AccountID)
+		}
+	case coffer.ErrorCode(err) != coffer.ENOTFOUND:
 		return coffer.StatementException{}, err
+	case s.cfg.ApprovalsRequired:
+		return coffer.StatementException{}, coffer.Invalid("adjustment_id",
+			"adjustments need another admin's approval here: make adjustment %q with POST /v1/adjustments, have it approved, then resolve with its id", r.AdjustmentID)
+	default:
+		reason := fmt.Sprintf("%s (statement import %s, exception %d)", r.Note, imp.ID, e.Seq)
+		if _, err := s.cfg.Ledger.Do(ctx, ledger.Adjust{ID: r.AdjustmentID, AccountID: imp.AccountID, Direction: dir,
+			Amount: e.Amount, Reason: reason}); err != nil {
+			return coffer.StatementException{}, err
+		}
 	}
 	e.Resolution, e.AdjustmentID = coffer.ResolvedAdjusted, r.AdjustmentID
 	return e, s.cfg.Store.ResolveStatementExceptions(ctx, []coffer.StatementException{e}, nil)

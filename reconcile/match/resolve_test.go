@@ -120,6 +120,30 @@ func TestResolve(t *testing.T) {
 			if err != nil || len(rep.Violations) != 0 {
 				t.Fatalf("verify: %+v %v", rep, err)
 			}
+			// With approvals required, the adjustment is made (and approved) on its own path
+			// first, and the exception names it.
+			e3 := setup(t, kind)
+			small(t, e3, "s3")
+			strict := match.New(match.Config{Store: e3.s, Ledger: e3.l, ApprovalsRequired: true, SpoolDir: t.TempDir()})
+			t.Cleanup(strict.Close)
+			resolve := match.Resolution{ImportID: "s3", Seq: 1, Action: match.ActionAdjust, AdjustmentID: "adj-3", Note: "interest", By: "admin-1"}
+			if _, err := strict.Resolve(ctx, resolve); coffer.ErrorCode(err) != coffer.EINVALID || !strings.Contains(err.Error(), "approval") {
+				t.Fatalf("an adjustment without approval: %v", err)
+			}
+			if _, err := e3.s.Transfer(ctx, "adj-3"); coffer.ErrorCode(err) != coffer.ENOTFOUND {
+				t.Fatalf("an adjustment was made: %v", err)
+			}
+			e3.do(t, ledger.Adjust{ID: "adj-3", AccountID: "wallet:m1:USD", Direction: coffer.Credit, Amount: coffer.AmountFromInt64(999), Reason: "interest, approved"},
+				ledger.Adjust{ID: "adj-wrong", AccountID: "wallet:m1:USD", Direction: coffer.Debit, Amount: coffer.AmountFromInt64(999), Reason: "the other way"})
+			wrong := resolve
+			wrong.AdjustmentID = "adj-wrong"
+			if _, err := strict.Resolve(ctx, wrong); coffer.ErrorCode(err) != coffer.EINVALID {
+				t.Fatalf("an adjustment the other way: %v", err)
+			}
+			if got, err := strict.Resolve(ctx, resolve); err != nil || got.AdjustmentID != "adj-3" || got.Resolution != coffer.ResolvedAdjusted {
+				t.Fatalf("the approved adjustment: %+v %v", got, err)
+			}
+
 			open, _ := e2.s.StatementExceptions(ctx, coffer.StatementExceptionFilter{ImportID: "s2", Status: "open"})
 			if len(open) != 0 {
 				t.Fatalf("open exceptions left: %+v", open)

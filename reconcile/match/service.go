@@ -55,6 +55,10 @@ type Config struct {
 	Store Store
 	// Ledger makes the adjustments that resolve exceptions.
 	Ledger *ledger.Ledger
+	// ApprovalsRequired says adjustments need a second admin's approval (maker-checker): an
+	// exception is then resolved by an adjustment only once it was made and approved through
+	// the adjustments' own path, and named by its id.
+	ApprovalsRequired bool
 	// SpoolDir holds each statement while it is read and matched. Default: os.TempDir().
 	SpoolDir string
 	// Now is the clock. Default: the ledger's.
