@@ -146,18 +146,43 @@ export function Reconciliations() {
           <td class="num">${r.ledger_balance}</td><td class="num">${r.external_balance}</td><td class="num">${r.difference}</td>
           <td><span class=${'state ' + r.status}>${r.status}</span></td></tr>`)}</tbody>
       </table>`} />
-    <h2>Statement exceptions</h2>
+    <h2>Statement imports and their exceptions</h2>
     <${StatementExceptions} />
   </section>`;
 }
 
-// StatementExceptions has its place ready for the statement matching's exceptions; until this
-// server has them, it says so.
+// StatementExceptions shows one statement import, by its id, and its exceptions: the lines
+// and transfers the matching left unmatched. They are resolved with coffer resolve-exception.
 function StatementExceptions() {
-  const p = useLoad(() => get('/v1/exceptions', { limit: 50 }), []);
-  if (p.error && p.error.code === 'not_found') return html`<p>This server has no exceptions API yet: they appear here once it has.</p>`;
-  return html`<${Problem} error=${p.error} /><${Loading} when=${p.loading} />
-    ${p.data && html`<pre class="raw">${JSON.stringify(p.data, null, 2)}</pre>`}`;
+  const [input, setInput] = useState('');
+  const [id, setID] = useState('');
+  const [status, setStatus] = useState('open');
+  const imp = useLoad(() => (id ? get('/v1/statement-imports/' + seg(id)) : Promise.resolve(null)), [id]);
+  const i = imp.data;
+  return html`<form class="search" onSubmit=${(e) => { e.preventDefault(); setID(input.trim()); }}>
+      <label for="import-id">Statement import id</label>
+      <div class="row"><input id="import-id" value=${input} onInput=${(e) => setInput(e.target.value)} autocomplete="off" spellcheck="false" />
+        <button type="submit">Show</button></div>
+    </form>
+    <${Problem} error=${imp.error} />
+    ${i && html`<p>Import <strong>${i.id}</strong> of <${AccountLink} id=${i.account_id} />: ${i.status}, ${i.lines_read} of ${i.lines} lines read,
+      ${i.matched} matched, ${i.exceptions} exceptions${i.error ? ' · ' + i.error : ''}.</p>
+      <div class="filters"><${Select} id="exception-status" label="Exceptions" value=${status} onChange=${setStatus}
+        options=${[['open', 'Open'], ['resolved', 'Resolved'], ['', 'Any']]} /></div>
+      <${Paged} label="exceptions" deps=${[id, status]}
+        fetchPage=${(cursor) => get('/v1/statement-imports/' + seg(id) + '/exceptions', { status, limit: 50, cursor })}
+        items=${(p) => p.exceptions}
+        render=${(xs) => html`<table>
+          <caption>Exceptions of ${i.id}</caption>
+          <thead><tr><th scope="col" class="num">Seq</th><th scope="col">Kind</th><th scope="col">Line or transfer</th>
+            <th scope="col" class="num">Amount</th><th scope="col">Direction</th><th scope="col">Date</th><th scope="col">Reason</th><th scope="col">Status</th></tr></thead>
+          <tbody>${xs.length === 0 ? html`<tr><td colspan="8" class="muted">None.</td></tr>` : xs.map((x) => html`<tr>
+            <td class="num">${x.seq}</td><td>${x.kind}</td>
+            <td>${x.kind === 'transfer' && x.transfer_id ? html`<${TransferLink} id=${x.transfer_id} />` : 'line ' + (x.line ?? '')}</td>
+            <td class="num">${x.amount}</td><td>${x.direction}</td><td>${x.date || ''}</td><td>${x.reason}</td>
+            <td><span class=${'state ' + (x.status === 'open' ? 'mismatched' : 'matched')}>${x.status}</span>${x.resolution ? ' · ' + x.resolution : ''}</td></tr>`)}</tbody>
+        </table>`} />`}
+    <p class="muted">Resolve one with <code>coffer resolve-exception IMPORT_ID SEQ</code>.</p>`;
 }
 
 // Approvals lists the requests for manual money moves (adjustments) and lets an admin key
