@@ -26,6 +26,7 @@ import (
 	"github.com/cofferhq/coffer/chain/address"
 	"github.com/cofferhq/coffer/chain/chainrecon"
 	"github.com/cofferhq/coffer/chain/chainview"
+	"github.com/cofferhq/coffer/chain/payout"
 	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/internal/broadcast"
 	"github.com/cofferhq/coffer/internal/strict"
@@ -109,6 +110,10 @@ type Config struct {
 	// Tracer, if set, makes a span of each request, named by its route, the parent of the
 	// ledger's spans of its commands. Default: none.
 	Tracer trace.Tracer
+	// Payouts requests, lists and cancels payouts: POST /v1/withdrawals and /v1/payments with a
+	// chain, /v1/payouts. Its listing reads Store, which must be a payout.Lister. Default: none,
+	// and those answer unavailable.
+	Payouts *payout.Service
 	// Chains answers GET /v1/deposits (the deposits seen on the chains) and GET /v1/chains.
 	// Default: none, and those routes answer unavailable: this server watches no chains.
 	Chains *chainview.Service
@@ -311,6 +316,9 @@ func (s *Server) routeTable() []route {
 		{"POST", "/v1/withdrawals/{id}/fail", operator, s.failWithdrawal, none},
 		{"POST", "/v1/payments", operator, s.pay, none},
 		{"POST", "/v1/payments/{id}/refunds", operator, s.refund, none},
+		{"GET", "/v1/payouts", reader, s.listPayouts, []string{"state", "chain", "cursor", "limit"}},
+		{"GET", "/v1/payouts/{id}", reader, s.getPayout, none},
+		{"POST", "/v1/payouts/{id}/cancel", operator, s.cancelPayout, none},
 		{"POST", "/v1/exchanges", operator, s.exchange, none},
 		{"POST", "/v1/holds", operator, s.hold, none},
 		{"POST", "/v1/holds/{id}/capture", operator, s.captureHold, none},

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/chain/payout"
 	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/ledger"
 )
@@ -57,6 +58,13 @@ func (s *Server) withdrawInput(ctx context.Context, in input) (int, any, error) 
 		checkRequiredText("destination", req.Destination), checkMetadata(req.Metadata)); err != nil {
 		return 0, nil, err
 	}
+	if req.Chain != "" {
+		if req.TimeoutSeconds != 0 {
+			return 0, nil, coffer.Invalid("timeout_seconds", "a withdrawal on a chain has no timeout: it ends when the chain confirms or fails it")
+		}
+		return s.payout(ctx, payout.Request{ID: req.ID, Kind: ledger.PayoutWithdrawal, Owner: req.Owner, Chain: req.Chain,
+			To: req.Destination, Metadata: req.Metadata}, req.Asset, req.Amount)
+	}
 	timeout, err := checkTimeout(req.TimeoutSeconds)
 	if err != nil {
 		return 0, nil, err
@@ -100,6 +108,9 @@ func (s *Server) payInput(ctx context.Context, in input) (int, any, error) {
 	}
 	if err := in.operationID(&req.ID); err != nil {
 		return 0, nil, err
+	}
+	if req.Chain != "" || req.To != "" {
+		return s.chainPayment(ctx, req)
 	}
 	if err := firstError(checkID("id", req.ID), checkOwner("owner", req.Owner),
 		checkOwner("merchant", req.Merchant), checkRequiredText("order_id", req.OrderID),

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -21,6 +22,8 @@ import (
 	"github.com/cofferhq/coffer/chain/devchain"
 	"github.com/cofferhq/coffer/chain/hdkey"
 	"github.com/cofferhq/coffer/chain/node"
+	"github.com/cofferhq/coffer/chain/payout"
+	"github.com/cofferhq/coffer/chain/send"
 	"github.com/cofferhq/coffer/chain/watch"
 	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/duty"
@@ -138,6 +141,9 @@ type chains struct {
 	clients   []*node.Client
 	// reconcilers reconcile each chain's custody, by the chain's name.
 	reconcilers map[string]*chainrecon.Reconciler
+	// payouts requests and cancels payouts; senders are the hot wallet's, by chain.
+	payouts *payout.Service
+	senders map[string]*send.Sender
 }
 
 // chainStore is what the chain code needs of a store beyond coffer.Store; both stores have it.
@@ -166,7 +172,7 @@ func startChains(ctx context.Context, cfg Config, store coffer.Store, l *ledger.
 	if !ok {
 		return nil, fmt.Errorf("the %T store keeps no leases", store)
 	}
-	xpub, err := openXPub(cfg)
+	xpub, hot, err := openXPub(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -216,6 +222,9 @@ func startChains(ctx context.Context, cfg Config, store coffer.Store, l *ledger.
 		out.duties = append(out.duties, watchDuty(c, out.config, clients[c.Name], cs, l, logger, c.Name == devChainName && out.dev != nil))
 	}
 	if err := out.startReconcilers(clients, cs, cfg.ChainReconcileInterval, logger); err != nil {
+		return nil, err
+	}
+	if err := out.startPayouts(ctx, cfg, clients, store, l, hot, logger); err != nil {
 		return nil, err
 	}
 	ok = true
@@ -274,33 +283,44 @@ func ensureAsset(ctx context.Context, store coffer.Store, l *ledger.Ledger, a ch
 	return nil
 }
 
-// openXPub opens the seed file with the seed secret and returns its watch-only xpub.
-func openXPub(cfg Config) (*hdkey.XPub, error) {
+// openXPub opens the seed file with the seed secret and returns its watch-only xpub, and the
+// hot wallet's key (m/44'/60'/1'/0/--hot-wallet-index), which signs payouts.
+func openXPub(cfg Config) (*hdkey.XPub, *ecdsa.PrivateKey, error) {
 	secret, err := readSeedSecret(&cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer clear(secret)
 	sealed, err := hdkey.ReadFile(cfg.SeedFile)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, usageErr("chains are configured and the seed file %s does not exist: make it with coffer chain init, or give --seed-file", cfg.SeedFile)
+		return nil, nil, usageErr("chains are configured and the seed file %s does not exist: make it with coffer chain init, or give --seed-file", cfg.SeedFile)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("seed file %s: %w", cfg.SeedFile, err)
+		return nil, nil, fmt.Errorf("seed file %s: %w", cfg.SeedFile, err)
 	}
 	mnemonic, err := hdkey.Open(sealed, secret)
 	if errors.Is(err, hdkey.ErrWrongSecret) {
-		return nil, usageErr("the seed secret does not open the seed file %s: it is not the secret the file was sealed with", cfg.SeedFile)
+		return nil, nil, usageErr("the seed secret does not open the seed file %s: it is not the secret the file was sealed with", cfg.SeedFile)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("seed file %s: %w", cfg.SeedFile, err)
+		return nil, nil, fmt.Errorf("seed file %s: %w", cfg.SeedFile, err)
 	}
 	seed, err := hdkey.NewSeed(mnemonic, "")
 	if err != nil {
-		return nil, fmt.Errorf("seed file %s: %w", cfg.SeedFile, err)
+		return nil, nil, fmt.Errorf("seed file %s: %w", cfg.SeedFile, err)
 	}
 	defer seed.Zero()
-	return seed.XPub()
+	xpub, err := seed.XPub()
+	if err != nil {
+		return nil, nil, err
+	}
+	path := hdkey.HotWalletPath()
+	path[len(path)-1] = uint32(cfg.HotWalletIndex)
+	hot, err := seed.PrivateKey(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("seed file %s: the hot wallet: %w", cfg.SeedFile, err)
+	}
+	return xpub, hot, nil
 }
 
 // close stops the dev chain and the node connections.

@@ -239,6 +239,11 @@ func printText(w io.Writer, answer any) error {
 		printCursor(tw, v.NextCursor)
 	case *client.ChainList:
 		printChains(tw, v.Chains...)
+	case *client.Payout:
+		printPayouts(tw, *v)
+	case *client.PayoutPage:
+		printPayouts(tw, v.Payouts...)
+		printCursor(tw, v.NextCursor)
 	case *client.VerifyReport:
 		return printReport(w, reportOf(v), false)
 	case health:

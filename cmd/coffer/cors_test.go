@@ -47,8 +47,8 @@ func serveEnv(t *testing.T, env map[string]string) string {
 // browser sends the tests' requests, on connections of its own.
 var browser = &http.Client{Transport: &http.Transport{}}
 
-// send makes a request with the headers and returns the answer, its body read.
-func send(t *testing.T, method, url string, header map[string]string) *http.Response {
+// sendRequest makes a request with the headers and returns the answer, its body read.
+func sendRequest(t *testing.T, method, url string, header map[string]string) *http.Response {
 	t.Helper()
 	req, err := http.NewRequest(method, url, nil)
 	if err != nil {
@@ -102,7 +102,7 @@ func TestServeCORS(t *testing.T) {
 		return out
 	}
 
-	resp := send(t, "OPTIONS", on+"/v1/deposits", preflight(app))
+	resp := sendRequest(t, "OPTIONS", on+"/v1/deposits", preflight(app))
 	got := corsHeaders(resp)
 	if resp.StatusCode != http.StatusNoContent || got["Access-Control-Allow-Origin"] != app ||
 		got["Access-Control-Allow-Methods"] != "POST" || got["Access-Control-Allow-Headers"] != "authorization,content-type,x-request-id" ||
@@ -116,7 +116,7 @@ func TestServeCORS(t *testing.T) {
 		"a header not allowed":             with(preflight(app), "Access-Control-Request-Headers", "authorization,x-api-key"),
 		"a method the API has not":         with(preflight(app), "Access-Control-Request-Method", "PUT"),
 	} {
-		if resp := send(t, "OPTIONS", on+"/v1/deposits", h); len(corsHeaders(resp)) != 0 {
+		if resp := sendRequest(t, "OPTIONS", on+"/v1/deposits", h); len(corsHeaders(resp)) != 0 {
 			t.Errorf("preflight with %s: %d %v", name, resp.StatusCode, corsHeaders(resp))
 		}
 	}
@@ -131,7 +131,7 @@ func TestServeCORS(t *testing.T) {
 		{"an error", "/v1/assets", app, nil, http.StatusUnauthorized, true},
 		{"a refused origin", "/v1/assets", evil, key, http.StatusOK, false},
 	} {
-		resp := send(t, "GET", on+c.path, with(c.header, "Origin", c.origin))
+		resp := sendRequest(t, "GET", on+c.path, with(c.header, "Origin", c.origin))
 		got := corsHeaders(resp)
 		want := map[string]string{}
 		if c.allowed {
@@ -143,11 +143,11 @@ func TestServeCORS(t *testing.T) {
 	}
 
 	// Off: a preflight is an OPTIONS request like any other, which the API has no endpoint for.
-	resp = send(t, "OPTIONS", off+"/v1/deposits", preflight(app))
+	resp = sendRequest(t, "OPTIONS", off+"/v1/deposits", preflight(app))
 	if resp.StatusCode != http.StatusNotFound || len(corsHeaders(resp)) != 0 {
 		t.Errorf("off, a preflight: %d %v", resp.StatusCode, corsHeaders(resp))
 	}
-	resp = send(t, "GET", off+"/v1/assets", with(key, "Origin", app))
+	resp = sendRequest(t, "GET", off+"/v1/assets", with(key, "Origin", app))
 	if resp.StatusCode != http.StatusOK || len(corsHeaders(resp)) != 0 || slices.Contains(resp.Header.Values("Vary"), "Origin") {
 		t.Errorf("off, a request: %d %v, Vary %q", resp.StatusCode, corsHeaders(resp), resp.Header.Values("Vary"))
 	}
@@ -157,7 +157,7 @@ func TestServeCORS(t *testing.T) {
 func TestServeCORSAny(t *testing.T) {
 	t.Parallel()
 	url := serveEnv(t, map[string]string{"COFFER_CORS_ORIGINS": "*"})
-	resp := send(t, "OPTIONS", url+"/v1/deposits", preflight("https://anyone.example"))
+	resp := sendRequest(t, "OPTIONS", url+"/v1/deposits", preflight("https://anyone.example"))
 	if got := corsHeaders(resp); resp.StatusCode != http.StatusNoContent || got["Access-Control-Allow-Origin"] != "*" {
 		t.Errorf("preflight: %d %v", resp.StatusCode, got)
 	}

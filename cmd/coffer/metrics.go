@@ -273,15 +273,17 @@ type stateCollector struct {
 	relay  *outbox.Relay
 	chains []string // the configured chains' names
 	deps   coffer.ChainWatchStore
+	sends  coffer.SendIntentLister
 
 	queued, conns, connsMax, acquires, waits, waitSeconds *prometheus.Desc
 	behind, oldest, delivered, failures                   *prometheus.Desc
-	pending                                               *prometheus.Desc
+	pending, waitingFunds                                 *prometheus.Desc
 }
 
 func newStateCollector(l *ledger.Ledger, store coffer.Store, relay *outbox.Relay, chains []string) *stateCollector {
 	c := &stateCollector{ledger: l, store: store, relay: relay, chains: chains}
 	c.deps, _ = store.(coffer.ChainWatchStore)
+	c.sends, _ = store.(coffer.SendIntentLister)
 	d := prometheus.NewDesc
 	c.queued = d("coffer_ledger_queue_commands", "Commands queued for a writer, not yet in a batch.", nil, nil)
 	c.conns = d("coffer_db_connections", "Database connections, by state (in_use, idle).", []string{"state"}, nil)
@@ -295,12 +297,13 @@ func newStateCollector(l *ledger.Ledger, store coffer.Store, relay *outbox.Relay
 	c.delivered = d("coffer_relay_delivered_events_total", "Events the sink acknowledged, in this process's relay runs.", sink, nil)
 	c.failures = d("coffer_relay_delivery_failures_total", "Failed deliveries to the sink, in this process's relay runs.", sink, nil)
 	c.pending = d("coffer_chain_deposits_pending", "Deposits seen on the chain and not yet confirmed or orphaned.", []string{"chain"}, nil)
+	c.waitingFunds = d("coffer_payouts_waiting_funds", "Payouts waiting for the hot wallet's token or gas balance to cover them (counted up to 1000).", []string{"chain"}, nil)
 	return c
 }
 
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.queued, c.conns, c.connsMax, c.acquires, c.waits, c.waitSeconds,
-		c.behind, c.oldest, c.delivered, c.failures, c.pending} {
+		c.behind, c.oldest, c.delivered, c.failures, c.pending, c.waitingFunds} {
 		ch <- d
 	}
 }
@@ -357,5 +360,14 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 			continue
 		}
 		gauge(c.pending, float64(len(ds)), name)
+		if c.sends == nil {
+			continue
+		}
+		ws, err := c.sends.ListSendIntents(ctx, coffer.SendIntentQuery{Chain: name, State: coffer.SendWaitingFunds, Limit: coffer.ListRowsMax})
+		if err != nil {
+			ch <- prometheus.NewInvalidMetric(c.waitingFunds, err)
+			continue
+		}
+		gauge(c.waitingFunds, float64(len(ws)), name)
 	}
 }

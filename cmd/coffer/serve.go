@@ -206,6 +206,7 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 		acfg.DepositAddresses = chains.addresses
 		acfg.Chains = chains.view
 		acfg.ChainReconcilers = chains.reconcilers
+		acfg.Payouts = chains.payouts
 		if chains.dev != nil {
 			acfg.DevFund = chains.devFund
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/chain"
+	"github.com/cofferhq/coffer/chain/send"
 	"github.com/cofferhq/coffer/httpapi"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/paymentqueue"
@@ -94,6 +95,13 @@ type Config struct {
 	ChainAssets []chain.Asset
 	// ChainReconcileInterval is how often the duty reconciles each chain; 0 turns it off.
 	ChainReconcileInterval time.Duration
+	// Payouts from each chain's hot wallet (m/44'/60'/1'/0/HotWalletIndex of the seed): the
+	// highest fee cap in gwei, the blocks before a stuck one is replaced, and the network fee
+	// charged to the owner per asset, in minor units.
+	HotWalletIndex   int
+	PayoutFeeCapGwei int
+	PayoutBumpBlocks int
+	PayoutNetworkFee map[string]coffer.Amount
 
 	// The clients'.
 	Server string
@@ -114,6 +122,9 @@ const (
 	batchSizeDefault = 1000
 	// corsMaxAgeDefault is httpapi.CORSMaxAgeDefault as help writes it.
 	corsMaxAgeDefault = "2h"
+	// payoutFeeCapDefault, in gwei, is far above a normal Ethereum base fee and below what a
+	// runaway bid would cost: 500 gwei of a 65,000-gas token transfer is 0.0325 ETH.
+	payoutFeeCapDefault = 500
 )
 
 // A setting is one of Coffer's knobs: a flag, an environment variable and a config-file key, a
@@ -273,6 +284,19 @@ var settings = []setting{
 		usage: "how often each chain's custody is reconciled against the chain at a pinned block (the results at GET /v1/reconciliations/chain); 0 turns it off",
 		value: func(c *Config) pflag.Value { return durationValue{&c.ChainReconcileInterval, 0} }},
 
+	{flag: "hot-wallet-index", env: "COFFER_HOT_WALLET_INDEX", key: "chain.hot_wallet_index", def: "0",
+		usage: "the hot wallet that sends payouts on every chain: the seed's key at m/44'/60'/1'/0/INDEX, the same address on each chain",
+		value: func(c *Config) pflag.Value { return wholeValue{&c.HotWalletIndex, 0} }},
+	{flag: "payout-fee-cap", env: "COFFER_PAYOUT_FEE_CAP", key: "chain.payout_fee_cap", def: strconv.Itoa(payoutFeeCapDefault),
+		usage: "the highest fee cap (max fee per gas) in gwei a payout's transaction may bid, replacements included; at the cap a stuck payout is sent again as it is",
+		value: func(c *Config) pflag.Value { return wholeValue{&c.PayoutFeeCapGwei, 1} }},
+	{flag: "payout-bump-blocks", env: "COFFER_PAYOUT_BUMP_BLOCKS", key: "chain.payout_bump_blocks", def: strconv.Itoa(send.BumpBlocksDefault),
+		usage: "how many blocks a payout's transaction may wait unmined before it is replaced with both fees raised 15%",
+		value: func(c *Config) pflag.Value { return wholeValue{&c.PayoutBumpBlocks, 1} }},
+	{flag: "payout-network-fee", env: "COFFER_PAYOUT_NETWORK_FEES", key: "chain.payout_network_fees",
+		usage: "what a payout of an asset charges its owner for the network on top of the amount, in minor units, such as USDT=1000000; held with the payout, kept when it is confirmed, given back when it fails; a list; default none",
+		value: func(c *Config) pflag.Value { return floorsValue{&c.PayoutNetworkFee} }},
+
 	{flag: "addr", env: "COFFER_ADDR", key: "client.addr", def: "http://" + listenDefault,
 		usage: "where client commands find the server: an http:// or https:// URL, or host:port",
 		value: func(c *Config) pflag.Value { return serverValue{&c.Server} }},
@@ -290,7 +314,8 @@ var (
 		"expiry-interval", "approvals", "exchange-pair", "exchange-pool-floor", "sink", "webhook-timeout", "webhook-schedule",
 		"command-source", "COFFER_COMMAND_SECRET", "command-role",
 		"payment-queue", "COFFER_PAYMENT_QUEUE_KEY", "payment-queue-chain", "payment-queue-window",
-		"chain", "chain-asset", "chain-reconcile-interval", "seed-file", "seed-secret-file", "COFFER_SEED_SECRET"}
+		"chain", "chain-asset", "chain-reconcile-interval", "seed-file", "seed-secret-file", "COFFER_SEED_SECRET",
+		"hot-wallet-index", "payout-fee-cap", "payout-bump-blocks", "payout-network-fee"}
 	clientSettings = []string{"addr", "key"}
 	chainSettings  = []string{"seed-file", "seed-secret-file", "COFFER_SEED_SECRET"}
 )

@@ -28,6 +28,7 @@ func init() {
 				var req client.WithdrawalRequest
 				fs.StringVar(&req.Destination, "destination", "", "where the money goes, such as a bank account or an address")
 				timeoutFlag(fs, &req.TimeoutSeconds, "fail the withdrawal if it is not completed within this time")
+				fs.StringVar(&req.Chain, "chain", "", "pay it out on this chain from the hot wallet: --destination is then the address (see coffer payouts)")
 				return func(ctx context.Context, cl *client.Client, _ []string) (any, error) {
 					req.ID, req.Owner, req.Asset, req.Amount, req.Metadata = op.id, op.owner, op.asset, op.amount, op.metadata
 					return cl.Withdraw(ctx, req)
@@ -41,6 +42,8 @@ func init() {
 				fs.StringVar(&req.Merchant, "merchant", "", "who is paid")
 				fs.StringVar(&req.OrderID, "order", "", "the merchant's order id")
 				fs.StringVar(&req.Fee, "fee", "", "the merchant's fee, taken out of the amount, in major units (default: none)")
+				fs.StringVar(&req.Chain, "chain", "", "pay the merchant on this chain from the hot wallet, at --to")
+				fs.StringVar(&req.To, "to", "", "the merchant's address on --chain")
 				return func(ctx context.Context, cl *client.Client, _ []string) (any, error) {
 					req.ID, req.Owner, req.Asset, req.Amount, req.Metadata = op.id, op.owner, op.asset, op.amount, op.metadata
 					return cl.Pay(ctx, req)
