@@ -41,7 +41,7 @@ type WithdrawalRequest struct {
 	Destination string `json:"destination"`
 	// TimeoutSeconds expires the withdrawal after this long; 0 never. Not with Chain.
 	TimeoutSeconds int64 `json:"timeout_seconds,omitempty"`
-	// Chain, if set, makes the withdrawal a payout on that chain: Destination is then the
+	// Chain makes the withdrawal, when set, a payout on that chain: Destination is then the
 	// address Coffer sends the amount to from its hot wallet (0x and 40 hex digits; EIP-55
 	// when mixed-case), and the withdrawal is completed or failed by the chain, never by hand.
 	Chain string `json:"chain,omitempty"`
@@ -66,11 +66,12 @@ type PaymentRequest struct {
 	Fee string `json:"fee,omitempty"`
 	// OrderID is required; it is kept as the transfer's reference.
 	OrderID string `json:"order_id"`
-	// Chain and To, if set, make the payment a payout on that chain to the merchant's address
-	// To, sent from Coffer's hot wallet: held on the wallet until it is confirmed on the
-	// chain. Fee is not taken from such a payment.
+	// Chain makes the payment, when set with To, a payout on that chain to the merchant's
+	// address To, sent from Coffer's hot wallet: held on the wallet until it is confirmed on
+	// the chain. Fee is not taken from such a payment.
 	Chain string `json:"chain,omitempty"`
-	To    string `json:"to,omitempty"`
+	// To is the merchant's address on Chain.
+	To string `json:"to,omitempty"`
 	// Metadata is kept with the transfer.
 	Metadata map[string]string `json:"metadata,omitempty"`
 }
