@@ -21,7 +21,8 @@ type View struct {
 	// State is the intent's, or StateRequested.
 	State string
 	// Confirmations counts the mined transaction's block and those on top of it, as far as the
-	// chain's watcher has read; 0 before it is mined. ConfirmationsRequired is the chain's.
+	// chain's watcher has read, and at least ConfirmationsRequired (the chain's) once the
+	// payout ended, since the sender ends it only that deep; 0 before.
 	Confirmations         uint64
 	ConfirmationsRequired uint64
 	// FeeAsset is the chain's native asset, in which Intent.Fee is.
@@ -113,6 +114,9 @@ func (s *Service) view(ctx context.Context, l Lister, t coffer.Transfer, in *cof
 		case err != nil && coffer.ErrorCode(err) != coffer.ENOTFOUND:
 			return View{}, err
 		}
+		// The sender ended it at the required depth by the node's head, which the watcher's
+		// cursor may trail by a block or so.
+		v.Confirmations = max(v.Confirmations, v.ConfirmationsRequired)
 	}
 	return v, nil
 }
