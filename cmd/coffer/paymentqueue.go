@@ -9,8 +9,10 @@ import (
 	"strings"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/chain/payout"
 	"github.com/cofferhq/coffer/duty"
 	"github.com/cofferhq/coffer/internal/broadcast"
+	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/outbox"
 	"github.com/cofferhq/coffer/paymentqueue"
 )
@@ -85,7 +87,7 @@ type paymentQueue struct {
 // startPaymentQueue makes the contract's consumer and notice duty, or returns nil when
 // --payment-queue is not set. The notices have a relay of their own, with its own cursor
 // (named after the broker and exchange), woken by every commit.
-func startPaymentQueue(cfg Config, store coffer.Store, chains *chains, payouts paymentqueue.Payouts, committed *broadcast.Signal,
+func startPaymentQueue(cfg Config, store coffer.Store, chains *chains, payouts *payout.Service, committed *broadcast.Signal,
 	logger *slog.Logger) (*paymentQueue, error) {
 	if cfg.PaymentQueue == "" {
 		return nil, nil
@@ -115,11 +117,12 @@ func startPaymentQueue(cfg Config, store coffer.Store, chains *chains, payouts p
 		}
 		names = map[string]string{"ETH": chains.config.Chains[0].Name}
 	}
-	if payouts == nil {
-		payouts = noPayouts{}
+	var requests paymentqueue.Payouts = noPayouts{}
+	if payouts != nil {
+		requests = payoutRequests{payouts}
 	}
 	svc, err := paymentqueue.New(paymentqueue.Config{Key: []byte(cfg.PaymentQueueKey), Chains: names, ChainConfig: chains.config,
-		Store: ps, Addresses: paymentQueueAddresses{chains}, Payouts: payouts, SignatureWindow: cfg.PaymentQueueWindow, Logger: logger})
+		Store: ps, Addresses: paymentQueueAddresses{chains}, Payouts: requests, SignatureWindow: cfg.PaymentQueueWindow, Logger: logger})
 	if err != nil {
 		return nil, usageErr("--payment-queue-chain: %v", err)
 	}
@@ -161,6 +164,20 @@ func (a paymentQueueAddresses) Assign(ctx context.Context, owner, chainName, ass
 
 func (a paymentQueueAddresses) LookupDepositAddresses(ctx context.Context, chain string, addresses []string) ([]coffer.DepositAddress, error) {
 	return a.chains.addresses.Store.LookupDepositAddresses(ctx, chain, addresses)
+}
+
+// payoutRequests is the payout pipeline as the contract asks for payouts: a withdraw request
+// is a withdrawal, a pay request a payment with its order id.
+type payoutRequests struct{ svc *payout.Service }
+
+func (p payoutRequests) Payout(ctx context.Context, r paymentqueue.Payout) error {
+	kind := ledger.PayoutWithdrawal
+	if r.Kind == paymentqueue.KindPay {
+		kind = ledger.PayoutPayment
+	}
+	_, err := p.svc.Request(ctx, payout.Request{ID: r.ID, Kind: kind, Owner: r.Owner, Chain: r.Chain, Asset: r.Asset,
+		Amount: r.Amount, To: r.To, OrderID: r.OrderID})
+	return err
 }
 
 // noPayouts refuses every withdraw and pay request while no payout pipeline is wired.
