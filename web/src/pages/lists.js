@@ -61,16 +61,35 @@ export function Deposits() {
   </section>`;
 }
 
-// Payouts has its place ready for the payouts API (GET /v1/payouts); until this server has
-// it, the page says so rather than guess.
+// payoutStates are a payout's states, the waiting ones first.
+export const payoutWaiting = ['requested', 'queued', 'waiting_funds', 'signed', 'broadcast'];
+
+// Payouts lists the on-chain payouts by state, newest first, with their confirmations; on a
+// server without payouts it says so.
 export function Payouts() {
-  const p = useLoad(() => get('/v1/payouts', { limit: 50 }), []);
-  const missing = p.error && p.error.code === 'not_found';
+  const [state, setState] = useState('');
+  const probe = useLoad(() => get('/v1/payouts', { limit: 1 }), []);
+  if (probe.error && probe.error.code === 'not_found') {
+    return html`<section aria-labelledby="payouts-h"><h1 id="payouts-h">Payouts</h1>
+      <p>This server has no payouts API: payouts appear here once it has.</p></section>`;
+  }
   return html`<section aria-labelledby="payouts-h">
     <h1 id="payouts-h">Payouts</h1>
-    ${missing ? html`<p>This server has no payouts API yet: payouts appear here once it has.</p>` : html`<${Problem} error=${p.error} />`}
-    <${Loading} when=${p.loading} />
-    ${p.data && html`<pre class="raw">${JSON.stringify(p.data, null, 2)}</pre>`}
+    <div class="filters"><${Select} id="payout-state" label="State" value=${state} onChange=${setState}
+      options=${[['', 'Any'], ...[...payoutWaiting, 'confirmed', 'failed', 'cancelled'].map((x) => [x, x.replace('_', ' ')])]} /></div>
+    <${Paged} label="payouts" deps=${[state]}
+      fetchPage=${(cursor) => get('/v1/payouts', { state, limit: 50, cursor })}
+      items=${(p) => p.payouts}
+      render=${(ps) => html`<table>
+        <caption>Payouts, newest first</caption>
+        <thead><tr><th scope="col">Payout</th><th scope="col">State</th><th scope="col" class="num">Amount</th><th scope="col">Owner</th>
+          <th scope="col">Chain</th><th scope="col">To</th><th scope="col" class="num">Confirmations</th><th scope="col">Transaction</th><th scope="col">Requested</th></tr></thead>
+        <tbody>${ps.length === 0 ? html`<tr><td colspan="9" class="muted">None.</td></tr>` : ps.map((p) => html`<tr>
+          <td>${p.id}</td><td><span class=${'state ' + p.state}>${p.state.replace('_', ' ')}</span>${p.reason ? html`<br /><span class="muted">${p.reason}</span>` : ''}</td>
+          <td class="num">${p.amount} ${p.asset}</td><td><a href=${'#/find?q=' + encodeURIComponent(p.owner)}>${p.owner}</a></td>
+          <td>${p.chain}</td><td class="hash">${p.to}</td><td class="num">${p.confirmations} of ${p.confirmations_required}</td>
+          <td class="hash">${p.tx_hash ? p.tx_hash.slice(0, 10) + '…' + p.tx_hash.slice(-6) : '–'}</td><td>${fmtTime(p.created_at)}</td></tr>`)}</tbody>
+      </table>`} />
   </section>`;
 }
 

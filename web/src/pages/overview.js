@@ -1,6 +1,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { get } from '../api.js';
+import { payoutWaiting } from './lists.js';
 import { Chart } from '../chart.js';
 import { fmtTime, Loading, Problem, useLoad } from '../ui.js';
 
@@ -16,13 +17,17 @@ export function Overview() {
     return () => clearInterval(t);
   }, []);
   const exceptions = useLoad(() => get('/v1/reconciliations', { status: 'mismatched', limit: 100 }), []);
+  // Payouts waiting, counted a page of up to 100 per waiting state: "100+" past that.
+  const payouts = useLoad(() => Promise.all(payoutWaiting.map((state) => get('/v1/payouts', { state, limit: 100 })))
+    .then((ps) => ps.reduce((n, p) => n + p.payouts.length, 0) + (ps.some((p) => p.has_more) ? '+' : ''))
+    .catch((e) => (e.code === 'not_found' ? 'not in this version' : Promise.reject(e))), []);
   const data = o.data;
   return html`<section aria-labelledby="overview-h">
     <h1 id="overview-h">Overview</h1>
     <${Problem} error=${o.error} />
     <${Loading} when=${o.loading && !data} />
     ${data && html`
-      <${Now} o=${data} exceptions=${exceptions} />
+      <${Now} o=${data} exceptions=${exceptions} payouts=${payouts} />
       <${Totals} o=${data} />
       <${Charts} o=${data} />
       <${Lags} o=${data} />
@@ -31,7 +36,7 @@ export function Overview() {
   </section>`;
 }
 
-function Now({ o, exceptions }) {
+function Now({ o, exceptions, payouts }) {
   const now = o.now;
   const mismatched = exceptions.data ? exceptions.data.reconciliations.length : 0;
   const mism = exceptions.data ? mismatched + (exceptions.data.has_more ? '+' : '') : '…';
@@ -46,7 +51,8 @@ function Now({ o, exceptions }) {
     <div class="tile"><dt>Errors (5xx, last minute)</dt><dd>${now.errors}</dd></div>
     <div class=${'tile' + (mismatched > 0 ? ' warn' : '')}>
       <dt><a href="#/reconciliations">Open exceptions</a></dt><dd>${mism}</dd></div>
-    <div class="tile"><dt><a href="#/payouts">Payouts waiting</a></dt><dd class="muted">not in this version</dd></div>
+    <div class="tile"><dt><a href="#/payouts">Payouts waiting</a></dt>
+      <dd>${payouts.error ? payouts.error.code : payouts.data ?? '…'}</dd></div>
     <div class=${'tile' + (o.verify && o.verify.violations ? ' bad' : '')}><dt>Integrity check</dt><dd>${verify}</dd></div>
   </dl>`;
 }
