@@ -31,7 +31,7 @@ type env struct {
 
 var start = time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
 
-func setup(t *testing.T, kind testdb.Kind) *env {
+func setup(t testing.TB, kind testdb.Kind) *env {
 	t.Helper()
 	s := kind.Open(t).(store)
 	clock := &atomic.Pointer[time.Time]{}
@@ -48,7 +48,7 @@ func setup(t *testing.T, kind testdb.Kind) *env {
 
 func (e *env) at(t time.Time) { e.clock.Store(&t) }
 
-func (e *env) do(t *testing.T, cmds ...ledger.Command) {
+func (e *env) do(t testing.TB, cmds ...ledger.Command) {
 	t.Helper()
 	for i, o := range e.l.DoAll(t.Context(), cmds) {
 		if o.Err != nil {
@@ -68,7 +68,7 @@ type traffic struct {
 
 // generate writes n transfers of wallet:m1:USD through the ledger, a deposit in (credit) or a
 // payment out (debit) each, every amount unique, 1,000 at a time ten hours apart.
-func generate(t *testing.T, e *env, n int) []traffic {
+func generate(t testing.TB, e *env, n int) []traffic {
 	t.Helper()
 	var out []traffic
 	var cmds []ledger.Command
