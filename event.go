@@ -48,7 +48,7 @@ var EventTypes = []string{EventAssetCreated, EventAccountCreated, EventAccountLo
 	EventTransferCreated, EventTransferPosted, EventTransferVoided, EventTransferExpired, EventOperationRejected,
 	EventDepositPending, EventDepositConfirmed, EventDepositOrphaned,
 	EventPayoutRequested, EventPayoutConfirmed, EventPayoutFailed, EventKeyCreated, EventKeyRevoked,
-	EventApprovalRequested, EventApprovalApproved, EventApprovalRejected}
+	EventApprovalRequested, EventApprovalApproved, EventApprovalRejected, EventMonitorTriggered, EventMonitorCleared}
 
 // PayoutNotice is the data of the payout.* events: a payout as it stood when the event was
 // written. Amounts are in the asset's major unit; Fee, the gas the chain charged, in the chain's
