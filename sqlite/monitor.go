@@ -142,7 +142,6 @@ func (s *Store) MonitorsOf(ctx context.Context, accounts, assets []string) ([]co
 	return s.monitors(ctx, `SELECT `+monitorColumns+` FROM monitors WHERE `+strings.Join(conds, " OR ")+` ORDER BY id`, args)
 }
 
-
 func (s *Store) monitors(ctx context.Context, q string, args []any) ([]coffer.Monitor, error) {
 	var out []coffer.Monitor
 	err := s.list(ctx, q, args, func(r *sql.Rows) error {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer/client"
+	"github.com/cofferhq/coffer/monitor"
 	"github.com/cofferhq/coffer/loadtest"
 	"github.com/cofferhq/coffer/postgres"
 )
@@ -57,7 +58,7 @@ func TestDutiesTakeOver(t *testing.T) {
 	}
 	deposit(c, 0, 200)
 	holders := map[string]*serverProcess{}
-	for _, name := range []string{dutyExpiry, dutyRelay} {
+	for _, name := range []string{dutyExpiry, dutyRelay, monitor.DutyName} {
 		select {
 		case <-servers[0].logged("duty started " + name):
 			holders[name] = servers[0]
@@ -71,7 +72,7 @@ func TestDutiesTakeOver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(list.Duties) != 2 {
+	if len(list.Duties) != 3 {
 		t.Fatalf("duties: %+v", list.Duties)
 	}
 	for _, d := range list.Duties {

@@ -23,6 +23,7 @@ import (
 	"github.com/cofferhq/coffer/inbox"
 	"github.com/cofferhq/coffer/internal/broadcast"
 	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/monitor"
 	"github.com/cofferhq/coffer/outbox"
 	"github.com/cofferhq/coffer/reconcile/match"
 	"github.com/cofferhq/coffer/webhook"
@@ -284,6 +285,9 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 	}
 	if pq != nil {
 		all = append(all, pq.duty)
+	}
+	if ms, ok := store.(monitor.Store); ok {
+		all = append(all, duty.Duty{Name: monitor.DutyName, Run: monitor.New(monitor.Config{Store: ms, Logger: logger}).Run})
 	}
 	if m != nil {
 		all = m.observed(all)
