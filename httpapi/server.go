@@ -338,6 +338,12 @@ func (s *Server) routeTable() []route {
 		{"POST", "/v1/approvals/{id}/approve", admin, s.approve, none},
 		{"POST", "/v1/approvals/{id}/reject", admin, s.reject, none},
 
+		{"POST", "/v1/monitors", operator, s.createMonitor, none},
+		{"GET", "/v1/monitors", reader, s.listMonitors, []string{"account_id", "asset", "cursor", "limit"}},
+		{"GET", "/v1/monitors/{id}", reader, s.getMonitor, none},
+		{"PATCH", "/v1/monitors/{id}", operator, s.updateMonitor, none},
+		{"DELETE", "/v1/monitors/{id}", operator, s.deleteMonitor, none},
+
 		{"GET", "/v1/events", reader, s.listEvents, events},
 		{"GET", "/v1/overview", reader, s.overview, none},
 

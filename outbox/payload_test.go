@@ -13,6 +13,7 @@ import (
 	"github.com/cofferhq/coffer/approval"
 	"github.com/cofferhq/coffer/internal/testdb"
 	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/monitor"
 	"github.com/cofferhq/coffer/outbox"
 )
 
@@ -89,6 +90,37 @@ func TestPayloadDocumented(t *testing.T) {
 	if _, err := approvals.Reject(ctx, "adj-2", "key-3", "not owed"); err != nil {
 		t.Fatal(err)
 	}
+	// A monitor's edges, as its watcher writes them.
+	ms := store.(monitor.Store)
+	if err := ms.CreateMonitor(ctx, coffer.Monitor{ID: "m-1", AccountID: "wallet:alice:USD", Asset: "USD",
+		Condition: coffer.MonitorBalanceBelow, Threshold: usd(1_000_000), CreatedAt: at, UpdatedAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	w := monitor.New(monitor.Config{Store: ms})
+	if _, err := w.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	lease, _, err := store.(coffer.LeaseStore).ClaimLease(ctx, monitor.DutyName, "h", time.Minute, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := w.Pass(ctx, coffer.Fence{Lease: monitor.DutyName, Token: lease.Token}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ms.UpdateMonitor(ctx, coffer.Monitor{ID: "m-1", AccountID: "wallet:alice:USD", Asset: "USD",
+		Condition: coffer.MonitorNoMovement, Period: time.Hour, CreatedAt: at, UpdatedAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	later := monitor.New(monitor.Config{Store: ms, Now: func() time.Time { return time.Now().Add(2 * time.Hour) }})
+	if _, err := later.Sweep(ctx); err != nil { // two hours on: idle
+		t.Fatal(err)
+	}
+	if _, err := l.Do(ctx, ledger.Deposit{ID: "d-3", Owner: "alice", Asset: "USD", Amount: usd(1)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := w.Pass(ctx, coffer.Fence{Lease: monitor.DutyName, Token: lease.Token}); err != nil {
+		t.Fatal(err)
+	}
 	es, err := store.Events(ctx, 0, coffer.PageSizeMax)
 	if err != nil {
 		t.Fatal(err)
@@ -114,7 +146,7 @@ func TestPayloadDocumented(t *testing.T) {
 		coffer.EventPayoutRequested, coffer.EventPayoutConfirmed, coffer.EventPayoutFailed,
 
 		coffer.EventKeyCreated, coffer.EventKeyRevoked, coffer.EventApprovalRequested, coffer.EventApprovalApproved,
-		coffer.EventApprovalRejected} {
+		coffer.EventApprovalRejected, coffer.EventMonitorTriggered, coffer.EventMonitorCleared} {
 		if !seen[typ] {
 			t.Errorf("no %s event was checked", typ)
 		}

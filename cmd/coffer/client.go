@@ -203,6 +203,11 @@ func printText(w io.Writer, answer any) error {
 	case *client.DepositAddressPage:
 		printDepositAddresses(tw, v.Addresses...)
 		printCursor(tw, v.NextCursor)
+	case *client.Monitor:
+		printMonitors(tw, *v)
+	case *client.MonitorPage:
+		printMonitors(tw, v.Monitors...)
+		printCursor(tw, v.NextCursor)
 	case *client.AdjustmentResult:
 		printAdjustment(tw, v)
 	case *client.Approval:

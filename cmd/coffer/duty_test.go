@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer/client"
-	"github.com/cofferhq/coffer/monitor"
 	"github.com/cofferhq/coffer/loadtest"
+	"github.com/cofferhq/coffer/monitor"
 	"github.com/cofferhq/coffer/postgres"
 )
 
