@@ -18,7 +18,16 @@ import (
 // accepted once and answered once, refusals of bad, unsigned and stale messages and of too
 // many decimals, replays answered identically.
 func TestContract(t *testing.T) {
-	f := setup(t, testdb.Kinds()[0])
+	for _, kind := range testdb.Kinds() {
+		t.Run(kind.Name, func(t *testing.T) {
+			t.Parallel()
+			testContract(t, kind)
+		})
+	}
+}
+
+func testContract(t *testing.T, kind testdb.Kind) {
+	f := setup(t, kind)
 	c := f.client
 	const topup, withdraw, pay = paymentqueue.KindTopup, paymentqueue.KindWithdraw, paymentqueue.KindPay
 

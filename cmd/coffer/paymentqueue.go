@@ -85,9 +85,9 @@ type paymentQueue struct {
 }
 
 // startPaymentQueue makes the contract's consumer and notice duty, or returns nil when
-// --payment-queue is not set. The notices have a relay of their own, with its own cursor
+// --payment-queue is not set. Its payouts are the chains' payout service, when serve has one. The notices have a relay of their own, with its own cursor
 // (named after the broker and exchange), woken by every commit.
-func startPaymentQueue(cfg Config, store coffer.Store, chains *chains, payouts *payout.Service, committed *broadcast.Signal,
+func startPaymentQueue(cfg Config, store coffer.Store, chains *chains, committed *broadcast.Signal,
 	logger *slog.Logger) (*paymentQueue, error) {
 	if cfg.PaymentQueue == "" {
 		return nil, nil
@@ -118,8 +118,8 @@ func startPaymentQueue(cfg Config, store coffer.Store, chains *chains, payouts *
 		names = map[string]string{"ETH": chains.config.Chains[0].Name}
 	}
 	var requests paymentqueue.Payouts = noPayouts{}
-	if payouts != nil {
-		requests = payoutRequests{payouts}
+	if chains.payouts != nil {
+		requests = payoutRequests{chains.payouts}
 	}
 	svc, err := paymentqueue.New(paymentqueue.Config{Key: []byte(cfg.PaymentQueueKey), Chains: names, ChainConfig: chains.config,
 		Store: ps, Addresses: paymentQueueAddresses{chains}, Payouts: requests, SignatureWindow: cfg.PaymentQueueWindow, Logger: logger})

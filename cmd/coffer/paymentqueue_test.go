@@ -17,7 +17,7 @@ import (
 // TestPaymentQueueServe runs the payment-queue contract through `coffer serve --chain dev
 // --payment-queue` on the real RabbitMQ, as a 004 business system meets it: a topup asking for
 // an owner's address, USDT sent there with `coffer dev fund` and its two notices, and a
-// withdrawal, refused while the server sends no payouts, with its one notice.
+// withdrawal paid out from the dev chain's hot wallet with its one notice.
 func TestPaymentQueueServe(t *testing.T) {
 	url := os.Getenv("COFFER_TEST_AMQP")
 	if url == "" {
@@ -117,9 +117,15 @@ func TestPaymentQueueServe(t *testing.T) {
 	send(routes.Withdraw.RoutingKey, fmt.Sprintf(`{"queue_id":"w-serve-1","from_address":"%s","to_address":"0x2222222222222222222222222222222222222222","amount":2.5,"chain":"ETH","symbol":"USDT","timestamp":%d}`,
 		strings.ToLower(addr), time.Now().Unix()))
 	w := next(q("withdraw.return"))
-	if w["queue_id"] != "w-serve-1" || w["status"] != json.Number("0") || w["amount"] != json.Number("2.5") || w["from_address"] != strings.ToLower(addr) {
+	if w["queue_id"] != "w-serve-1" || w["status"] != json.Number("1") || w["amount"] != json.Number("2.5") || w["from_address"] != strings.ToLower(addr) {
 		t.Fatalf("withdraw notice %v", w)
 	}
+	var p client.Payout
+	s.json(&p, "payout", "pq-w-serve-1")
+	if p.TxHash == "" || w["tx_hash"] != p.TxHash {
+		t.Fatalf("withdraw notice %v, payout %+v", w, p)
+	}
+	s.wantBalances("miner-9", map[string][2]string{"USDT": {"9.750000", "0.000000"}})
 	if strings.Contains(logs.String(), cfg.PaymentQueueKey) {
 		t.Error("the payment queue's key is in the server's log")
 	}

@@ -189,7 +189,7 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 		return err
 	}
 	defer chains.close()
-	pq, err := startPaymentQueue(cfg, store, chains, nil, committed, logger)
+	pq, err := startPaymentQueue(cfg, store, chains, committed, logger)
 	if err != nil {
 		return err
 	}
