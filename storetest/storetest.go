@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) coffer.Store) {
 		{"Keys", testKeys},
 		{"KeyEvents", testKeyEvents},
 		{"Approvals", testApprovals},
+		{"Monitors", testMonitors},
 		{"Leases", testLeases},
 		{"Cursors", testCursors},
 		{"Webhooks", testWebhooks},
