@@ -65,7 +65,7 @@ func (b custodyBooks) Custody(ctx context.Context, _ string, addrs, assets []str
 	return out, nil
 }
 
-func setup(t *testing.T, kind testdb.Kind) *fixture {
+func setup(t testing.TB, kind testdb.Kind) *fixture {
 	t.Helper()
 	dev, err := devchain.Start(t.Context(), devchain.Config{Manual: true})
 	if err != nil {
@@ -149,7 +149,7 @@ func (f *fixture) fund(t *testing.T, to common.Address, asset string, amount int
 }
 
 // settle mines the confirmations and one block more, and lets the watcher credit what is deep.
-func (f *fixture) settle(t *testing.T) {
+func (f *fixture) settle(t testing.TB) {
 	t.Helper()
 	for range confirmations + 1 {
 		if _, err := f.dev.Mine(); err != nil {
