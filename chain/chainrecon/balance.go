@@ -106,6 +106,12 @@ func (r *Reconciler) balancesOf(ctx context.Context, hash common.Hash, addr comm
 			if err != nil {
 				return err
 			}
+			if len(data) == 0 {
+				// No code at the contract's address at that block: the token was not yet
+				// deployed there (a new chain), and nobody held any of it.
+				out[j] = new(big.Int)
+				return nil
+			}
 			if len(data) != 32 {
 				return fmt.Errorf("%s's balanceOf answered %d bytes, not 32: is %s an ERC-20 token?", a.Code, len(data), a.Contract.Hex())
 			}

@@ -41,7 +41,8 @@ func (r *Reconciler) Every(ctx context.Context, interval time.Duration, report f
 		if err != nil {
 			msg := redact(err.Error(), r.cfg.Chain.RPC)
 			r.cfg.Logger.Warn("chain reconciliation failed", "chain", r.cfg.Chain.Name, "err", msg)
-			p.LastError, p.LastErrorAt = msg, &p.At
+			at := p.At
+			p.LastError, p.LastErrorAt = msg, &at
 		} else {
 			p.ID, p.Status, p.BlockNumber, p.Differences = rec.ID, string(rec.Status), rec.BlockNumber, len(rec.Lines)+rec.Omitted
 			if rec.Status != "matched" {

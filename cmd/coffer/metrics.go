@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/chain/chainrecon"
 	"github.com/cofferhq/coffer/chain/watch"
 	"github.com/cofferhq/coffer/duty"
 	"github.com/cofferhq/coffer/ledger"
@@ -69,6 +70,9 @@ type metrics struct {
 	chainLastPass *prometheus.GaugeVec
 	chainPasses   *prometheus.CounterVec
 	chainDeposits *prometheus.CounterVec
+	// The chain reconciliations' last results, per chain.
+	reconDifferences, reconMatched, reconBlock, reconLast *prometheus.GaugeVec
+	reconRuns, reconFailures                              *prometheus.CounterVec
 
 	// own are the collectors of Coffer's own metrics above, for the test that holds the docs,
 	// the alerts and the dashboard to their names.
@@ -141,10 +145,24 @@ func newMetrics() *metrics {
 		Help: "Chain deposits written to the ledger, by the status they moved to (pending, confirmed, orphaned)."},
 		[]string{"chain", "status"})
 
+	m.reconRuns = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "coffer_chain_reconciliation_runs_total",
+		Help: "Chain reconciliations this process's duty stored, by chain."}, chain)
+	m.reconDifferences = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "coffer_chain_reconciliation_differences",
+		Help: "Differences (balance, chain_only and ledger_only lines) the chain's last reconciliation found."}, chain)
+	m.reconMatched = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "coffer_chain_reconciliation_matched",
+		Help: "1 when the chain's last reconciliation matched, 0 when it found differences."}, chain)
+	m.reconBlock = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "coffer_chain_reconciliation_block",
+		Help: "The block the chain's last reconciliation was pinned at."}, chain)
+	m.reconLast = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "coffer_chain_reconciliation_last_run_timestamp_seconds",
+		Help: "When the chain's last reconciliation was stored, Unix time."}, chain)
+	m.reconFailures = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "coffer_chain_reconciliation_failures_total",
+		Help: "Scheduled chain reconciliations that failed to run (the node or the database unreachable)."}, chain)
+
 	m.own = []prometheus.Collector{m.httpRequests, m.httpDuration, m.commands, m.batchSize, m.batchDuration,
 		m.batchRetries, m.batchFailures, m.verifyRuns, m.verifyViolations, m.verifyLast, m.expiryRuns, m.expiryExpired,
 		m.expiryLast, m.webhookAttempts, m.inboxMessages, m.chainHead, m.chainCursor, m.chainLag, m.chainLastPass,
-		m.chainPasses, m.chainDeposits}
+		m.chainPasses, m.chainDeposits, m.reconRuns, m.reconDifferences, m.reconMatched, m.reconBlock, m.reconLast,
+		m.reconFailures}
 	for _, c := range m.own {
 		f(c)
 	}
@@ -227,6 +245,20 @@ func (m *metrics) progress(p any) {
 		m.expiryRuns.WithLabelValues(result).Inc()
 		m.expiryExpired.Add(float64(p.Expired))
 		m.expiryLast.Set(unixSeconds(p.LastPassAt))
+	case chainrecon.Progress:
+		if p.LastErrorAt != nil && p.LastErrorAt.Equal(p.At) {
+			m.reconFailures.WithLabelValues(p.Chain).Inc()
+			return
+		}
+		matched := 0.0
+		if p.Status == string(coffer.ReconMatched) {
+			matched = 1
+		}
+		m.reconRuns.WithLabelValues(p.Chain).Inc()
+		m.reconDifferences.WithLabelValues(p.Chain).Set(float64(p.Differences))
+		m.reconMatched.WithLabelValues(p.Chain).Set(matched)
+		m.reconBlock.WithLabelValues(p.Chain).Set(float64(p.BlockNumber))
+		m.reconLast.WithLabelValues(p.Chain).Set(unixSeconds(p.At))
 	case watch.Progress:
 		result := "ok"
 		if p.LastErrorAt != nil && p.LastErrorAt.Equal(p.At) {

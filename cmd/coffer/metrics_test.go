@@ -440,6 +440,7 @@ func TestMetricsChain(t *testing.T) {
 	seedFile, secretFile, _ := devSeed(t)
 	cfg := devConfig(t, seedFile, secretFile)
 	cfg.Metrics = true
+	cfg.ChainReconcileInterval = 100 * time.Millisecond
 	s, _ := startDevServer(t, cfg)
 	var addr client.DepositAddress
 	s.json(&addr, "address", "alice", "--asset", "USDT")
@@ -452,7 +453,12 @@ func TestMetricsChain(t *testing.T) {
 	deadline := time.Now().Add(time.Minute)
 	for {
 		m, raw := readMetrics(t, url, "")
-		if m.value("coffer_chain_deposits_total", L{"chain": "dev", "status": "confirmed"}) == 1 {
+		if m.value("coffer_chain_deposits_total", L{"chain": "dev", "status": "confirmed"}) == 1 &&
+			m.value("coffer_chain_reconciliation_block", dev) > m.value("coffer_chain_cursor_block", dev)-float64(devConfirmations) {
+			// A reconciliation pinned at or past the deposit's block ran after it was confirmed.
+			if m.value("coffer_chain_reconciliation_runs_total", dev) < 1 || m.value("coffer_chain_reconciliation_last_run_timestamp_seconds", dev) <= 0 {
+				t.Errorf("no reconciliation counted:\n%s", raw)
+			}
 			if got := m.value("coffer_chain_deposits_total", L{"chain": "dev", "status": "pending"}); got != 1 {
 				t.Errorf("pending deposits counted %v, want 1", got)
 			}
