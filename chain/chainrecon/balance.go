@@ -172,12 +172,33 @@ func (r *Reconciler) heldAt(ctx context.Context, block uint64, addrs, codes []st
 	}
 }
 
-// bookedAfter is what Coffer booked for transfers mined after the block: the watcher's
-// confirmed deposits and the sender's ended intents, as bookedMoves counts them.
+// bookedAfter is what the ledger booked for transfers mined after the block: the deposits it
+// credited (the watcher's confirmed ones, and pending ones whose credit the watcher has not
+// recorded yet) and the sender's ended intents, as booked counts them.
 func (r *Reconciler) bookedAfter(ctx context.Context, block uint64) (tally, error) {
 	t, err := r.booked(ctx, block+1, math.MaxInt64, []coffer.DepositStatus{coffer.DepositConfirmed}, nil)
 	if err != nil {
 		return nil, err
+	}
+	pending, err := r.cfg.Store.Deposits(ctx, coffer.DepositFilter{Chain: r.cfg.Chain.Name, Status: coffer.DepositPending, BlockFrom: block + 1})
+	if err != nil {
+		return nil, fmt.Errorf("deposits: %w", err)
+	}
+	if len(pending) == 0 {
+		return t, nil
+	}
+	keys := make([]string, len(pending))
+	for i, d := range pending {
+		keys[i] = d.Key
+	}
+	credited, err := r.cfg.Books.Credited(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("credited deposits: %w", err)
+	}
+	for _, d := range pending {
+		if credited[d.Key] && d.BlockNumber > block {
+			t.add(move{hexLower(d.TxHash), hexLower(d.To), d.Asset}, d.Amount)
+		}
 	}
 	return t, nil
 }

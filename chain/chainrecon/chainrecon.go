@@ -68,6 +68,10 @@ type Books interface {
 	// the assets. An address and asset the ledger has no custody account for holds zero and
 	// may be left out.
 	Custody(ctx context.Context, chain string, addresses []string, assets []string) ([]Holding, error)
+	// Credited reports which of the chain deposits with the keys the ledger has credited (its
+	// transfer posted). The ledger credits a deposit a moment before the watcher records it
+	// confirmed, so the watcher's record alone may lag the custody.
+	Credited(ctx context.Context, keys []string) (map[string]bool, error)
 }
 
 // Store is what a reconciliation reads and writes.

@@ -68,3 +68,18 @@ func (b custodyBooks) Custody(ctx context.Context, _ string, addrs, assets []str
 	}
 	return out, nil
 }
+
+func (b custodyBooks) Credited(ctx context.Context, keys []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for _, k := range keys {
+		t, err := b.store.Transfer(ctx, ledger.ChainDepositID(k))
+		if coffer.ErrorCode(err) == coffer.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[k] = t.State == coffer.StatePosted
+	}
+	return out, nil
+}
