@@ -1,7 +1,6 @@
 package chainrecon_test
 
 import (
-	"context"
 	"math/big"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/cofferhq/coffer/chain"
 	"github.com/cofferhq/coffer/chain/address"
 	"github.com/cofferhq/coffer/chain/chainrecon"
+	"github.com/cofferhq/coffer/chain/chainrecon/books"
 	"github.com/cofferhq/coffer/chain/credit"
 	"github.com/cofferhq/coffer/chain/devchain"
 	"github.com/cofferhq/coffer/chain/hdkey"
@@ -44,41 +44,6 @@ type fixture struct {
 }
 
 const confirmations = 3
-
-// custodyBooks reads the ledger's custody accounts, as coffer serve does.
-type custodyBooks struct{ s coffer.Store }
-
-func (b custodyBooks) Custody(ctx context.Context, _ string, addrs, assets []string) ([]chainrecon.Holding, error) {
-	var out []chainrecon.Holding
-	for _, a := range addrs {
-		for _, asset := range assets {
-			acc, err := b.s.Account(ctx, ledger.CustodyAccountID(a, asset))
-			if coffer.ErrorCode(err) == coffer.ENOTFOUND {
-				continue
-			}
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, chainrecon.Holding{Address: a, Asset: asset, Amount: ledger.CustodyHolding(&acc).Big()})
-		}
-	}
-	return out, nil
-}
-
-func (b custodyBooks) Credited(ctx context.Context, keys []string) (map[string]bool, error) {
-	out := map[string]bool{}
-	for _, k := range keys {
-		t, err := b.s.Transfer(ctx, ledger.ChainDepositID(k))
-		if coffer.ErrorCode(err) == coffer.ENOTFOUND {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out[k] = t.State == coffer.StatePosted
-	}
-	return out, nil
-}
 
 func setup(t testing.TB, kind testdb.Kind) *fixture {
 	t.Helper()
@@ -128,7 +93,7 @@ func setup(t testing.TB, kind testdb.Kind) *fixture {
 		t.Fatal(err)
 	}
 	f.rec, err = chainrecon.New(chainrecon.Config{Chain: cc.Chains[0], Assets: cc.Assets, Client: dev.Client().(chainrecon.Client),
-		Store: s, Books: custodyBooks{s}, Addresses: []string{f.hot.Hex()}})
+		Store: s, Books: books.Ledger{Store: s}, Addresses: []string{f.hot.Hex()}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,9 +8,9 @@ import (
 
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/chain/chainrecon"
+	"github.com/cofferhq/coffer/chain/chainrecon/books"
 	"github.com/cofferhq/coffer/chain/watch"
 	"github.com/cofferhq/coffer/duty"
-	"github.com/cofferhq/coffer/ledger"
 )
 
 // reconcileStore is what chain reconciliation needs of a store; both stores have it.
@@ -33,7 +33,7 @@ func (c *chains) startReconcilers(clients map[string]watch.Client, store chainSt
 			return fmt.Errorf("chain %s: the %T client cannot read balances at a block hash", ch.Name, clients[ch.Name])
 		}
 		r, err := chainrecon.New(chainrecon.Config{Chain: ch, Assets: c.config.AssetsOn(ch.Name), Client: client, Store: rs,
-			Books: custodyBooks{store}, Logger: logger})
+			Books: books.Ledger{Store: store}, Logger: logger})
 		if err != nil {
 			return err
 		}
@@ -46,40 +46,4 @@ func (c *chains) startReconcilers(clients map[string]watch.Client, store chainSt
 		}
 	}
 	return nil
-}
-
-// custodyBooks reads the ledger's custody accounts (ledger.CustodyAccountID): what the ledger
-// holds at each address in each asset is ledger.CustodyHolding of its account.
-type custodyBooks struct{ store coffer.Store }
-
-func (b custodyBooks) Custody(ctx context.Context, _ string, addrs, assets []string) ([]chainrecon.Holding, error) {
-	var out []chainrecon.Holding
-	for _, a := range addrs {
-		for _, asset := range assets {
-			acc, err := b.store.Account(ctx, ledger.CustodyAccountID(a, asset))
-			if coffer.ErrorCode(err) == coffer.ENOTFOUND {
-				continue
-			}
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, chainrecon.Holding{Address: a, Asset: asset, Amount: ledger.CustodyHolding(&acc).Big()})
-		}
-	}
-	return out, nil
-}
-
-func (b custodyBooks) Credited(ctx context.Context, keys []string) (map[string]bool, error) {
-	out := map[string]bool{}
-	for _, k := range keys {
-		t, err := b.store.Transfer(ctx, ledger.ChainDepositID(k))
-		if coffer.ErrorCode(err) == coffer.ENOTFOUND {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out[k] = t.State == coffer.StatePosted
-	}
-	return out, nil
 }
