@@ -190,3 +190,51 @@ func (c *Client) TransactionReceipt(ctx context.Context, hash common.Hash) (r *t
 	err = c.call(ctx, func(ec *ethclient.Client) error { r, err = ec.TransactionReceipt(ctx, hash); return err })
 	return r, err
 }
+
+// NonceAt returns the account's nonce at the block, the head's for nil: its mined transactions.
+func (c *Client) NonceAt(ctx context.Context, account common.Address, number *big.Int) (n uint64, err error) {
+	err = c.call(ctx, func(ec *ethclient.Client) error { n, err = ec.NonceAt(ctx, account, number); return err })
+	return n, err
+}
+
+// PendingNonceAt returns the account's nonce counting the node's pool.
+func (c *Client) PendingNonceAt(ctx context.Context, account common.Address) (n uint64, err error) {
+	err = c.call(ctx, func(ec *ethclient.Client) error { n, err = ec.PendingNonceAt(ctx, account); return err })
+	return n, err
+}
+
+// BalanceAt returns the account's wei at the block, the head's for nil.
+func (c *Client) BalanceAt(ctx context.Context, account common.Address, number *big.Int) (b *big.Int, err error) {
+	err = c.call(ctx, func(ec *ethclient.Client) error { b, err = ec.BalanceAt(ctx, account, number); return err })
+	return b, err
+}
+
+// SuggestGasTipCap returns the node's suggested priority fee.
+func (c *Client) SuggestGasTipCap(ctx context.Context) (tip *big.Int, err error) {
+	err = c.call(ctx, func(ec *ethclient.Client) error { tip, err = ec.SuggestGasTipCap(ctx); return err })
+	return tip, err
+}
+
+// EstimateGas returns the gas the call would use.
+func (c *Client) EstimateGas(ctx context.Context, msg ethereum.CallMsg) (gas uint64, err error) {
+	err = c.call(ctx, func(ec *ethclient.Client) error { gas, err = ec.EstimateGas(ctx, msg); return err })
+	return gas, err
+}
+
+// CallContract runs a call on the state of the block, the head's for nil.
+func (c *Client) CallContract(ctx context.Context, msg ethereum.CallMsg, number *big.Int) (out []byte, err error) {
+	err = c.call(ctx, func(ec *ethclient.Client) error { out, err = ec.CallContract(ctx, msg, number); return err })
+	return out, err
+}
+
+// SendTransaction hands a signed transaction to the current node. Sending it again, to this
+// node or the next after a failure, is harmless: a signed transaction is the same bytes.
+func (c *Client) SendTransaction(ctx context.Context, tx *types.Transaction) error {
+	return c.call(ctx, func(ec *ethclient.Client) error { return ec.SendTransaction(ctx, tx) })
+}
+
+// TransactionByHash returns a transaction and whether it is still pending.
+func (c *Client) TransactionByHash(ctx context.Context, hash common.Hash) (tx *types.Transaction, pending bool, err error) {
+	err = c.call(ctx, func(ec *ethclient.Client) error { tx, pending, err = ec.TransactionByHash(ctx, hash); return err })
+	return tx, pending, err
+}

@@ -30,6 +30,14 @@ import (
 	"github.com/cofferhq/coffer/ledger"
 )
 
+// A node client must be everything serve asks of a chain: the watcher's reads, the sender's
+// calls and the reconciliation's reads at a block hash.
+var (
+	_ watch.Client      = (*node.Client)(nil)
+	_ send.Client       = (*node.Client)(nil)
+	_ chainrecon.Client = (*node.Client)(nil)
+)
+
 // The embedded dev chain's settings: `--chain dev`.
 const (
 	devChainName = "dev"

@@ -16,6 +16,16 @@ const env = (k) => {
   if (!v) throw new Error(k + ' is not set');
   return v;
 };
+// settled waits until the page shown has loaded: a table, the word that the server has no
+// such API, or an error on it, and nothing loading any more. Right after its heading
+// appears, a page may not have started loading yet.
+const settled = (page) =>
+  page.waitForFunction(() => {
+    const main = document.querySelector('main');
+    const shown = main.querySelector('table, [role=alert]') || /This server has no .* API/.test(main.textContent);
+    const loading = [...main.querySelectorAll('[role=status]')].some((e) => e.textContent.includes('Loading'));
+    return shown && !loading;
+  });
 const base = env('COFFER_UI_URL') + '/ui/';
 const shots = env('COFFER_UI_SHOTS');
 const owner = env('COFFER_UI_OWNER');
@@ -86,8 +96,8 @@ try {
   seen.pages = {};
   for (const name of ['Holds and withdrawals', 'Deposits', 'Payouts', 'Reconciliations']) {
     await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name }).click();
-    await page.getByRole('heading', { level: 1 }).waitFor();
-    await page.waitForFunction(() => !document.querySelector('main [role=status]')?.textContent.includes('Loading'));
+    await page.getByRole('heading', { level: 1, name }).waitFor();
+    await settled(page);
     seen.pages[name] = await page.locator('main').innerText();
   }
 
@@ -107,7 +117,7 @@ try {
   // Approvals: approve the adjustment waiting, where the server has approvals.
   await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Approvals' }).click();
   await page.getByRole('heading', { name: 'Approvals' }).waitFor();
-  await page.waitForFunction(() => !document.querySelector('main [role=status]')?.textContent.includes('Loading'));
+  await settled(page);
   seen.approvals = await page.locator('main').innerText();
   const approve = page.getByRole('button', { name: /^Approve / });
   if ((await approve.count()) > 0) {
