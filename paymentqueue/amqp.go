@@ -218,12 +218,11 @@ func (c *Consumer) deliver(ctx context.Context, pub *amqp.Channel, kind string, 
 	}
 	if out.verdict == transient || err != nil {
 		if err != nil {
+			result = "retry"
 			c.log.Warn("payment queue: a notice was not published; the request will be delivered again", "kind", kind, "err", err)
 		}
 		_ = d.Nack(false, true) // a closed channel redelivers it all the same
-		return
-	}
-	if err := d.Ack(false); err != nil {
+	} else if err := d.Ack(false); err != nil {
 		c.log.Warn("payment queue: ack failed; the request will be delivered again, and answered alike", "kind", kind, "err", err)
 	}
 	if c.Handled != nil {

@@ -63,6 +63,7 @@ type metrics struct {
 
 	webhookAttempts *prometheus.CounterVec
 	inboxMessages   *prometheus.CounterVec
+	paymentQueue    *prometheus.CounterVec
 
 	chainHead     *prometheus.GaugeVec
 	chainCursor   *prometheus.GaugeVec
@@ -129,6 +130,9 @@ func newMetrics() *metrics {
 	m.inboxMessages = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "coffer_inbox_messages_total",
 		Help: "Command messages consumed, by source kind (amqp, kafka) and outcome (applied, refused, dead_lettered, retried)."},
 		[]string{"source", "outcome"})
+	m.paymentQueue = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "coffer_payment_queue_requests_total",
+		Help: "Requests taken from the payment queue's request queues, by kind (topup, withdraw, pay) and result (done, dead, retry)."},
+		[]string{"kind", "result"})
 
 	chain := []string{"chain"}
 	m.chainHead = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "coffer_chain_head_block",
@@ -160,7 +164,7 @@ func newMetrics() *metrics {
 
 	m.own = []prometheus.Collector{m.httpRequests, m.httpDuration, m.commands, m.batchSize, m.batchDuration,
 		m.batchRetries, m.batchFailures, m.verifyRuns, m.verifyViolations, m.verifyLast, m.expiryRuns, m.expiryExpired,
-		m.expiryLast, m.webhookAttempts, m.inboxMessages, m.chainHead, m.chainCursor, m.chainLag, m.chainLastPass,
+		m.expiryLast, m.webhookAttempts, m.inboxMessages, m.paymentQueue, m.chainHead, m.chainCursor, m.chainLag, m.chainLastPass,
 		m.chainPasses, m.chainDeposits, m.reconRuns, m.reconDifferences, m.reconMatched, m.reconBlock, m.reconLast,
 		m.reconFailures}
 	for _, c := range m.own {
@@ -232,6 +236,11 @@ func (m *metrics) webhookAttempted(outcome string) { m.webhookAttempts.WithLabel
 // inboxHandled returns inbox.Options's Handled for a source of the kind (amqp, kafka).
 func (m *metrics) inboxHandled(source string) func(outcome string) {
 	return func(outcome string) { m.inboxMessages.WithLabelValues(source, outcome).Inc() }
+}
+
+// paymentQueueHandled is paymentqueue.Consumer's Handled.
+func (m *metrics) paymentQueueHandled(kind, result string) {
+	m.paymentQueue.WithLabelValues(kind, result).Inc()
 }
 
 // progress counts a duty's report: the expiry's passes and the chain watchers'.

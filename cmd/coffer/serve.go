@@ -193,6 +193,9 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 	if err != nil {
 		return err
 	}
+	if pq != nil && m != nil {
+		pq.consumer.Handled = m.paymentQueueHandled
+	}
 	acfg := httpapi.Config{Ledger: l, Store: store, AdminKey: cfg.AdminKey,
 		Logger: logger, BatchRequestsMax: cfg.BatchRequests, Committed: committed, Sinks: sinkStatus(relay), Webhooks: hooks, Tracer: tracer, Activity: rec,
 		ApprovalsRequired: cfg.Approvals}
