@@ -26,6 +26,8 @@ type compatDeps struct {
 	api       *httpapi.Server
 	keyHeader string
 	logger    *slog.Logger
+	// chains are serve's chains, nil when it has none.
+	chains *chains
 }
 
 // A compatProfile is another system's HTTP contract served on Coffer's ledger, each its own
@@ -66,10 +68,18 @@ func mountWalletDemo(d compatDeps) error {
 	if !ok {
 		return errors.New("this store keeps no wallet demo numbers")
 	}
-	p := walletdemo.New(walletdemo.Config{Ledger: d.ledger, Store: store, Logger: d.logger,
+	cfg := walletdemo.Config{Ledger: d.ledger, Store: store, Logger: d.logger,
 		Authenticate: func(r *http.Request, need coffer.Role) (string, error) {
 			return d.api.Authenticate(r, need, d.keyHeader)
-		}})
+		}}
+	if d.chains != nil {
+		sends, ok := d.store.(coffer.SendStore)
+		if !ok {
+			return errors.New("this store keeps no payouts")
+		}
+		cfg.Chains = walletDemoChains{chains: d.chains, sends: sends}
+	}
+	p := walletdemo.New(cfg)
 	for _, rt := range p.Routes() {
 		d.api.Mount(rt.Pattern, rt.Handler)
 	}

@@ -228,7 +228,7 @@ func runServer(ctx context.Context, cfg Config, logger *slog.Logger, ready chan<
 		}
 	}
 	api := httpapi.New(acfg)
-	if err := mountCompat(cfg, compatDeps{ledger: l, store: store, api: api, keyHeader: cfg.CompatKeyHeader, logger: logger}); err != nil {
+	if err := mountCompat(cfg, compatDeps{ledger: l, store: store, api: api, keyHeader: cfg.CompatKeyHeader, logger: logger, chains: chains}); err != nil {
 		return usageErr("%v", err)
 	}
 	drain := httpapi.NewDrain(api)

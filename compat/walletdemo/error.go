@@ -46,6 +46,7 @@ var statusByCode = map[string]int{
 	coffer.ELOCKED:            http.StatusConflict,
 	coffer.EEXPIRED:           http.StatusConflict,
 	CodeNotAvailable:          http.StatusNotImplemented,
+	CodeAwaitingConfirmations: http.StatusConflict,
 	coffer.EUNAVAILABLE:       http.StatusServiceUnavailable,
 }
 

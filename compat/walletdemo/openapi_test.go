@@ -87,6 +87,8 @@ func TestOpenAPI(t *testing.T) {
 		"MoneyRequest": walletdemo.MoneyRequest{}, "Message": walletdemo.Message{},
 		"Transaction": walletdemo.Transaction{}, "ReconcileRequest": walletdemo.ReconcileRequest{},
 		"Reconciliation": walletdemo.Reconciliation{}, "Error": walletdemo.ErrorResponse{},
+		"CryptoDepositRequest": walletdemo.CryptoDepositRequest{}, "CryptoWithdrawRequest": walletdemo.CryptoWithdrawRequest{},
+		"CryptoAnswer": walletdemo.CryptoAnswer{}, "CryptoTransaction": walletdemo.CryptoTransaction{},
 	} {
 		var fields []string
 		rt := reflect.TypeOf(v)

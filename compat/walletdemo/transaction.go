@@ -134,8 +134,10 @@ var transactionParams = []string{"start_time", "end_time", "page", "page_size", 
 const entryBatch = 500
 
 // transactions lists the wallet's balance changes newest first, as the demo did: each posted
-// entry of its account, with the balance before and after. Entries of money held or released
-// (a withdrawal before its completion) change no balance and are not listed.
+// entry of its account, with the balance before and after ("completed"). Entries of money
+// held or released change no balance and are not listed, but for a chain payout's hold: its
+// withdrawal "processing" while the chain has not ended it, "failed" once voided (its balance
+// before and after the same); a confirmed payout is listed by its posted entry.
 func (p *Profile) transactions(r *http.Request) (int, any, error) {
 	dw, asset, err := p.wallet(r)
 	if err != nil {
@@ -169,18 +171,39 @@ func (p *Profile) transactions(r *http.Request) (int, any, error) {
 			return 0, nil, err
 		}
 		for _, e := range es {
-			if e.Phase != coffer.PhasePosted {
+			if e.Phase == coffer.PhaseReleased {
 				continue
+			}
+			var t *coffer.Transfer
+			status := "completed"
+			if e.Phase == coffer.PhasePending {
+				// A payout's hold is its withdrawal until the chain ends it: processing, or
+				// failed once voided; once posted, its posted entry is listed instead.
+				if e.Type != coffer.TypeWithdrawal && e.Type != coffer.TypePayment || e.Side != coffer.Debit {
+					continue
+				}
+				if t, err = p.transfer(r, e); err != nil {
+					return 0, nil, err
+				}
+				if !isPayout(*t) || t.State == coffer.StatePosted {
+					continue
+				}
+				status = payoutStatus(t.State)
 			}
 			if offset > 0 {
 				offset--
 				continue
 			}
-			t, err := p.transaction(r, dw, asset, e)
+			if t == nil {
+				if t, err = p.transfer(r, e); err != nil {
+					return 0, nil, err
+				}
+			}
+			tr, err := p.transaction(r, dw, asset, e, *t, status)
 			if err != nil {
 				return 0, nil, err
 			}
-			if out = append(out, t); len(out) == limit {
+			if out = append(out, tr); len(out) == limit {
 				break
 			}
 		}
@@ -192,20 +215,30 @@ func (p *Profile) transactions(r *http.Request) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-// transaction renders one posted entry, with its transfer's tx hash and description.
-func (p *Profile) transaction(r *http.Request, dw coffer.DemoWallet, asset coffer.Asset, e coffer.Entry) (Transaction, error) {
+// transfer reads the transfer of an entry.
+func (p *Profile) transfer(r *http.Request, e coffer.Entry) (*coffer.Transfer, error) {
 	t, err := p.cfg.Store.Transfer(r.Context(), e.TransferID)
-	if err != nil {
-		return Transaction{}, err
-	}
+	return &t, err
+}
+
+// transaction renders one entry of the transfer t, with its tx hash and description: a
+// payout's is its chain transaction's, once signed.
+func (p *Profile) transaction(r *http.Request, dw coffer.DemoWallet, asset coffer.Asset, e coffer.Entry, t coffer.Transfer, status string) (Transaction, error) {
 	kind := string(e.Type)
 	if e.Type == coffer.TypeWithdrawal {
 		kind = "withdraw"
 	}
+	hash := t.Metadata[metaTxHash]
+	if isPayout(t) && p.cfg.Chains != nil {
+		var err error
+		if hash, err = p.cfg.Chains.PayoutTxHash(r.Context(), t.ID); err != nil {
+			return Transaction{}, err
+		}
+	}
 	return Transaction{ID: e.Seq, CreatedAt: e.CreatedAt, UpdatedAt: e.CreatedAt, WalletID: dw.ID, Type: kind,
 		Amount: formatAmount(e.Amount, asset.Scale), BalanceBefore: formatAmount(e.BalanceBefore, asset.Scale),
-		BalanceAfter: formatAmount(e.BalanceAfter, asset.Scale), Status: "completed",
-		TxHash: t.Metadata[metaTxHash], Description: t.Metadata[metaDescription]}, nil
+		BalanceAfter: formatAmount(e.BalanceAfter, asset.Scale), Status: status,
+		TxHash: hash, Description: t.Metadata[metaDescription]}, nil
 }
 
 // page reads the page: page (from 1) and page_size, or offset and limit; not both kinds.

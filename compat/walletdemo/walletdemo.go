@@ -3,8 +3,9 @@
 // profile, so that clients written against the demo work unchanged. Every write is a command of
 // the same ledger the /v1 API writes through (ledger.Deposit, ledger.Withdraw then
 // ledger.PostTransfer); every read is of its accounts and entries; reconciliations are
-// package reconcile's. The profile keeps only the demo's numbers for wallets and
-// reconciliations (coffer.DemoWalletStore).
+// package reconcile's; the crypto wallet's deposits are the chain watcher's and its
+// withdrawals payouts, reached through Config.Chains. The profile keeps only the demo's
+// numbers for wallets and reconciliations (coffer.DemoWalletStore).
 //
 // Where the demo was unsafe, Coffer's promise holds and the difference is documented (README,
 // "Coming from the wallet demo"): a tx hash is an idempotency key, so a replay gets the first
@@ -73,6 +74,9 @@ type Config struct {
 	// Authenticate checks the request's API key for the role (httpapi.Server.Authenticate) and
 	// returns its id. There is no way to turn it off.
 	Authenticate func(r *http.Request, need coffer.Role) (string, error)
+	// Chains serves the crypto wallet's endpoints: serve's chains. Nil when serve has none,
+	// and the endpoints answer 501.
+	Chains Chains
 	// Logger receives the errors the caller may not see. Default: slog.Default().
 	Logger *slog.Logger
 }

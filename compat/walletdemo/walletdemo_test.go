@@ -30,6 +30,7 @@ const (
 // decimals) and BTC (8) created, an operator's and a reader's key.
 type env struct {
 	store    coffer.Store
+	ledger   *ledger.Ledger
 	v1       *client.Client // the admin's
 	demo     docClient      // the operator's key, as Bearer
 	reader   docClient
@@ -65,7 +66,7 @@ func setup(t *testing.T, kind testdb.Kind) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{store: store, v1: v1, operator: op.Secret, routes: p.Routes(),
+	return &env{store: store, ledger: l, v1: v1, operator: op.Secret, routes: p.Routes(),
 		demo:   docClient{t: t, base: srv.URL, key: op.Secret},
 		reader: docClient{t: t, base: srv.URL, key: rd.Secret}}
 }
