@@ -70,6 +70,8 @@ func (b *batch) subjectOf(c Command) subject {
 		return subject{c.Notice.Owner, walletID(c.Notice.Owner, c.Notice.Asset), CustodyAccountID(c.Notice.Address, c.Notice.Asset), c.Notice.Asset, c.Amount}
 	case ConfirmChainDeposit:
 		return subject{c.Notice.Owner, walletID(c.Notice.Owner, c.Notice.Asset), CustodyAccountID(c.Notice.Address, c.Notice.Asset), c.Notice.Asset, coffer.Amount{}}
+	case MoveCustody:
+		return accountSubject(CustodyAccountID(c.From, c.Asset), CustodyAccountID(c.To, c.Asset), c.Amount)
 	case OrphanChainDeposit:
 		return subject{c.Notice.Owner, walletID(c.Notice.Owner, c.Notice.Asset), CustodyAccountID(c.Notice.Address, c.Notice.Asset), c.Notice.Asset, coffer.Amount{}}
 	}

@@ -51,12 +51,29 @@ type Credit struct {
 	Transfers Transfers
 	// Tops tells the confirmations: the chain's highest accepted block.
 	Tops coffer.ChainWatchStore
+	// Own are Coffer's own addresses that send to deposit addresses (the sweeps' gas wallet):
+	// what they send is a custody move that chain/sweep books, not a deposit of the owner, so
+	// the watcher records it and Credit leaves it out of the ledger. Lowercase or EIP-55 hex.
+	Own []string
 	// Logger is slog.Default() if nil.
 	Logger *slog.Logger
 }
 
+// own reports whether d was sent by one of the Own addresses.
+func (c *Credit) own(d coffer.Deposit) bool {
+	for _, a := range c.Own {
+		if d.From != "" && strings.EqualFold(a, d.From) {
+			return true
+		}
+	}
+	return false
+}
+
 // Pending records d as a pending deposit: a new attempt if the last one was voided.
 func (c *Credit) Pending(ctx context.Context, d coffer.Deposit) error {
+	if c.own(d) {
+		return nil
+	}
 	amount, ok := coffer.AmountFromBig(d.Amount)
 	if !ok || amount.Sign() <= 0 {
 		return coffer.Errorf(coffer.EINVALID, "deposit %s: amount %s does not fit the ledger", d.Key, d.Amount)
@@ -85,6 +102,9 @@ func (c *Credit) Pending(ctx context.Context, d coffer.Deposit) error {
 // and the transaction was mined again before the next pass, which then goes straight from
 // pending to confirmed: a new attempt is recorded and credited.
 func (c *Credit) Confirmed(ctx context.Context, d coffer.Deposit) error {
+	if c.own(d) {
+		return nil
+	}
 	id, state, err := c.live(ctx, d.Key)
 	if err != nil {
 		return err
@@ -106,6 +126,9 @@ func (c *Credit) Confirmed(ctx context.Context, d coffer.Deposit) error {
 // write) and a reorg deeper than the confirmations then abandoned its block, which the watcher
 // leaves to an operator for a deposit it knows confirmed; refusing would stop the watcher.
 func (c *Credit) Orphaned(ctx context.Context, d coffer.Deposit) error {
+	if c.own(d) {
+		return nil
+	}
 	id, state, err := c.live(ctx, d.Key)
 	if err != nil {
 		return err

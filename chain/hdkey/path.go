@@ -31,3 +31,10 @@ func DepositPath(i uint32) accounts.DerivationPath {
 func HotWalletPath() accounts.DerivationPath {
 	return accounts.DerivationPath{hardened + 44, hardened + 60, hardened + 1, 0, 0}
 }
+
+// GasWalletPath returns m/44'/60'/2'/0/0, the key of the sweeps' gas wallet, which tops up a
+// deposit address with the ether a token sweep's gas costs: an account of its own, so that its
+// nonces never queue behind the hot wallet's payouts.
+func GasWalletPath() accounts.DerivationPath {
+	return accounts.DerivationPath{hardened + 44, hardened + 60, hardened + 2, 0, 0}
+}

@@ -267,16 +267,26 @@ func payload(in coffer.SendIntent) (to common.Address, value *big.Int, data []by
 func (s *Sender) start(ctx context.Context, ps *passState, in coffer.SendIntent, available *big.Int, nonce *uint64) (bool, error) {
 	to, value, data := payload(in)
 	fees := initialFees(ps.head.BaseFee, ps.suggested, s.cfg.FeeCapMax)
-	var estimate uint64
-	err := s.call(ctx, func(ctx context.Context) (err error) {
-		// No fee fields: a node would refuse the estimate of an address that cannot pay them,
-		// which is the balance check's to judge, below.
-		estimate, err = s.cfg.Client.EstimateGas(ctx, ethereum.CallMsg{From: s.from, To: &to, Value: value, Data: data})
-		return err
-	})
+	if s.cfg.FeeCapFixed {
+		fees = capped(Fees{FeeCap: new(big.Int).Set(s.cfg.FeeCapMax), Tip: new(big.Int).Set(ps.suggested)}, s.cfg.FeeCapMax)
+	}
+	var (
+		estimate uint64
+		err      error
+	)
+	if in.Contract != "" && s.cfg.GasToken > 0 {
+		estimate = s.cfg.GasToken
+	} else {
+		err = s.call(ctx, func(ctx context.Context) (err error) {
+			// No fee fields: a node would refuse the estimate of an address that cannot pay them,
+			// which is the balance check's to judge, below.
+			estimate, err = s.cfg.Client.EstimateGas(ctx, ethereum.CallMsg{From: s.from, To: &to, Value: value, Data: data})
+			return err
+		})
+	}
 	gas := estimate
 	switch {
-	case err == nil && estimate == gasNative:
+	case err == nil && (estimate == gasNative || in.Contract != "" && s.cfg.GasToken > 0):
 	case err == nil:
 		gas = estimate + estimate*uint64(s.cfg.GasMarginPercent)/100
 	case in.Contract != "" && reverted(err):
@@ -444,6 +454,9 @@ func (s *Sender) follow(ctx context.Context, ps *passState, in coffer.SendIntent
 	}
 	if ps.head.Number.Uint64() < newest.SentBlock+s.cfg.BumpBlocks {
 		return false, false, nil
+	}
+	if s.cfg.FeeCapFixed {
+		return true, false, nil // its fees cannot rise: it waits for the base fee to allow it
 	}
 	s.step(StepReplacing, in)
 	fees, ok := bumped(Fees{FeeCap: newest.GasFeeCap, Tip: newest.GasTipCap}, ps.head.BaseFee, ps.suggested,

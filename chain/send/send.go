@@ -132,6 +132,14 @@ type Config struct {
 	// address's token balance at the head, less what the token intents in flight may still
 	// move, does not cover it. Without it a shortfall is sent and reverts.
 	CheckTokens bool
+	// FeeCapFixed makes FeeCapMax the fee cap of every attempt, and the tip the node's
+	// suggestion capped by it; an attempt is then never replaced, since its fees cannot rise.
+	// A sweep's cost is fixed so when it is planned: the gas it may spend is topped up, or
+	// left out of the amount, exactly.
+	FeeCapFixed bool
+	// GasToken, if not zero, is the gas limit of every token transfer instead of the estimate
+	// and its margin, so that the most it may cost is known before it is sent.
+	GasToken uint64
 	// BumpBlocks, BumpPercent, GasMarginPercent and GasMax: their Default constants if zero.
 	BumpBlocks       uint64
 	BumpPercent      int64
