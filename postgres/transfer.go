@@ -92,32 +92,83 @@ func (s *Store) Transfers(ctx context.Context, f coffer.TransferFilter) ([]coffe
 	return ts, nil
 }
 
-// AccountTransfers walks the account's entries in seq order (the entries' primary key), keeps
-// each transfer's creation entry and joins its transfer by id.
+// Limits of AccountTransfers' spans.
+const (
+	// accountSpanMin is the fewest entries of the account one query of AccountTransfers reads.
+	accountSpanMin = 1000
+	// accountSpanMax is the most: a span that found too few doubles up to it, so that a
+	// selective filter (a period far back, a type, a reference) costs few queries.
+	accountSpanMax = 1 << 18
+)
+
+// AccountTransfers returns a page of the transfers of f.AccountID in the order of the entries
+// that recorded their creation, through the entries' primary key (account_id, seq).
+//
+// Each query reads a bounded span of the account's seqs, (cursor, cursor+span], and the page
+// is gathered from as many spans as it takes: with only "seq > cursor ORDER BY seq LIMIT n",
+// the planner, misled by estimates of a table just loaded, joined and sorted every entry past
+// the cursor for each page (a bitmap scan, then a top-N sort), so that reading a million
+// transfers a page at a time never ended. A span bounds each query's work whatever plan it
+// gets.
 func (s *Store) AccountTransfers(ctx context.Context, f coffer.AccountTransferFilter) ([]coffer.AccountTransfer, error) {
-	var w where
-	w.add("e.account_id = ?", f.AccountID)
-	w.conds = append(w.conds, "e.phase = CASE WHEN t.pending THEN 'pending' ELSE 'posted' END")
-	if f.Reference != "" {
-		w.add("t.reference = ?", f.Reference)
-	}
-	order := w.history("e.", f.Type, f.From, f.To, f.AfterSeq, f.Desc)
-	q := `SELECT e.seq, ` + sqlx.Qualified("t.", transferColumns) + ` FROM entries e
-		JOIN transfers t ON t.id = e.transfer_id WHERE ` + w.and() +
-		` ORDER BY ` + order + ` LIMIT ` + w.arg(pageSize(f.Limit))
-	rows, err := s.pool.Query(ctx, q, w.args...)
+	limit := pageSize(f.Limit)
+	// The account's last entry: where the spans end. One step down the primary key.
+	var last int64
+	err := s.pool.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM entries WHERE account_id = $1`, f.AccountID).Scan(&last)
 	if err != nil {
 		return nil, fmt.Errorf("list transfers of %s: %w", f.AccountID, mapErr(err))
 	}
-	out, err := collect(rows, func(r rowScanner) (coffer.AccountTransfer, error) {
+	cursor := int64(min(f.AfterSeq, maxInt64))
+	if f.Desc && (cursor == 0 || cursor > last) {
+		cursor = last + 1
+	}
+	var out []coffer.AccountTransfer
+	for span := int64(max(accountSpanMin, limit)); len(out) < limit; span = min(2*span, accountSpanMax) {
+		lo, hi := cursor, cursor+span // (lo, hi]
+		if f.Desc {
+			lo, hi = max(0, cursor-span-1), cursor-1
+		}
+		if lo >= last && !f.Desc || hi <= 0 {
+			break
+		}
+		page, err := s.accountTransferSpan(ctx, f, lo, hi, limit-len(out))
+		if err != nil {
+			return nil, fmt.Errorf("list transfers of %s: %w", f.AccountID, mapErr(err))
+		}
+		out = append(out, page...)
+		if f.Desc {
+			cursor = lo + 1
+		} else {
+			cursor = hi
+		}
+	}
+	return out, nil
+}
+
+// accountTransferSpan returns up to limit transfers of f.AccountID whose creation entries
+// have seq in (lo, hi], in f's order.
+func (s *Store) accountTransferSpan(ctx context.Context, f coffer.AccountTransferFilter, lo, hi int64, limit int) ([]coffer.AccountTransfer, error) {
+	var w where
+	w.add("e.account_id = ?", f.AccountID)
+	w.conds = append(w.conds, "e.phase = CASE WHEN t.pending THEN 'pending' ELSE 'posted' END")
+	w.add("e.seq > ?", lo)
+	w.add("e.seq <= ?", hi)
+	if f.Reference != "" {
+		w.add("t.reference = ?", f.Reference)
+	}
+	order := w.history("e.", f.Type, f.From, f.To, 0, f.Desc)
+	q := `SELECT e.seq, ` + sqlx.Qualified("t.", transferColumns) + ` FROM entries e
+		JOIN transfers t ON t.id = e.transfer_id WHERE ` + w.and() +
+		` ORDER BY ` + order + ` LIMIT ` + w.arg(limit)
+	rows, err := s.pool.Query(ctx, q, w.args...)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, func(r rowScanner) (coffer.AccountTransfer, error) {
 		var seq int64
 		t, err := scanTransfer(sqlx.SeqRow{Row: r, Seq: &seq})
 		return coffer.AccountTransfer{Seq: uint64(seq), Transfer: t}, err
 	})
-	if err != nil {
-		return nil, fmt.Errorf("list transfers of %s: %w", f.AccountID, mapErr(err))
-	}
-	return out, nil
 }
 
 // ExpiredTransfers returns the ids of up to limit pending transfers whose ExpiresAt <= now,

@@ -3,6 +3,7 @@ package storetest
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/cofferhq/coffer"
@@ -126,4 +127,75 @@ func testAccountTransfers(t *testing.T, s coffer.Store) {
 			same(t, fmt.Sprintf("pages (desc %v)", desc), paged, whole)
 		}
 	})
+}
+
+// testAccountTransfersLong lists an account of more entries than one page or one of a store's
+// read spans holds, whole and filtered, both ways, a page at a time: every transfer once, in
+// order, however the store divides its reads.
+func testAccountTransfersLong(t *testing.T, s coffer.Store) {
+	const n = 2_600
+	ids := setup(t, s, "a", "b")
+	a, b := ids[0], ids[1]
+	c := &coffer.Changes{}
+	for i := range n {
+		tr := transfer(fmt.Sprintf("t%04d", i), a, b, 1, i/100)
+		if i%10 == 3 {
+			tr.Type = coffer.TypePayment
+		}
+		c.NewTransfers = append(c.NewTransfers, tr)
+		for _, side := range []string{a, b} {
+			e := entry(side, uint64(i+1), tr.ID, 1, i/100)
+			e.Type = tr.Type
+			c.Entries = append(c.Entries, e)
+		}
+	}
+	save(t, s, c)
+	type filter = coffer.AccountTransferFilter
+	want := func(desc bool, keep func(i int) bool) []string {
+		var out []string
+		for i := range n {
+			if keep(i) {
+				out = append(out, fmt.Sprintf("t%04d@%d", i, i+1))
+			}
+		}
+		if desc {
+			slices.Reverse(out)
+		}
+		return out
+	}
+	all := func(int) bool { return true }
+	tests := []struct {
+		name   string
+		filter filter
+		keep   func(i int) bool
+	}{
+		{"whole", filter{AccountID: a, Limit: 1000}, all},
+		{"whole, pages of 7", filter{AccountID: a, Limit: 7}, all},
+		{"type", filter{AccountID: a, Type: coffer.TypePayment, Limit: 100}, func(i int) bool { return i%10 == 3 }},
+		{"the last of the period", filter{AccountID: b, From: at(25), Limit: 30}, func(i int) bool { return i >= 2500 }},
+		{"a period inside", filter{AccountID: b, From: at(11), To: at(14), Limit: 1000}, func(i int) bool { return i >= 1100 && i < 1400 }},
+	}
+	for _, tt := range tests {
+		for _, desc := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s desc %v", tt.name, desc), func(t *testing.T) {
+				f := tt.filter
+				f.Desc = desc
+				var got []string
+				for range n + 1 {
+					page, err := s.AccountTransfers(t.Context(), f)
+					if err != nil {
+						t.Fatalf("AccountTransfers: %v", err)
+					}
+					for _, at := range page {
+						got = append(got, fmt.Sprintf("%s@%d", at.Transfer.ID, at.Seq))
+					}
+					if len(page) < f.Limit {
+						break
+					}
+					f.AfterSeq = page[len(page)-1].Seq
+				}
+				wantIDs(t, fmt.Sprintf("AccountTransfers(%+v) in pages", tt.filter), got, want(desc, tt.keep))
+			})
+		}
+	}
 }

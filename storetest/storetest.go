@@ -27,6 +27,7 @@ func Run(t *testing.T, open func(t *testing.T) coffer.Store) {
 		{"TransferFilter", testTransferFilter},
 		{"TransferPaging", testTransferPaging},
 		{"AccountTransfers", testAccountTransfers},
+		{"AccountTransfersLong", testAccountTransfersLong},
 		{"ExpiredTransfers", testExpiredTransfers},
 		{"PendingTransfers", testPendingTransfers},
 		{"EntryRoundTrip", testEntryRoundTrip},
