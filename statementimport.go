@@ -142,6 +142,17 @@ type StatementExceptionFilter struct {
 	Limit      int
 }
 
+// StatementMatchFilter selects an import's matches in the order of line, then transfer id,
+// after the cursor: past the match (AfterLine, AfterTransferID), or past every match of
+// AfterLine when AfterTransferID is empty. A settlement line has several matches, so a page
+// may end inside one line.
+type StatementMatchFilter struct {
+	ImportID        string
+	AfterLine       int64
+	AfterTransferID string
+	Limit           int
+}
+
 // StatementImportStore keeps statement imports, their lines, matches and exceptions: a
 // capability of its own beside Store, both stores have it.
 type StatementImportStore interface {
@@ -162,8 +173,8 @@ type StatementImportStore interface {
 	AddStatementExceptions(ctx context.Context, exceptions []StatementException) error
 	// StatementLine returns one line, or ENOTFOUND.
 	StatementLine(ctx context.Context, importID string, line int64) (StatementLine, error)
-	// StatementMatches lists an import's matches by line, then transfer id, after line after.
-	StatementMatches(ctx context.Context, importID string, after int64, limit int) ([]StatementMatch, error)
+	// StatementMatches lists an import's matches as f selects.
+	StatementMatches(ctx context.Context, f StatementMatchFilter) ([]StatementMatch, error)
 	// TransferMatched reports the line a transfer is matched to in the import, or 0.
 	TransferMatched(ctx context.Context, importID, transferID string) (int64, error)
 	// StatementException returns one exception, or ENOTFOUND.

@@ -161,6 +161,40 @@ type StatementExceptionPage struct {
 	NextCursor string `json:"next_cursor,omitempty"`
 }
 
+// StatementMatch is a statement line matched to a transfer; a settlement line has one per
+// transfer it sums.
+type StatementMatch struct {
+	// Line is the statement's line number (the header is line 1).
+	Line int64 `json:"line"`
+	// TransferID is the transfer matched to it.
+	TransferID string `json:"transfer_id"`
+	// Rule is the rule that matched them: reference, amount_date or settlement, or manual
+	// for an operator's match by hand.
+	Rule string `json:"rule"`
+	// MatchedBy is the id of the API key that matched them by hand.
+	MatchedBy string `json:"matched_by,omitempty"`
+	// MatchedAt is when they were matched.
+	MatchedAt Time `json:"matched_at"`
+}
+
+// StatementMatchPage is a page of an import's matches by line, then transfer id.
+type StatementMatchPage struct {
+	// Matches are the page's.
+	Matches []StatementMatch `json:"matches"`
+	// HasMore says whether more follow this page.
+	HasMore bool `json:"has_more"`
+	// NextCursor is the Cursor of the next page, set only when HasMore.
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// StatementMatchesQuery pages through an import's matches.
+type StatementMatchesQuery struct {
+	// Cursor is a NextCursor of the page before; empty for the first page.
+	Cursor string
+	// Limit is the most on the page; 0 is the server's default.
+	Limit int
+}
+
 // StatementExceptionsQuery selects an import's exceptions.
 type StatementExceptionsQuery struct {
 	// Status is open, resolved, or empty for both.
@@ -204,6 +238,11 @@ func (c *Client) StatementExceptions(ctx context.Context, id string, q Statement
 		v.Set("status", q.Status)
 	}
 	return call[StatementExceptionPage](ctx, c, http.MethodGet, "/v1/statement-imports/"+pathID(id)+"/exceptions", pageQuery(v, q.Cursor, q.Limit), nil)
+}
+
+// StatementMatches lists the matched pairs of a statement import, with the rule of each.
+func (c *Client) StatementMatches(ctx context.Context, id string, q StatementMatchesQuery) (*StatementMatchPage, error) {
+	return call[StatementMatchPage](ctx, c, http.MethodGet, "/v1/statement-imports/"+pathID(id)+"/matches", pageQuery(url.Values{}, q.Cursor, q.Limit), nil)
 }
 
 // ResolveException resolves an exception of a statement import (operator; admin to adjust).

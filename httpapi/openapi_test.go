@@ -164,7 +164,8 @@ func TestOpenAPI(t *testing.T) {
 		"Approval":                {client.Approval{}, true}, "ApprovalPage": {client.ApprovalPage{}, true},
 		"ApprovalRequested": {client.ApprovalRequested{}, true}, "RejectApprovalRequest": {client.RejectApprovalRequest{}, false},
 		"StatementImport": {client.StatementImport{}, true}, "StatementException": {client.StatementException{}, true},
-		"StatementExceptionPage": {client.StatementExceptionPage{}, true}, "ResolveExceptionRequest": {client.ResolveExceptionRequest{}, false},
+		"StatementExceptionPage": {client.StatementExceptionPage{}, true}, "StatementMatch": {client.StatementMatch{}, true},
+		"StatementMatchPage": {client.StatementMatchPage{}, true}, "ResolveExceptionRequest": {client.ResolveExceptionRequest{}, false},
 	}
 	for name, w := range wire {
 		s, ok := doc.Components.Schemas[name]

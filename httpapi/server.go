@@ -185,6 +185,25 @@ type route struct {
 	query        []string
 }
 
+// muxPaths are the patterns ServeMux gets in place of a route's path ("METHOD path"), where
+// the path would conflict with another route's: a wildcard stands for a literal segment of
+// the path, and endpoint answers not_found unless the request has the literal there.
+var muxPaths = map[string]string{
+	// A statement import is a reconciliation against a statement, and its exceptions are
+	// served under /v1/reconciliations too. That path and /v1/reconciliations/chain/{id} would
+	// both match /v1/reconciliations/chain/exceptions, which ServeMux refuses; under {part} the
+	// chain's route is the more specific and wins that one path.
+	"GET /v1/reconciliations/{id}/exceptions": "/v1/reconciliations/{id}/{part}",
+}
+
+// muxPath returns the pattern ServeMux gets for rt.
+func (rt route) muxPath() string {
+	if p, ok := muxPaths[rt.method+" "+rt.path]; ok {
+		return p
+	}
+	return rt.path
+}
+
 // New returns a Server. It panics if cfg has no Ledger: that is a wiring mistake.
 func New(cfg Config) *Server {
 	if cfg.Ledger == nil {
@@ -252,7 +271,7 @@ func New(cfg Config) *Server {
 	s.accounts.store = cfg.Store
 	s.routes = s.routeTable()
 	for _, rt := range s.routes {
-		s.mux.HandleFunc(rt.method+" "+rt.path, s.endpoint(rt))
+		s.mux.HandleFunc(rt.method+" "+rt.muxPath(), s.endpoint(rt))
 	}
 	if cfg.Metrics != nil {
 		s.mux.Handle(metricsRoute, s.Guard(cfg.MetricsRole, cfg.Metrics))
@@ -300,9 +319,12 @@ func (s *Server) routeTable() []route {
 		{"POST", "/v1/reconciliations/chain", operator, s.createChainReconciliation, none},
 		{"GET", "/v1/reconciliations/chain", reader, s.listChainReconciliations, []string{"chain", "status", "cursor", "limit"}},
 		{"GET", "/v1/reconciliations/chain/{id}", reader, s.getChainReconciliation, none},
+		// A statement import's exceptions, the id being the import's (see muxPaths).
+		{"GET", "/v1/reconciliations/{id}/exceptions", reader, s.listStatementExceptions, []string{"status", "cursor", "limit"}},
 		{"POST", "/v1/statement-imports", operator, s.importStatement, statementImportParams},
 		{"GET", "/v1/statement-imports/{id}", reader, s.getStatementImport, none},
 		{"GET", "/v1/statement-imports/{id}/exceptions", reader, s.listStatementExceptions, []string{"status", "cursor", "limit"}},
+		{"GET", "/v1/statement-imports/{id}/matches", reader, s.listStatementMatches, []string{"cursor", "limit"}},
 		{"POST", "/v1/statement-imports/{id}/exceptions/{seq}/resolve", operator, s.resolveStatementException, none},
 		{"GET", "/v1/owners/{owner}/balances", reader, s.balances, none},
 		{"POST", "/v1/owners/{owner}/addresses", operator, s.assignDepositAddress, none},
@@ -521,7 +543,14 @@ func requestID(given string) string {
 // endpoint wraps a route: authenticate, authorize, run, write.
 func (s *Server) endpoint(rt route) http.HandlerFunc {
 	pattern := rt.method + " " + rt.path
+	literals := muxLiterals(rt)
 	return func(w http.ResponseWriter, r *http.Request) {
+		for name, want := range literals {
+			if r.PathValue(name) != want {
+				s.writeError(w, r, coffer.Errorf(coffer.ENOTFOUND, "there is no endpoint %s %s", r.Method, r.URL.Path))
+				return
+			}
+		}
 		info(r.Context()).route = pattern
 		if rt.role != "" {
 			if err := s.authorize(r, rt.role); err != nil {
@@ -550,6 +579,26 @@ func (s *Server) endpoint(rt route) http.HandlerFunc {
 		}
 		writeJSON(w, status, body)
 	}
+}
+
+// muxLiterals returns, for a route registered under a pattern of muxPaths, each wildcard of
+// the pattern that stands where rt.path has a literal segment, with that literal.
+func muxLiterals(rt route) map[string]string {
+	mux := rt.muxPath()
+	if mux == rt.path {
+		return nil
+	}
+	out := map[string]string{}
+	want, got := strings.Split(rt.path, "/"), strings.Split(mux, "/")
+	if len(want) != len(got) {
+		panic("httpapi: route " + rt.path + " and its pattern " + mux + " differ in length")
+	}
+	for i, seg := range got {
+		if strings.HasPrefix(seg, "{") && !strings.HasPrefix(want[i], "{") {
+			out[strings.Trim(seg, "{}")] = want[i]
+		}
+	}
+	return out
 }
 
 // metricsRoute is the pattern of Config.Metrics's route.

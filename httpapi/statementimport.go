@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cofferhq/coffer"
@@ -143,6 +144,46 @@ func (s *Server) listStatementExceptions(r *http.Request) (int, any, error) {
 	}
 	if more {
 		page.NextCursor = strconv.FormatInt(list[len(list)-1].Seq, 10)
+	}
+	return http.StatusOK, page, nil
+}
+
+func (s *Server) listStatementMatches(r *http.Request) (int, any, error) {
+	svc, err := s.statements()
+	if err != nil {
+		return 0, nil, err
+	}
+	q := r.URL.Query()
+	f := coffer.StatementMatchFilter{ImportID: r.PathValue("id")}
+	limit, err := pageLimit(q)
+	if err != nil {
+		return 0, nil, err
+	}
+	f.Limit = fetchLimit(limit)
+	if c := q.Get("cursor"); c != "" {
+		// The cursor is the last match's line and transfer: "line:transfer_id".
+		line, transfer, ok := strings.Cut(c, ":")
+		if f.AfterLine, err = strconv.ParseInt(line, 10, 64); !ok || err != nil || f.AfterLine < 0 || transfer == "" {
+			return 0, nil, coffer.Invalid("cursor", "cursor %q is not a next_cursor this endpoint gave", c)
+		}
+		f.AfterTransferID = transfer
+	}
+	if _, err := svc.Get(r.Context(), f.ImportID); err != nil {
+		return 0, nil, err
+	}
+	list, err := svc.Matches(r.Context(), f)
+	if err != nil {
+		return 0, nil, err
+	}
+	list, more := cut(list, limit)
+	page := client.StatementMatchPage{Matches: make([]client.StatementMatch, len(list)), HasMore: more}
+	for i, m := range list {
+		page.Matches[i] = client.StatementMatch{Line: m.Line, TransferID: m.TransferID, Rule: string(m.Rule), MatchedBy: m.By,
+			MatchedAt: apiTime(m.At)}
+	}
+	if more {
+		last := list[len(list)-1]
+		page.NextCursor = strconv.FormatInt(last.Line, 10) + ":" + last.TransferID
 	}
 	return http.StatusOK, page, nil
 }

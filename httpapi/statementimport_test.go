@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -105,4 +106,92 @@ func TestStatementImportRoutes(t *testing.T) {
 	}
 	_, err = e.reader.StatementExceptions(ctx, "nope", client.StatementExceptionsQuery{})
 	wantCode(t, err, coffer.ENOTFOUND)
+}
+
+// TestStatementImportMatches: the matched pairs of an import listed with the rule of each, a
+// page ending inside a settlement line's pairs, and the import's exceptions served under
+// /v1/reconciliations too, beside the chain reconciliations' routes.
+func TestStatementImportMatches(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx := context.Background()
+	e.deposit("d1", "1001", "USD", "100.00")
+	e.deposit("d2", "1001", "USD", "7.00")
+	e.deposit("d3", "1001", "USD", "3.00")
+	e.deposit("d4", "1001", "USD", "2.00")
+	day := e.clock.Now().Format(time.DateOnly)
+	statement := "date,amount,direction,reference,description\n" +
+		day + ",100.00,credit,d1,top-up\n" +
+		day + ",7.00,credit,,top-up\n" +
+		day + ",5.00,credit,,daily settlement\n" +
+		day + ",9.99,credit,,interest\n"
+	if _, err := e.operator.ImportStatement(ctx, client.StatementImportRequest{ID: "st-1", AccountID: "wallet:1001:USD"},
+		strings.NewReader(statement)); err != nil {
+		t.Fatal(err)
+	}
+	if imp := waitImport(t, e.reader, "st-1"); imp.Status != "done" || imp.Matched != 3 || imp.Exceptions != 1 {
+		t.Fatalf("done: %+v", imp)
+	}
+
+	want := []string{"2 d1 reference", "3 d2 amount_date", "4 d3 settlement", "4 d4 settlement"}
+	var got []string
+	q := client.StatementMatchesQuery{Limit: 3}
+	for range len(want) {
+		page, err := e.reader.StatementMatches(ctx, "st-1", q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range page.Matches {
+			if m.MatchedBy != "" || m.MatchedAt.IsZero() {
+				t.Errorf("match %+v: want no key and a time", m)
+			}
+			got = append(got, fmt.Sprintf("%d %s %s", m.Line, m.TransferID, m.Rule))
+		}
+		if !page.HasMore {
+			break
+		}
+		if page.NextCursor != "4:d3" {
+			t.Errorf("next cursor %q, want 4:d3: the page ends inside line 4's pairs", page.NextCursor)
+		}
+		q.Cursor = page.NextCursor
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("matches %v, want %v", got, want)
+	}
+	_, err := e.reader.StatementMatches(ctx, "st-1", client.StatementMatchesQuery{Cursor: "d3"})
+	wantCode(t, err, coffer.EINVALID)
+	_, err = e.reader.StatementMatches(ctx, "nope", client.StatementMatchesQuery{})
+	wantCode(t, err, coffer.ENOTFOUND)
+
+	// The import's exceptions under /v1/reconciliations are those under /v1/statement-imports.
+	code, viaImport := e.raw("GET", "/v1/statement-imports/st-1/exceptions?status=open", e.readerKey, "")
+	if code != 200 || !strings.Contains(string(viaImport), `"amount":"9.99"`) {
+		t.Fatalf("exceptions: %d %s", code, viaImport)
+	}
+	code, viaRecon := e.raw("GET", "/v1/reconciliations/st-1/exceptions?status=open", e.readerKey, "")
+	if code != 200 || string(viaRecon) != string(viaImport) {
+		t.Fatalf("exceptions under /v1/reconciliations: %d %s; want %s", code, viaRecon, viaImport)
+	}
+	for _, c := range []struct {
+		path, key string
+		status    int
+		code      string
+	}{
+		{"/v1/reconciliations/nope/exceptions", e.readerKey, 404, coffer.ENOTFOUND},
+		{"/v1/reconciliations/st-1/exceptions?state=open", e.readerKey, 400, coffer.EINVALID},
+		{"/v1/reconciliations/st-1/matches", e.readerKey, 404, coffer.ENOTFOUND}, // no such route
+		{"/v1/reconciliations/st-1/exceptions", "", 401, coffer.EUNAUTHORIZED},
+	} {
+		code, body := e.raw("GET", c.path, c.key, "")
+		if code != c.status || !strings.Contains(string(body), `"code":"`+c.code+`"`) {
+			t.Errorf("GET %s: %d %s; want %d %s", c.path, code, body, c.status, c.code)
+		}
+	}
+	// The chain reconciliations keep their paths: .../chain/{id} is the more specific pattern.
+	for _, path := range []string{"/v1/reconciliations/chain/exceptions", "/v1/reconciliations/chain/st-1"} {
+		code, body := e.raw("GET", path, e.readerKey, "")
+		if code == 200 || strings.Contains(string(body), "exceptions\":[") {
+			t.Errorf("GET %s answered as an import's exceptions: %d %s", path, code, body)
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -167,15 +168,20 @@ func (s *Store) StatementLine(ctx context.Context, importID string, line int64) 
 	return l, nil
 }
 
-// StatementMatches lists an import's matches by line.
-func (s *Store) StatementMatches(ctx context.Context, importID string, after int64, limit int) ([]coffer.StatementMatch, error) {
+// StatementMatches lists an import's matches by line, then transfer id, after the cursor.
+func (s *Store) StatementMatches(ctx context.Context, f coffer.StatementMatchFilter) ([]coffer.StatementMatch, error) {
+	after, args := "line > $2", []any{f.ImportID, f.AfterLine}
+	if f.AfterTransferID != "" {
+		after, args = "(line, transfer_id) > ($2, $3)", append(args, f.AfterTransferID)
+	}
+	args = append(args, pageSize(f.Limit))
 	rows, err := s.pool.Query(ctx, `SELECT line, transfer_id, rule, matched_by, matched_at FROM statement_matches
-		WHERE import_id = $1 AND line > $2 ORDER BY line, transfer_id LIMIT $3`, importID, after, pageSize(limit))
+		WHERE import_id = $1 AND `+after+` ORDER BY line, transfer_id LIMIT $`+strconv.Itoa(len(args)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list statement matches: %w", mapErr(err))
 	}
 	out, err := collect(rows, func(r rowScanner) (coffer.StatementMatch, error) {
-		m := coffer.StatementMatch{ImportID: importID}
+		m := coffer.StatementMatch{ImportID: f.ImportID}
 		err := r.Scan(&m.Line, &m.TransferID, &m.Rule, &m.By, &m.At)
 		m.At = m.At.UTC()
 		return m, err

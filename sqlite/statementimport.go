@@ -213,13 +213,19 @@ func (s *Store) StatementLine(ctx context.Context, importID string, line int64) 
 	return l, nil
 }
 
-// StatementMatches lists an import's matches by line.
-func (s *Store) StatementMatches(ctx context.Context, importID string, after int64, limit int) ([]coffer.StatementMatch, error) {
+// StatementMatches lists an import's matches by line, then transfer id, after the cursor. The
+// index by line holds the key's transfer_id too (a WITHOUT ROWID table's index carries its
+// primary key), so the order costs no sort.
+func (s *Store) StatementMatches(ctx context.Context, f coffer.StatementMatchFilter) ([]coffer.StatementMatch, error) {
+	after, args := "line > ?", []any{f.ImportID, f.AfterLine}
+	if f.AfterTransferID != "" {
+		after, args = "(line, transfer_id) > (?, ?)", append(args, f.AfterTransferID)
+	}
 	var out []coffer.StatementMatch
 	err := s.list(ctx, `SELECT line, transfer_id, rule, matched_by, matched_at FROM statement_matches
-		WHERE import_id = ? AND line > ? ORDER BY line, transfer_id LIMIT ?`, []any{importID, after, pageSize(limit)},
+		WHERE import_id = ? AND `+after+` ORDER BY line, transfer_id LIMIT ?`, append(args, pageSize(f.Limit)),
 		func(r *sql.Rows) error {
-			m := coffer.StatementMatch{ImportID: importID}
+			m := coffer.StatementMatch{ImportID: f.ImportID}
 			var at int64
 			if err := r.Scan(&m.Line, &m.TransferID, &m.Rule, &m.By, &at); err != nil {
 				return err

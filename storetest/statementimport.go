@@ -54,9 +54,18 @@ func testStatementImports(t *testing.T, s coffer.Store) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	ms, err := ss.StatementMatches(ctx, "imp-1", 2, 10)
+	ms, err := ss.StatementMatches(ctx, coffer.StatementMatchFilter{ImportID: "imp-1", AfterLine: 2, Limit: 10})
 	if err != nil || len(ms) != 2 || ms[0].TransferID != "t2" || ms[1].TransferID != "t3" || ms[0].Rule != coffer.RuleSettlement || !ms[0].At.Equal(at(100)) {
 		t.Fatalf("StatementMatches after line 2: %+v %v", ms, err)
+	}
+	// A page may end inside a settlement line's matches: the cursor is the line and the transfer.
+	ms, err = ss.StatementMatches(ctx, coffer.StatementMatchFilter{ImportID: "imp-1", Limit: 2})
+	if err != nil || len(ms) != 2 || ms[0].TransferID != "t1" || ms[1].TransferID != "t2" {
+		t.Fatalf("StatementMatches, the first page of 2: %+v %v", ms, err)
+	}
+	ms, err = ss.StatementMatches(ctx, coffer.StatementMatchFilter{ImportID: "imp-1", AfterLine: 3, AfterTransferID: "t2", Limit: 2})
+	if err != nil || len(ms) != 1 || ms[0].Line != 3 || ms[0].TransferID != "t3" {
+		t.Fatalf("StatementMatches after line 3's t2: %+v %v", ms, err)
 	}
 	if line, err := ss.TransferMatched(ctx, "imp-1", "t3"); err != nil || line != 3 {
 		t.Fatalf("TransferMatched t3: %d %v", line, err)
@@ -135,7 +144,7 @@ func testStatementImports(t *testing.T, s coffer.Store) {
 	if got, err := ss.StatementImport(ctx, "imp-1"); err != nil || got != again {
 		t.Fatalf("after RestartStatementImport: %+v %v; want %+v", got, err, again)
 	}
-	if ms, err := ss.StatementMatches(ctx, "imp-1", 0, 10); err != nil || len(ms) != 0 {
+	if ms, err := ss.StatementMatches(ctx, coffer.StatementMatchFilter{ImportID: "imp-1", Limit: 10}); err != nil || len(ms) != 0 {
 		t.Fatalf("matches after a restart: %+v %v", ms, err)
 	}
 	if es, err := ss.StatementExceptions(ctx, coffer.StatementExceptionFilter{ImportID: "imp-1"}); err != nil || len(es) != 0 {

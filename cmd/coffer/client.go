@@ -218,6 +218,9 @@ func printText(w io.Writer, answer any) error {
 		printStatementImport(tw, v)
 	case *client.StatementException:
 		printExceptions(tw, *v)
+	case *client.StatementMatchPage:
+		printMatches(tw, v.Matches...)
+		printCursor(tw, v.NextCursor)
 	case *client.StatementExceptionPage:
 		printExceptions(tw, v.Exceptions...)
 		printCursor(tw, v.NextCursor)

@@ -63,6 +63,15 @@ func init() {
 					return cl.StatementExceptions(ctx, args[0], q)
 				}
 			}},
+		clientCommand{name: "statement-matches", args: []string{"ID"},
+			summary: "list the matched pairs of a statement import: each line, its transfer and the rule that matched them",
+			setup: func(fs *pflag.FlagSet) action {
+				var q client.StatementMatchesQuery
+				pageFlags(fs, &q.Limit, &q.Cursor)
+				return func(ctx context.Context, cl *client.Client, args []string) (any, error) {
+					return cl.StatementMatches(ctx, args[0], q)
+				}
+			}},
 		clientCommand{name: "resolve-exception", args: []string{"ID", "SEQ"},
 			summary:  "resolve an exception of a statement import: match it, explain it, or adjust the account (admin)",
 			required: []string{"action"},
@@ -154,6 +163,17 @@ func printStatementImport(w io.Writer, imp *client.StatementImport) {
 		imp.Status, imp.Lines, imp.LinesRead, imp.Matched, imp.Exceptions)
 	if imp.Error != "" {
 		fmt.Fprintf(w, "error:\t%s\n", imp.Error)
+	}
+}
+
+func printMatches(w io.Writer, ms ...client.StatementMatch) {
+	fmt.Fprintln(w, "LINE\tTRANSFER\tRULE\tMATCHED")
+	for _, m := range ms {
+		rule := m.Rule
+		if m.MatchedBy != "" {
+			rule += " (by " + m.MatchedBy + ")"
+		}
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\n", m.Line, m.TransferID, rule, when(&m.MatchedAt))
 	}
 }
 

@@ -11,8 +11,8 @@ import (
 )
 
 // TestStatementImportCommands: statement-import follows the import to its end with plain
-// progress lines (stderr is no terminal), then exceptions lists what is left and
-// resolve-exception explains it.
+// progress lines (stderr is no terminal), statement-matches lists the pairs, then exceptions
+// lists what is left and resolve-exception explains it.
 func TestStatementImportCommands(t *testing.T) {
 	t.Parallel()
 	s := setup(t)
@@ -31,6 +31,15 @@ func TestStatementImportCommands(t *testing.T) {
 	out = s.ok("exceptions", "bank-1", "--status", "open")
 	if !strings.Contains(out, "d2") || !strings.Contains(out, "no statement line matches it") {
 		t.Fatalf("exceptions:\n%s", out)
+	}
+	out = s.ok("statement-matches", "bank-1")
+	if !strings.Contains(out, "RULE") || !strings.Contains(out, "d1") || !strings.Contains(out, "reference") {
+		t.Fatalf("statement-matches:\n%s", out)
+	}
+	var matches client.StatementMatchPage
+	s.json(&matches, "statement-matches", "bank-1", "--limit", "1")
+	if len(matches.Matches) != 1 || matches.Matches[0].Line != 2 || matches.Matches[0].TransferID != "d1" || matches.HasMore {
+		t.Fatalf("statement-matches: %+v", matches)
 	}
 	var e client.StatementException
 	s.json(&e, "resolve-exception", "bank-1", "1", "--action", "explain", "--note", "a test deposit")

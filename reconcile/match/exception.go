@@ -213,6 +213,11 @@ func (s *Service) Get(ctx context.Context, id string) (coffer.StatementImport, e
 	return s.cfg.Store.StatementImport(ctx, id)
 }
 
+// Matches lists an import's matched pairs as f selects.
+func (s *Service) Matches(ctx context.Context, f coffer.StatementMatchFilter) ([]coffer.StatementMatch, error) {
+	return s.cfg.Store.StatementMatches(ctx, f)
+}
+
 // Exceptions lists an import's exceptions as f selects.
 func (s *Service) Exceptions(ctx context.Context, f coffer.StatementExceptionFilter) ([]coffer.StatementException, error) {
 	return s.cfg.Store.StatementExceptions(ctx, f)

@@ -232,7 +232,7 @@ func TestMatchPerturbed(t *testing.T) {
 			if want := int64(len(wantLines) + len(wantTransfers)); imp.Exceptions != want || imp.Matched != lineNo-1-int64(len(wantLines)) {
 				t.Errorf("import counts %d matched, %d exceptions; want %d, %d", imp.Matched, imp.Exceptions, lineNo-1-int64(len(wantLines)), want)
 			}
-			ms, err := e.s.StatementMatches(t.Context(), "st-1", lineOf[-1]-1, 10)
+			ms, err := e.s.StatementMatches(t.Context(), coffer.StatementMatchFilter{ImportID: "st-1", AfterLine: lineOf[-1] - 1, Limit: 10})
 			if err != nil {
 				t.Fatal(err)
 			}
