@@ -21,7 +21,8 @@ type reconcileStore interface {
 
 // startReconcilers makes a reconciler of each configured chain, for POST
 // /v1/reconciliations/chain, and, unless interval is 0, the duty that runs each on a schedule.
-func (c *chains) startReconcilers(clients map[string]watch.Client, store chainStore, interval time.Duration, logger *slog.Logger) error {
+// Each reconciles the deposit addresses and Coffer's own addresses (the hot wallet).
+func (c *chains) startReconcilers(clients map[string]watch.Client, store chainStore, own []string, interval time.Duration, logger *slog.Logger) error {
 	rs, ok := store.(reconcileStore)
 	if !ok {
 		return fmt.Errorf("the %T store keeps no chain reconciliations", store)
@@ -33,7 +34,7 @@ func (c *chains) startReconcilers(clients map[string]watch.Client, store chainSt
 			return fmt.Errorf("chain %s: the %T client cannot read balances at a block hash", ch.Name, clients[ch.Name])
 		}
 		r, err := chainrecon.New(chainrecon.Config{Chain: ch, Assets: c.config.AssetsOn(ch.Name), Client: client, Store: rs,
-			Books: books.Ledger{Store: store}, Logger: logger})
+			Books: books.Ledger{Store: store}, Addresses: own, Logger: logger})
 		if err != nil {
 			return err
 		}

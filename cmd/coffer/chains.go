@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
 	"go.opentelemetry.io/otel/trace"
 	"go.yaml.in/yaml/v3"
 
@@ -226,10 +228,19 @@ func startChains(ctx context.Context, cfg Config, store coffer.Store, l *ledger.
 	}
 	out.addresses = &address.Service{Config: out.config, Keys: xpub, Store: cs}
 	out.view = &chainview.Service{Config: out.config, Store: cs, Leases: leases}
-	for _, c := range out.config.Chains {
-		out.duties = append(out.duties, watchDuty(c, out.config, clients[c.Name], cs, l, logger, c.Name == devChainName && out.dev != nil))
+	owner := cfg.HotWalletOwner
+	if owner == "" {
+		owner = hotWalletOwnerDefault
 	}
-	if err := out.startReconcilers(clients, cs, cfg.ChainReconcileInterval, logger); err != nil {
+	if err := coffer.ValidateOwner(owner); err != nil {
+		return nil, usageErr("--hot-wallet-owner: %v", err)
+	}
+	hotAddr := crypto.PubkeyToAddress(hot.PublicKey)
+	for _, c := range out.config.Chains {
+		addrs := hotFunding(credit.Addresses(cs, c.Name), hotAddr, owner)
+		out.duties = append(out.duties, watchDuty(c, out.config, clients[c.Name], cs, addrs, l, logger, c.Name == devChainName && out.dev != nil))
+	}
+	if err := out.startReconcilers(clients, cs, []string{hotAddr.Hex()}, cfg.ChainReconcileInterval, logger); err != nil {
 		return nil, err
 	}
 	if err := out.startPayouts(ctx, cfg, clients, store, l, hot, logger); err != nil {
@@ -242,11 +253,11 @@ func startChains(ctx context.Context, cfg Config, store coffer.Store, l *ledger.
 // watchDuty is the duty that runs a chain's watcher. A chain never scanned is scanned from its
 // head at that time: the deposit addresses are new. The dev chain, new at every start, is
 // scanned from its first block, what was seen of an earlier one forgotten.
-func watchDuty(c chain.Chain, cfg chain.Config, client watch.Client, store chainStore, l *ledger.Ledger, logger *slog.Logger, dev bool) duty.Duty {
+func watchDuty(c chain.Chain, cfg chain.Config, client watch.Client, store chainStore, addrs addressLookup, l *ledger.Ledger, logger *slog.Logger, dev bool) duty.Duty {
 	forgotten := false
 	return duty.Duty{Name: watch.DutyName(c.Name), Run: func(ctx context.Context, fence coffer.Fence, report func(any)) error {
 		wcfg := watch.Config{Chain: c, Assets: cfg.AssetsOn(c.Name), Client: client, Store: store,
-			Addresses: credit.Addresses(store, c.Name),
+			Addresses: addrs,
 			Ledger:    &credit.Credit{Chain: c, Ledger: l, Transfers: store, Tops: store},
 			From:      1, Logger: logger}
 		if !dev {
@@ -270,6 +281,31 @@ func watchDuty(c chain.Chain, cfg chain.Config, client watch.Client, store chain
 		}
 		return w.Run(ctx, fence, report)
 	}}
+}
+
+// addressLookup is a watcher's lookup of Coffer's addresses among a block's recipients, with
+// the owner each credits (watch.Config.Addresses).
+type addressLookup = func(ctx context.Context, addrs []common.Address) (map[common.Address]string, error)
+
+// hotFunding makes the watcher see the hot wallet as a deposit address of owner: what arrives
+// there from outside (the operator's funding) is a chain deposit like any other, pending then
+// credited to owner's wallet at the chain's confirmations, and it debits the hot wallet's
+// custody account. Payouts credit that account, so its holding follows the hot wallet's balance
+// on chain and the chain reconciliation can account for every transfer in and out of it. A
+// transfer from the hot wallet to itself is not funding and no payout may send one.
+func hotFunding(deposits addressLookup, hot common.Address, owner string) addressLookup {
+	return func(ctx context.Context, addrs []common.Address) (map[common.Address]string, error) {
+		out, err := deposits(ctx, addrs)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range addrs {
+			if a == hot {
+				out[a] = owner
+			}
+		}
+		return out, nil
+	}
 }
 
 // ensureAsset creates a chain asset in the ledger with its decimals as scale, or checks the

@@ -98,7 +98,10 @@ type Config struct {
 	// Payouts from each chain's hot wallet (m/44'/60'/1'/0/HotWalletIndex of the seed): the
 	// highest fee cap in gwei, the blocks before a stuck one is replaced, and the network fee
 	// charged to the owner per asset, in minor units.
-	HotWalletIndex   int
+	HotWalletIndex int
+	// HotWalletOwner is the owner whose wallet is credited with the hot wallet's funding: money
+	// sent to the hot wallet from outside, seen by the watcher like a deposit.
+	HotWalletOwner   string
 	PayoutFeeCapGwei int
 	PayoutBumpBlocks int
 	PayoutNetworkFee map[string]coffer.Amount
@@ -125,6 +128,9 @@ const (
 	// payoutFeeCapDefault, in gwei, is far above a normal Ethereum base fee and below what a
 	// runaway bid would cost: 500 gwei of a 65,000-gas token transfer is 0.0325 ETH.
 	payoutFeeCapDefault = 500
+	// hotWalletOwnerDefault is the owner of the hot wallet's funding: an owner name no business
+	// is likely to give one of its users.
+	hotWalletOwnerDefault = "coffer.hot-wallet"
 )
 
 // A setting is one of Coffer's knobs: a flag, an environment variable and a config-file key, a
@@ -287,6 +293,9 @@ var settings = []setting{
 	{flag: "hot-wallet-index", env: "COFFER_HOT_WALLET_INDEX", key: "chain.hot_wallet_index", def: "0",
 		usage: "the hot wallet that sends payouts on every chain: the seed's key at m/44'/60'/1'/0/INDEX, the same address on each chain",
 		value: func(c *Config) pflag.Value { return wholeValue{&c.HotWalletIndex, 0} }},
+	{flag: "hot-wallet-owner", env: "COFFER_HOT_WALLET_OWNER", key: "chain.hot_wallet_owner", def: hotWalletOwnerDefault,
+		usage: "the owner whose wallet is credited with what arrives at the hot wallet from outside (its funding), seen and confirmed like a deposit, so that the ledger's custody of the hot wallet matches the chain",
+		value: func(c *Config) pflag.Value { return textValue{&c.HotWalletOwner} }},
 	{flag: "payout-fee-cap", env: "COFFER_PAYOUT_FEE_CAP", key: "chain.payout_fee_cap", def: strconv.Itoa(payoutFeeCapDefault),
 		usage: "the highest fee cap (max fee per gas) in gwei a payout's transaction may bid, replacements included; at the cap a stuck payout is sent again as it is",
 		value: func(c *Config) pflag.Value { return wholeValue{&c.PayoutFeeCapGwei, 1} }},
