@@ -324,7 +324,7 @@ var (
 		"command-source", "COFFER_COMMAND_SECRET", "command-role",
 		"payment-queue", "COFFER_PAYMENT_QUEUE_KEY", "payment-queue-chain", "payment-queue-window",
 		"chain", "chain-asset", "chain-reconcile-interval", "seed-file", "seed-secret-file", "COFFER_SEED_SECRET",
-		"hot-wallet-index", "payout-fee-cap", "payout-bump-blocks", "payout-network-fee"}
+		"hot-wallet-index", "hot-wallet-owner", "payout-fee-cap", "payout-bump-blocks", "payout-network-fee"}
 	clientSettings = []string{"addr", "key"}
 	chainSettings  = []string{"seed-file", "seed-secret-file", "COFFER_SEED_SECRET"}
 )
