@@ -55,24 +55,34 @@ type Credit struct {
 	// what they send is a custody move that chain/sweep books, not a deposit of the owner, so
 	// the watcher records it and Credit leaves it out of the ledger. Lowercase or EIP-55 hex.
 	Own []string
+	// OwnSender, if set, reports whether an address is another of Coffer's own (a deposit
+	// address, the hot wallet): what it sends to a watched address is a sweep, booked by
+	// chain/sweep as a custody move, and is left out of the ledger here like Own's transfers.
+	OwnSender func(ctx context.Context, from string) (bool, error)
 	// Logger is slog.Default() if nil.
 	Logger *slog.Logger
 }
 
-// own reports whether d was sent by one of the Own addresses.
-func (c *Credit) own(d coffer.Deposit) bool {
+// own reports whether d was sent by one of the Own addresses, or by an address OwnSender knows.
+func (c *Credit) own(ctx context.Context, d coffer.Deposit) (bool, error) {
+	if d.From == "" {
+		return false, nil
+	}
 	for _, a := range c.Own {
-		if d.From != "" && strings.EqualFold(a, d.From) {
-			return true
+		if strings.EqualFold(a, d.From) {
+			return true, nil
 		}
 	}
-	return false
+	if c.OwnSender == nil {
+		return false, nil
+	}
+	return c.OwnSender(ctx, d.From)
 }
 
 // Pending records d as a pending deposit: a new attempt if the last one was voided.
 func (c *Credit) Pending(ctx context.Context, d coffer.Deposit) error {
-	if c.own(d) {
-		return nil
+	if own, err := c.own(ctx, d); err != nil || own {
+		return err
 	}
 	amount, ok := coffer.AmountFromBig(d.Amount)
 	if !ok || amount.Sign() <= 0 {
@@ -102,8 +112,8 @@ func (c *Credit) Pending(ctx context.Context, d coffer.Deposit) error {
 // and the transaction was mined again before the next pass, which then goes straight from
 // pending to confirmed: a new attempt is recorded and credited.
 func (c *Credit) Confirmed(ctx context.Context, d coffer.Deposit) error {
-	if c.own(d) {
-		return nil
+	if own, err := c.own(ctx, d); err != nil || own {
+		return err
 	}
 	id, state, err := c.live(ctx, d.Key)
 	if err != nil {
@@ -126,8 +136,8 @@ func (c *Credit) Confirmed(ctx context.Context, d coffer.Deposit) error {
 // write) and a reorg deeper than the confirmations then abandoned its block, which the watcher
 // leaves to an operator for a deposit it knows confirmed; refusing would stop the watcher.
 func (c *Credit) Orphaned(ctx context.Context, d coffer.Deposit) error {
-	if c.own(d) {
-		return nil
+	if own, err := c.own(ctx, d); err != nil || own {
+		return err
 	}
 	id, state, err := c.live(ctx, d.Key)
 	if err != nil {

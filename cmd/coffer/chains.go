@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -154,6 +155,8 @@ type chains struct {
 	// payouts requests and cancels payouts; senders are the hot wallet's, by chain.
 	payouts *payout.Service
 	senders map[string]*send.Sender
+	// seed is kept only when sweeping is on: a sweep signs with a deposit address's key.
+	seed *hdkey.Seed
 }
 
 // chainStore is what the chain code needs of a store beyond coffer.Store; both stores have it.
@@ -182,11 +185,12 @@ func startChains(ctx context.Context, cfg Config, store coffer.Store, l *ledger.
 	if !ok {
 		return nil, fmt.Errorf("the %T store keeps no leases", store)
 	}
-	xpub, hot, err := openXPub(cfg)
+	keys, err := openXPub(cfg, len(cfg.SweepThresholds) > 0)
 	if err != nil {
 		return nil, err
 	}
-	out := &chains{config: chain.Config{Chains: cfg.Chains, Assets: cfg.ChainAssets}}
+	xpub, hot := keys.xpub, keys.hot
+	out := &chains{config: chain.Config{Chains: cfg.Chains, Assets: cfg.ChainAssets}, seed: keys.seed}
 	ok = false
 	defer func() {
 		if !ok {
@@ -236,14 +240,35 @@ func startChains(ctx context.Context, cfg Config, store coffer.Store, l *ledger.
 		return nil, usageErr("--hot-wallet-owner: %v", err)
 	}
 	hotAddr := crypto.PubkeyToAddress(hot.PublicKey)
-	for _, c := range out.config.Chains {
-		addrs := hotFunding(credit.Addresses(cs, c.Name), hotAddr, owner)
-		out.duties = append(out.duties, watchDuty(c, out.config, clients[c.Name], cs, addrs, l, logger, c.Name == devChainName && out.dev != nil))
+	sweepTo, err := sweepDestination(cfg, hotAddr)
+	if err != nil {
+		return nil, err
 	}
-	if err := out.startReconcilers(clients, cs, []string{hotAddr.Hex()}, cfg.ChainReconcileInterval, logger); err != nil {
+	// The reconcilers cover the deposit addresses and Coffer's own: the hot wallet, and with
+	// sweeping on the gas wallet and the address swept to, between which custody moves.
+	own := []string{hotAddr.Hex()}
+	if len(cfg.SweepThresholds) > 0 {
+		own = append(own, keys.gas.Hex())
+		if sweepTo != hotAddr {
+			own = append(own, sweepTo.Hex())
+		}
+	}
+	// The hot wallet's funding, and with sweeping on the gas wallet's, is credited to owner.
+	funded := []common.Address{hotAddr}
+	if len(cfg.SweepThresholds) > 0 {
+		funded = append(funded, keys.gas)
+	}
+	for _, c := range out.config.Chains {
+		addrs := hotFunding(credit.Addresses(cs, c.Name), owner, funded...)
+		out.duties = append(out.duties, watchDuty(c, out.config, clients[c.Name], cs, addrs, ownSender(addrs, keys.gas), l, keys.gas, logger, c.Name == devChainName && out.dev != nil))
+	}
+	if err := out.startReconcilers(clients, cs, own, cfg.ChainReconcileInterval, logger); err != nil {
 		return nil, err
 	}
 	if err := out.startPayouts(ctx, cfg, clients, store, l, hot, logger); err != nil {
+		return nil, err
+	}
+	if err := out.startSweeps(ctx, cfg, clients, store, l, keys, sweepTo, logger); err != nil {
 		return nil, err
 	}
 	ok = true
@@ -253,12 +278,13 @@ func startChains(ctx context.Context, cfg Config, store coffer.Store, l *ledger.
 // watchDuty is the duty that runs a chain's watcher. A chain never scanned is scanned from its
 // head at that time: the deposit addresses are new. The dev chain, new at every start, is
 // scanned from its first block, what was seen of an earlier one forgotten.
-func watchDuty(c chain.Chain, cfg chain.Config, client watch.Client, store chainStore, addrs addressLookup, l *ledger.Ledger, logger *slog.Logger, dev bool) duty.Duty {
+func watchDuty(c chain.Chain, cfg chain.Config, client watch.Client, store chainStore, addrs addressLookup,
+	own func(context.Context, string) (bool, error), l *ledger.Ledger, gas common.Address, logger *slog.Logger, dev bool) duty.Duty {
 	forgotten := false
 	return duty.Duty{Name: watch.DutyName(c.Name), Run: func(ctx context.Context, fence coffer.Fence, report func(any)) error {
 		wcfg := watch.Config{Chain: c, Assets: cfg.AssetsOn(c.Name), Client: client, Store: store,
 			Addresses: addrs,
-			Ledger:    &credit.Credit{Chain: c, Ledger: l, Transfers: store, Tops: store},
+			Ledger:    &credit.Credit{Chain: c, Ledger: l, Transfers: store, Tops: store, Own: []string{gas.Hex()}, OwnSender: own},
 			From:      1, Logger: logger}
 		if !dev {
 			if _, err := store.ChainTop(ctx, c.Name); coffer.ErrorCode(err) == coffer.ENOTFOUND {
@@ -287,20 +313,44 @@ func watchDuty(c chain.Chain, cfg chain.Config, client watch.Client, store chain
 // the owner each credits (watch.Config.Addresses).
 type addressLookup = func(ctx context.Context, addrs []common.Address) (map[common.Address]string, error)
 
-// hotFunding makes the watcher see the hot wallet as a deposit address of owner: what arrives
+// ownSender reports whether an address is one of Coffer's own: a deposit address or the hot
+// wallet (by the watcher's lookup), or the gas wallet. What such an address sends to another
+// of Coffer's is a sweep or a top-up, a custody move chain/sweep books, never an owner's
+// deposit: without this, a sweep into the hot wallet would be credited as its funding too.
+func ownSender(addrs addressLookup, gas common.Address) func(context.Context, string) (bool, error) {
+	return func(ctx context.Context, from string) (bool, error) {
+		if !common.IsHexAddress(from) {
+			return false, nil
+		}
+		a := common.HexToAddress(from)
+		if a == gas {
+			return true, nil
+		}
+		found, err := addrs(ctx, []common.Address{a})
+		if err != nil {
+			return false, err
+		}
+		_, ok := found[a]
+		return ok, nil
+	}
+}
+
+// hotFunding makes the watcher see the funded addresses (the hot wallet, and the gas wallet
+// when sweeping is on) as deposit addresses of owner: what arrives
 // there from outside (the operator's funding) is a chain deposit like any other, pending then
 // credited to owner's wallet at the chain's confirmations, and it debits the hot wallet's
 // custody account. Payouts credit that account, so its holding follows the hot wallet's balance
 // on chain and the chain reconciliation can account for every transfer in and out of it. A
-// transfer from the hot wallet to itself is not funding and no payout may send one.
-func hotFunding(deposits addressLookup, hot common.Address, owner string) addressLookup {
+// transfer from one of Coffer's own addresses (a sweep, a top-up) is not funding: ownSender
+// keeps it out of the ledger, where chain/sweep books it as a custody move.
+func hotFunding(deposits addressLookup, owner string, funded ...common.Address) addressLookup {
 	return func(ctx context.Context, addrs []common.Address) (map[common.Address]string, error) {
 		out, err := deposits(ctx, addrs)
 		if err != nil {
 			return nil, err
 		}
 		for _, a := range addrs {
-			if a == hot {
+			if slices.Contains(funded, a) {
 				out[a] = owner
 			}
 		}
@@ -327,44 +377,67 @@ func ensureAsset(ctx context.Context, store coffer.Store, l *ledger.Ledger, a ch
 	return nil
 }
 
-// openXPub opens the seed file with the seed secret and returns its watch-only xpub, and the
-// hot wallet's key (m/44'/60'/1'/0/--hot-wallet-index), which signs payouts.
-func openXPub(cfg Config) (*hdkey.XPub, *ecdsa.PrivateKey, error) {
+// seedKeys is what serve keeps of the seed: the watch-only xpub of the deposit addresses, the
+// hot wallet's key, the sweeps' gas wallet's address, and the seed itself only when sweeping is
+// on (a sweep signs with a deposit address's key), zeroed by chains.close.
+type seedKeys struct {
+	xpub *hdkey.XPub
+	hot  *ecdsa.PrivateKey
+	gas  common.Address
+	seed *hdkey.Seed
+}
+
+// openXPub opens the seed file with the seed secret and returns its keys: the watch-only xpub,
+// the hot wallet's key (m/44'/60'/1'/0/--hot-wallet-index), which signs payouts, the gas
+// wallet's address (m/44'/60'/2'/0/0), and, when keepSeed, the seed.
+func openXPub(cfg Config, keepSeed bool) (seedKeys, error) {
 	secret, err := readSeedSecret(&cfg)
 	if err != nil {
-		return nil, nil, err
+		return seedKeys{}, err
 	}
 	defer clear(secret)
 	sealed, err := hdkey.ReadFile(cfg.SeedFile)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, usageErr("chains are configured and the seed file %s does not exist: make it with coffer chain init, or give --seed-file", cfg.SeedFile)
+		return seedKeys{}, usageErr("chains are configured and the seed file %s does not exist: make it with coffer chain init, or give --seed-file", cfg.SeedFile)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("seed file %s: %w", cfg.SeedFile, err)
+		return seedKeys{}, fmt.Errorf("seed file %s: %w", cfg.SeedFile, err)
 	}
 	mnemonic, err := hdkey.Open(sealed, secret)
 	if errors.Is(err, hdkey.ErrWrongSecret) {
-		return nil, nil, usageErr("the seed secret does not open the seed file %s: it is not the secret the file was sealed with", cfg.SeedFile)
+		return seedKeys{}, usageErr("the seed secret does not open the seed file %s: it is not the secret the file was sealed with", cfg.SeedFile)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("seed file %s: %w", cfg.SeedFile, err)
+		return seedKeys{}, fmt.Errorf("seed file %s: %w", cfg.SeedFile, err)
 	}
 	seed, err := hdkey.NewSeed(mnemonic, "")
 	if err != nil {
-		return nil, nil, fmt.Errorf("seed file %s: %w", cfg.SeedFile, err)
+		return seedKeys{}, fmt.Errorf("seed file %s: %w", cfg.SeedFile, err)
 	}
-	defer seed.Zero()
-	xpub, err := seed.XPub()
-	if err != nil {
-		return nil, nil, err
+	kept := false
+	defer func() {
+		if !kept {
+			seed.Zero()
+		}
+	}()
+	var k seedKeys
+	if k.xpub, err = seed.XPub(); err != nil {
+		return seedKeys{}, err
 	}
 	path := hdkey.HotWalletPath()
 	path[len(path)-1] = uint32(cfg.HotWalletIndex)
-	hot, err := seed.PrivateKey(path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("seed file %s: the hot wallet: %w", cfg.SeedFile, err)
+	if k.hot, err = seed.PrivateKey(path); err != nil {
+		return seedKeys{}, fmt.Errorf("seed file %s: the hot wallet: %w", cfg.SeedFile, err)
 	}
-	return xpub, hot, nil
+	gas, err := seed.PrivateKey(hdkey.GasWalletPath())
+	if err != nil {
+		return seedKeys{}, fmt.Errorf("seed file %s: the gas wallet: %w", cfg.SeedFile, err)
+	}
+	k.gas = crypto.PubkeyToAddress(gas.PublicKey)
+	if keepSeed {
+		k.seed, kept = seed, true
+	}
+	return k, nil
 }
 
 // close stops the dev chain and the node connections.
@@ -377,6 +450,9 @@ func (c *chains) close() {
 	}
 	if c.dev != nil {
 		c.dev.Close()
+	}
+	if c.seed != nil {
+		c.seed.Zero()
 	}
 }
 

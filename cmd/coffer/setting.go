@@ -105,6 +105,11 @@ type Config struct {
 	PayoutFeeCapGwei int
 	PayoutBumpBlocks int
 	PayoutNetworkFee map[string]coffer.Amount
+	// Sweeping: the threshold per asset, as a decimal in the asset's unit (none: no sweeping),
+	// the address swept to (the hot wallet when empty) and the sweeps' fixed fee cap in gwei.
+	SweepThresholds map[string]string
+	SweepTo         string
+	SweepFeeCapGwei int
 
 	// The clients'.
 	Server string
@@ -131,6 +136,10 @@ const (
 	// hotWalletOwnerDefault is the owner of the hot wallet's funding: an owner name no business
 	// is likely to give one of its users.
 	hotWalletOwnerDefault = "coffer.hot-wallet"
+	// sweepFeeCapDefault, in gwei: a sweep is never urgent, so it waits for a base fee below
+	// this, and what a native sweep leaves at its address is 21,000 gas times the cap less
+	// the price paid (at most 0.00105 ETH).
+	sweepFeeCapDefault = 50
 )
 
 // A setting is one of Coffer's knobs: a flag, an environment variable and a config-file key, a
@@ -305,6 +314,15 @@ var settings = []setting{
 	{flag: "payout-network-fee", env: "COFFER_PAYOUT_NETWORK_FEES", key: "chain.payout_network_fees",
 		usage: "what a payout of an asset charges its owner for the network on top of the amount, in minor units, such as USDT=1000000; held with the payout, kept when it is confirmed, given back when it fails; a list; default none",
 		value: func(c *Config) pflag.Value { return floorsValue{&c.PayoutNetworkFee} }},
+	{flag: "sweep-threshold", env: "COFFER_SWEEP_THRESHOLDS", key: "chain.sweep_thresholds",
+		usage: "sweep a deposit address once the ledger holds at least this much of an asset there, in the asset's unit, such as USDT=100 or ETH=0.5; a list; default none: no sweeping",
+		value: func(c *Config) pflag.Value { return thresholdsValue{&c.SweepThresholds} }},
+	{flag: "sweep-to", env: "COFFER_SWEEP_TO", key: "chain.sweep_to",
+		usage: "the address deposit addresses are swept to, on every chain: a cold address (kept as Coffer's custody); default the hot wallet",
+		value: func(c *Config) pflag.Value { return textValue{&c.SweepTo} }},
+	{flag: "sweep-fee-cap", env: "COFFER_SWEEP_FEE_CAP", key: "chain.sweep_fee_cap", def: strconv.Itoa(sweepFeeCapDefault),
+		usage: "the fee cap (max fee per gas) in gwei fixed in every sweep and gas top-up; sweeps wait while the base fee is above it",
+		value: func(c *Config) pflag.Value { return wholeValue{&c.SweepFeeCapGwei, 1} }},
 
 	{flag: "addr", env: "COFFER_ADDR", key: "client.addr", def: "http://" + listenDefault,
 		usage: "where client commands find the server: an http:// or https:// URL, or host:port",
@@ -324,7 +342,8 @@ var (
 		"command-source", "COFFER_COMMAND_SECRET", "command-role",
 		"payment-queue", "COFFER_PAYMENT_QUEUE_KEY", "payment-queue-chain", "payment-queue-window",
 		"chain", "chain-asset", "chain-reconcile-interval", "seed-file", "seed-secret-file", "COFFER_SEED_SECRET",
-		"hot-wallet-index", "hot-wallet-owner", "payout-fee-cap", "payout-bump-blocks", "payout-network-fee"}
+		"hot-wallet-index", "hot-wallet-owner", "payout-fee-cap", "payout-bump-blocks", "payout-network-fee",
+		"sweep-threshold", "sweep-to", "sweep-fee-cap"}
 	clientSettings = []string{"addr", "key"}
 	chainSettings  = []string{"seed-file", "seed-secret-file", "COFFER_SEED_SECRET"}
 )
