@@ -246,8 +246,10 @@ func (s *Sweeper) Pass(ctx context.Context, fence coffer.Fence) (Progress, error
 	if err != nil {
 		errs = append(errs, err)
 	}
-	if busy, err = s.inFlight(ctx); err != nil {
-		return p, errors.Join(append(errs, err)...)
+	if planned > 0 { // read again only when the plan queued something
+		if busy, err = s.inFlight(ctx); err != nil {
+			return p, errors.Join(append(errs, err)...)
+		}
 	}
 	if _, err := s.gas.Pass(ctx, fence); err != nil {
 		errs = append(errs, fmt.Errorf("gas wallet: %w", err))

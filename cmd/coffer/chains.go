@@ -260,7 +260,7 @@ func startChains(ctx context.Context, cfg Config, store coffer.Store, l *ledger.
 	}
 	for _, c := range out.config.Chains {
 		addrs := hotFunding(credit.Addresses(cs, c.Name), owner, funded...)
-		out.duties = append(out.duties, watchDuty(c, out.config, clients[c.Name], cs, addrs, ownSender(addrs, keys.gas), l, keys.gas, logger, c.Name == devChainName && out.dev != nil))
+		out.duties = append(out.duties, watchDuty(c, out.config, clients[c.Name], cs, addrs, ownSender(addrs), l, keys.gas, logger, c.Name == devChainName && out.dev != nil))
 	}
 	if err := out.startReconcilers(clients, cs, own, cfg.ChainReconcileInterval, logger); err != nil {
 		return nil, err
@@ -313,19 +313,17 @@ func watchDuty(c chain.Chain, cfg chain.Config, client watch.Client, store chain
 // the owner each credits (watch.Config.Addresses).
 type addressLookup = func(ctx context.Context, addrs []common.Address) (map[common.Address]string, error)
 
-// ownSender reports whether an address is one of Coffer's own: a deposit address or the hot
-// wallet (by the watcher's lookup), or the gas wallet. What such an address sends to another
-// of Coffer's is a sweep or a top-up, a custody move chain/sweep books, never an owner's
-// deposit: without this, a sweep into the hot wallet would be credited as its funding too.
-func ownSender(addrs addressLookup, gas common.Address) func(context.Context, string) (bool, error) {
+// ownSender reports whether an address is one of Coffer's own by the watcher's lookup: a
+// deposit address or a funded wallet. What such an address sends to another of Coffer's is a
+// sweep, a custody move chain/sweep books, never an owner's deposit: without this, a sweep into
+// the hot wallet would be credited as its funding too. (The gas wallet's top-ups are
+// credit.Credit.Own's.)
+func ownSender(addrs addressLookup) func(context.Context, string) (bool, error) {
 	return func(ctx context.Context, from string) (bool, error) {
 		if !common.IsHexAddress(from) {
 			return false, nil
 		}
 		a := common.HexToAddress(from)
-		if a == gas {
-			return true, nil
-		}
 		found, err := addrs(ctx, []common.Address{a})
 		if err != nil {
 			return false, err

@@ -6,9 +6,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
-	"unicode"
 
 	"github.com/cofferhq/coffer"
 )
@@ -315,17 +313,9 @@ func checkIdempotencyKey(key string, all []string) error {
 		return coffer.Invalid(IdempotencyKeyHeader, "give the %s header once", IdempotencyKeyHeader)
 	case len(all) == 1 && key == "":
 		return coffer.Invalid(IdempotencyKeyHeader, "the %s header is empty: name the withdrawal, or leave the header out", IdempotencyKeyHeader)
-	case len(key) > TxHashLengthMax:
-		return coffer.Invalid(IdempotencyKeyHeader, "the %s header must be at most %d bytes long", IdempotencyKeyHeader, TxHashLengthMax)
-	case strings.Contains(key, coffer.DerivedSep):
-		return coffer.Invalid(IdempotencyKeyHeader, "the %s header must not contain %q", IdempotencyKeyHeader, coffer.DerivedSep)
 	}
-	for _, c := range key {
-		if c > unicode.MaxASCII || !unicode.IsPrint(c) || c == ' ' {
-			return coffer.Invalid(IdempotencyKeyHeader, "the %s header must be printable ASCII characters without spaces", IdempotencyKeyHeader)
-		}
-	}
-	return nil
+	header := "the " + IdempotencyKeyHeader + " header"
+	return checkName(IdempotencyKeyHeader, header, header, key)
 }
 
 // isPayout says whether t is a payout: a withdrawal or a payment held to be sent on a chain.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -91,17 +92,25 @@ func walletID(r *http.Request) (uint64, error) {
 // checkTxHash checks a tx hash: required, at most TxHashLengthMax printable characters without
 // spaces or '/'.
 func checkTxHash(h string) error {
-	switch {
-	case h == "":
+	if h == "" {
 		return coffer.Invalid("tx_hash", "tx_hash is required: it names the transaction, so that a retry finds the first outcome")
-	case len(h) > TxHashLengthMax:
-		return coffer.Invalid("tx_hash", "tx_hash must be at most %d bytes long", TxHashLengthMax)
-	case strings.Contains(h, coffer.DerivedSep):
-		return coffer.Invalid("tx_hash", "tx_hash %q must not contain %q", clip(h), coffer.DerivedSep)
 	}
-	for _, c := range h {
+	return checkName("tx_hash", "tx_hash", fmt.Sprintf("tx_hash %q", clip(h)), h)
+}
+
+// checkName checks v, which names an operation as a tx hash does (a tx hash, an
+// Idempotency-Key): at most TxHashLengthMax printable ASCII characters, no spaces, no
+// DerivedSep. name is v's name in a sentence, quoted its name with its value.
+func checkName(field, name, quoted, v string) error {
+	switch {
+	case len(v) > TxHashLengthMax:
+		return coffer.Invalid(field, "%s must be at most %d bytes long", name, TxHashLengthMax)
+	case strings.Contains(v, coffer.DerivedSep):
+		return coffer.Invalid(field, "%s must not contain %q", quoted, coffer.DerivedSep)
+	}
+	for _, c := range v {
 		if c > unicode.MaxASCII || !unicode.IsPrint(c) || c == ' ' {
-			return coffer.Invalid("tx_hash", "tx_hash %q must be printable ASCII characters without spaces", clip(h))
+			return coffer.Invalid(field, "%s must be printable ASCII characters without spaces", quoted)
 		}
 	}
 	return nil
