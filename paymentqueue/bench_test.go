@@ -74,7 +74,7 @@ func BenchmarkPayoutRequestsQueue(b *testing.B) {
 	for b.Loop() {
 		for range benchBatch {
 			n++
-			f.client.send(b, "withdraw", fmt.Sprintf(`{"queue_id":"q-%d","from_address":"%s","to_address":"0x2222222222222222222222222222222222222222","amount":1,"chain":"ETH","symbol":"USDT","timestamp":%d}`,
+			f.client.Send(b, "withdraw", fmt.Sprintf(`{"queue_id":"q-%d","from_address":"%s","to_address":"0x2222222222222222222222222222222222222222","amount":1,"chain":"ETH","symbol":"USDT","timestamp":%d}`,
 				n, from, now()))
 		}
 		for range benchBatch {
@@ -94,7 +94,7 @@ func BenchmarkPayoutRequestsQueue(b *testing.B) {
 func BenchmarkConfirmToNotice(b *testing.B) {
 	f := setup(b, testdb.Kinds()[0])
 	from := benchOwner(b, f, "bench-latency")
-	notices, err := f.client.ch.Consume(f.client.returnQueue("withdraw"), "", true, true, false, false, nil)
+	notices, err := f.client.Channel().Consume(f.client.ReturnQueue("withdraw"), "", true, true, false, false, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func BenchmarkConfirmToNotice(b *testing.B) {
 		const k = 20
 		for range k {
 			n++
-			f.client.send(b, "withdraw", fmt.Sprintf(`{"queue_id":"l-%d","from_address":"%s","to_address":"0x2222222222222222222222222222222222222222","amount":1,"chain":"ETH","symbol":"USDT","timestamp":%d}`,
+			f.client.Send(b, "withdraw", fmt.Sprintf(`{"queue_id":"l-%d","from_address":"%s","to_address":"0x2222222222222222222222222222222222222222","amount":1,"chain":"ETH","symbol":"USDT","timestamp":%d}`,
 				n, from, now()))
 		}
 		for range k {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/chain/payout"
+	"github.com/cofferhq/coffer/internal/client004"
 	"github.com/cofferhq/coffer/internal/testdb"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/paymentqueue"
@@ -32,13 +33,13 @@ func testContract(t *testing.T, kind testdb.Kind) {
 	const topup, withdraw, pay = paymentqueue.KindTopup, paymentqueue.KindWithdraw, paymentqueue.KindPay
 
 	// A topup naming an owner is answered with the owner's deposit address, registered.
-	c.send(t, topup, fmt.Sprintf(`{"chain":"ETH","symbol":"USDT","owner":"miner-1","timestamp":%d}`, now()))
-	reg := c.next(t, topup)
+	c.Send(t, topup, fmt.Sprintf(`{"chain":"ETH","symbol":"USDT","owner":"miner-1","timestamp":%d}`, now()))
+	reg := c.Next(t, topup)
 	alice, _, err := f.addrs.Assign(t.Context(), "miner-1", "dev", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg.want(t, map[string]any{"address": alice.Address, "status": json.Number("3"), "chain": "ETH", "symbol": "USDT", "owner": "miner-1"})
+	reg.Want(t, map[string]any{"address": alice.Address, "status": json.Number("3"), "chain": "ETH", "symbol": "USDT", "owner": "miner-1"})
 	if f.handledOne(t) != "topup:done" {
 		t.Fatal("the topup was not settled as done")
 	}
@@ -50,90 +51,90 @@ func testContract(t *testing.T, kind testdb.Kind) {
 		t.Fatal(err)
 	}
 	bobLower := strings.ToLower(bob.Address)
-	c.send(t, topup, fmt.Sprintf(`{"chain":"ETH","symbol":"USDT","address":"%s","timestamp":%d}`, bobLower, now()))
+	c.Send(t, topup, fmt.Sprintf(`{"chain":"ETH","symbol":"USDT","address":"%s","timestamp":%d}`, bobLower, now()))
 	if h := f.handledOne(t); h != "topup:done" {
 		t.Fatalf("topup: %s", h)
 	}
-	c.none(t, topup)
+	c.None(t, topup)
 
 	// Two deposits: seen (status 2), then confirmed at three blocks (status 1), each notice
 	// naming the address in the form its topup used and the amount exactly.
 	txBob := f.fund(t, bob.Address, 100_500_000)   // 100.5 USDT
 	txAlice := f.fund(t, alice.Address, 1_000_001) // 1.000001 USDT
 	f.mine(t, 1)
-	seen := map[string]notice{}
+	seen := map[string]client004.Notice{}
 	for range 2 {
-		n := c.next(t, topup)
-		seen[n.str("address")] = n
+		n := c.Next(t, topup)
+		seen[n.Str("address")] = n
 	}
-	seen[bobLower].want(t, map[string]any{"status": json.Number("2"), "chain": "ETH", "symbol": "USDT", "amount": json.Number("100.5"),
+	seen[bobLower].Want(t, map[string]any{"status": json.Number("2"), "chain": "ETH", "symbol": "USDT", "amount": json.Number("100.5"),
 		"tx_hash": txBob})
-	seen[alice.Address].want(t, map[string]any{"status": json.Number("2"), "amount": json.Number("1.000001"), "tx_hash": txAlice})
+	seen[alice.Address].Want(t, map[string]any{"status": json.Number("2"), "amount": json.Number("1.000001"), "tx_hash": txAlice})
 	f.mine(t, 2)
-	done := map[string]notice{}
+	done := map[string]client004.Notice{}
 	for range 2 {
-		n := c.next(t, topup)
-		done[n.str("address")] = n
+		n := c.Next(t, topup)
+		done[n.Str("address")] = n
 	}
-	done[bobLower].want(t, map[string]any{"status": json.Number("1"), "chain": "ETH", "symbol": "USDT", "amount": json.Number("100.5"),
+	done[bobLower].Want(t, map[string]any{"status": json.Number("1"), "chain": "ETH", "symbol": "USDT", "amount": json.Number("100.5"),
 		"tx_hash": txBob})
-	done[alice.Address].want(t, map[string]any{"status": json.Number("1"), "amount": json.Number("1.000001"), "tx_hash": txAlice})
-	if seen[bobLower].str("id") == done[bobLower].str("id") || seen[bobLower].messageID != seen[bobLower].str("id") {
-		t.Errorf("notice ids: seen %q (message id %q), done %q", seen[bobLower].str("id"), seen[bobLower].messageID, done[bobLower].str("id"))
+	done[alice.Address].Want(t, map[string]any{"status": json.Number("1"), "amount": json.Number("1.000001"), "tx_hash": txAlice})
+	if seen[bobLower].Str("id") == done[bobLower].Str("id") || seen[bobLower].MessageID != seen[bobLower].Str("id") {
+		t.Errorf("notice ids: seen %q (message id %q), done %q", seen[bobLower].Str("id"), seen[bobLower].MessageID, done[bobLower].Str("id"))
 	}
-	c.none(t, topup)
+	c.None(t, topup)
 
 	// A withdrawal from bob's address (written checksummed) to a lowercase address: held once
 	// at once, answered once at its end.
 	to := "0x2222222222222222222222222222222222222222"
 	wmsg := fmt.Sprintf(`{"queue_id":"withdraw_123","from_address":"%s","to_address":"%s","amount":50.0,"chain":"ETH","symbol":"USDT","timestamp":%d}`,
 		bob.Address, to, now())
-	c.send(t, withdraw, wmsg)
+	c.Send(t, withdraw, wmsg)
 	if h := f.handledOne(t); h != "withdraw:done" {
 		t.Fatalf("withdraw: %s", h)
 	}
-	c.none(t, withdraw)
+	c.None(t, withdraw)
 	held, err := f.store.Transfer(t.Context(), "pq-withdraw_123")
 	if err != nil || held.State != coffer.StatePending || held.Amount != coffer.AmountFromInt64(50_000_000) {
 		t.Fatalf("the withdrawal's hold: %+v, %v", held, err)
 	}
 	// Sent again, as a redelivery or a business system's retry signed anew: no second hold,
 	// no notice.
-	c.send(t, withdraw, wmsg)
+	c.Send(t, withdraw, wmsg)
 	if h := f.handledOne(t); h != "withdraw:done" {
 		t.Fatalf("withdraw again: %s", h)
 	}
-	c.none(t, withdraw)
+	c.None(t, withdraw)
 	if bal := balance(t, f, "miner-2"); bal.Available() != coffer.AmountFromInt64(50_500_000) {
 		t.Errorf("bob's available after one withdrawal of 50 out of 100.5: %s", bal.Available())
 	}
 	// The hot wallet's sender sends it; once mined three deep it is confirmed, and the one
 	// notice carries its hash and the gas paid.
-	var fin notice
+	var fin client004.Notice
 	f.sendUntil(t, func() bool {
 		var ok bool
-		fin, ok = c.get(t, withdraw)
+		fin, ok = c.Get(t, withdraw)
 		return ok
 	})
-	fin.want(t, map[string]any{"queue_id": "withdraw_123", "status": json.Number("1"), "amount": json.Number("50.0"), "chain": "ETH",
+	fin.Want(t, map[string]any{"queue_id": "withdraw_123", "status": json.Number("1"), "amount": json.Number("50.0"), "chain": "ETH",
 		"symbol": "USDT", "from_address": bob.Address, "to_address": to})
 	intent, err := f.store.SendIntent(t.Context(), "pq-withdraw_123")
-	if err != nil || intent.State != coffer.SendConfirmed || fin.str("tx_hash") != intent.TxHash || fin.str("fee") == "" ||
-		!strings.HasPrefix(fin.str("id"), "evt_") {
-		t.Errorf("notice %s for the intent %+v (%v)", fin.body, intent, err)
+	if err != nil || intent.State != coffer.SendConfirmed || fin.Str("tx_hash") != intent.TxHash || fin.Str("fee") == "" ||
+		!strings.HasPrefix(fin.Str("id"), "evt_") {
+		t.Errorf("notice %s for the intent %+v (%v)", fin.Body, intent, err)
 	}
 	// Sent once more after its end: nothing is sent or held again, and no second notice.
-	c.send(t, withdraw, wmsg)
+	c.Send(t, withdraw, wmsg)
 	if h := f.handledOne(t); h != "withdraw:done" {
 		t.Fatalf("withdraw after its end: %s", h)
 	}
 	f.sendUntil(t, func() bool { return true })
-	c.none(t, withdraw)
+	c.None(t, withdraw)
 
 	// A payment with its order id; its payout fails.
 	pmsg := fmt.Sprintf(`{"queue_id":"pay_456","from_address":"%s","to_address":"0x3333333333333333333333333333333333333333","amount":0.5,"chain":"ETH","symbol":"USDT","order_id":"order_789","timestamp":%d}`,
 		alice.Address, now())
-	c.send(t, pay, pmsg)
+	c.Send(t, pay, pmsg)
 	if h := f.handledOne(t); h != "pay:done" {
 		t.Fatalf("pay: %s", h)
 	}
@@ -142,8 +143,8 @@ func testContract(t *testing.T, kind testdb.Kind) {
 	if _, err := f.payouts.Cancel(t.Context(), "pq-pay_456"); err != nil {
 		t.Fatalf("cancel: %v", err)
 	}
-	pn := c.next(t, pay)
-	pn.want(t, map[string]any{"queue_id": "pay_456", "status": json.Number("0"), "amount": json.Number("0.5"), "order_id": "order_789",
+	pn := c.Next(t, pay)
+	pn.Want(t, map[string]any{"queue_id": "pay_456", "status": json.Number("0"), "amount": json.Number("0.5"), "order_id": "order_789",
 		"tx_hash": "", "reason": payout.ReasonCancelled, "code": "payout_failed"})
 	if bal := balance(t, f, "miner-1"); bal.Available() != coffer.AmountFromInt64(1_000_001) {
 		t.Errorf("alice's available after her cancelled payment: %s", bal.Available())
@@ -175,39 +176,39 @@ func testContract(t *testing.T, kind testdb.Kind) {
 			bob.Address, to, now()), coffer.EINVALID, "", true},
 	}
 	for _, r := range refusals {
-		var first notice
+		var first client004.Notice
 		for i := range 2 {
 			if r.signed {
-				c.send(t, r.kind, r.msg)
+				c.Send(t, r.kind, r.msg)
 			} else {
-				c.sendRaw(t, r.kind, []byte(r.msg))
+				c.SendRaw(t, r.kind, []byte(r.msg))
 			}
 			if h := f.handledOne(t); h != r.kind+":done" {
 				t.Fatalf("%s: %s", r.name, h)
 			}
-			n := c.next(t, r.kind)
-			n.want(t, map[string]any{"status": json.Number("0"), "code": r.code, "chain": n.str("chain")})
-			if n.str("reason") == "" || !strings.HasPrefix(n.str("queue_id"), strings.SplitN(strings.SplitN(r.msg, `"queue_id":"`, 2)[1], `"`, 2)[0]) {
-				t.Errorf("%s: notice %s", r.name, n.body)
+			n := c.Next(t, r.kind)
+			n.Want(t, map[string]any{"status": json.Number("0"), "code": r.code, "chain": n.Str("chain")})
+			if n.Str("reason") == "" || !strings.HasPrefix(n.Str("queue_id"), strings.SplitN(strings.SplitN(r.msg, `"queue_id":"`, 2)[1], `"`, 2)[0]) {
+				t.Errorf("%s: notice %s", r.name, n.Body)
 			}
 			if i == 0 {
 				first = n
-			} else if string(n.body) != string(first.body) {
-				t.Errorf("%s: answered %s, then %s", r.name, first.body, n.body)
+			} else if string(n.Body) != string(first.Body) {
+				t.Errorf("%s: answered %s, then %s", r.name, first.Body, n.Body)
 			}
 		}
-		t.Logf("%s: %s", r.name, first.body)
+		t.Logf("%s: %s", r.name, first.Body)
 	}
-	if n := c.refusedAmount(t, f, "w-dec"); n != "1.1234567" {
+	if n := refusedAmount(t, f, "w-dec"); n != "1.1234567" {
 		t.Errorf("the refused amount is written back as %s", n)
 	}
 
 	// The same queue_id with another request is not a second outcome: it is dead-lettered.
-	c.send(t, withdraw, strings.Replace(wmsg, `"amount":50.0`, `"amount":51`, 1))
+	c.Send(t, withdraw, strings.Replace(wmsg, `"amount":50.0`, `"amount":51`, 1))
 	if h := f.handledOne(t); h != "withdraw:dead" {
 		t.Fatalf("a queue_id reused: %s", h)
 	}
-	c.none(t, withdraw)
+	c.None(t, withdraw)
 	if bal := balance(t, f, "miner-2"); bal.Available() != coffer.AmountFromInt64(50_500_000) {
 		t.Errorf("bob's available after the refusals: %s", bal.Available())
 	}
@@ -226,7 +227,7 @@ func balance(t *testing.T, f *fixture, owner string) *coffer.Account {
 }
 
 // refusedAmount reads the amount the stored refusal of queueID will write back.
-func (c *client004) refusedAmount(t *testing.T, f *fixture, queueID string) string {
+func refusedAmount(t *testing.T, f *fixture, queueID string) string {
 	t.Helper()
 	r, err := f.store.PaymentQueueRequest(t.Context(), queueID)
 	if err != nil {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
-	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/chain"
@@ -25,6 +24,7 @@ import (
 	"github.com/cofferhq/coffer/chain/send"
 	"github.com/cofferhq/coffer/chain/watch"
 	"github.com/cofferhq/coffer/duty"
+	"github.com/cofferhq/coffer/internal/client004"
 	"github.com/cofferhq/coffer/internal/testdb"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/outbox"
@@ -59,7 +59,7 @@ type fixture struct {
 	watcher  *watch.Watcher
 	svc      *paymentqueue.Service
 	notifier *paymentqueue.Notifier
-	client   *client004
+	client   *client004.Client
 	handled  chan string
 	broker   paymentqueue.Broker
 	payouts  *payout.Service
@@ -168,11 +168,10 @@ func setup(t testing.TB, kind testdb.Kind) *fixture {
 		t.Fatal(err)
 	}
 	name := fmt.Sprintf("pq-%s-%d", strings.ReplaceAll(t.Name(), "/", "-"), time.Now().UnixNano())
-	routes := paymentqueue.DefaultRoutes()
-	for _, r := range []*paymentqueue.Route{&routes.Topup, &routes.Withdraw, &routes.Pay, &routes.TopupReturn, &routes.WithdrawReturn, &routes.PayReturn} {
-		r.Queue, r.RoutingKey = name+"."+r.Queue, name+"."+r.RoutingKey
-	}
-	f.broker = paymentqueue.Broker{URL: url, Exchange: name + ".exchange", Routes: routes, DeadLetterQueue: name + ".dead"}
+	f.broker = client004.Broker(url, name)
+	// The client declares what the contract names, as 004's business systems do, so that a
+	// request sent before Coffer is up waits in its queue.
+	f.client = client004.Dial(t, f.broker, key)
 	f.notifier, err = paymentqueue.NewNotifier(f.svc, f.broker)
 	if err != nil {
 		t.Fatal(err)
@@ -195,38 +194,6 @@ func setup(t testing.TB, kind testdb.Kind) *fixture {
 		wg.Wait()
 		f.notifier.Close()
 	})
-
-	conn, err := amqp.Dial(url)
-	if err != nil {
-		t.Fatalf("RabbitMQ at COFFER_TEST_AMQP does not answer: %v", err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The client declares what the contract names, as 004's business systems do, so that a
-	// request sent before Coffer is up waits in its queue.
-	if err := ch.ExchangeDeclare(f.broker.Exchange, "direct", true, false, false, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range []paymentqueue.Route{routes.Topup, routes.Withdraw, routes.Pay, routes.TopupReturn, routes.WithdrawReturn, routes.PayReturn, {Queue: name + ".dead"}} {
-		if _, err := ch.QueueDeclare(r.Queue, true, false, false, false, nil); err != nil {
-			t.Fatal(err)
-		}
-		if r.RoutingKey != "" {
-			if err := ch.QueueBind(r.Queue, r.RoutingKey, f.broker.Exchange, false, nil); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	t.Cleanup(func() {
-		for _, r := range []paymentqueue.Route{routes.Topup, routes.Withdraw, routes.Pay, routes.TopupReturn, routes.WithdrawReturn, routes.PayReturn, {Queue: name + ".dead"}} {
-			ch.QueueDelete(r.Queue, false, false, false)
-		}
-		ch.ExchangeDelete(f.broker.Exchange, false, false)
-	})
-	f.client = &client004{ch: ch, exchange: f.broker.Exchange, routes: routes, key: key}
 	return f
 }
 
