@@ -39,8 +39,9 @@ type gethRig struct {
 	after uint64 // the last event seen
 }
 
-// startGethRig starts geth --dev, deploys the token and starts serve with a seed on it.
-func startGethRig(t *testing.T) *gethRig {
+// startGethRig starts geth --dev, deploys the token and starts serve with a seed on it, and
+// with extra arguments.
+func startGethRig(t *testing.T, extra ...string) *gethRig {
 	t.Helper()
 	node := gethdev.Start(t)
 	r := &gethRig{t: t, node: node, token: node.DeployToken(t), db: postgres.TestURL(t)}
@@ -62,6 +63,7 @@ func startGethRig(t *testing.T) *gethRig {
 		"--seed-file", seedFile, "--seed-secret-file", secretFile,
 		"--chain-reconcile-interval", "0",
 	}
+	r.args = append(r.args, extra...)
 	r.start()
 	return r
 }
@@ -149,6 +151,33 @@ func (r *gethRig) ethBalance(addr common.Address) *big.Int {
 	return b
 }
 
+// paid checks that the chain has the payout id's transaction: mined, successful, sent by the
+// hot wallet, and the recipient holds amount (of the token, or ether) from it alone. It returns
+// the receipt.
+func (r *gethRig) paid(id, txHash string, to common.Address, amount *big.Int, token bool) *types.Receipt {
+	r.t.Helper()
+	ctx := r.ctx()
+	rc, err := r.node.Client().TransactionReceipt(ctx, common.HexToHash(txHash))
+	if err != nil || rc.Status != types.ReceiptStatusSuccessful {
+		r.t.Fatalf("%s: receipt of %s: %+v %v", id, txHash, rc, err)
+	}
+	tx, _, err := r.node.Client().TransactionByHash(ctx, rc.TxHash)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	if from, err := types.Sender(types.LatestSignerForChainID(tx.ChainId()), tx); err != nil || from != r.hot {
+		r.t.Fatalf("%s: %s is sent by %s (%v), not the hot wallet %s", id, txHash, from, err, r.hot)
+	}
+	got := r.ethBalance(to)
+	if token {
+		got = r.tokenBalance(to)
+	}
+	if got.Cmp(amount) != 0 {
+		r.t.Errorf("%s: %s holds %s, want %s", id, to.Hex(), got, amount)
+	}
+	return rc
+}
+
 // wantBalances checks an owner's available balances, as "ASSET": "amount".
 func (r *gethRig) wantBalances(owner string, want map[string]string) {
 	r.t.Helper()
@@ -187,6 +216,59 @@ func (r *gethRig) storedEnd(id string) *client.Payout {
 			r.t.Fatalf("payout %s never stored its end: %+v", id, p)
 		case <-time.After(50 * time.Millisecond):
 		}
+	}
+}
+
+// killWhenBroadcast kills serve (SIGKILL) once the payout is broadcast, before it is
+// confirmed: its hold pending, its transaction in the node's pool or just mined. The payout is
+// polled from its request on, which may still be on its way (not found).
+func (r *gethRig) killWhenBroadcast(id string) {
+	r.t.Helper()
+	ctx := r.ctx()
+	for {
+		p, err := r.c.Payout(ctx, id)
+		switch {
+		case coffer.ErrorCode(err) == coffer.ENOTFOUND:
+		case err != nil:
+			r.t.Fatal(err)
+		case p.State == "broadcast":
+			if err := r.srv.cmd.Process.Kill(); err != nil {
+				r.t.Fatal(err)
+			}
+			<-r.srv.done
+			return
+		case p.State == "confirmed" || p.State == "failed":
+			r.t.Fatalf("the payout ended before the kill: %+v", p)
+		}
+		select {
+		case <-ctx.Done():
+			r.t.Fatalf("payout %s was never broadcast: %+v", id, p)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// endsOf counts the ends (payout.confirmed or payout.failed) of the payout in the whole event
+// history.
+func (r *gethRig) endsOf(id string) int {
+	r.t.Helper()
+	ctx := r.ctx()
+	var seq uint64
+	n := 0
+	for {
+		page, err := r.c.Events(ctx, seq, 500)
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		for _, e := range page.Events {
+			if e.Subject == id && (e.Type == coffer.EventPayoutConfirmed || e.Type == coffer.EventPayoutFailed) {
+				n++
+			}
+		}
+		if !page.HasMore {
+			return n
+		}
+		seq = page.NextAfter
 	}
 }
 
@@ -271,16 +353,8 @@ func TestGethPayouts(t *testing.T) {
 			t.Fatalf("%s: %s %+v", e.Subject, e.Type, n)
 		}
 		delete(want, n.TransferID) // a second end of one payout fails the lookup above
-		rc, err := r.node.Client().TransactionReceipt(ctx, common.HexToHash(n.TxHash))
-		if err != nil || rc.Status != types.ReceiptStatusSuccessful || rc.BlockNumber.Uint64() != n.BlockNumber {
-			t.Fatalf("%s: receipt of %s: %+v %v", n.TransferID, n.TxHash, rc, err)
-		}
-		got := r.ethBalance(w.to)
-		if w.token {
-			got = r.tokenBalance(w.to)
-		}
-		if got.Cmp(w.amount) != 0 {
-			t.Errorf("%s: %s holds %s, want %s", n.TransferID, w.to.Hex(), got, w.amount)
+		if rc := r.paid(n.TransferID, n.TxHash, w.to, w.amount, w.token); rc.BlockNumber.Uint64() != n.BlockNumber {
+			t.Fatalf("%s: mined in block %d, the event says %d", n.TransferID, rc.BlockNumber, n.BlockNumber)
 		}
 	}
 	for _, id := range []string{"w-usdt", "w-eth", "p-eth"} {
@@ -297,27 +371,7 @@ func TestGethPayouts(t *testing.T) {
 		Destination: to4.Hex(), Chain: "geth"}); err != nil {
 		t.Fatal(err)
 	}
-	for {
-		p, err := r.c.Payout(ctx, "w-restart")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if p.State == "broadcast" {
-			break
-		}
-		if p.State == "confirmed" || p.State == "failed" {
-			t.Fatalf("the payout ended before the kill: %+v", p)
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("the payout was never broadcast: %+v", p)
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-	if err := r.srv.cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	<-r.srv.done
+	r.killWhenBroadcast("w-restart")
 	r.start()
 	ends = r.events(func(seen []client.Event) bool {
 		for _, e := range seen {
@@ -344,27 +398,8 @@ func TestGethPayouts(t *testing.T) {
 	}
 	r.wantBalances("alice", map[string]string{"USDT": "70.000000"})
 	// One end of the payout in the whole history, and its hold posted once.
-	var all []client.Event
-	var seq uint64
-	for {
-		page, err := r.c.Events(ctx, seq, 500)
-		if err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, page.Events...)
-		if !page.HasMore {
-			break
-		}
-		seq = page.NextAfter
-	}
-	endsOf := 0
-	for _, e := range all {
-		if e.Subject == "w-restart" && (e.Type == "payout.confirmed" || e.Type == "payout.failed") {
-			endsOf++
-		}
-	}
-	if endsOf != 1 {
-		t.Fatalf("payout w-restart ended %d times", endsOf)
+	if n := r.endsOf("w-restart"); n != 1 {
+		t.Fatalf("payout w-restart ended %d times", n)
 	}
 	r.reconcileClean("restarted")
 }
