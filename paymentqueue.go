@@ -21,6 +21,11 @@ type PaymentQueueRequest struct {
 	// JSON the paymentqueue package writes and reads.
 	Data      []byte
 	CreatedAt time.Time
+	// NoticeID and Notice are the final notice of the request's payout, its id and its bytes,
+	// once the payout has ended and the notice is built; until then both are empty. A
+	// request sent again after its end is answered with them.
+	NoticeID string
+	Notice   []byte
 }
 
 // PaymentQueueWatch is an address a topup request of the payment-queue contract registered:
@@ -45,6 +50,10 @@ type PaymentQueueStore interface {
 	// PaymentQueueRequestByTransfer returns the request whose payout is the transfer id, or
 	// ENOTFOUND.
 	PaymentQueueRequestByTransfer(ctx context.Context, transferID string) (PaymentQueueRequest, error)
+	// PutPaymentQueueNotice stores the final notice (its id and bytes) of the request with
+	// queueID unless the request has one, and returns the request as stored: the first notice
+	// stored is kept, so every copy of it is the same. ENOTFOUND when there is no such request.
+	PutPaymentQueueNotice(ctx context.Context, queueID, noticeID string, notice []byte) (PaymentQueueRequest, error)
 	// PutPaymentQueueWatch registers w's address on its chain, or, when the address (compared
 	// without regard to case) is registered already, replaces the form, owner and symbol it
 	// was registered with and keeps its CreatedAt. It returns what is stored.

@@ -14,15 +14,25 @@ import (
 var _ coffer.PaymentQueueStore = (*Store)(nil)
 
 const (
-	pqRequestColumns = `queue_id, kind, fingerprint, transfer_id, data, created_at`
+	pqRequestColumns = `queue_id, kind, fingerprint, transfer_id, data, created_at, notice_id, notice`
 	pqWatchColumns   = `chain, address, owner, symbol, created_at`
 )
 
 func scanPQRequest(r rowScanner) (coffer.PaymentQueueRequest, error) {
 	var x coffer.PaymentQueueRequest
-	var data string
-	err := r.Scan(&x.QueueID, &x.Kind, &x.Fingerprint, &x.TransferID, &data, &x.CreatedAt)
+	var (
+		data string
+		id   *string
+		n    *string
+	)
+	err := r.Scan(&x.QueueID, &x.Kind, &x.Fingerprint, &x.TransferID, &data, &x.CreatedAt, &id, &n)
 	x.Data, x.CreatedAt = []byte(data), x.CreatedAt.UTC()
+	if id != nil {
+		x.NoticeID = *id
+	}
+	if n != nil {
+		x.Notice = []byte(*n)
+	}
 	return x, err
 }
 
@@ -35,7 +45,7 @@ func scanPQWatch(r rowScanner) (coffer.PaymentQueueWatch, error) {
 
 // PutPaymentQueueRequest inserts r unless its queue_id is taken, and returns the stored one.
 func (s *Store) PutPaymentQueueRequest(ctx context.Context, r coffer.PaymentQueueRequest) (coffer.PaymentQueueRequest, bool, error) {
-	got, err := scanPQRequest(s.pool.QueryRow(ctx, `INSERT INTO payment_queue_requests (`+pqRequestColumns+`)
+	got, err := scanPQRequest(s.pool.QueryRow(ctx, `INSERT INTO payment_queue_requests (queue_id, kind, fingerprint, transfer_id, data, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (queue_id) DO NOTHING RETURNING `+pqRequestColumns,
 		r.QueueID, r.Kind, r.Fingerprint, r.TransferID, string(r.Data), r.CreatedAt.UTC()))
 	if err == nil {
@@ -66,6 +76,19 @@ func (s *Store) PaymentQueueRequestByTransfer(ctx context.Context, transferID st
 		return coffer.PaymentQueueRequest{}, readErr("read payment queue request", err, "no payment queue request has transfer %q", transferID)
 	}
 	return r, nil
+}
+
+// PutPaymentQueueNotice stores the request's final notice unless it has one.
+func (s *Store) PutPaymentQueueNotice(ctx context.Context, queueID, noticeID string, notice []byte) (coffer.PaymentQueueRequest, error) {
+	got, err := scanPQRequest(s.pool.QueryRow(ctx, `UPDATE payment_queue_requests SET notice_id = $1, notice = $2
+		WHERE queue_id = $3 AND notice IS NULL RETURNING `+pqRequestColumns, noticeID, string(notice), queueID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return s.PaymentQueueRequest(ctx, queueID) // stored before, or no such request
+	}
+	if err != nil {
+		return coffer.PaymentQueueRequest{}, fmt.Errorf("put payment queue notice %s: %w", queueID, mapErr(err))
+	}
+	return got, nil
 }
 
 // PutPaymentQueueWatch registers w's address, or updates the form it is registered with.

@@ -13,7 +13,7 @@ import (
 var _ coffer.PaymentQueueStore = (*Store)(nil)
 
 const (
-	pqRequestColumns = `queue_id, kind, fingerprint, transfer_id, data, created_at`
+	pqRequestColumns = `queue_id, kind, fingerprint, transfer_id, data, created_at, notice_id, notice`
 	pqWatchColumns   = `chain, address, owner, symbol, created_at`
 )
 
@@ -22,11 +22,15 @@ func scanPQRequest(r row) (coffer.PaymentQueueRequest, error) {
 		x       coffer.PaymentQueueRequest
 		data    string
 		created int64
+		id, n   sql.NullString
 	)
-	if err := r.Scan(&x.QueueID, &x.Kind, &x.Fingerprint, &x.TransferID, &data, &created); err != nil {
+	if err := r.Scan(&x.QueueID, &x.Kind, &x.Fingerprint, &x.TransferID, &data, &created, &id, &n); err != nil {
 		return coffer.PaymentQueueRequest{}, err
 	}
-	x.Data, x.CreatedAt = []byte(data), fromMicro(created)
+	x.Data, x.CreatedAt, x.NoticeID = []byte(data), fromMicro(created), id.String
+	if n.Valid {
+		x.Notice = []byte(n.String)
+	}
 	return x, nil
 }
 
@@ -44,7 +48,7 @@ func scanPQWatch(r row) (coffer.PaymentQueueWatch, error) {
 
 // PutPaymentQueueRequest inserts r unless its queue_id is taken, and returns the stored one.
 func (s *Store) PutPaymentQueueRequest(ctx context.Context, r coffer.PaymentQueueRequest) (coffer.PaymentQueueRequest, bool, error) {
-	got, err := scanPQRequest(s.write.QueryRowContext(ctx, `INSERT INTO payment_queue_requests (`+pqRequestColumns+`)
+	got, err := scanPQRequest(s.write.QueryRowContext(ctx, `INSERT INTO payment_queue_requests (queue_id, kind, fingerprint, transfer_id, data, created_at)
 		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (queue_id) DO NOTHING RETURNING `+pqRequestColumns,
 		r.QueueID, r.Kind, r.Fingerprint, r.TransferID, string(r.Data), micro(r.CreatedAt)))
 	if err == nil {
@@ -81,6 +85,19 @@ func (s *Store) PaymentQueueRequestByTransfer(ctx context.Context, transferID st
 		return coffer.PaymentQueueRequest{}, fmt.Errorf("read payment queue request of transfer %s: %w", transferID, err)
 	}
 	return r, nil
+}
+
+// PutPaymentQueueNotice stores the request's final notice unless it has one.
+func (s *Store) PutPaymentQueueNotice(ctx context.Context, queueID, noticeID string, notice []byte) (coffer.PaymentQueueRequest, error) {
+	got, err := scanPQRequest(s.write.QueryRowContext(ctx, `UPDATE payment_queue_requests SET notice_id = ?, notice = ?
+		WHERE queue_id = ? AND notice IS NULL RETURNING `+pqRequestColumns, noticeID, string(notice), queueID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return s.PaymentQueueRequest(ctx, queueID) // stored before, or no such request
+	}
+	if err != nil {
+		return coffer.PaymentQueueRequest{}, fmt.Errorf("put payment queue notice %s: %w", queueID, retryable(err))
+	}
+	return got, nil
 }
 
 // PutPaymentQueueWatch registers w's address, or updates the form it is registered with.

@@ -8,7 +8,7 @@ import (
 )
 
 // testPaymentQueue checks the payment-queue contract's requests (one per queue_id, found by
-// their transfer) and registered addresses (one per chain and address whatever its case).
+// their transfer, their final notice stored once) and registered addresses (one per chain and address whatever its case).
 func testPaymentQueue(t *testing.T, s coffer.Store) {
 	ctx := t.Context()
 	ps, ok := s.(coffer.PaymentQueueStore)
@@ -45,6 +45,31 @@ func testPaymentQueue(t *testing.T, s coffer.Store) {
 	}
 	_, err = ps.PaymentQueueRequestByTransfer(ctx, "nope")
 	wantCode(t, "PaymentQueueRequestByTransfer of an unknown transfer", err, coffer.ENOTFOUND)
+
+	if byID.NoticeID != "" || byID.Notice != nil {
+		t.Errorf("a request without its final notice has one: %q %q", byID.NoticeID, byID.Notice)
+	}
+	const body = `{"id":"evt_7","queue_id":"withdraw_123","status":1}`
+	withNotice, err := ps.PutPaymentQueueNotice(ctx, "withdraw_123", "evt_7", []byte(body))
+	if err != nil || withNotice.NoticeID != "evt_7" || string(withNotice.Notice) != body || withNotice.QueueID != r.QueueID {
+		t.Fatalf("PutPaymentQueueNotice: %+v, %v", withNotice, err)
+	}
+	// A second notice, as a relay repeating the event after a crash might build, leaves the
+	// first one stored.
+	kept, err := ps.PutPaymentQueueNotice(ctx, "withdraw_123", "evt_8", []byte(`{"id":"evt_8"}`))
+	if err != nil || kept.NoticeID != "evt_7" || string(kept.Notice) != body {
+		t.Errorf("PutPaymentQueueNotice again: %+v, %v", kept, err)
+	}
+	byID, err = ps.PaymentQueueRequest(ctx, "withdraw_123")
+	if err != nil || byID.NoticeID != "evt_7" || string(byID.Notice) != body || string(byID.Data) != string(r.Data) {
+		t.Errorf("PaymentQueueRequest after the notice: %+v, %v", byID, err)
+	}
+	byTransfer, err = ps.PaymentQueueRequestByTransfer(ctx, "pq-withdraw_123")
+	if err != nil || byTransfer.NoticeID != "evt_7" || string(byTransfer.Notice) != body {
+		t.Errorf("PaymentQueueRequestByTransfer after the notice: %+v, %v", byTransfer, err)
+	}
+	_, err = ps.PutPaymentQueueNotice(ctx, "nope", "evt_9", []byte(`{}`))
+	wantCode(t, "PutPaymentQueueNotice of an unknown queue_id", err, coffer.ENOTFOUND)
 
 	const lower = "0x4e5b2e1dc63f6b91cb6cd759936495434c7e972f"
 	w, err := ps.PutPaymentQueueWatch(ctx, coffer.PaymentQueueWatch{Chain: "dev", Address: lower, Owner: "u1", Symbol: "USDT", CreatedAt: now})
