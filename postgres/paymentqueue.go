@@ -45,7 +45,8 @@ func scanPQWatch(r rowScanner) (coffer.PaymentQueueWatch, error) {
 
 // PutPaymentQueueRequest inserts r unless its queue_id is taken, and returns the stored one.
 func (s *Store) PutPaymentQueueRequest(ctx context.Context, r coffer.PaymentQueueRequest) (coffer.PaymentQueueRequest, bool, error) {
-	got, err := scanPQRequest(s.pool.QueryRow(ctx, `INSERT INTO payment_queue_requests (queue_id, kind, fingerprint, transfer_id, data, created_at)
+	got, err := scanPQRequest(s.pool.QueryRow(ctx, `INSERT INTO payment_queue_requests
+		(queue_id, kind, fingerprint, transfer_id, data, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (queue_id) DO NOTHING RETURNING `+pqRequestColumns,
 		r.QueueID, r.Kind, r.Fingerprint, r.TransferID, string(r.Data), r.CreatedAt.UTC()))
 	if err == nil {

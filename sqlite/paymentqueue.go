@@ -48,7 +48,8 @@ func scanPQWatch(r row) (coffer.PaymentQueueWatch, error) {
 
 // PutPaymentQueueRequest inserts r unless its queue_id is taken, and returns the stored one.
 func (s *Store) PutPaymentQueueRequest(ctx context.Context, r coffer.PaymentQueueRequest) (coffer.PaymentQueueRequest, bool, error) {
-	got, err := scanPQRequest(s.write.QueryRowContext(ctx, `INSERT INTO payment_queue_requests (queue_id, kind, fingerprint, transfer_id, data, created_at)
+	got, err := scanPQRequest(s.write.QueryRowContext(ctx, `INSERT INTO payment_queue_requests
+		(queue_id, kind, fingerprint, transfer_id, data, created_at)
 		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (queue_id) DO NOTHING RETURNING `+pqRequestColumns,
 		r.QueueID, r.Kind, r.Fingerprint, r.TransferID, string(r.Data), micro(r.CreatedAt)))
 	if err == nil {
