@@ -17,7 +17,8 @@ import (
 // TestContract drives the contract through RabbitMQ as a 004 business system does: topups
 // registered by address and by owner, a deposit's two notices, withdraw and pay requests
 // accepted once and answered once, refusals of bad, unsigned and stale messages and of too
-// many decimals, replays answered identically.
+// many decimals, replays answered identically: nothing while the payout is under way, its
+// final notice again (the same bytes and id) after its end.
 func TestContract(t *testing.T) {
 	for _, kind := range testdb.Kinds() {
 		t.Run(kind.Name, func(t *testing.T) {
@@ -87,9 +88,13 @@ func testContract(t *testing.T, kind testdb.Kind) {
 	// A withdrawal from bob's address (written checksummed) to a lowercase address: held once
 	// at once, answered once at its end.
 	to := "0x2222222222222222222222222222222222222222"
-	wmsg := fmt.Sprintf(`{"queue_id":"withdraw_123","from_address":"%s","to_address":"%s","amount":50.0,"chain":"ETH","symbol":"USDT","timestamp":%d}`,
-		bob.Address, to, now())
-	c.Send(t, withdraw, wmsg)
+	withdrawal := func(timestamp int64) string {
+		return fmt.Sprintf(`{"queue_id":"withdraw_123","from_address":"%s","to_address":"%s","amount":50.0,"chain":"ETH","symbol":"USDT","timestamp":%d}`,
+			bob.Address, to, timestamp)
+	}
+	signedAt := now()
+	wmsg := withdrawal(signedAt)
+	sent := c.Send(t, withdraw, wmsg)
 	if h := f.handledOne(t); h != "withdraw:done" {
 		t.Fatalf("withdraw: %s", h)
 	}
@@ -98,18 +103,27 @@ func testContract(t *testing.T, kind testdb.Kind) {
 	if err != nil || held.State != coffer.StatePending || held.Amount != coffer.AmountFromInt64(50_000_000) {
 		t.Fatalf("the withdrawal's hold: %+v, %v", held, err)
 	}
-	// Sent again, as a redelivery or a business system's retry signed anew: no second hold,
-	// no notice.
-	c.Send(t, withdraw, wmsg)
-	if h := f.handledOne(t); h != "withdraw:done" {
-		t.Fatalf("withdraw again: %s", h)
+	// Sent again while its payout is under way, redelivered byte for byte and as a business
+	// system's retry signed anew with a later timestamp: no second hold, no notice now.
+	resend := func(i int) {
+		t.Helper()
+		if i == 0 {
+			c.SendRaw(t, withdraw, sent)
+		} else {
+			c.Send(t, withdraw, withdrawal(signedAt+int64(i)))
+		}
+		if h := f.handledOne(t); h != "withdraw:done" {
+			t.Fatalf("withdraw again (%d): %s", i, h)
+		}
 	}
+	resend(0)
+	resend(1)
 	c.None(t, withdraw)
 	if bal := balance(t, f, "miner-2"); bal.Available() != coffer.AmountFromInt64(50_500_000) {
 		t.Errorf("bob's available after one withdrawal of 50 out of 100.5: %s", bal.Available())
 	}
 	// The hot wallet's sender sends it; once mined three deep it is confirmed, and the one
-	// notice carries its hash and the gas paid.
+	// notice carries its hash and the gas paid. The repeats while it was under way add none.
 	var fin client004.Notice
 	f.sendUntil(t, func() bool {
 		var ok bool
@@ -120,16 +134,40 @@ func testContract(t *testing.T, kind testdb.Kind) {
 		"symbol": "USDT", "from_address": bob.Address, "to_address": to})
 	intent, err := f.store.SendIntent(t.Context(), "pq-withdraw_123")
 	if err != nil || intent.State != coffer.SendConfirmed || fin.Str("tx_hash") != intent.TxHash || fin.Str("fee") == "" ||
-		!strings.HasPrefix(fin.Str("id"), "evt_") {
-		t.Errorf("notice %s for the intent %+v (%v)", fin.Body, intent, err)
+		!strings.HasPrefix(fin.Str("id"), "evt_") || fin.MessageID != fin.Str("id") {
+		t.Errorf("notice %s (message id %q) for the intent %+v (%v)", fin.Body, fin.MessageID, intent, err)
 	}
-	// Sent once more after its end: nothing is sent or held again, and no second notice.
-	c.Send(t, withdraw, wmsg)
-	if h := f.handledOne(t); h != "withdraw:done" {
-		t.Fatalf("withdraw after its end: %s", h)
-	}
-	f.sendUntil(t, func() bool { return true })
 	c.None(t, withdraw)
+	nonce, err := f.dev.Client().NonceAt(t.Context(), f.hot, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Sent again after its end, redelivered and signed anew: each is answered with the final
+	// notice again, the same bytes under the same id (a copy the client drops), and nothing is
+	// held or sent again.
+	for i := range 3 {
+		resend(i)
+		again := c.Copy(t, withdraw)
+		if string(again.Body) != string(fin.Body) || again.MessageID != fin.MessageID {
+			t.Errorf("the final notice was %s (message id %q), sent again (%d) it is %s (%q)", fin.Body, fin.MessageID, i,
+				again.Body, again.MessageID)
+		}
+	}
+	c.None(t, withdraw)
+	progress, err := f.sender.Pass(t.Context(), f.fence)
+	if err != nil || progress.InFlight != 0 || progress.Queued != 0 {
+		t.Errorf("the sender after the repeats: %+v, %v", progress, err)
+	}
+	f.mine(t, 1)
+	if after, err := f.dev.Client().NonceAt(t.Context(), f.hot, nil); err != nil || after != nonce {
+		t.Errorf("the hot wallet's nonce went from %d to %d (%v) after the repeats", nonce, after, err)
+	}
+	if posted, err := f.store.Transfer(t.Context(), "pq-withdraw_123"); err != nil || posted.State != coffer.StatePosted {
+		t.Errorf("the withdrawal after the repeats: %+v, %v", posted, err)
+	}
+	if bal := balance(t, f, "miner-2"); bal.Available() != coffer.AmountFromInt64(50_500_000) || bal.Held() != coffer.AmountFromInt64(0) {
+		t.Errorf("bob's balance after the repeats: available %s, held %s", bal.Available(), bal.Held())
+	}
 
 	// A payment with its order id; its payout fails.
 	pmsg := fmt.Sprintf(`{"queue_id":"pay_456","from_address":"%s","to_address":"0x3333333333333333333333333333333333333333","amount":0.5,"chain":"ETH","symbol":"USDT","order_id":"order_789","timestamp":%d}`,
@@ -148,6 +186,14 @@ func testContract(t *testing.T, kind testdb.Kind) {
 		"tx_hash": "", "reason": payout.ReasonCancelled, "code": "payout_failed"})
 	if bal := balance(t, f, "miner-1"); bal.Available() != coffer.AmountFromInt64(1_000_001) {
 		t.Errorf("alice's available after her cancelled payment: %s", bal.Available())
+	}
+	// Sent again after its end, it is answered with that notice again.
+	c.Send(t, pay, pmsg)
+	if h := f.handledOne(t); h != "pay:done" {
+		t.Fatalf("pay again: %s", h)
+	}
+	if again := c.Copy(t, pay); string(again.Body) != string(pn.Body) {
+		t.Errorf("the failed payment's notice was %s, sent again it is %s", pn.Body, again.Body)
 	}
 
 	// Refusals, each a status 0 notice with a code and a sentence, each answered identically

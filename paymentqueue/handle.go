@@ -154,12 +154,17 @@ func (s *Service) payout(ctx context.Context, kind string, body []byte) outcome 
 	return s.start(ctx, kind, stored, data, p)
 }
 
-// again answers a request whose queue_id is stored: a refusal as it was, an accepted request by
-// asking for its payout again (which changes nothing), another request under the same queue_id
-// not at all.
+// again answers a request whose queue_id is stored: a refusal as it was, an accepted request
+// whose payout has ended with its final notice again (the same id and bytes, a copy its
+// receiver drops if it has it), one still under way by asking for its payout again (which
+// changes nothing; its final notice will come), another request under the same queue_id not
+// at all.
 func (s *Service) again(ctx context.Context, kind string, r coffer.PaymentQueueRequest, fp string) outcome {
 	if r.Fingerprint != fp {
 		return outcome{verdict: dead, reason: fmt.Sprintf("queue_id %s already names another %s request; its outcome stands", r.QueueID, r.Kind)}
+	}
+	if r.Notice != nil {
+		return outcome{verdict: done, notices: []notice{{kind: kind, id: r.NoticeID, body: r.Notice}}}
 	}
 	var data requestData
 	if err := json.Unmarshal(r.Data, &data); err != nil {

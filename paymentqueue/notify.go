@@ -61,6 +61,7 @@ func (s *Service) notices(ctx context.Context, m outbox.Message) ([]notice, erro
 	return []notice{{kind: KindTopup, id: n.ID, body: b}}, nil
 }
 
+// payoutNotice returns the final notice of a request's payout, stored on the request.
 func (s *Service) payoutNotice(ctx context.Context, id string, p eventPayload) ([]notice, error) {
 	var e coffer.PayoutNotice
 	if err := json.Unmarshal(p.Data, &e); err != nil {
@@ -90,7 +91,16 @@ func (s *Service) payoutNotice(ctx context.Context, id string, p eventPayload) (
 	if err != nil {
 		return nil, err
 	}
-	return []notice{{kind: r.Kind, id: n.ID, body: b}}, nil
+	// The notice is stored on its request before it is published, and what is stored is what
+	// goes out: a crash between the two leaves the event to the relay, which comes back here,
+	// finds the notice stored and publishes it; a crash before storing it loses nothing but
+	// the moment. The same request sent again meanwhile is answered with the stored notice, a
+	// copy by its id. Once stored it never changes, so every copy is the same bytes.
+	r, err = s.cfg.Store.PutPaymentQueueNotice(ctx, r.QueueID, n.ID, b)
+	if err != nil {
+		return nil, err
+	}
+	return []notice{{kind: r.Kind, id: r.NoticeID, body: r.Notice}}, nil
 }
 
 // contractChain returns the contract's name of one of Coffer's chains.

@@ -65,6 +65,7 @@ type fixture struct {
 	payouts  *payout.Service
 	sender   *send.Sender
 	fence    coffer.Fence
+	hot      common.Address // the hot wallet, which sends the payouts
 }
 
 func amqpURL(t testing.TB) string {
@@ -156,7 +157,7 @@ func setup(t testing.TB, kind testdb.Kind) *fixture {
 	if err != nil || !ok {
 		t.Fatalf("claim lease: %v %v", ok, err)
 	}
-	f.fence = coffer.Fence{Lease: lease, Token: le.Token}
+	f.fence, f.hot = coffer.Fence{Lease: lease, Token: le.Token}, hotAddr
 	f.sender, err = send.New(send.Config{Chain: cc.Chains[0], Assets: cc.Assets, Client: dev.Client(), Store: s, Key: hot,
 		Ledger: f.payouts, FeeCapMax: big.NewInt(500_000_000_000), CheckTokens: true, Logger: logger})
 	if err != nil {

@@ -151,6 +151,17 @@ func (c *Client) Fresh(t testing.TB, kind string) Notice {
 	}
 }
 
+// Copy waits, like Next, for the next notice on kind's return queue and fails the test unless
+// it is a copy of a notice read before: its id read before, with the same bytes.
+func (c *Client) Copy(t testing.TB, kind string) Notice {
+	t.Helper()
+	n, copied := c.next(t, kind)
+	if !copied {
+		t.Fatalf("notice on %s is not a copy of one read before: %s", c.ReturnQueue(kind), n.Body)
+	}
+	return n
+}
+
 // None checks that kind's return queue holds no notice now.
 func (c *Client) None(t testing.TB, kind string) {
 	t.Helper()
