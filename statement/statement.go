@@ -59,21 +59,49 @@ func (st Statement) Entries(ctx context.Context, s Store, after uint64, limit in
 }
 
 // Each calls fn with every entry of the period in seq order, reading them a chunk at a time.
+// The next chunk is read while fn is called with the entries of the one before, so that the
+// store's reading and the caller's writing (a CSV statement) run on two cores; at most three
+// chunks are in memory at once. fn's first error stops the reading and is returned.
 func (st Statement) Each(ctx context.Context, s Store, fn func(coffer.Entry) error) error {
-	for after := st.FirstSeq - 1; after < st.LastSeq; {
-		es, err := st.Entries(ctx, s, after, chunk)
-		if err != nil {
-			return err
+	type chunkRead struct {
+		entries []coffer.Entry
+		err     error
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	read := make(chan chunkRead, 1)
+	go func() {
+		defer close(read)
+		for after := st.FirstSeq - 1; after < st.LastSeq; {
+			es, err := st.Entries(ctx, s, after, chunk)
+			if err == nil && len(es) == 0 {
+				err = coffer.Errorf(coffer.EINTERNAL, "account %s has no entry after %d, though its last is %d", st.AccountID, after, st.LastSeq)
+			}
+			select {
+			case read <- chunkRead{es, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+			after = es[len(es)-1].Seq
 		}
-		if len(es) == 0 {
-			return coffer.Errorf(coffer.EINTERNAL, "account %s has no entry after %d, though its last is %d", st.AccountID, after, st.LastSeq)
+	}()
+	// The reader has stopped, and no longer uses s, once read is closed.
+	defer func() {
+		cancel()
+		for range read {
 		}
-		for _, e := range es {
+	}()
+	for c := range read {
+		if c.err != nil {
+			return c.err
+		}
+		for _, e := range c.entries {
 			if err := fn(e); err != nil {
 				return err
 			}
 		}
-		after = es[len(es)-1].Seq
 	}
 	return nil
 }

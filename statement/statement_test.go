@@ -1,6 +1,7 @@
 package statement_test
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -104,6 +105,66 @@ func TestStatement(t *testing.T) {
 			}
 			if _, err := statement.Open(ctx, s, id, end, start); coffer.ErrorCode(err) != coffer.EINVALID {
 				t.Fatalf("an impossible period: %v", err)
+			}
+		})
+	}
+}
+
+// TestEachChunks: a period of more entries than one chunk read gives every entry once, in seq
+// order, and the first error of the caller's function stops the reading and is returned.
+func TestEachChunks(t *testing.T) {
+	for _, kind := range testdb.Kinds() {
+		t.Run(kind.Name, func(t *testing.T) {
+			t.Parallel()
+			s, l, clk := setup(t, kind)
+			ctx := t.Context()
+			start := clk.Now()
+			for _, owner := range []string{"alice", "bob"} {
+				if _, err := l.Do(ctx, ledger.Deposit{ID: "fund-" + owner, Owner: owner, Asset: "USD", Amount: coffer.AmountFromInt64(100)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			const transfers = 2600 // two chunks and a part
+			specs := make([]ledger.TransferSpec, transfers)
+			for i := range specs {
+				debit, credit := "wallet:alice:USD", "wallet:bob:USD"
+				if i%2 == 1 {
+					debit, credit = credit, debit
+				}
+				specs[i] = ledger.TransferSpec{ID: fmt.Sprint("t", i), DebitAccountID: debit, CreditAccountID: credit, Amount: coffer.AmountFromInt64(1)}
+			}
+			clk.advance(time.Second)
+			if _, err := l.Do(ctx, ledger.CreateTransfers{ID: "many", Transfers: specs}); err != nil {
+				t.Fatal(err)
+			}
+			st, err := statement.Open(ctx, s, "wallet:alice:USD", start, clk.advance(time.Second))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := st.FirstSeq
+			err = st.Each(ctx, s, func(e coffer.Entry) error {
+				if e.Seq != want {
+					return fmt.Errorf("entry seq %d; want %d", e.Seq, want)
+				}
+				want++
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := want - st.FirstSeq; got != transfers+1 || st.LastSeq != transfers+1 {
+				t.Fatalf("%d entries up to seq %d; want %d", got, st.LastSeq, transfers+1)
+			}
+			stop := errors.New("stop")
+			n := 0
+			err = st.Each(ctx, s, func(coffer.Entry) error {
+				if n++; n == 1500 {
+					return stop
+				}
+				return nil
+			})
+			if err != stop || n != 1500 {
+				t.Fatalf("stopped at entry %d with %v; want at 1500 with %v", n, err, stop)
 			}
 		})
 	}
