@@ -10,7 +10,7 @@ import (
 // fields that need no quotes and every kind that does.
 func TestAppendCSVField(t *testing.T) {
 	fields := []string{"", "plain", "a,b", `say "hi"`, "two\nlines", "cr\rhere", " lead", "\ttab", "\u00a0nbsp",
-		`\.`, `\.x`, "trail ", "ünïcode", `"`, ","}
+		`\.`, `\.x`, "trail ", "ünïcode", `"`, ",", "\vvt", "\fff", "\u0085nel", "\u2003em", "in\u00a0side", "\xffbad", "tab\tin"}
 	var want strings.Builder
 	w := csv.NewWriter(&want)
 	w.Write(fields)
