@@ -8,16 +8,43 @@ import (
 	"github.com/cofferhq/coffer"
 )
 
+// entryColumns are an entry's columns, in the order of entryScanner.
 const entryColumns = `account_id, seq, transfer_id, type, phase, side, amount, balance_before,
 	balance_after, available_before, available_after, created_at`
 
-func scanEntry(r rowScanner) (coffer.Entry, error) {
-	var e coffer.Entry
-	err := r.Scan(&e.AccountID, &e.Seq, &e.TransferID, &e.Type, &e.Phase, &e.Side, (*numeric)(&e.Amount),
+// accountEntryColumns are entryColumns but the account, which Entries' filter names.
+const accountEntryColumns = `seq, transfer_id, type, phase, side, amount, balance_before,
+	balance_after, available_before, available_after, created_at`
+
+func scanEntry(r rowScanner) (coffer.Entry, error) { return newEntryScanner("").scan(r) }
+
+// entryScanner reads entries row after row into the same variables: a statement reads millions.
+// It reads entryColumns or, with an account, accountEntryColumns.
+type entryScanner struct {
+	account string
+	e       coffer.Entry
+	dest    []any
+}
+
+func newEntryScanner(account string) *entryScanner {
+	sc := &entryScanner{account: account}
+	e := &sc.e
+	if account == "" {
+		sc.dest = append(sc.dest, &e.AccountID)
+	}
+	sc.dest = append(sc.dest, &e.Seq, &e.TransferID, &e.Type, &e.Phase, &e.Side, (*numeric)(&e.Amount),
 		(*numeric)(&e.BalanceBefore), (*numeric)(&e.BalanceAfter), (*numeric)(&e.AvailableBefore),
 		(*numeric)(&e.AvailableAfter), &e.CreatedAt)
-	if err != nil {
+	return sc
+}
+
+func (sc *entryScanner) scan(r rowScanner) (coffer.Entry, error) {
+	if err := r.Scan(sc.dest...); err != nil {
 		return coffer.Entry{}, err
+	}
+	e := sc.e
+	if sc.account != "" {
+		e.AccountID = sc.account
 	}
 	e.CreatedAt = e.CreatedAt.UTC()
 	return e, nil
@@ -28,17 +55,23 @@ func (s *Store) Entries(ctx context.Context, f coffer.EntryFilter) ([]coffer.Ent
 	var w where
 	w.add("account_id = ?", f.AccountID)
 	order := w.history("", f.Type, f.From, f.To, f.AfterSeq, f.Desc)
-	q := `SELECT ` + entryColumns + ` FROM entries WHERE ` + w.and() +
-		` ORDER BY ` + order + ` LIMIT ` + w.arg(pageSize(f.Limit))
+	limit := pageSize(f.Limit)
+	q := `SELECT ` + accountEntryColumns + ` FROM entries WHERE ` + w.and() +
+		` ORDER BY ` + order + ` LIMIT ` + w.arg(limit)
 	rows, err := s.pool.Query(ctx, q, w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list entries: %w", mapErr(err))
 	}
-	es, err := collect(rows, scanEntry)
+	out := make([]coffer.Entry, 0, limit)
+	sc := newEntryScanner(f.AccountID)
+	err = each(rows, sc.scan, func(e coffer.Entry) error {
+		out = append(out, e)
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list entries: %w", mapErr(err))
 	}
-	return es, nil
+	return out, nil
 }
 
 // history adds what a listing in an account's entry order shares: the entry type, created_at in
