@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer"
-	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/internal/testdb"
 	"github.com/cofferhq/coffer/ledger"
 )
@@ -49,22 +48,11 @@ func benchmarkMillionEntries(b *testing.B, store coffer.Store) {
 	e := setupOn(b, store)
 	ctx := context.Background()
 	from := e.clock.Now()
-	e.deposit("fund", "1001", "USD", "1000.00")
-	if _, err := e.admin.CreateAccount(ctx, client.CreateAccountRequest{Kind: "wallet", Owner: "1002", Asset: "USD"}); err != nil {
-		b.Fatal(err)
-	}
+	e.openSeesaw()
 	perCommand := (millionEntries - 1) / millionCommands // the deposit is the first entry
 	for c := 0; c < millionCommands; c++ {
 		e.clock.Advance(millionCommandStep)
-		specs := make([]ledger.TransferSpec, perCommand)
-		for i := range specs {
-			debit, credit := "wallet:1001:USD", "wallet:1002:USD"
-			if i%2 == 1 {
-				debit, credit = credit, debit
-			}
-			specs[i] = ledger.TransferSpec{ID: fmt.Sprintf("m%d-%d", c, i), DebitAccountID: debit, CreditAccountID: credit,
-				Amount: coffer.AmountFromInt64(int64(1 + (i/2)%7))}
-		}
+		specs := seesaw(fmt.Sprintf("m%d-", c), perCommand, func(i int) int64 { return int64(1 + (i/2)%7) })
 		if _, err := e.ledger.Do(ctx, ledger.CreateTransfers{ID: fmt.Sprintf("m%d", c), Transfers: specs}); err != nil {
 			b.Fatal(err)
 		}

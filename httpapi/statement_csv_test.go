@@ -25,20 +25,9 @@ func TestStatementCSVChunks(t *testing.T) {
 			e := setupOn(t, kind.Open(t))
 			ctx := context.Background()
 			from := e.clock.Now()
-			e.deposit("fund", "1001", "USD", "1000.00")
-			if _, err := e.admin.CreateAccount(ctx, client.CreateAccountRequest{Kind: "wallet", Owner: "1002", Asset: "USD"}); err != nil {
-				t.Fatal(err)
-			}
+			e.openSeesaw()
 			const transfers = 2600 // two of the server's chunks of 1,000 and a part
-			specs := make([]ledger.TransferSpec, transfers)
-			for i := range specs {
-				debit, credit := "wallet:1001:USD", "wallet:1002:USD"
-				if i%2 == 1 {
-					debit, credit = credit, debit
-				}
-				specs[i] = ledger.TransferSpec{ID: fmt.Sprintf("t%d", i), DebitAccountID: debit, CreditAccountID: credit,
-					Amount: coffer.AmountFromInt64(int64(1 + 97*(i/2)%1000))}
-			}
+			specs := seesaw("t", transfers, func(i int) int64 { return int64(1 + 97*(i/2)%1000) })
 			e.clock.Advance(time.Minute)
 			if _, err := e.ledger.Do(ctx, ledger.CreateTransfers{ID: "many", Transfers: specs}); err != nil {
 				t.Fatal(err)
@@ -83,4 +72,29 @@ func TestStatementCSVChunks(t *testing.T) {
 			}
 		})
 	}
+}
+
+// openSeesaw deposits 1,000.00 USD to owner 1001 and opens owner 1002's USD wallet: the two
+// wallets of seesaw's transfers.
+func (e *env) openSeesaw() {
+	e.t.Helper()
+	e.deposit("fund", "1001", "USD", "1000.00")
+	if _, err := e.admin.CreateAccount(context.Background(), client.CreateAccountRequest{Kind: "wallet", Owner: "1002", Asset: "USD"}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// seesaw returns n transfers of USD from wallet 1001 to 1002 and back in turn, the i-th of
+// amount(i) cents with the id prefix followed by i.
+func seesaw(prefix string, n int, amount func(i int) int64) []ledger.TransferSpec {
+	specs := make([]ledger.TransferSpec, n)
+	for i := range specs {
+		debit, credit := "wallet:1001:USD", "wallet:1002:USD"
+		if i%2 == 1 {
+			debit, credit = credit, debit
+		}
+		specs[i] = ledger.TransferSpec{ID: fmt.Sprint(prefix, i), DebitAccountID: debit, CreditAccountID: credit,
+			Amount: coffer.AmountFromInt64(amount(i))}
+	}
+	return specs
 }
