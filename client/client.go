@@ -28,7 +28,8 @@ type Client struct {
 	baseURL string
 	apiKey  string
 	// HTTP sends the requests. New sets one whose Timeout is TimeoutDefault; replace it, or its
-	// Transport, to send requests another way.
+	// Transport, to send requests another way. For the streamed calls (StatementCSV, and
+	// ImportStatement's upload) its Timeout bounds each wait for progress, not the whole call.
 	HTTP *http.Client
 }
 
@@ -52,6 +53,16 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		}
 		body = bytes.NewReader(data)
 	}
+	hc := c.HTTP
+	var guard *stallGuard
+	if _, streamed := out.(io.Writer); streamed || isUpload {
+		var stop context.CancelFunc
+		hc, ctx, guard, stop = c.streaming(ctx)
+		defer stop()
+		if isUpload {
+			body = guard.reader(body)
+		}
+	}
 	u := c.baseURL + path
 	if len(query) > 0 {
 		u += "?" + query.Encode()
@@ -68,21 +79,21 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	if c.apiKey != "" {
 		req.Header.Set("Authorization", "Bearer "+c.apiKey)
 	}
-	resp, err := c.HTTP.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
-		return coffer.Errorf(coffer.EUNAVAILABLE, "%s %s: %v", method, path, err)
+		return coffer.Errorf(coffer.EUNAVAILABLE, "%s %s: %v", method, path, stallCause(ctx, err))
 	}
 	defer resp.Body.Close()
 	if w, ok := out.(io.Writer); ok && resp.StatusCode < 400 {
 		// A streamed answer (a CSV statement) goes to w as it comes, whatever its size.
-		if _, err := io.Copy(w, resp.Body); err != nil {
-			return coffer.Errorf(coffer.EUNAVAILABLE, "%s %s: read response: %v", method, path, err)
+		if _, err := io.Copy(w, guard.reader(resp.Body)); err != nil {
+			return coffer.Errorf(coffer.EUNAVAILABLE, "%s %s: read response: %v", method, path, stallCause(ctx, err))
 		}
 		return nil
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, responseBytesMax))
+	data, err := io.ReadAll(io.LimitReader(guard.reader(resp.Body), responseBytesMax))
 	if err != nil {
-		return coffer.Errorf(coffer.EUNAVAILABLE, "%s %s: read response: %v", method, path, err)
+		return coffer.Errorf(coffer.EUNAVAILABLE, "%s %s: read response: %v", method, path, stallCause(ctx, err))
 	}
 	if resp.StatusCode >= 400 {
 		return answerError(method, path, resp.StatusCode, data)

@@ -13,7 +13,8 @@
 //
 // A Client may be used by many goroutines at once. Each call ends when its context does, or when
 // the Timeout of Client.HTTP passes (TimeoutDefault); set Client.HTTP, or its Transport, to send
-// requests another way.
+// requests another way. A streamed call (StatementCSV, a statement file's upload) ends instead
+// when that Timeout passes with no byte moving, so a long statement is read to its end.
 //
 // Amounts are decimal strings in the major units of their asset ("12.50" for USD with scale 2),
 // exact: read them with coffer.ParseAmount and the asset's scale, never as a float. Times are Time
