@@ -43,7 +43,12 @@ func ParseEventHash(s string) (EventHash, error) {
 // leaves the JSON's meaning alone, breaks the chain. Every field has a fixed size or a length
 // before it, so no two different events encode to the same bytes.
 func ChainEvent(prev EventHash, e *Event) EventHash {
-	b := make([]byte, 0, len(eventHashDomain)+len(prev)+8+4*4+len(e.ID)+len(e.Type)+len(e.Subject)+len(e.Data)+8)
+	// Most events fit the buffer on the stack; a larger one is encoded on the heap.
+	var stack [chainEventStack]byte
+	b := stack[:0]
+	if n := len(eventHashDomain) + len(prev) + 8 + 4*4 + len(e.ID) + len(e.Type) + len(e.Subject) + len(e.Data) + 8; n > len(stack) {
+		b = make([]byte, 0, n)
+	}
 	b = append(b, eventHashDomain...)
 	b = append(b, prev[:]...)
 	b = binary.BigEndian.AppendUint64(b, e.Seq)
@@ -58,6 +63,10 @@ func ChainEvent(prev EventHash, e *Event) EventHash {
 }
 
 const eventHashDomain = "coffer.event.v1"
+
+// chainEventStack is the size of an event's encoding that ChainEvent keeps on the stack: a
+// transfer's snapshot with its metadata fits, and the hash is computed on every write.
+const chainEventStack = 1024
 
 // ChainHead is the last event of the chain: its seq and hash. Seq 0 with EventHashZero is the
 // head of a ledger without events.
