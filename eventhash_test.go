@@ -1,6 +1,9 @@
 package coffer_test
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
 	"testing"
 	"time"
 
@@ -53,6 +56,30 @@ func TestChainEvent(t *testing.T) {
 	for _, bad := range []string{"", "12", "x " + h.String(), "12 " + h.String()[:63], "12 zz" + h.String()[2:]} {
 		if _, err := coffer.ParseChainHead(bad); err == nil {
 			t.Errorf("ParseChainHead(%q) took it", bad)
+		}
+	}
+}
+
+// TestChainEventEncoding checks ChainEvent against the encoding its documentation gives, built
+// here field by field, for an event that fits ChainEvent's buffer on the stack and for ones of
+// that size and larger, which it encodes on the heap.
+func TestChainEventEncoding(t *testing.T) {
+	prev := coffer.EventHashZero
+	prev[0], prev[31] = 7, 9
+	for _, size := range []int{0, 300, 900, 1023, 1024, 5000} {
+		e := chainEventSample()
+		e.Data = bytes.Repeat([]byte("d"), size)
+		var b []byte
+		b = append(b, "coffer.event.v1"...)
+		b = append(b, prev[:]...)
+		b = binary.BigEndian.AppendUint64(b, e.Seq)
+		for _, f := range []string{e.ID, e.Type, e.Subject, string(e.Data)} {
+			b = binary.BigEndian.AppendUint32(b, uint32(len(f)))
+			b = append(b, f...)
+		}
+		b = binary.BigEndian.AppendUint64(b, uint64(e.CreatedAt.UnixMicro()))
+		if got, want := coffer.ChainEvent(prev, &e), coffer.EventHash(sha256.Sum256(b)); got != want {
+			t.Errorf("data of %d bytes: ChainEvent = %s, the documented encoding hashes to %s", size, got, want)
 		}
 	}
 }
