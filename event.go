@@ -31,6 +31,14 @@ const (
 	EventPayoutRequested = "payout.requested"
 	EventPayoutConfirmed = "payout.confirmed"
 	EventPayoutFailed    = "payout.failed"
+	// The end of each transaction a sweep sends between Coffer's own addresses: a sweep of a
+	// deposit address, or the gas top-up a token sweep needs first. Confirmed is written with
+	// the ledger's booking of the move (mined at the chain's depth); failed when it reverted
+	// (its gas booked) or was abandoned before it was sent (nothing booked). Exactly one of the
+	// two ends each sweep and top-up. Their data is a SweepNotice, whose kind tells the two
+	// apart, so that one subscription follows every move of the sweeps.
+	EventSweepConfirmed = "sweep.confirmed"
+	EventSweepFailed    = "sweep.failed"
 	// An admin's changes of API keys, with the id of the key that made them (never a secret).
 	// Their data is a KeyNotice.
 	EventKeyCreated = "key.created"
@@ -47,7 +55,7 @@ const (
 var EventTypes = []string{EventAssetCreated, EventAccountCreated, EventAccountLocked, EventAccountUnlocked,
 	EventTransferCreated, EventTransferPosted, EventTransferVoided, EventTransferExpired, EventOperationRejected,
 	EventDepositPending, EventDepositConfirmed, EventDepositOrphaned,
-	EventPayoutRequested, EventPayoutConfirmed, EventPayoutFailed, EventKeyCreated, EventKeyRevoked,
+	EventPayoutRequested, EventPayoutConfirmed, EventPayoutFailed, EventSweepConfirmed, EventSweepFailed, EventKeyCreated, EventKeyRevoked,
 	EventApprovalRequested, EventApprovalApproved, EventApprovalRejected, EventMonitorTriggered, EventMonitorCleared}
 
 // PayoutNotice is the data of the payout.* events: a payout as it stood when the event was
@@ -67,6 +75,29 @@ type PayoutNotice struct {
 	NetworkFee  string `json:"network_fee,omitempty"`
 	OrderID     string `json:"order_id,omitempty"`
 	Status      string `json:"status"` // "requested", "confirmed" or "failed"
+	TxHash      string `json:"tx_hash,omitempty"`
+	BlockNumber uint64 `json:"block_number,omitempty"`
+	GasUsed     uint64 `json:"gas_used,omitempty"`
+	Fee         string `json:"fee,omitempty"`
+	FeeAsset    string `json:"fee_asset,omitempty"`
+	Reason      string `json:"reason,omitempty"` // why it failed
+}
+
+// SweepNotice is the data of the sweep.* events: a sweep or a gas top-up as it ended. Amount
+// is in the asset's major unit, Fee (the gas the chain charged the sender) in the chain's native
+// asset (FeeAsset). Addresses are as the sweep's send intent has them (lowercase hex), hashes
+// lowercase hex.
+type SweepNotice struct {
+	ID    string `json:"id"`   // the send intent's id
+	Kind  string `json:"kind"` // "sweep" or "gas_topup"
+	Chain string `json:"chain"`
+	// From is the deposit address swept, or the gas wallet for a top-up; To is the hot wallet
+	// or cold address swept to, or the deposit address topped up.
+	From        string `json:"from"`
+	To          string `json:"to"`
+	Asset       string `json:"asset"`
+	Amount      string `json:"amount"`
+	Status      string `json:"status"` // "confirmed" or "failed"
 	TxHash      string `json:"tx_hash,omitempty"`
 	BlockNumber uint64 `json:"block_number,omitempty"`
 	GasUsed     uint64 `json:"gas_used,omitempty"`

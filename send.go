@@ -14,8 +14,9 @@ type SendState string
 // Signed means a transaction with the intent's nonce is committed in the store and may or may
 // not have reached a node; Broadcast that a node took it. Confirmed (mined with status 1 and, for
 // a token, the matching Transfer log, at the chain's confirmations), Failed (mined and reverted,
-// the nonce consumed) and Cancelled (only from Queued or WaitingFunds: never broadcast) are
-// final.
+// the nonce consumed; or abandoned from Queued or WaitingFunds, never signed, because it can
+// never be sent as it must be: no TxHash then) and Cancelled (only from Queued or
+// WaitingFunds: never broadcast) are final.
 const (
 	SendQueued       SendState = "queued"
 	SendWaitingFunds SendState = "waiting_funds"
@@ -136,6 +137,10 @@ type SendStore interface {
 	// marked mined at BlockNumber and the intent's other attempts replaced, in one transaction.
 	// An intent already final, an unknown attempt or a stale fence is ECONFLICT.
 	FinishSendIntent(ctx context.Context, in SendIntent, f Fence) error
+	// AbandonSendIntent ends an intent that is queued or waiting for funds as failed with
+	// reason: nothing was signed, and no nonce is taken. Any other state, or a stale fence, is
+	// ECONFLICT; an unknown intent ENOTFOUND.
+	AbandonSendIntent(ctx context.Context, id, reason string, f Fence) error
 	// SendNonceNext returns the nonce after the highest one any attempt from the address has
 	// on the chain: 0 when there is none.
 	SendNonceNext(ctx context.Context, chain, from string) (uint64, error)
@@ -151,10 +156,16 @@ type SendIntentCursor struct {
 // SendIntentQuery selects a page of intents for people, newest first: by CreatedAt, then ID,
 // both descending. Empty fields match all.
 type SendIntentQuery struct {
-	Chain  string
-	State  SendState
-	Before *SendIntentCursor // cursor: only intents after this one in the listing
-	Limit  int               // PageSizeDefault when zero, at most ListRowsMax
+	Chain string
+	State SendState
+	// IDPrefix keeps only the intents whose id starts with it; IDPrefixNot leaves them out: the
+	// sweeps' ids have a prefix of their own (the payouts' listing leaves it out).
+	IDPrefix    string
+	IDPrefixNot string
+	// Address keeps only the intents from or to it (lowercase hex).
+	Address string
+	Before  *SendIntentCursor // cursor: only intents after this one in the listing
+	Limit   int               // PageSizeDefault when zero, at most ListRowsMax
 }
 
 // SendIntentLister lists the intents of every sender, for the payouts' listing: a capability of

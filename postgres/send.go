@@ -207,6 +207,31 @@ func (s *Store) SetSendState(ctx context.Context, id string, from []coffer.SendS
 	})
 }
 
+// AbandonSendIntent ends a queued or waiting intent as failed with reason, under the fence.
+func (s *Store) AbandonSendIntent(ctx context.Context, id, reason string, f coffer.Fence) error {
+	return s.inTx(ctx, "abandon send intent "+id, func(tx pgx.Tx) error {
+		if err := holdFence(ctx, tx, f); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `UPDATE send_intents SET state = $1, reason = $2, updated_at = now()
+			WHERE id = $3 AND state = ANY($4)`,
+			string(coffer.SendFailed), reason, id, stateStrings([]coffer.SendState{coffer.SendQueued, coffer.SendWaitingFunds}))
+		if err != nil {
+			return mapErr(err)
+		}
+		if tag.RowsAffected() > 0 {
+			return nil
+		}
+		var state string
+		if err := tx.QueryRow(ctx, `SELECT state FROM send_intents WHERE id = $1`, id).Scan(&state); errors.Is(err, pgx.ErrNoRows) {
+			return coffer.Errorf(coffer.ENOTFOUND, "send intent %q does not exist", id)
+		} else if err != nil {
+			return mapErr(err)
+		}
+		return coffer.Errorf(coffer.ECONFLICT, "send intent %q is %s: only a queued or waiting one can be abandoned", id, state)
+	})
+}
+
 // inTx runs fn in a read-committed transaction and commits it; op names it in errors.
 func (s *Store) inTx(ctx context.Context, op string, fn func(tx pgx.Tx) error) error {
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
@@ -391,6 +416,15 @@ func (s *Store) ListSendIntents(ctx context.Context, q coffer.SendIntentQuery) (
 		if f.value != "" {
 			query += ` AND ` + f.column + ` = ` + arg(f.value)
 		}
+	}
+	if q.IDPrefix != "" {
+		query += ` AND left(id, ` + arg(len(q.IDPrefix)) + `) = ` + arg(q.IDPrefix)
+	}
+	if q.IDPrefixNot != "" {
+		query += ` AND left(id, ` + arg(len(q.IDPrefixNot)) + `) <> ` + arg(q.IDPrefixNot)
+	}
+	if q.Address != "" {
+		query += ` AND (from_address = ` + arg(q.Address) + ` OR to_address = ` + arg(q.Address) + `)`
 	}
 	if q.Before != nil {
 		query += ` AND (created_at, id) < (` + arg(q.Before.CreatedAt) + `, ` + arg(q.Before.ID) + `)`

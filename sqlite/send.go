@@ -194,6 +194,28 @@ func (s *Store) SetSendState(ctx context.Context, id string, from []coffer.SendS
 	return nil
 }
 
+// AbandonSendIntent ends a queued or waiting intent as failed with reason, under the fence.
+func (s *Store) AbandonSendIntent(ctx context.Context, id, reason string, f coffer.Fence) error {
+	res, err := s.write.ExecContext(ctx, `UPDATE send_intents SET state = ?, reason = ?, updated_at = ?
+		WHERE id = ? AND state IN (?, ?) AND `+fenceHeld,
+		string(coffer.SendFailed), reason, micro(time.Now()), id, string(coffer.SendQueued), string(coffer.SendWaitingFunds),
+		f.Lease, int64(f.Token))
+	if err != nil {
+		return fmt.Errorf("abandon send intent %s: %w", id, retryable(err))
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("abandon send intent %s: %w", id, err)
+	} else if n > 0 {
+		return nil
+	}
+	old, err := s.SendIntent(ctx, id)
+	if err != nil {
+		return err
+	}
+	return coffer.Errorf(coffer.ECONFLICT, "send intent %q is %s, or lease %s is no longer held with token %d: only a queued or waiting one can be abandoned",
+		id, old.State, f.Lease, f.Token)
+}
+
 // AddSendAttempt stores a and signs its intent over to its nonce, in one transaction on the
 // write connection: the fence, the intent's state and the nonce's holder are read under the
 // database's write lock.
@@ -397,6 +419,18 @@ func (s *Store) ListSendIntents(ctx context.Context, q coffer.SendIntentQuery) (
 			query += ` AND ` + f.column + ` = ?`
 			args = append(args, f.value)
 		}
+	}
+	if q.IDPrefix != "" {
+		query += ` AND substr(id, 1, ?) = ?`
+		args = append(args, len(q.IDPrefix), q.IDPrefix)
+	}
+	if q.IDPrefixNot != "" {
+		query += ` AND substr(id, 1, ?) <> ?`
+		args = append(args, len(q.IDPrefixNot), q.IDPrefixNot)
+	}
+	if q.Address != "" {
+		query += ` AND (from_address = ? OR to_address = ?)`
+		args = append(args, q.Address, q.Address)
 	}
 	if q.Before != nil {
 		at := micro(q.Before.CreatedAt)
