@@ -1,6 +1,8 @@
 package ledger
 
 import (
+	"strconv"
+
 	"github.com/cofferhq/coffer"
 )
 
@@ -14,12 +16,14 @@ const (
 // and confirmed: a sweep of a deposit address, or a gas top-up of one. It never touches an
 // owner's wallet: what the owners are owed stays as it was, only where Coffer holds it moves.
 //
-// When Amount is positive (the transaction succeeded) the transfer ID moves it from the custody
-// account of From to that of To: debit custody(To), credit custody(From), as a chain deposit
-// debits the custody of the address it arrives at. Amount zero books only the gas (the
-// transaction reverted). The gas, when Gas.Fee is positive, is the transfer ID+"/gas" from the
-// native asset's gas account to the sender's custody account, as a payout's. Its operation id
-// is ID.
+// When the move succeeded (Failed false) the transfer ID moves Amount, positive, from the
+// custody account of From to that of To: debit custody(To), credit custody(From), as a chain
+// deposit debits the custody of the address it arrives at; the event is sweep.confirmed. A
+// failed move (its transaction reverted, or it was abandoned before it was sent) books nothing
+// but its gas, if any, and the event is sweep.failed with Reason; Amount is then what was to
+// move, for the event only. The gas, when Gas.Fee is positive, is the transfer ID+"/gas" from
+// the native asset's gas account to the sender's custody account, as a payout's, labelled with
+// Kind. Its operation id is ID.
 type MoveCustody struct {
 	ID     string
 	Kind   string // MoveSweep or MoveGasTop
@@ -29,19 +33,23 @@ type MoveCustody struct {
 	Asset  string
 	Amount coffer.Amount
 	Gas    PayoutGas
+	Failed bool
+	Reason string // why it failed
 }
 
 func (c MoveCustody) OperationID() string { return c.ID }
 func (MoveCustody) kind() string          { return "custody.move" }
 func (c MoveCustody) needs(n *needs) {
 	n.asset(c.Asset)
-	if c.Amount.Sign() > 0 {
+	if !c.Failed {
 		n.account(CustodyAccountID(c.From, c.Asset))
 		n.account(CustodyAccountID(c.To, c.Asset))
 		n.create(c.ID)
 	}
-	if c.Gas.Fee.Sign() > 0 {
+	if c.Gas.Fee.Sign() > 0 || c.Gas.NativeAsset != "" {
 		n.asset(c.Gas.NativeAsset)
+	}
+	if c.Gas.Fee.Sign() > 0 {
 		n.account(GasAccountID(c.Gas.NativeAsset))
 		n.account(CustodyAccountID(c.Gas.From, c.Gas.NativeAsset))
 		n.create(PayoutGasID(c.ID))
@@ -56,8 +64,12 @@ func (c MoveCustody) apply(b *batch) (*Result, error) {
 		return nil, coffer.Invalid("chain", "a custody move needs its chain")
 	case c.Amount.Sign() < 0:
 		return nil, coffer.Invalid("amount", "the amount must not be negative")
-	case c.Amount.Sign() == 0 && c.Gas.Fee.Sign() <= 0:
-		return nil, coffer.Invalid("amount", "a custody move books an amount, its gas or both")
+	case !c.Failed && c.Amount.Sign() == 0:
+		return nil, coffer.Invalid("amount", "a custody move that succeeded moves a positive amount")
+	case c.Failed && c.Reason == "":
+		return nil, coffer.Invalid("reason", "a failed custody move needs its reason")
+	case c.Gas.Fee.Sign() < 0:
+		return nil, coffer.Invalid("fee", "the fee must not be negative")
 	}
 	if err := checkAddress("from", c.From); err != nil {
 		return nil, err
@@ -65,11 +77,19 @@ func (c MoveCustody) apply(b *batch) (*Result, error) {
 	if err := checkAddress("to", c.To); err != nil {
 		return nil, err
 	}
-	if _, err := b.asset(c.Asset); err != nil {
+	a, err := b.asset(c.Asset)
+	if err != nil {
 		return nil, err
 	}
+	n := coffer.SweepNotice{ID: c.ID, Kind: c.Kind, Chain: c.Chain, From: c.From, To: c.To, Asset: c.Asset,
+		Amount: c.Amount.Format(a.Scale), Status: "confirmed", TxHash: c.Gas.TxHash, BlockNumber: c.Gas.BlockNumber,
+		GasUsed: c.Gas.GasUsed, Reason: c.Reason}
+	typ := coffer.EventSweepConfirmed
+	if c.Failed {
+		n.Status, typ = "failed", coffer.EventSweepFailed
+	}
 	var ts []*coffer.Transfer
-	if c.Amount.Sign() > 0 {
+	if !c.Failed {
 		from, err := b.openSystem(CustodyOwner(c.From), c.Asset)
 		if err != nil {
 			return nil, err
@@ -88,16 +108,26 @@ func (c MoveCustody) apply(b *batch) (*Result, error) {
 		ts = append(ts, t)
 	}
 	if c.Gas.Fee.Sign() > 0 {
-		g, err := recordGas(b, c.ID, c.Gas)
+		g, err := recordGas(b, c.ID, c.Kind, c.Gas)
 		if err != nil {
 			return nil, err
 		}
 		ts = append(ts, g)
+		na, err := b.asset(c.Gas.NativeAsset)
+		if err != nil {
+			return nil, err
+		}
+		n.Fee, n.FeeAsset = c.Gas.Fee.Format(na.Scale), c.Gas.NativeAsset
+	}
+	if err := b.event(typ, c.ID, n); err != nil {
+		return nil, err
 	}
 	return result(ts...), nil
 }
 
-// identity: a repeat after a crash names the same move, transaction and fee.
+// identity: a repeat after a crash names the same move, outcome, transaction and fee. The
+// reason is left out: a revert's reason is read again by a replay, which may answer otherwise.
 func (c MoveCustody) identity() any {
-	return []string{c.ID, c.Kind, c.From, c.To, c.Asset, c.Amount.String(), c.Gas.TxHash, c.Gas.Fee.String()}
+	return []string{c.ID, c.Kind, c.From, c.To, c.Asset, c.Amount.String(), c.Gas.TxHash, c.Gas.Fee.String(),
+		strconv.FormatBool(c.Failed)}
 }

@@ -213,7 +213,7 @@ func settlePayout(b *batch, id string, gas PayoutGas, confirmed bool, reason str
 		n.Status = "failed"
 	}
 	if gas.Fee.Sign() > 0 {
-		g, err := recordGas(b, id, gas)
+		g, err := recordGas(b, id, "payout", gas)
 		if err != nil {
 			return nil, err
 		}
@@ -231,9 +231,10 @@ func settlePayout(b *batch, id string, gas PayoutGas, confirmed bool, reason str
 	return result(ts...), nil
 }
 
-// recordGas books the gas a payout's transaction paid: gas account -> the sender's custody
-// account of the native asset, posted.
-func recordGas(b *batch, id string, gas PayoutGas) (*coffer.Transfer, error) {
+// recordGas books the gas the transaction of a payout, sweep or top-up id paid: gas account ->
+// the sender's custody account of the native asset, posted, with the metadata label: id (label
+// says what id is: "payout", "sweep" or "gas_topup").
+func recordGas(b *batch, id, label string, gas PayoutGas) (*coffer.Transfer, error) {
 	if err := checkAddress("from", gas.From); err != nil {
 		return nil, err
 	}
@@ -246,7 +247,7 @@ func recordGas(b *batch, id string, gas PayoutGas) (*coffer.Transfer, error) {
 		return nil, err
 	}
 	return b.createTransfer(newTransfer{ID: PayoutGasID(id), Debit: g, Credit: custody, Amount: gas.Fee,
-		Type: coffer.TypeFee, Reference: gas.TxHash, Metadata: map[string]string{"payout": id}})
+		Type: coffer.TypeFee, Reference: gas.TxHash, Metadata: map[string]string{label: id}})
 }
 
 // The identities of the settling commands: a repeat after a crash names the same payout and
