@@ -7,6 +7,7 @@ import (
 
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/chain/payout"
+	"github.com/cofferhq/coffer/chain/sweep"
 	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/ledger"
 )
@@ -74,25 +75,12 @@ func (s *Server) listPayouts(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	q := r.URL.Query()
-	limit, err := pageLimit(q)
+	f, limit, err := sendIntentQuery(r.URL.Query())
 	if err != nil {
 		return 0, nil, err
 	}
-	f := coffer.SendIntentQuery{Chain: q.Get("chain"), State: coffer.SendState(q.Get("state")), Limit: fetchLimit(limit)}
-	switch f.State {
-	case "", coffer.SendQueued, coffer.SendWaitingFunds, coffer.SendSigned, coffer.SendBroadcast, coffer.SendConfirmed,
-		coffer.SendFailed, coffer.SendCancelled:
-	default:
-		return 0, nil, coffer.Invalid("state", "state %q must be queued, waiting_funds, signed, broadcast, confirmed, failed or cancelled", f.State)
-	}
-	if c := q.Get("cursor"); c != "" {
-		at, id, err := decodeTimeCursor(c)
-		if err != nil {
-			return 0, nil, err
-		}
-		f.Before = &coffer.SendIntentCursor{CreatedAt: at, ID: id}
-	}
+	// The sweeps are send intents too, listed by GET /v1/sweeps.
+	f.IDPrefixNot = sweep.Prefix
 	vs, err := svc.List(r.Context(), l, f)
 	if err != nil {
 		return 0, nil, err

@@ -341,6 +341,8 @@ func (s *Server) routeTable() []route {
 		{"GET", "/v1/payouts", reader, s.listPayouts, []string{"state", "chain", "cursor", "limit"}},
 		{"GET", "/v1/payouts/{id}", reader, s.getPayout, none},
 		{"POST", "/v1/payouts/{id}/cancel", operator, s.cancelPayout, none},
+		{"GET", "/v1/sweeps", reader, s.listSweeps, []string{"state", "chain", "address", "cursor", "limit"}},
+		{"GET", "/v1/sweeps/{id}", reader, s.getSweep, none},
 		{"POST", "/v1/exchanges", operator, s.exchange, none},
 		{"POST", "/v1/holds", operator, s.hold, none},
 		{"POST", "/v1/holds/{id}/capture", operator, s.captureHold, none},

@@ -76,6 +76,17 @@ func (s *Service) List(ctx context.Context, l Lister, q coffer.SendIntentQuery) 
 	return out, nil
 }
 
+// FeeAsset returns the native asset of the configured chain, in which its gas is paid; "" for a
+// chain without one, or one not configured.
+func (s *Service) FeeAsset(chainName string) string {
+	for _, a := range s.cfg.Chains.AssetsOn(chainName) {
+		if a.Native() {
+			return a.Code
+		}
+	}
+	return ""
+}
+
 func (s *Service) view(ctx context.Context, l Lister, t coffer.Transfer, in *coffer.SendIntent) (View, error) {
 	v := View{Transfer: t, Intent: in, State: StateRequested}
 	if f, err := s.cfg.Store.Transfer(ctx, ledger.PayoutFeeID(t.ID)); err == nil {
@@ -87,11 +98,7 @@ func (s *Service) view(ctx context.Context, l Lister, t coffer.Transfer, in *cof
 	if c, ok := s.cfg.Chains.Chain(name); ok {
 		v.ConfirmationsRequired = c.Confirmations
 	}
-	for _, a := range s.cfg.Chains.AssetsOn(name) {
-		if a.Native() {
-			v.FeeAsset = a.Code
-		}
-	}
+	v.FeeAsset = s.FeeAsset(name)
 	if in == nil {
 		return v, nil
 	}

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+	"strings"
 
 	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/accounts/abi"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/core/vm"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/rpc"
 
@@ -193,7 +195,7 @@ func (s *Sender) sendQueued(ctx context.Context, ps *passState, queued []coffer.
 			p.Queued++
 			continue
 		}
-		sent, err := s.start(ctx, ps, in, available, &nonce)
+		sent, abandoned, err := s.start(ctx, ps, in, available, &nonce)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -201,6 +203,7 @@ func (s *Sender) sendQueued(ctx context.Context, ps *passState, queued []coffer.
 			errs = append(errs, fmt.Errorf("intent %s: %w", in.ID, err))
 		}
 		switch {
+		case abandoned && err == nil:
 		case sent:
 			p.InFlight++ // signed, whether or not the broadcast failed: the next pass sends it
 		case err != nil:
@@ -263,17 +266,16 @@ func payload(in coffer.SendIntent) (to common.Address, value *big.Int, data []by
 }
 
 // start sends a queued intent if available covers it, taking the nonce *nonce and moving it on.
-// It reports whether it signed; when not, and without error, the intent waits for funds.
-func (s *Sender) start(ctx context.Context, ps *passState, in coffer.SendIntent, available *big.Int, nonce *uint64) (bool, error) {
+// It reports whether it signed, and whether it abandoned the intent (FeeCapFixed: a native
+// transfer that cannot be sent at its fixed cost); when neither, and without error, the intent
+// waits for funds.
+func (s *Sender) start(ctx context.Context, ps *passState, in coffer.SendIntent, available *big.Int, nonce *uint64) (sent, abandoned bool, err error) {
 	to, value, data := payload(in)
 	fees := initialFees(ps.head.BaseFee, ps.suggested, s.cfg.FeeCapMax)
 	if s.cfg.FeeCapFixed {
 		fees = capped(Fees{FeeCap: new(big.Int).Set(s.cfg.FeeCapMax), Tip: new(big.Int).Set(ps.suggested)}, s.cfg.FeeCapMax)
 	}
-	var (
-		estimate uint64
-		err      error
-	)
+	var estimate uint64
 	if in.Contract != "" && s.cfg.GasToken > 0 {
 		estimate = s.cfg.GasToken
 	} else {
@@ -283,6 +285,11 @@ func (s *Sender) start(ctx context.Context, ps *passState, in coffer.SendIntent,
 			estimate, err = s.cfg.Client.EstimateGas(ctx, ethereum.CallMsg{From: s.from, To: &to, Value: value, Data: data})
 			return err
 		})
+	}
+	if s.cfg.FeeCapFixed && in.Contract == "" {
+		if reason := fixedNativeRefused(estimate, err); reason != "" {
+			return false, true, s.abandon(ctx, ps, in, reason)
+		}
 	}
 	gas := estimate
 	switch {
@@ -295,10 +302,10 @@ func (s *Sender) start(ctx context.Context, ps *passState, in coffer.SendIntent,
 		// The node refuses to estimate a transfer of more than the balance: it waits.
 		gas = gasNative
 	default:
-		return false, fmt.Errorf("estimate gas: %w", err)
+		return false, false, fmt.Errorf("estimate gas: %w", err)
 	}
 	if estimate > s.cfg.GasMax {
-		return false, fmt.Errorf("the transfer needs %d gas, above the cap of %d", estimate, s.cfg.GasMax)
+		return false, false, fmt.Errorf("the transfer needs %d gas, above the cap of %d", estimate, s.cfg.GasMax)
 	}
 	gas = min(gas, s.cfg.GasMax)
 	need := new(big.Int).Mul(new(big.Int).SetUint64(gas), fees.FeeCap)
@@ -310,12 +317,12 @@ func (s *Sender) start(ctx context.Context, ps *passState, in coffer.SendIntent,
 	if short {
 		if in.State != coffer.SendWaitingFunds {
 			if err := s.cfg.Store.SetSendState(ctx, in.ID, []coffer.SendState{coffer.SendQueued}, coffer.SendWaitingFunds, ps.fence); err != nil {
-				return false, err
+				return false, false, err
 			}
 			in.State = coffer.SendWaitingFunds
 			s.step(StepWaiting, in)
 		}
-		return false, nil
+		return false, false, nil
 	}
 	s.step(StepChecked, in)
 	in.Nonce = *nonce
@@ -323,7 +330,7 @@ func (s *Sender) start(ctx context.Context, ps *passState, in coffer.SendIntent,
 		ChainID: s.chainID, Nonce: in.Nonce, GasTipCap: fees.Tip, GasFeeCap: fees.FeeCap, Gas: gas, To: &to, Value: value, Data: data,
 	})
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	if err := s.cfg.Store.AddSendAttempt(ctx, a, ps.fence); err != nil {
 		if coffer.ErrorCode(err) == coffer.ECONFLICT {
@@ -332,7 +339,7 @@ func (s *Sender) start(ctx context.Context, ps *passState, in coffer.SendIntent,
 				*nonce = max(*nonce, next)
 			}
 		}
-		return false, err
+		return false, false, err
 	}
 	*nonce++
 	available.Sub(available, need)
@@ -342,7 +349,39 @@ func (s *Sender) start(ctx context.Context, ps *passState, in coffer.SendIntent,
 	ps.reserved.Add(ps.reserved, need)
 	in.State = coffer.SendSigned
 	s.step(StepSigned, in)
-	return true, s.broadcast(ctx, ps, in, a, tx)
+	return true, false, s.broadcast(ctx, ps, in, a, tx)
+}
+
+// fixedNativeRefused returns why a native intent of a FeeCapFixed sender cannot be sent, from
+// the estimate of its transfer: its amount leaves out only a value transfer's 21000 gas, so a
+// recipient whose transfer needs more (a contract's code runs) or refuses it (reverts) would
+// keep it waiting for funds for ever. "" when it can be sent, or when err says nothing of the
+// recipient (a node's failure: the next pass asks again).
+func fixedNativeRefused(estimate uint64, err error) string {
+	switch {
+	case err == nil && estimate != gasNative:
+		return fmt.Sprintf("the recipient is a contract: its transfer needs %d gas, not the %d of a plain transfer the amount leaves room for", estimate, gasNative)
+	case err != nil && (reverted(err) || strings.Contains(err.Error(), vm.ErrExecutionReverted.Error())):
+		return "the recipient refuses ether: the transfer's estimate reverted"
+	}
+	return ""
+}
+
+// abandon ends a queued intent that can never be sent as it must be: the Ledger is told (as a
+// failure without a transaction), then the store, so that a crash in between tells the Ledger
+// again at the next pass.
+func (s *Sender) abandon(ctx context.Context, ps *passState, in coffer.SendIntent, reason string) error {
+	if err := s.cfg.Ledger.Failed(ctx, in, Outcome{Reason: reason}); err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	if err := s.cfg.Store.AbandonSendIntent(ctx, in.ID, reason, ps.fence); err != nil {
+		return err
+	}
+	in.State, in.Reason = coffer.SendFailed, reason
+	s.step(StepAbandoned, in)
+	s.cfg.Logger.Warn("chain send: abandoned an intent that cannot be sent", "chain", s.cfg.Chain.Name, "intent", in.ID,
+		"to", in.To, "reason", reason)
+	return nil
 }
 
 // sign signs d with the sender's key and returns the transaction and its attempt.

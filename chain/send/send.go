@@ -95,7 +95,9 @@ type Ledger interface {
 	// deep in the canonical chain.
 	Confirmed(ctx context.Context, in coffer.SendIntent, out Outcome) error
 	// Failed is called when it is mined but reverted (or moved no tokens), as deep: the nonce is
-	// used and the fee paid, the amount not sent.
+	// used and the fee paid, the amount not sent. With FeeCapFixed it is also called for a
+	// native intent abandoned before it was signed (its recipient needs more than a plain
+	// transfer's gas, or refuses ether): out then has only a Reason, no transaction, no fee.
 	Failed(ctx context.Context, in coffer.SendIntent, out Outcome) error
 }
 
@@ -113,6 +115,7 @@ const (
 	StepFinished  Step = "finished"  // the end stored
 	StepWaiting   Step = "waiting"   // the intent stored as waiting for funds
 	StepReplacing Step = "replacing" // an attempt is due for replacement; nothing signed yet
+	StepAbandoned Step = "abandoned" // the intent ended failed, never signed
 )
 
 // Config configures a Sender of one address on one chain.
@@ -135,7 +138,9 @@ type Config struct {
 	// FeeCapFixed makes FeeCapMax the fee cap of every attempt, and the tip the node's
 	// suggestion capped by it; an attempt is then never replaced, since its fees cannot rise.
 	// A sweep's cost is fixed so when it is planned: the gas it may spend is topped up, or
-	// left out of the amount, exactly.
+	// left out of the amount, exactly. A native intent whose recipient needs more than a plain
+	// transfer's 21000 gas, or refuses ether, is therefore abandoned (Ledger.Failed, then
+	// SendStore.AbandonSendIntent) rather than left waiting for ever.
 	FeeCapFixed bool
 	// GasToken, if not zero, is the gas limit of every token transfer instead of the estimate
 	// and its margin, so that the most it may cost is known before it is sent.

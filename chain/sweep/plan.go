@@ -1,10 +1,13 @@
 package sweep
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/big"
+	"slices"
 	"strings"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -18,36 +21,47 @@ import (
 // ID returns the id of the sweep of asset from the deposit address planned when the address's
 // custody account of the asset had the sequence seq: "sweep:<chain>:<address>:<asset>:<seq>".
 func ID(chainName, address, asset string, seq uint64) string {
-	return fmt.Sprintf("%s%s:%s:%s:%d", prefix, chainName, strings.ToLower(address), asset, seq)
+	return fmt.Sprintf("%s%s:%s:%s:%d", Prefix, chainName, strings.ToLower(address), asset, seq)
 }
 
 // TopUpID returns the id of the gas top-up of the token sweep id.
 func TopUpID(id string) string { return coffer.DerivedID(id, "topup") }
 
+// Kind returns what the send intent id of the sweeps is: ledger.MoveGasTop for a top-up,
+// ledger.MoveSweep for a sweep; and the id of the sweep it serves (itself for a sweep).
+func Kind(id string) (kind, sweep string) {
+	if s, ok := strings.CutSuffix(id, coffer.DerivedSep+"topup"); ok {
+		return ledger.MoveGasTop, s
+	}
+	return ledger.MoveSweep, id
+}
+
 // plan queues the sweeps and top-ups due at the deposit addresses that have none in flight,
-// and returns how many it queued.
+// and returns how many it queued. It reads the custody accounts of the swept assets, a page
+// at a time, rather than each deposit address's: an address that never held one is not read.
 func (s *Sweeper) plan(ctx context.Context, f flight) (int, error) {
 	if len(s.assets) == 0 {
 		return 0, nil
 	}
+	due, err := s.due(ctx, f)
+	if err != nil {
+		return 0, err
+	}
+	addrs := slices.Sorted(maps.Keys(due))
 	planned := 0
 	var errs []error
-	var after *coffer.DepositAddressKey
-	for {
-		page, err := s.cfg.Store.DepositAddresses(ctx, coffer.DepositAddressFilter{Chain: s.cfg.Chain.Name, After: after,
-			Limit: coffer.ListRowsMax})
+	for chunk := range slices.Chunk(addrs, coffer.DepositAddressLookupMax) {
+		found, err := s.cfg.Store.LookupDepositAddresses(ctx, s.cfg.Chain.Name, chunk)
 		if err != nil {
 			return planned, fmt.Errorf("deposit addresses: %w", err)
 		}
-		for _, d := range page {
+		slices.SortFunc(found, func(a, b coffer.DepositAddress) int { return cmp.Compare(a.Index, b.Index) })
+		for _, d := range found {
 			addr := strings.ToLower(d.Address)
-			if f.busy(addr) {
-				continue
-			}
-			for _, a := range s.assets {
-				queued, err := s.planAsset(ctx, d, a)
+			for _, h := range due[addr] {
+				queued, err := s.planAsset(ctx, d, h)
 				if err != nil {
-					errs = append(errs, fmt.Errorf("sweep %s of %s: %w", a.Code, addr, err))
+					errs = append(errs, fmt.Errorf("sweep %s of %s: %w", h.asset.Code, addr, err))
 				}
 				if queued {
 					planned++
@@ -55,40 +69,68 @@ func (s *Sweeper) plan(ctx context.Context, f flight) (int, error) {
 				}
 			}
 		}
-		if len(page) < coffer.ListRowsMax {
-			return planned, errors.Join(errs...)
-		}
-		last := page[len(page)-1]
-		after = &coffer.DepositAddressKey{Index: last.Index, Chain: last.Chain}
 	}
+	return planned, errors.Join(errs...)
 }
 
-// holding returns what the ledger holds at addr in asset, and its custody account's sequence;
-// zero for an address without an account.
-func (s *Sweeper) holding(ctx context.Context, addr, asset string) (*big.Int, uint64, error) {
+// dueHolding is a custody holding at or above its asset's threshold.
+type dueHolding struct {
+	asset chain.Asset
+	held  *big.Int
+	seq   uint64 // the custody account's
+}
+
+// due returns, by address (lowercase), the holdings at or above their threshold at the
+// addresses with nothing in flight, in the assets' code order. The addresses may be any of
+// Coffer's own; plan keeps the deposit addresses.
+func (s *Sweeper) due(ctx context.Context, f flight) (map[string][]dueHolding, error) {
+	out := map[string][]dueHolding{}
+	for _, a := range s.assets {
+		after := ""
+		for {
+			page, err := s.cfg.Store.Accounts(ctx, coffer.AccountFilter{Kind: coffer.KindSystem, Asset: a.Code, AfterID: after,
+				Limit: coffer.ListRowsMax})
+			if err != nil {
+				return nil, fmt.Errorf("custody accounts of %s: %w", a.Code, err)
+			}
+			for i := range page {
+				addr, ok := ledger.IsCustodyAccount(page[i].ID)
+				if !ok || f.busy(addr) {
+					continue
+				}
+				held := ledger.CustodyHolding(&page[i]).Big()
+				if held.Cmp(s.cfg.Thresholds[a.Code]) >= 0 {
+					out[addr] = append(out[addr], dueHolding{asset: a, held: held, seq: page[i].Seq})
+				}
+			}
+			if len(page) < coffer.ListRowsMax {
+				break
+			}
+			after = page[len(page)-1].ID
+		}
+	}
+	return out, nil
+}
+
+// holding returns what the ledger holds at addr in asset; zero for an address without an
+// account.
+func (s *Sweeper) holding(ctx context.Context, addr, asset string) (*big.Int, error) {
 	acc, err := s.cfg.Store.Account(ctx, ledger.CustodyAccountID(addr, asset))
 	if coffer.ErrorCode(err) == coffer.ENOTFOUND {
-		return new(big.Int), 0, nil
+		return new(big.Int), nil
 	}
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	return ledger.CustodyHolding(&acc).Big(), acc.Seq, nil
+	return ledger.CustodyHolding(&acc).Big(), nil
 }
 
 // planAsset queues the next step of the sweep of asset a from the deposit address d, if one is
 // due: the sweep itself, or for a token whose gas the address cannot pay, its top-up. It
 // reports whether it queued.
-func (s *Sweeper) planAsset(ctx context.Context, d coffer.DepositAddress, a chain.Asset) (bool, error) {
-	addr := strings.ToLower(d.Address)
-	held, seq, err := s.holding(ctx, addr, a.Code)
-	if err != nil {
-		return false, err
-	}
-	if held.Cmp(s.cfg.Thresholds[a.Code]) < 0 {
-		return false, nil
-	}
-	id := ID(s.cfg.Chain.Name, addr, a.Code, seq)
+func (s *Sweeper) planAsset(ctx context.Context, d coffer.DepositAddress, h dueHolding) (bool, error) {
+	addr, a, held := strings.ToLower(d.Address), h.asset, h.held
+	id := ID(s.cfg.Chain.Name, addr, a.Code, h.seq)
 	done, err := s.ended(ctx, id)
 	if err != nil || done {
 		return false, err
@@ -116,7 +158,7 @@ func (s *Sweeper) planAsset(ctx context.Context, d coffer.DepositAddress, a chai
 		return false, err
 	}
 	need := new(big.Int).Mul(new(big.Int).SetUint64(s.cfg.GasToken), s.cfg.FeeCap)
-	ether, _, err := s.holding(ctx, addr, s.native.Code)
+	ether, err := s.holding(ctx, addr, s.native.Code)
 	if err != nil {
 		return false, err
 	}

@@ -56,18 +56,19 @@ const (
 	GasTokenDefault = 100_000
 	// gasNative is a value transfer's gas.
 	gasNative = 21_000
-	// prefix starts every sweep's intent id.
-	prefix = "sweep:"
+	// Prefix starts the id of every sweep's and top-up's send intent.
+	Prefix = "sweep:"
 )
 
 // Store is what the sweeps read and write: the send intents (the sweeps and top-ups are
-// intents), the deposit addresses and the ledger's custody accounts.
+// intents), the deposit addresses and the ledger's custody accounts (listed by asset, to find
+// the holdings due).
 type Store interface {
 	coffer.SendStore
 	coffer.SendIntentLister
-	DepositAddresses(ctx context.Context, f coffer.DepositAddressFilter) ([]coffer.DepositAddress, error)
 	LookupDepositAddresses(ctx context.Context, chain string, addresses []string) ([]coffer.DepositAddress, error)
 	Account(ctx context.Context, id string) (coffer.Account, error)
+	Accounts(ctx context.Context, f coffer.AccountFilter) ([]coffer.Account, error)
 }
 
 // Ledger is what the sweeps need of the ledger: ledger.Ledger.
@@ -288,14 +289,11 @@ func (s *Sweeper) inFlight(ctx context.Context) (flight, error) {
 		var before *coffer.SendIntentCursor
 		for {
 			page, err := s.cfg.Store.ListSendIntents(ctx, coffer.SendIntentQuery{Chain: s.cfg.Chain.Name, State: st,
-				Before: before, Limit: coffer.ListRowsMax})
+				IDPrefix: Prefix, Before: before, Limit: coffer.ListRowsMax})
 			if err != nil {
 				return f, fmt.Errorf("sweeps in flight: %w", err)
 			}
 			for _, in := range page {
-				if !strings.HasPrefix(in.ID, prefix) {
-					continue
-				}
 				f.from[in.From]++
 				if in.From == s.gasHex {
 					f.topped[in.To] = true
