@@ -2,6 +2,7 @@ package sweep_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math/big"
 	"strings"
@@ -304,6 +305,64 @@ func (f *fixture) sentFrom(t *testing.T, a common.Address) []coffer.SendIntent {
 	return out
 }
 
+// sweepEvents returns the data of the sweep.* events written so far, in order, each checked
+// to carry its type's status and its intent's id as the subject.
+func (f *fixture) sweepEvents(t *testing.T) []coffer.SweepNotice {
+	t.Helper()
+	var out []coffer.SweepNotice
+	for after := uint64(0); ; {
+		evs, err := f.store.Events(t.Context(), after, coffer.PageSizeMax)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs {
+			if e.Type != coffer.EventSweepConfirmed && e.Type != coffer.EventSweepFailed {
+				continue
+			}
+			var n coffer.SweepNotice
+			if err := json.Unmarshal(e.Data, &n); err != nil {
+				t.Fatal(err)
+			}
+			if e.Type != "sweep."+n.Status || e.Subject != n.ID {
+				t.Errorf("event %s about %s carries %+v", e.Type, e.Subject, n)
+			}
+			out = append(out, n)
+		}
+		if len(evs) < coffer.PageSizeMax {
+			return out
+		}
+		after = evs[len(evs)-1].Seq
+	}
+}
+
+// wantConfirmedEvent checks that exactly one sweep event is about the intent in, and that it
+// is its sweep.confirmed with the mined transaction, the amount in major units and the fee.
+func (f *fixture) wantConfirmedEvent(t *testing.T, evs []coffer.SweepNotice, in coffer.SweepNotice) {
+	t.Helper()
+	var got []coffer.SweepNotice
+	for _, e := range evs {
+		if e.ID == in.ID {
+			got = append(got, e)
+		}
+	}
+	if len(got) != 1 {
+		t.Fatalf("events of %s: %+v, want one", in.ID, got)
+	}
+	if got[0] != in {
+		t.Fatalf("event of %s: %+v, want %+v", in.ID, got[0], in)
+	}
+}
+
+// notice is what the sweep.confirmed of the confirmed intent in must say.
+func notice(t *testing.T, in coffer.SendIntent, kind string, scale int) coffer.SweepNotice {
+	t.Helper()
+	amount, _ := coffer.AmountFromBig(in.Amount)
+	fee, _ := coffer.AmountFromBig(in.Fee)
+	return coffer.SweepNotice{ID: in.ID, Kind: kind, Chain: "dev", From: in.From, To: in.To, Asset: in.Asset,
+		Amount: amount.Format(scale), Status: "confirmed", TxHash: in.TxHash, BlockNumber: in.BlockNumber, GasUsed: in.GasUsed,
+		Fee: fee.Format(18), FeeAsset: "ETH"}
+}
+
 // wantClean checks the ledger with ledger.Verify and the chain reconciliation at the head less
 // the confirmations once the head is past everything: both clean, and every custody holding
 // equal to the chain's balance.
@@ -432,6 +491,35 @@ func TestTokenSweepWaitsForTopUp(t *testing.T) {
 			if n := len(f.sentFrom(t, f.gas)) + len(f.sentFrom(t, a)); n != 2 {
 				t.Fatalf("%d intents, want the top-up and the sweep", n)
 			}
+			// One sweep.confirmed per mined move, nothing failed; each gas transfer says whose.
+			top, _ = f.intent(t, top.ID)
+			evs := f.sweepEvents(t)
+			if len(evs) != 2 {
+				t.Fatalf("sweep events %+v, want the top-up's and the sweep's", evs)
+			}
+			f.wantConfirmedEvent(t, evs, notice(t, top, ledger.MoveGasTop, 18))
+			f.wantConfirmedEvent(t, evs, notice(t, sw, ledger.MoveSweep, devchain.TokenDecimals))
+			if evs[1].Amount != "500.000000" {
+				t.Fatalf("the sweep's amount %s", evs[1].Amount)
+			}
+			for id, label := range map[string]string{top.ID: "gas_topup", sw.ID: "sweep"} {
+				g, err := f.store.Transfer(t.Context(), ledger.PayoutGasID(id))
+				if err != nil || g.Metadata[label] != id || g.Metadata["payout"] != "" {
+					t.Fatalf("the gas of %s: %+v, %v", id, g.Metadata, err)
+				}
+			}
+			// The listing of the address's sweeps holds both; the payouts' none.
+			ins, err := f.store.ListSendIntents(t.Context(), coffer.SendIntentQuery{IDPrefix: sweep.Prefix,
+				Address: strings.ToLower(a.Hex())})
+			if err != nil || len(ins) != 2 || ins[0].ID != sw.ID || ins[1].ID != top.ID {
+				t.Fatalf("the address's sweeps: %+v, %v", ins, err)
+			}
+			if k, of := sweep.Kind(top.ID); k != ledger.MoveGasTop || of != sw.ID {
+				t.Fatalf("Kind(%s) = %s, %s", top.ID, k, of)
+			}
+			if ins, err := f.store.ListSendIntents(t.Context(), coffer.SendIntentQuery{IDPrefixNot: sweep.Prefix}); err != nil || len(ins) != 0 {
+				t.Fatalf("intents that are no sweeps: %+v, %v", ins, err)
+			}
 			f.wantClean(t, a)
 		})
 	}
@@ -501,6 +589,72 @@ func TestNativeSweep(t *testing.T) {
 			}
 			if got := f.wallet(t, "bob", "ETH"); got.Cmp(deposit) != 0 {
 				t.Fatalf("the sweep changed bob's wallet: %s", got)
+			}
+			evs := f.sweepEvents(t)
+			if len(evs) != 1 {
+				t.Fatalf("sweep events %+v, want the sweep's", evs)
+			}
+			f.wantConfirmedEvent(t, evs, notice(t, sw, ledger.MoveSweep, 18))
+			f.wantClean(t, a)
+		})
+	}
+}
+
+// TestNativeSweepToContract sweeps ether to a destination that refuses it (a token contract,
+// without a payable fallback): the sweep is abandoned before anything is signed, with a
+// sweep.failed event that says why, and is not planned again for the same holding. The ether
+// stays at the deposit address, booked nowhere else, and the ledger and the chain agree.
+func TestNativeSweepToContract(t *testing.T) {
+	for _, kind := range testdb.Kinds() {
+		t.Run(kind.Name, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t, kind, map[string]*big.Int{"ETH": big.NewInt(1e17)})
+			f.cfg.To = f.dev.Token()
+			f.restart(t)
+			f.fundGas(t, big.NewInt(1e16))
+			a := f.address(t, "carol")
+			deposit := big.NewInt(1e18)
+			f.fund(t, a, "ETH", deposit)
+			f.mine(t, confirmations)
+			f.watch(t)
+
+			if p := f.pass(t); p.Planned != 1 {
+				t.Fatalf("planned %d, want the sweep", p.Planned)
+			}
+			ins := f.sentFrom(t, a)
+			if len(ins) != 1 || ins[0].State != coffer.SendFailed || ins[0].TxHash != "" ||
+				!strings.Contains(ins[0].Reason, "refuses ether") {
+				t.Fatalf("the sweep to a contract: %+v", ins)
+			}
+			sw := ins[0]
+			if atts, err := f.store.SendAttempts(t.Context(), sw.ID); err != nil || len(atts) != 0 {
+				t.Fatalf("attempts %+v, %v", atts, err)
+			}
+			evs := f.sweepEvents(t)
+			amount, _ := coffer.AmountFromBig(sw.Amount)
+			want := coffer.SweepNotice{ID: sw.ID, Kind: ledger.MoveSweep, Chain: "dev", From: sw.From, To: sw.To, Asset: "ETH",
+				Amount: amount.Format(18), Status: "failed", Reason: sw.Reason}
+			if len(evs) != 1 || evs[0] != want {
+				t.Fatalf("sweep events %+v, want %+v", evs, want)
+			}
+			if _, err := f.store.Transfer(t.Context(), sw.ID); coffer.ErrorCode(err) != coffer.ENOTFOUND {
+				t.Fatalf("the abandoned sweep moved custody: %v", err)
+			}
+			// Later passes plan nothing for the same holding, and send nothing.
+			for range 2 {
+				f.mine(t, 1)
+				if p := f.pass(t); p.Planned != 0 || p.InFlight != 0 {
+					t.Fatalf("after the abandoned sweep: %+v", p)
+				}
+			}
+			if got := f.balance(t, a); got.Cmp(deposit) != 0 {
+				t.Fatalf("the deposit address holds %s wei, want %s", got, deposit)
+			}
+			if got := f.holding(t, a, "ETH"); got.Cmp(deposit) != 0 {
+				t.Fatalf("the ledger holds %s wei at the deposit address, want %s", got, deposit)
+			}
+			if n := len(f.sweepEvents(t)); n != 1 {
+				t.Fatalf("%d sweep events, want the one failure", n)
 			}
 			f.wantClean(t, a)
 		})
