@@ -26,6 +26,9 @@ func (s *Server) listSweeps(r *http.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	f.IDPrefix = sweep.Prefix
+	if _, ok := svc.Hot(f.Chain); f.Chain != "" && !ok {
+		return 0, nil, coffer.Invalid("chain", "chain %q is not one this server sends on", f.Chain)
+	}
 	if a := q.Get("address"); a != "" {
 		addr, err := chain.ParseAddress(a)
 		if err != nil {
