@@ -62,6 +62,12 @@ func TestPayloadDocumented(t *testing.T) {
 		ledger.ConfirmPayout{ID: "p-1", Gas: ledger.PayoutGas{NativeAsset: "USD", From: hotWallet, TxHash: hash('3'),
 			BlockNumber: 12, GasUsed: 21_000, Fee: usd(1)}},
 		ledger.FailPayout{ID: "p-2", Reason: "cancelled by an operator"},
+		ledger.MoveCustody{ID: "sweep:dev:" + depositAddr + ":USD:3", Kind: ledger.MoveSweep, Chain: "dev", From: depositAddr,
+			To: hotWallet, Asset: "USD", Amount: usd(2_000), Gas: ledger.PayoutGas{NativeAsset: "USD", From: depositAddr,
+				TxHash: hash('4'), BlockNumber: 13, GasUsed: 21_000, Fee: usd(1)}},
+		ledger.MoveCustody{ID: "sweep:dev:" + depositAddr + ":USD:5/topup", Kind: ledger.MoveGasTop, Chain: "dev", From: hotWallet,
+			To: depositAddr, Asset: "USD", Amount: usd(3), Gas: ledger.PayoutGas{NativeAsset: "USD", From: hotWallet,
+				TxHash: hash('5'), BlockNumber: 14, GasUsed: 21_000, Fee: usd(1)}, Failed: true, Reason: "reverted"},
 	}
 	for _, c := range cmds {
 		l.Do(ctx, c) // the rejected one is an event too
@@ -144,7 +150,7 @@ func TestPayloadDocumented(t *testing.T) {
 		coffer.EventTransferCreated, coffer.EventTransferPosted, coffer.EventTransferVoided, coffer.EventOperationRejected,
 		coffer.EventDepositPending, coffer.EventDepositConfirmed, coffer.EventDepositOrphaned,
 		coffer.EventPayoutRequested, coffer.EventPayoutConfirmed, coffer.EventPayoutFailed,
-
+		coffer.EventSweepConfirmed, coffer.EventSweepFailed,
 		coffer.EventKeyCreated, coffer.EventKeyRevoked, coffer.EventApprovalRequested, coffer.EventApprovalApproved,
 		coffer.EventApprovalRejected, coffer.EventMonitorTriggered, coffer.EventMonitorCleared} {
 		if !seen[typ] {
@@ -153,8 +159,11 @@ func TestPayloadDocumented(t *testing.T) {
 	}
 }
 
-// hotWallet is the payouts' sending address.
-const hotWallet = "0x00000000000000000000000000000000000000A1"
+// hotWallet is the payouts' sending address; depositAddr a deposit address swept to it.
+const (
+	hotWallet   = "0x00000000000000000000000000000000000000A1"
+	depositAddr = "0x9858effd232b4033e47d90003d41ec34ecaeda94"
+)
 
 // hash returns a transaction or block hash of one repeated hex digit.
 func hash(digit byte) string { return "0x" + strings.Repeat(string(digit), 64) }
