@@ -252,6 +252,11 @@ func printText(w io.Writer, answer any) error {
 	case *client.PayoutPage:
 		printPayouts(tw, v.Payouts...)
 		printCursor(tw, v.NextCursor)
+	case *client.Sweep:
+		printSweeps(tw, *v)
+	case *client.SweepPage:
+		printSweeps(tw, v.Sweeps...)
+		printCursor(tw, v.NextCursor)
 	case *client.VerifyReport:
 		return printReport(w, reportOf(v), false)
 	case health:

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"math/big"
+	"strings"
 	"testing"
 	"time"
 
@@ -79,6 +80,52 @@ func TestDevChainSweeps(t *testing.T) {
 	// no sweep.
 	s.wantBalances(hotWalletOwnerDefault, map[string][2]string{"USDT": {"1000000.000000", "0.000000"},
 		"ETH": {"110.000000000000000000", "0.000000000000000000"}})
+
+	// coffer sweeps lists the ether sweep, the USDT sweep and its gas top-up, all confirmed,
+	// and each has exactly one sweep event: its sweep.confirmed.
+	var page client.SweepPage
+	s.json(&page, "sweeps", "--chain", "dev", "--address", addr.Address)
+	kinds := map[string]int{}
+	for _, sw := range page.Sweeps {
+		if sw.State != "confirmed" || sw.TxHash == "" || sw.FeeAsset != "ETH" || sw.Fee == "" {
+			t.Errorf("sweep %+v", sw)
+		}
+		kinds[sw.Kind+" "+sw.Asset]++
+	}
+	if len(page.Sweeps) != 3 || kinds["sweep ETH"] != 1 || kinds["sweep USDT"] != 1 || kinds["gas_topup ETH"] != 1 {
+		t.Fatalf("sweeps of %s: %+v", addr.Address, page.Sweeps)
+	}
+	ends := map[string][]string{}
+	for after := uint64(0); ; {
+		evs, err := cl.Events(ctx, after, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs.Events {
+			if strings.HasPrefix(e.Type, "sweep.") {
+				ends[e.Subject] = append(ends[e.Subject], e.Type)
+			}
+			after = e.Seq
+		}
+		if !evs.HasMore {
+			break
+		}
+	}
+	for _, sw := range page.Sweeps {
+		if got := ends[sw.ID]; len(got) != 1 || got[0] != "sweep.confirmed" {
+			t.Errorf("events of %s: %v, want one sweep.confirmed", sw.ID, got)
+		}
+	}
+	if len(ends) != 3 {
+		t.Errorf("sweep events of %d intents, want 3: %v", len(ends), ends)
+	}
+	if out := s.ok("sweeps", "--state", "confirmed"); !strings.Contains(out, "KIND") || !strings.Contains(out, "gas_topup") ||
+		!strings.Contains(out, "25.000000 USDT") {
+		t.Errorf("coffer sweeps printed %q", out)
+	}
+	if out := s.ok("sweep", page.Sweeps[0].ID); !strings.Contains(out, page.Sweeps[0].TxHash) {
+		t.Errorf("coffer sweep %s printed %q", page.Sweeps[0].ID, out)
+	}
 
 	rec, err := cl.ReconcileChain(ctx, client.ChainReconciliationRequest{ID: "after-sweeps", Chain: "dev"})
 	if err != nil {
