@@ -55,6 +55,21 @@ func TestDevChainSweeps(t *testing.T) {
 		return new(big.Int).Neg(v.Big())
 	}
 	oneETH := big.NewInt(1e18)
+	// The ledger hears of a sweep's end before its sender stores it: the listing is read until
+	// the address's three sweeps and top-ups have ended.
+	sweepsEnded := func() bool {
+		page, err := cl.Sweeps(ctx, client.SweepsQuery{Address: addr.Address})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ended := 0
+		for _, sw := range page.Sweeps {
+			if sw.State == "confirmed" || sw.State == "failed" || sw.State == "cancelled" {
+				ended++
+			}
+		}
+		return ended == 3
+	}
 	var after uint64
 	seen := false
 	for {
@@ -62,7 +77,7 @@ func TestDevChainSweeps(t *testing.T) {
 		if u.Sign() > 0 || e.Sign() > 0 {
 			seen = true // the deposits are in custody
 		}
-		if seen && u.Sign() == 0 && e.Cmp(oneETH) < 0 {
+		if seen && u.Sign() == 0 && e.Cmp(oneETH) < 0 && sweepsEnded() {
 			break
 		}
 		page, err := cl.WaitEvents(ctx, after, 100, 5*time.Second)
