@@ -97,6 +97,23 @@ func chainDeposits(t *testing.T, cs coffer.ChainWatchStore) []coffer.Deposit {
 	return ds
 }
 
+// badQuery is a listing's query string that is bad input, and the parameter it is about.
+type badQuery struct{ name, query, param string }
+
+// wantBadQueries checks that each query of path is answered 400 invalid, naming its parameter
+// and saying why.
+func wantBadQueries(t *testing.T, e *env, path string, qs []badQuery) {
+	t.Helper()
+	for _, q := range qs {
+		status, raw := e.raw("GET", path+"?"+q.query, e.readerKey, "")
+		wantEnvelope(t, status, raw, 400, coffer.EINVALID)
+		var env client.ErrorResponse
+		if err := json.Unmarshal(raw, &env); err != nil || env.Error.Param != q.param || env.Error.Message == "" {
+			t.Errorf("%s: answer %s; want param %s", q.name, raw, q.param)
+		}
+	}
+}
+
 func keysOf(ds []client.ChainDeposit) []string {
 	keys := make([]string, len(ds))
 	for i, d := range ds {
@@ -198,7 +215,7 @@ func TestChainDeposits(t *testing.T) {
 				t.Fatalf("by pages of 2: %v; want %v", paged, all)
 			}
 
-			for _, tt := range []struct{ name, query, param string }{
+			wantBadQueries(t, e, "/v1/deposits", []badQuery{
 				{"wrong checksum", "address=0x6fAc4D18c912343BF86fa7049364Dd4E424Ab9C0", "address"},
 				{"short address", "address=0x6fac", "address"},
 				{"bad owner", "owner=a%20b", "owner"},
@@ -211,14 +228,7 @@ func TestChainDeposits(t *testing.T) {
 				{"limit", "limit=0", "limit"},
 				{"cursor", "cursor=bm9wZQ", "cursor"},
 				{"unknown parameter", "to=x", "to"},
-			} {
-				status, raw := e.raw("GET", "/v1/deposits?"+tt.query, e.readerKey, "")
-				wantEnvelope(t, status, raw, 400, coffer.EINVALID)
-				var env client.ErrorResponse
-				if err := json.Unmarshal(raw, &env); err != nil || env.Error.Param != tt.param || env.Error.Message == "" {
-					t.Errorf("%s: answer %s; want param %s", tt.name, raw, tt.param)
-				}
-			}
+			})
 			status, raw := e.raw("GET", "/v1/deposits", "", "")
 			wantEnvelope(t, status, raw, 401, coffer.EUNAUTHORIZED)
 		})

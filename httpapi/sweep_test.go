@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"encoding/json"
 	"math/big"
 	"slices"
 	"strings"
@@ -178,7 +177,7 @@ func TestSweeps(t *testing.T) {
 			_, err = e.reader.Payout(ctx, all[0])
 			wantCode(t, err, coffer.ENOTFOUND)
 
-			for _, tt := range []struct{ name, query, param string }{
+			wantBadQueries(t, e, "/v1/sweeps", []badQuery{
 				{"unknown state", "state=done", "state"},
 				{"short address", "address=0x9858", "address"},
 				{"wrong checksum", "address=0x9858efFD232B4033E47d90003D41EC34EcaEda94", "address"},
@@ -186,14 +185,7 @@ func TestSweeps(t *testing.T) {
 				{"limit", "limit=0", "limit"},
 				{"cursor", "cursor=bm9wZQ", "cursor"},
 				{"unknown parameter", "owner=alice", "owner"},
-			} {
-				status, raw := e.raw("GET", "/v1/sweeps?"+tt.query, e.readerKey, "")
-				wantEnvelope(t, status, raw, 400, coffer.EINVALID)
-				var env client.ErrorResponse
-				if err := json.Unmarshal(raw, &env); err != nil || env.Error.Param != tt.param || env.Error.Message == "" {
-					t.Errorf("%s: answer %s; want param %s", tt.name, raw, tt.param)
-				}
-			}
+			})
 			status, raw := e.raw("GET", "/v1/sweeps", "", "")
 			wantEnvelope(t, status, raw, 401, coffer.EUNAUTHORIZED)
 		})

@@ -189,6 +189,17 @@ func (f *fixture) watch(t *testing.T) {
 	}
 }
 
+// deposit gives owner a deposit address, funds it with amount of asset and lets the watcher
+// credit it at its confirmations; it returns the address.
+func (f *fixture) deposit(t *testing.T, owner, asset string, amount *big.Int) common.Address {
+	t.Helper()
+	a := f.address(t, owner)
+	f.fund(t, a, asset, amount)
+	f.mine(t, confirmations)
+	f.watch(t)
+	return a
+}
+
 // fundGas funds the gas wallet as an operator would: ether from outside, booked in the ledger
 // by an adjustment of its custody account. A reconciliation then marks where the sweeps'
 // scenario starts.
@@ -535,11 +546,8 @@ func TestNativeSweep(t *testing.T) {
 			t.Parallel()
 			f := setup(t, kind, map[string]*big.Int{"ETH": big.NewInt(1e17)})
 			f.fundGas(t, big.NewInt(1e16))
-			a := f.address(t, "bob")
 			deposit := new(big.Int).Mul(big.NewInt(2), big.NewInt(1e18))
-			f.fund(t, a, "ETH", deposit)
-			f.mine(t, confirmations)
-			f.watch(t)
+			a := f.deposit(t, "bob", "ETH", deposit)
 
 			ctx, cancel := context.WithCancel(t.Context())
 			stopped := false
@@ -612,11 +620,8 @@ func TestNativeSweepToContract(t *testing.T) {
 			f.cfg.To = f.dev.Token()
 			f.restart(t)
 			f.fundGas(t, big.NewInt(1e16))
-			a := f.address(t, "carol")
 			deposit := big.NewInt(1e18)
-			f.fund(t, a, "ETH", deposit)
-			f.mine(t, confirmations)
-			f.watch(t)
+			a := f.deposit(t, "carol", "ETH", deposit)
 
 			if p := f.pass(t); p.Planned != 1 {
 				t.Fatalf("planned %d, want the sweep", p.Planned)
