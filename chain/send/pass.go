@@ -378,9 +378,7 @@ func (s *Sender) abandon(ctx context.Context, ps *passState, in coffer.SendInten
 		return err
 	}
 	in.State, in.Reason = coffer.SendFailed, reason
-	s.step(StepAbandoned, in)
-	s.cfg.Logger.Warn("chain send: abandoned an intent that cannot be sent", "chain", s.cfg.Chain.Name, "intent", in.ID,
-		"to", in.To, "reason", reason)
+	s.step(StepAbandoned, in) // the Ledger, told the reason, reports it
 	return nil
 }
 

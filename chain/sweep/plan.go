@@ -208,6 +208,6 @@ func (s *Sweeper) logFailed(id, reason string) {
 		return
 	}
 	s.failed[id] = true
-	s.cfg.Logger.Error("sweep: a sweep or top-up failed on the chain; the address is swept again once its holding changes",
+	s.cfg.Logger.Error("sweep: a sweep or top-up failed; the address is swept again once its holding changes",
 		"chain", s.cfg.Chain.Name, "intent", id, "reason", reason)
 }

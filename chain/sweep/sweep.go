@@ -18,14 +18,18 @@
 //
 // The ledger books each mined transaction through ledger.MoveCustody: the amount from the
 // custody account of the sending address to that of the recipient, and the gas from the gas
-// account to the sender's custody of ether. The owners' wallets never change.
+// account to the sender's custody of ether. The owners' wallets never change. Each sweep and
+// top-up ends with one event written with its booking: sweep.confirmed, or sweep.failed with
+// the reason (reverted: only the gas booked; abandoned unsent: nothing booked). A native sweep
+// to a destination that runs code or refuses ether is abandoned by its sender (a fixed cost
+// leaves room for a plain transfer's gas only), its holding left at the address.
 //
 // Sweeps are planned from the ledger's custody holdings (what the watcher confirmed) and
 // identified by the address, the asset and the custody account's sequence when planned, so a
 // plan repeated after a crash finds what it queued. An address has at most one sweep in
-// flight: the next is planned when it ended. A sweep that failed on the chain (a token that
-// blacklisted the address, say) is not planned again until the address's holding changes: it is
-// logged for an operator.
+// flight: the next is planned when it ended. A sweep that failed (a token that blacklisted the
+// address, say, or a destination that refuses ether) is not planned again until the address's
+// holding changes: it is logged for an operator, and listed (GET /v1/sweeps) as failed.
 package sweep
 
 import (
