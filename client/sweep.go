@@ -10,7 +10,7 @@ import (
 // deposit address to the hot wallet or a cold address, or the gas top-up a token sweep needs
 // first, sent from the sweeps' gas wallet to the deposit address.
 type Sweep struct {
-	// ID is the send intent's id: "sweep:<chain>:<address>:<asset>:<seq>", and "/topup" after
+	// ID is the send intent's id: "sweep/<chain>:<address>:<asset>:<seq>", and "/topup" after
 	// it for a top-up.
 	ID string `json:"id"`
 	// Kind is sweep or gas_topup.

@@ -166,7 +166,7 @@ func TestSweeps(t *testing.T) {
 			if err != nil || alice.Amount != "2.500000" || alice.State != "queued" || alice.Nonce != nil {
 				t.Fatalf("alice's sweep: %+v, %v", alice, err)
 			}
-			_, err = e.reader.Sweep(ctx, "sweep:dev:nope")
+			_, err = e.reader.Sweep(ctx, "sweep/dev:nope")
 			wantCode(t, err, coffer.ENOTFOUND)
 
 			// The payouts are not the sweeps.
@@ -196,7 +196,7 @@ func TestSweeps(t *testing.T) {
 func TestSweepsUnavailable(t *testing.T) {
 	t.Parallel()
 	e := setupWith(t, testdb.SQLite(t), nil)
-	for _, path := range []string{"/v1/sweeps", "/v1/sweeps/sweep:dev:x"} {
+	for _, path := range []string{"/v1/sweeps", "/v1/sweeps/sweep%2Fdev:x"} {
 		status, raw := e.raw("GET", path, adminKey, "")
 		wantEnvelope(t, status, raw, 503, coffer.EUNAVAILABLE)
 	}

@@ -29,11 +29,11 @@ func TestMoveCustodyEvents(t *testing.T) {
 			gas := ledger.PayoutGas{NativeAsset: "ETH", From: dep, TxHash: "0xaa", BlockNumber: 7, GasUsed: 21_000,
 				Fee: coffer.AmountFromInt64(21_000_000_000_000)}
 			moves := []ledger.MoveCustody{
-				{ID: "sweep:1", Kind: ledger.MoveSweep, Chain: "dev", From: dep, To: hot, Asset: "USDT",
+				{ID: "sweep/1", Kind: ledger.MoveSweep, Chain: "dev", From: dep, To: hot, Asset: "USDT",
 					Amount: coffer.AmountFromInt64(2_500_000), Gas: gas},
-				{ID: "sweep:2", Kind: ledger.MoveSweep, Chain: "dev", From: dep, To: hot, Asset: "USDT",
+				{ID: "sweep/2", Kind: ledger.MoveSweep, Chain: "dev", From: dep, To: hot, Asset: "USDT",
 					Amount: coffer.AmountFromInt64(1_000_000), Gas: gas, Failed: true, Reason: "reverted"},
-				{ID: "sweep:3", Kind: ledger.MoveSweep, Chain: "dev", From: dep, To: hot, Asset: "ETH",
+				{ID: "sweep/3", Kind: ledger.MoveSweep, Chain: "dev", From: dep, To: hot, Asset: "ETH",
 					Amount: coffer.AmountFromInt64(5), Gas: ledger.PayoutGas{NativeAsset: "ETH"}, Failed: true, Reason: "a contract"},
 			}
 			before, err := s.Events(t.Context(), 0, coffer.PageSizeMax)
@@ -63,11 +63,11 @@ func TestMoveCustodyEvents(t *testing.T) {
 				got = append(got, n)
 			}
 			want := []coffer.SweepNotice{
-				{ID: "sweep:1", Kind: "sweep", Chain: "dev", From: dep, To: hot, Asset: "USDT", Amount: "2.500000", Status: "confirmed",
+				{ID: "sweep/1", Kind: "sweep", Chain: "dev", From: dep, To: hot, Asset: "USDT", Amount: "2.500000", Status: "confirmed",
 					TxHash: "0xaa", BlockNumber: 7, GasUsed: 21_000, Fee: "0.000021000000000000", FeeAsset: "ETH"},
-				{ID: "sweep:2", Kind: "sweep", Chain: "dev", From: dep, To: hot, Asset: "USDT", Amount: "1.000000", Status: "failed",
+				{ID: "sweep/2", Kind: "sweep", Chain: "dev", From: dep, To: hot, Asset: "USDT", Amount: "1.000000", Status: "failed",
 					TxHash: "0xaa", BlockNumber: 7, GasUsed: 21_000, Fee: "0.000021000000000000", FeeAsset: "ETH", Reason: "reverted"},
-				{ID: "sweep:3", Kind: "sweep", Chain: "dev", From: dep, To: hot, Asset: "ETH", Amount: "0.000000000000000005",
+				{ID: "sweep/3", Kind: "sweep", Chain: "dev", From: dep, To: hot, Asset: "ETH", Amount: "0.000000000000000005",
 					Status: "failed", Reason: "a contract"},
 			}
 			if len(got) != len(want) {
@@ -79,13 +79,13 @@ func TestMoveCustodyEvents(t *testing.T) {
 				}
 			}
 			// Only the confirmed move moved custody; both mined ones paid gas, labelled a sweep's.
-			if _, err := s.Transfer(t.Context(), "sweep:2"); coffer.ErrorCode(err) != coffer.ENOTFOUND {
+			if _, err := s.Transfer(t.Context(), "sweep/2"); coffer.ErrorCode(err) != coffer.ENOTFOUND {
 				t.Errorf("the reverted sweep moved custody: %v", err)
 			}
-			if _, err := s.Transfer(t.Context(), ledger.PayoutGasID("sweep:3")); coffer.ErrorCode(err) != coffer.ENOTFOUND {
+			if _, err := s.Transfer(t.Context(), ledger.PayoutGasID("sweep/3")); coffer.ErrorCode(err) != coffer.ENOTFOUND {
 				t.Errorf("the abandoned sweep booked gas: %v", err)
 			}
-			for _, id := range []string{"sweep:1", "sweep:2"} {
+			for _, id := range []string{"sweep/1", "sweep/2"} {
 				g, err := s.Transfer(t.Context(), ledger.PayoutGasID(id))
 				if err != nil || g.Metadata["sweep"] != id || g.Metadata["payout"] != "" {
 					t.Errorf("gas of %s: %+v, %v", id, g.Metadata, err)
@@ -96,10 +96,10 @@ func TestMoveCustodyEvents(t *testing.T) {
 				t.Errorf("the hot wallet's custody holds %v (%v)", ledger.CustodyHolding(&acc), err)
 			}
 			// A failed move needs its reason; a succeeded one an amount.
-			_, err = l.Do(t.Context(), ledger.MoveCustody{ID: "sweep:4", Kind: ledger.MoveSweep, Chain: "dev", From: dep, To: hot,
+			_, err = l.Do(t.Context(), ledger.MoveCustody{ID: "sweep/4", Kind: ledger.MoveSweep, Chain: "dev", From: dep, To: hot,
 				Asset: "USDT", Failed: true})
 			wantCode(t, err, coffer.EINVALID)
-			_, err = l.Do(t.Context(), ledger.MoveCustody{ID: "sweep:5", Kind: ledger.MoveSweep, Chain: "dev", From: dep, To: hot,
+			_, err = l.Do(t.Context(), ledger.MoveCustody{ID: "sweep/5", Kind: ledger.MoveSweep, Chain: "dev", From: dep, To: hot,
 				Asset: "USDT", Gas: gas})
 			wantCode(t, err, coffer.EINVALID)
 		})

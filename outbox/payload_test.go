@@ -62,10 +62,10 @@ func TestPayloadDocumented(t *testing.T) {
 		ledger.ConfirmPayout{ID: "p-1", Gas: ledger.PayoutGas{NativeAsset: "USD", From: hotWallet, TxHash: hash('3'),
 			BlockNumber: 12, GasUsed: 21_000, Fee: usd(1)}},
 		ledger.FailPayout{ID: "p-2", Reason: "cancelled by an operator"},
-		ledger.MoveCustody{ID: "sweep:dev:" + depositAddr + ":USD:3", Kind: ledger.MoveSweep, Chain: "dev", From: depositAddr,
+		ledger.MoveCustody{ID: "sweep/dev:" + depositAddr + ":USD:3", Kind: ledger.MoveSweep, Chain: "dev", From: depositAddr,
 			To: hotWallet, Asset: "USD", Amount: usd(2_000), Gas: ledger.PayoutGas{NativeAsset: "USD", From: depositAddr,
 				TxHash: hash('4'), BlockNumber: 13, GasUsed: 21_000, Fee: usd(1)}},
-		ledger.MoveCustody{ID: "sweep:dev:" + depositAddr + ":USD:5/topup", Kind: ledger.MoveGasTop, Chain: "dev", From: hotWallet,
+		ledger.MoveCustody{ID: "sweep/dev:" + depositAddr + ":USD:5/topup", Kind: ledger.MoveGasTop, Chain: "dev", From: hotWallet,
 			To: depositAddr, Asset: "USD", Amount: usd(3), Gas: ledger.PayoutGas{NativeAsset: "USD", From: hotWallet,
 				TxHash: hash('5'), BlockNumber: 14, GasUsed: 21_000, Fee: usd(1)}, Failed: true, Reason: "reverted"},
 	}

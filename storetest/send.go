@@ -149,7 +149,7 @@ func testSendIntents(t *testing.T, s coffer.Store) {
 	}
 	// A sweep's intent: selected, or left out, by its id's prefix; by an address on either side.
 	const sweepFrom = "0x00000000000000000000000000000000000000cc"
-	sw := sendIntent("sweep:dev:1", big.NewInt(5), t0.Add(3*time.Second))
+	sw := sendIntent("sweep/dev:1", big.NewInt(5), t0.Add(3*time.Second))
 	sw.From, sw.To = sweepFrom, sendFrom
 	if err := ss.CreateSendIntent(ctx, sw); err != nil {
 		t.Fatal(err)
@@ -158,12 +158,12 @@ func testSendIntents(t *testing.T, s coffer.Store) {
 		q    coffer.SendIntentQuery
 		want []string
 	}{
-		{coffer.SendIntentQuery{IDPrefix: "sweep:"}, []string{"sweep:dev:1"}},
-		{coffer.SendIntentQuery{IDPrefixNot: "sweep:"}, []string{"pay-3", "pay-4", "pay-1", "pay-2"}},
-		{coffer.SendIntentQuery{IDPrefix: "sweep:", State: coffer.SendCancelled}, nil},
-		{coffer.SendIntentQuery{Address: sweepFrom}, []string{"sweep:dev:1"}},
+		{coffer.SendIntentQuery{IDPrefix: "sweep/"}, []string{"sweep/dev:1"}},
+		{coffer.SendIntentQuery{IDPrefixNot: "sweep/"}, []string{"pay-3", "pay-4", "pay-1", "pay-2"}},
+		{coffer.SendIntentQuery{IDPrefix: "sweep/", State: coffer.SendCancelled}, nil},
+		{coffer.SendIntentQuery{Address: sweepFrom}, []string{"sweep/dev:1"}},
 		{coffer.SendIntentQuery{Address: sendTo}, []string{"pay-3", "pay-4", "pay-1", "pay-2"}},
-		{coffer.SendIntentQuery{Address: sendFrom, IDPrefix: "sweep:"}, []string{"sweep:dev:1"}},
+		{coffer.SendIntentQuery{Address: sendFrom, IDPrefix: "sweep/"}, []string{"sweep/dev:1"}},
 	} {
 		if got := list(c.q); !slices.Equal(got, c.want) {
 			t.Errorf("ListSendIntents(%+v) = %v, want %v", c.q, got, c.want)
@@ -173,18 +173,18 @@ func testSendIntents(t *testing.T, s coffer.Store) {
 	// Abandoned: a queued intent ends failed with its reason, never signed; only once, only
 	// under the fence, only from queued or waiting.
 	stale := coffer.Fence{Lease: fence.Lease, Token: fence.Token + 1}
-	wantCode(t, "AbandonSendIntent under a stale fence", ss.AbandonSendIntent(ctx, "sweep:dev:1", "r", stale), coffer.ECONFLICT)
-	if err := ss.AbandonSendIntent(ctx, "sweep:dev:1", "the recipient is a contract", fence); err != nil {
+	wantCode(t, "AbandonSendIntent under a stale fence", ss.AbandonSendIntent(ctx, "sweep/dev:1", "r", stale), coffer.ECONFLICT)
+	if err := ss.AbandonSendIntent(ctx, "sweep/dev:1", "the recipient is a contract", fence); err != nil {
 		t.Fatalf("AbandonSendIntent: %v", err)
 	}
-	if got, err := ss.SendIntent(ctx, "sweep:dev:1"); err != nil || got.State != coffer.SendFailed ||
+	if got, err := ss.SendIntent(ctx, "sweep/dev:1"); err != nil || got.State != coffer.SendFailed ||
 		got.Reason != "the recipient is a contract" || got.TxHash != "" {
 		t.Fatalf("abandoned = %+v, %v", got, err)
 	}
-	wantCode(t, "AbandonSendIntent twice", ss.AbandonSendIntent(ctx, "sweep:dev:1", "r", fence), coffer.ECONFLICT)
+	wantCode(t, "AbandonSendIntent twice", ss.AbandonSendIntent(ctx, "sweep/dev:1", "r", fence), coffer.ECONFLICT)
 	wantCode(t, "AbandonSendIntent of a cancelled one", ss.AbandonSendIntent(ctx, "pay-2", "r", fence), coffer.ECONFLICT)
 	wantCode(t, "AbandonSendIntent of nothing", ss.AbandonSendIntent(ctx, "nope", "r", fence), coffer.ENOTFOUND)
-	wantCode(t, "AddSendAttempt to an abandoned intent", ss.AddSendAttempt(ctx, sendAttempt("sweep:dev:1", 0, 9), fence), coffer.ECONFLICT)
+	wantCode(t, "AddSendAttempt to an abandoned intent", ss.AddSendAttempt(ctx, sendAttempt("sweep/dev:1", 0, 9), fence), coffer.ECONFLICT)
 }
 
 // testSendAttempts checks attempts: the nonce given to one intent only, replacements of the

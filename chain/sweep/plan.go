@@ -19,7 +19,7 @@ import (
 )
 
 // ID returns the id of the sweep of asset from the deposit address planned when the address's
-// custody account of the asset had the sequence seq: "sweep:<chain>:<address>:<asset>:<seq>".
+// custody account of the asset had the sequence seq: "sweep/<chain>:<address>:<asset>:<seq>".
 func ID(chainName, address, asset string, seq uint64) string {
 	return fmt.Sprintf("%s%s:%s:%s:%d", Prefix, chainName, strings.ToLower(address), asset, seq)
 }

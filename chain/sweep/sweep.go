@@ -60,8 +60,10 @@ const (
 	GasTokenDefault = 100_000
 	// gasNative is a value transfer's gas.
 	gasNative = 21_000
-	// Prefix starts the id of every sweep's and top-up's send intent.
-	Prefix = "sweep:"
+	// Prefix starts the id of every sweep's and top-up's send intent, and so of the ledger's
+	// custody moves. Its '/' (coffer.DerivedSep) is reserved: no client's payout or transfer id
+	// holds one, so none can take a sweep's id or show in the sweeps' listing.
+	Prefix = "sweep" + coffer.DerivedSep
 )
 
 // Store is what the sweeps read and write: the send intents (the sweeps and top-ups are
