@@ -1,6 +1,7 @@
 package chainrecon_test
 
 import (
+	"crypto/ecdsa"
 	"math/big"
 	"strings"
 	"testing"
@@ -29,6 +30,9 @@ type store interface {
 	coffer.ChainWatchStore
 	coffer.DepositAddressStore
 	coffer.ChainReconciliationStore
+	coffer.SendStore
+	coffer.LeaseStore
+	coffer.CursorStore
 }
 
 // fixture is a dev chain (blocks mined by the test), a store, the ledger, the deposit addresses
@@ -41,6 +45,8 @@ type fixture struct {
 	w      *watch.Watcher
 	rec    *chainrecon.Reconciler
 	hot    common.Address
+	hotKey *ecdsa.PrivateKey
+	cc     chain.Config
 }
 
 const confirmations = 3
@@ -82,7 +88,7 @@ func setup(t testing.TB, kind testdb.Kind) *fixture {
 	}
 	hotKey, _ := crypto.GenerateKey()
 	f := &fixture{dev: dev, store: s, ledger: l, addrs: &address.Service{Config: cc, Keys: xpub, Store: s},
-		hot: crypto.PubkeyToAddress(hotKey.PublicKey)}
+		hot: crypto.PubkeyToAddress(hotKey.PublicKey), hotKey: hotKey, cc: cc}
 	f.w, err = watch.New(watch.Config{
 		Chain: cc.Chains[0], Assets: cc.Assets, Client: dev.Client(), Store: s,
 		Addresses: credit.Addresses(s, "dev"),

@@ -3,6 +3,7 @@ package chainrecon
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"math/big"
 	"slices"
@@ -190,8 +191,9 @@ func (r *Reconciler) nativeMoves(ctx context.Context, from, to uint64, custody m
 // booked returns what Coffer booked for the blocks from to to: the watcher's deposits in the
 // statuses, in a block of the range, and the sender's intents mined in the range (the amount out
 // of the sender and, when the recipient is a custody address, into it; the fee out of the sender
-// in the native coin). custody nil counts every recipient of an intent as one: a caller that
-// passes nil reads the figures of custody addresses only.
+// in the native coin), those the ledger settled before the sender recorded their end included.
+// custody nil counts every recipient of an intent as one: a caller that passes nil reads the
+// figures of custody addresses only.
 func (r *Reconciler) booked(ctx context.Context, from, to uint64, statuses []coffer.DepositStatus, custody map[common.Address]bool) (tally, error) {
 	t := tally{}
 	deposited := map[move]bool{}
@@ -209,9 +211,20 @@ func (r *Reconciler) booked(ctx context.Context, from, to uint64, statuses []cof
 			deposited[m] = true
 		}
 	}
+	// The settled intents in flight are read before the mined ones: one that ends in between
+	// is then in both, and counted once, rather than in neither.
+	settled, err := r.settledInFlight(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
 	ins, err := r.cfg.Store.MinedSendIntents(ctx, r.cfg.Chain.Name, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("mined intents: %w", err)
+	}
+	for _, in := range settled {
+		if !slices.ContainsFunc(ins, func(m coffer.SendIntent) bool { return m.ID == in.ID }) {
+			ins = append(ins, in)
+		}
 	}
 	native := ""
 	for _, a := range r.assets {
@@ -235,6 +248,81 @@ func (r *Reconciler) booked(ctx context.Context, from, to uint64, statuses []cof
 		}
 	}
 	return t, nil
+}
+
+// settledInFlight returns the intents in flight (signed or broadcast) from Coffer's configured
+// addresses whose payouts the ledger has already settled (Books.Settled), mined in the blocks
+// from to to, as the sender is about to record them: confirmed when the payout was posted,
+// failed when voided, with the mined attempt's hash and block (from the node's receipt) and the
+// fee the ledger recorded. Without them a run between the ledger's settlement and the sender's
+// record would find the custody short of the chain by the payout and its gas.
+func (r *Reconciler) settledInFlight(ctx context.Context, from, to uint64) ([]coffer.SendIntent, error) {
+	var flying []coffer.SendIntent
+	for _, a := range r.cfg.Addresses {
+		ins, err := r.cfg.Store.SendIntents(ctx, coffer.SendFilter{Chain: r.cfg.Chain.Name, From: hexLower(a),
+			States: []coffer.SendState{coffer.SendSigned, coffer.SendBroadcast}, Limit: coffer.ListRowsMax})
+		if err != nil {
+			return nil, fmt.Errorf("intents in flight from %s: %w", a, err)
+		}
+		flying = append(flying, ins...)
+	}
+	if len(flying) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, len(flying))
+	for i, in := range flying {
+		ids[i] = in.ID
+	}
+	settled, err := r.cfg.Books.Settled(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("settled payouts: %w", err)
+	}
+	var out []coffer.SendIntent
+	for _, in := range flying {
+		s, ok := settled[in.ID]
+		if !ok {
+			continue
+		}
+		rc, err := r.minedAttempt(ctx, in.ID)
+		if err != nil {
+			return nil, err
+		}
+		if rc == nil || rc.BlockNumber.Uint64() < from || rc.BlockNumber.Uint64() > to {
+			// Not in the range, or no attempt the node knows mined: the ledger settled it at
+			// depth, so a node that has lost it shows as a difference, as it should.
+			continue
+		}
+		in.State = coffer.SendFailed
+		if s.Posted {
+			in.State = coffer.SendConfirmed
+		}
+		in.TxHash, in.BlockNumber, in.Fee = hexLower(rc.TxHash.Hex()), rc.BlockNumber.Uint64(), s.Fee
+		out = append(out, in)
+	}
+	return out, nil
+}
+
+// minedAttempt returns the receipt of the intent's attempt the node has mined, or nil.
+func (r *Reconciler) minedAttempt(ctx context.Context, id string) (*types.Receipt, error) {
+	as, err := r.cfg.Store.SendAttempts(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("attempts of %s: %w", id, err)
+	}
+	for _, a := range as {
+		var rc *types.Receipt
+		err := r.call(ctx, func(ctx context.Context) (err error) {
+			rc, err = r.cfg.Client.TransactionReceipt(ctx, common.HexToHash(a.TxHash))
+			return err
+		})
+		if errors.Is(err, ethereum.NotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("receipt of %s: %w", a.TxHash, err)
+		}
+		return rc, nil
+	}
+	return nil, nil
 }
 
 func hexLower(s string) string { return strings.ToLower(s) }

@@ -17,6 +17,7 @@ import (
 type reconcileStore interface {
 	chainStore
 	coffer.ChainReconciliationStore
+	coffer.SendStore
 }
 
 // startReconcilers makes a reconciler of each configured chain, for POST

@@ -49,3 +49,30 @@ func (b Ledger) Credited(ctx context.Context, keys []string) (map[string]bool, e
 	}
 	return out, nil
 }
+
+// Settled reports, for each id of a payout (a withdrawal or a payment) the ledger has posted or
+// voided, how, with the gas it recorded (the transfer ledger.PayoutGasID).
+func (b Ledger) Settled(ctx context.Context, ids []string) (map[string]chainrecon.Settlement, error) {
+	out := map[string]chainrecon.Settlement{}
+	for _, id := range ids {
+		t, err := b.Store.Transfer(ctx, id)
+		if coffer.ErrorCode(err) == coffer.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if (t.Type != coffer.TypeWithdrawal && t.Type != coffer.TypePayment) || t.State == coffer.StatePending {
+			continue
+		}
+		s := chainrecon.Settlement{Posted: t.State == coffer.StatePosted}
+		switch g, err := b.Store.Transfer(ctx, ledger.PayoutGasID(id)); {
+		case err == nil:
+			s.Fee = g.Amount.Big()
+		case coffer.ErrorCode(err) != coffer.ENOTFOUND:
+			return nil, err
+		}
+		out[id] = s
+	}
+	return out, nil
+}
