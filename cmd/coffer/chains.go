@@ -268,6 +268,9 @@ func startChains(ctx context.Context, cfg Config, store coffer.Store, l *ledger.
 	if err := out.startPayouts(ctx, cfg, clients, store, l, hot, logger); err != nil {
 		return nil, err
 	}
+	if err := out.startHotWallets(cfg, clients, hotAddr, logger); err != nil {
+		return nil, err
+	}
 	if err := out.startSweeps(ctx, cfg, clients, store, l, keys, sweepTo, logger); err != nil {
 		return nil, err
 	}

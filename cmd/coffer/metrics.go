@@ -13,6 +13,7 @@ import (
 
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/chain/chainrecon"
+	"github.com/cofferhq/coffer/chain/hotwallet"
 	"github.com/cofferhq/coffer/chain/watch"
 	"github.com/cofferhq/coffer/duty"
 	"github.com/cofferhq/coffer/ledger"
@@ -74,6 +75,9 @@ type metrics struct {
 	// The chain reconciliations' last results, per chain.
 	reconDifferences, reconMatched, reconBlock, reconLast *prometheus.GaugeVec
 	reconRuns, reconFailures                              *prometheus.CounterVec
+	// The hot wallet's balances read from the chain, and their low thresholds, by chain and
+	// asset, in the asset's unit.
+	hotBalance, hotLow *prometheus.GaugeVec
 
 	// own are the collectors of Coffer's own metrics above, for the test that holds the docs,
 	// the alerts and the dashboard to their names.
@@ -162,11 +166,17 @@ func newMetrics() *metrics {
 	m.reconFailures = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "coffer_chain_reconciliation_failures_total",
 		Help: "Scheduled chain reconciliations that failed to run (the node or the database unreachable)."}, chain)
 
+	chainAsset := []string{"chain", "asset"}
+	m.hotBalance = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "coffer_hot_wallet_balance",
+		Help: "The hot wallet's balance of the asset on the chain, read from the chain's head, in the asset's unit."}, chainAsset)
+	m.hotLow = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "coffer_hot_wallet_low_balance",
+		Help: "The hot wallet's balance under which the asset is low (--hot-wallet-low-balance), in the asset's unit."}, chainAsset)
+
 	m.own = []prometheus.Collector{m.httpRequests, m.httpDuration, m.commands, m.batchSize, m.batchDuration,
 		m.batchRetries, m.batchFailures, m.verifyRuns, m.verifyViolations, m.verifyLast, m.expiryRuns, m.expiryExpired,
 		m.expiryLast, m.webhookAttempts, m.inboxMessages, m.paymentQueue, m.chainHead, m.chainCursor, m.chainLag, m.chainLastPass,
 		m.chainPasses, m.chainDeposits, m.reconRuns, m.reconDifferences, m.reconMatched, m.reconBlock, m.reconLast,
-		m.reconFailures}
+		m.reconFailures, m.hotBalance, m.hotLow}
 	for _, c := range m.own {
 		f(c)
 	}
@@ -268,6 +278,13 @@ func (m *metrics) progress(p any) {
 		m.reconMatched.WithLabelValues(p.Chain).Set(matched)
 		m.reconBlock.WithLabelValues(p.Chain).Set(float64(p.BlockNumber))
 		m.reconLast.WithLabelValues(p.Chain).Set(unixSeconds(p.At))
+	case hotwallet.Progress:
+		for _, b := range p.Balances {
+			m.hotBalance.WithLabelValues(p.Chain, b.Asset).Set(unitFloat(b.Amount, b.Decimals))
+			if b.Low != nil {
+				m.hotLow.WithLabelValues(p.Chain, b.Asset).Set(unitFloat(b.Low, b.Decimals))
+			}
+		}
 	case watch.Progress:
 		result := "ok"
 		if p.LastErrorAt != nil && p.LastErrorAt.Equal(p.At) {

@@ -104,7 +104,7 @@ func (s scrape) histogramSum(name string) float64 {
 
 // labels are the label names every family of Coffer's own may have; each takes few values.
 var boundedLabels = map[string]bool{"route": true, "code": true, "kind": true, "outcome": true, "result": true,
-	"source": true, "chain": true, "status": true, "sink": true, "state": true}
+	"source": true, "chain": true, "status": true, "sink": true, "state": true, "asset": true}
 
 // metricsConfig is a server's configuration for the metrics tests: its own SQLite database,
 // the metrics on, expiry every hour.

@@ -101,10 +101,13 @@ type Config struct {
 	HotWalletIndex int
 	// HotWalletOwner is the owner whose wallet is credited with the hot wallet's funding: money
 	// sent to the hot wallet from outside, seen by the watcher like a deposit.
-	HotWalletOwner   string
-	PayoutFeeCapGwei int
-	PayoutBumpBlocks int
-	PayoutNetworkFee map[string]coffer.Amount
+	HotWalletOwner string
+	// HotWalletLowBalance is, per asset, the hot wallet's balance under which the alert
+	// CofferHotWalletLow fires, as a decimal in the asset's unit (none: no threshold).
+	HotWalletLowBalance map[string]string
+	PayoutFeeCapGwei    int
+	PayoutBumpBlocks    int
+	PayoutNetworkFee    map[string]coffer.Amount
 	// Sweeping: the threshold per asset, as a decimal in the asset's unit (none: no sweeping),
 	// the address swept to (the hot wallet when empty) and the sweeps' fixed fee cap in gwei.
 	SweepThresholds map[string]string
@@ -305,6 +308,9 @@ var settings = []setting{
 	{flag: "hot-wallet-owner", env: "COFFER_HOT_WALLET_OWNER", key: "chain.hot_wallet_owner", def: hotWalletOwnerDefault,
 		usage: "the owner whose wallet is credited with what arrives at the hot wallet from outside (its funding), seen and confirmed like a deposit, so that the ledger's custody of the hot wallet matches the chain",
 		value: func(c *Config) pflag.Value { return textValue{&c.HotWalletOwner} }},
+	{flag: "hot-wallet-low-balance", env: "COFFER_HOT_WALLET_LOW_BALANCE", key: "chain.hot_wallet_low_balance",
+		usage: "the hot wallet's balance of an asset under which it is low, in the asset's unit, such as USDT=1000 or ETH=0.5: exported as coffer_hot_wallet_low_balance beside the balance read from the chain, for the alert CofferHotWalletLow; a list; default none",
+		value: func(c *Config) pflag.Value { return thresholdsValue{&c.HotWalletLowBalance} }},
 	{flag: "payout-fee-cap", env: "COFFER_PAYOUT_FEE_CAP", key: "chain.payout_fee_cap", def: strconv.Itoa(payoutFeeCapDefault),
 		usage: "the highest fee cap (max fee per gas) in gwei a payout's transaction may bid, replacements included; at the cap a stuck payout is sent again as it is",
 		value: func(c *Config) pflag.Value { return wholeValue{&c.PayoutFeeCapGwei, 1} }},
@@ -342,7 +348,7 @@ var (
 		"command-source", "COFFER_COMMAND_SECRET", "command-role",
 		"payment-queue", "COFFER_PAYMENT_QUEUE_KEY", "payment-queue-chain", "payment-queue-window",
 		"chain", "chain-asset", "chain-reconcile-interval", "seed-file", "seed-secret-file", "COFFER_SEED_SECRET",
-		"hot-wallet-index", "hot-wallet-owner", "payout-fee-cap", "payout-bump-blocks", "payout-network-fee",
+		"hot-wallet-index", "hot-wallet-owner", "hot-wallet-low-balance", "payout-fee-cap", "payout-bump-blocks", "payout-network-fee",
 		"sweep-threshold", "sweep-to", "sweep-fee-cap"}
 	clientSettings = []string{"addr", "key"}
 	chainSettings  = []string{"seed-file", "seed-secret-file", "COFFER_SEED_SECRET"}

@@ -159,7 +159,7 @@ func TestConfigFileRefused(t *testing.T) {
 	for _, tc := range []struct{ text, want string }{
 		{"server:\n  lisen: 127.0.0.1:1\n", ":2: unknown key server.lisen; the keys of server are listen, shutdown_timeout, log_level, otlp_endpoint, debug_addr, batch_requests, cors_origins, cors_credentials, cors_max_age, metrics, metrics_key_required, metrics_addr, compat, compat_key_header, ui, admin_key"},
 		{"servers:\n  listen: x\n", ":1: unknown key servers; the sections are server, database, ledger, exchange, events, commands, chain, client"},
-		{"chain:\n  seed_secret: s3cret\n", ":2: unknown key chain.seed_secret; the keys of chain are seed_file, seed_secret_file, chains, assets, reconcile_interval, hot_wallet_index, hot_wallet_owner, payout_fee_cap, payout_bump_blocks, payout_network_fees"},
+		{"chain:\n  seed_secret: s3cret\n", ":2: unknown key chain.seed_secret; the keys of chain are seed_file, seed_secret_file, chains, assets, reconcile_interval, hot_wallet_index, hot_wallet_owner, hot_wallet_low_balance, payout_fee_cap, payout_bump_blocks, payout_network_fees"},
 		{"server: 127.0.0.1:1\n", ":1: server must be a mapping of keys to values"},
 		{"- a\n- b\n", ":1: the file must be a mapping of keys to values"},
 		{"ledger:\n  batch_size: [1, 2]\n", ":2: ledger.batch_size: takes one value, not a list"},

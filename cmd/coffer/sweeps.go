@@ -68,6 +68,28 @@ func (v thresholdsValue) Replace(items []string) error {
 	return nil
 }
 
+// assetAmounts reads the values of a setting of thresholdsValue's form (ASSET=DECIMAL) with
+// each asset's decimals, by chain and then asset; each must be a positive amount of a chain
+// asset.
+func (c *chains) assetAmounts(flag string, values map[string]string) (map[string]map[string]*big.Int, error) {
+	out := map[string]map[string]*big.Int{}
+	for code, dec := range values {
+		a, ok := c.config.Asset(code)
+		if !ok {
+			return nil, usageErr("--%s: %s is not a chain asset", flag, code)
+		}
+		amount, err := coffer.ParseAmount(dec, int(a.Decimals))
+		if err != nil || amount.Sign() <= 0 {
+			return nil, usageErr("--%s: %s=%s must be a positive amount of at most %d decimals", flag, code, dec, a.Decimals)
+		}
+		if out[a.Chain] == nil {
+			out[a.Chain] = map[string]*big.Int{}
+		}
+		out[a.Chain][code] = amount.Big()
+	}
+	return out, nil
+}
+
 // sweepDestination returns the address sweeps go to: --sweep-to, or the hot wallet.
 func sweepDestination(cfg Config, hot common.Address) (common.Address, error) {
 	if cfg.SweepTo == "" {
@@ -108,20 +130,9 @@ func (c *chains) startSweeps(ctx context.Context, cfg Config, clients map[string
 	if keys.seed == nil {
 		return fmt.Errorf("sweeps: the seed was not kept")
 	}
-	thresholds := map[string]map[string]*big.Int{} // by chain, then asset
-	for code, dec := range cfg.SweepThresholds {
-		a, ok := c.config.Asset(code)
-		if !ok {
-			return usageErr("--sweep-threshold: %s is not a chain asset", code)
-		}
-		amount, err := coffer.ParseAmount(dec, int(a.Decimals))
-		if err != nil || amount.Sign() <= 0 {
-			return usageErr("--sweep-threshold: %s=%s must be a positive amount of at most %d decimals", code, dec, a.Decimals)
-		}
-		if thresholds[a.Chain] == nil {
-			thresholds[a.Chain] = map[string]*big.Int{}
-		}
-		thresholds[a.Chain][code] = amount.Big()
+	thresholds, err := c.assetAmounts("sweep-threshold", cfg.SweepThresholds)
+	if err != nil {
+		return err
 	}
 	gwei := cfg.SweepFeeCapGwei
 	if gwei <= 0 {
