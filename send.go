@@ -173,3 +173,17 @@ type SendIntentQuery struct {
 type SendIntentLister interface {
 	ListSendIntents(ctx context.Context, q SendIntentQuery) ([]SendIntent, error)
 }
+
+// SendForgetter forgets the send state of a chain that no longer exists (`coffer serve`'s
+// embedded dev chain, new at every start): a capability of its own beside SendStore,
+// implemented by both stores.
+type SendForgetter interface {
+	// ForgetSends ends every unfinished intent of the chain (queued, waiting for funds, signed
+	// or broadcast) as failed with reason, and deletes the chain's attempts and nonces, in one
+	// transaction: the chain's senders then start from the node's nonce, and no hash of a
+	// transaction of the old chain stands in the way of the same bytes on the new one. The
+	// ended intents keep their rows; those that ended before keep theirs with their hashes. It
+	// returns how many intents it ended. The intents' ledger side is the caller's, to end
+	// first: a crash in between leaves the intents unfinished, to be ended again.
+	ForgetSends(ctx context.Context, chain, reason string) (int, error)
+}

@@ -14,7 +14,10 @@ import (
 	"github.com/cofferhq/coffer"
 )
 
-var _ coffer.SendStore = (*Store)(nil)
+var (
+	_ coffer.SendStore     = (*Store)(nil)
+	_ coffer.SendForgetter = (*Store)(nil)
+)
 
 // The columns read numbers as text, exact at any size.
 const (
@@ -439,4 +442,27 @@ func (s *Store) ListSendIntents(ctx context.Context, q coffer.SendIntentQuery) (
 		return nil, fmt.Errorf("list send intents: %w", mapErr(err))
 	}
 	return out, nil
+}
+
+// ForgetSends ends the chain's unfinished intents as failed and deletes its attempts and
+// nonces, in one transaction.
+func (s *Store) ForgetSends(ctx context.Context, chain, reason string) (int, error) {
+	var ended int64
+	err := s.inTx(ctx, "forget sends "+chain, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE send_intents SET state = $1, reason = $2, updated_at = now()
+			WHERE chain = $3 AND state IN ($4, $5, $6, $7)`,
+			string(coffer.SendFailed), reason, chain,
+			string(coffer.SendQueued), string(coffer.SendWaitingFunds), string(coffer.SendSigned), string(coffer.SendBroadcast))
+		if err != nil {
+			return mapErr(err)
+		}
+		ended = tag.RowsAffected()
+		for _, table := range []string{"send_attempts", "send_nonces"} {
+			if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE chain = $1`, chain); err != nil {
+				return fmt.Errorf("%s: %w", table, mapErr(err))
+			}
+		}
+		return nil
+	})
+	return int(ended), err
 }

@@ -13,7 +13,10 @@ import (
 	"github.com/cofferhq/coffer"
 )
 
-var _ coffer.SendStore = (*Store)(nil)
+var (
+	_ coffer.SendStore     = (*Store)(nil)
+	_ coffer.SendForgetter = (*Store)(nil)
+)
 
 const (
 	sendIntentColumns = `id, chain, from_address, to_address, asset, contract, amount, state, nonce, tx_hash,
@@ -449,4 +452,34 @@ func (s *Store) ListSendIntents(ctx context.Context, q coffer.SendIntentQuery) (
 		return nil, fmt.Errorf("list send intents: %w", err)
 	}
 	return out, nil
+}
+
+// ForgetSends ends the chain's unfinished intents as failed and deletes its attempts and
+// nonces, in one transaction on the write connection.
+func (s *Store) ForgetSends(ctx context.Context, chain, reason string) (int, error) {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("forget sends %s: %w", chain, retryable(err))
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE send_intents SET state = ?, reason = ?, updated_at = ?
+		WHERE chain = ? AND state IN (?, ?, ?, ?)`,
+		string(coffer.SendFailed), reason, micro(time.Now()), chain,
+		string(coffer.SendQueued), string(coffer.SendWaitingFunds), string(coffer.SendSigned), string(coffer.SendBroadcast))
+	if err != nil {
+		return 0, fmt.Errorf("forget sends %s: %w", chain, retryable(err))
+	}
+	ended, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("forget sends %s: %w", chain, err)
+	}
+	for _, table := range []string{"send_attempts", "send_nonces"} {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE chain = ?`, chain); err != nil {
+			return 0, fmt.Errorf("forget sends %s: %s: %w", chain, table, retryable(err))
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("forget sends %s: %w", chain, retryable(err))
+	}
+	return int(ended), nil
 }

@@ -362,3 +362,91 @@ func testSendCancelRace(t *testing.T, s coffer.Store) {
 		}
 	}
 }
+
+// testForgetSends forgets a chain's send state: its unfinished intents (queued, waiting,
+// signed, broadcast) end failed with the reason, one that ended before keeps its end, and the
+// chain's nonces and attempt hashes are free again; another chain's are untouched.
+func testForgetSends(t *testing.T, s coffer.Store) {
+	ctx := t.Context()
+	ss := sendStore(t, s)
+	sf, ok := s.(coffer.SendForgetter)
+	if !ok {
+		t.Fatalf("%T does not implement coffer.SendForgetter", s)
+	}
+	fence := func(name string) coffer.Fence {
+		l, _, err := ss.ClaimLease(ctx, name, "a", time.Hour, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return coffer.Fence{Lease: l.Name, Token: l.Token}
+	}
+	dev, other := fence("send:dev"), fence("send:other")
+	for _, id := range []string{"done", "broadcast", "signed", "queued", "waiting"} {
+		if err := ss.CreateSendIntent(ctx, sendIntent(id, big.NewInt(5), t0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	elsewhere := sendIntent("elsewhere", big.NewInt(5), t0)
+	elsewhere.Chain = "other"
+	if err := ss.CreateSendIntent(ctx, elsewhere); err != nil {
+		t.Fatal(err)
+	}
+	for i, id := range []string{"done", "broadcast", "signed"} {
+		if err := ss.AddSendAttempt(ctx, sendAttempt(id, uint64(i), i+1), dev); err != nil {
+			t.Fatalf("AddSendAttempt %s: %v", id, err)
+		}
+	}
+	if err := ss.MarkSendBroadcast(ctx, []string{sendAttempt("done", 0, 1).TxHash, sendAttempt("broadcast", 1, 2).TxHash}, 10); err != nil {
+		t.Fatal(err)
+	}
+	done := sendIntent("done", big.NewInt(5), t0)
+	done.State, done.TxHash, done.BlockNumber, done.GasUsed, done.Fee = coffer.SendConfirmed, sendAttempt("done", 0, 1).TxHash, 12, 21_000, big.NewInt(42)
+	if err := ss.FinishSendIntent(ctx, done, dev); err != nil {
+		t.Fatal(err)
+	}
+	if err := ss.SetSendState(ctx, "waiting", []coffer.SendState{coffer.SendQueued}, coffer.SendWaitingFunds, dev); err != nil {
+		t.Fatal(err)
+	}
+	away := sendAttempt("elsewhere", 0, 9)
+	away.Chain = "other"
+	if err := ss.AddSendAttempt(ctx, away, other); err != nil {
+		t.Fatal(err)
+	}
+
+	if n, err := sf.ForgetSends(ctx, "dev", "the chain is gone"); err != nil || n != 4 {
+		t.Fatalf("ForgetSends = %d, %v; want 4 ended", n, err)
+	}
+	for _, id := range []string{"broadcast", "signed", "queued", "waiting"} {
+		in, err := ss.SendIntent(ctx, id)
+		if err != nil || in.State != coffer.SendFailed || in.Reason != "the chain is gone" {
+			t.Errorf("intent %s after ForgetSends = %+v, %v", id, in, err)
+		}
+		if as, err := ss.SendAttempts(ctx, id); err != nil || len(as) != 0 {
+			t.Errorf("attempts of %s after ForgetSends = %+v, %v", id, as, err)
+		}
+	}
+	if in, err := ss.SendIntent(ctx, "done"); err != nil || in.State != coffer.SendConfirmed || in.TxHash != done.TxHash ||
+		in.Fee.Cmp(big.NewInt(42)) != 0 || in.Reason != "" {
+		t.Errorf("the intent that had ended = %+v, %v", in, err)
+	}
+	if next, err := ss.SendNonceNext(ctx, "dev", sendFrom); err != nil || next != 0 {
+		t.Errorf("SendNonceNext after ForgetSends = %d, %v; want 0", next, err)
+	}
+	if in, err := ss.SendIntent(ctx, "elsewhere"); err != nil || in.State != coffer.SendSigned {
+		t.Errorf("another chain's intent = %+v, %v", in, err)
+	}
+	if next, err := ss.SendNonceNext(ctx, "other", sendFrom); err != nil || next != 1 {
+		t.Errorf("another chain's SendNonceNext = %d, %v; want 1", next, err)
+	}
+	// A new intent takes nonce 0 again, even with the very bytes an old attempt had.
+	if err := ss.CreateSendIntent(ctx, sendIntent("new", big.NewInt(5), t0.Add(time.Second))); err != nil {
+		t.Fatal(err)
+	}
+	again := sendAttempt("new", 0, 1)
+	if err := ss.AddSendAttempt(ctx, again, dev); err != nil {
+		t.Fatalf("AddSendAttempt of nonce 0 after ForgetSends: %v", err)
+	}
+	if n, err := sf.ForgetSends(ctx, "nowhere", "none"); err != nil || n != 0 {
+		t.Errorf("ForgetSends of a chain without sends = %d, %v", n, err)
+	}
+}

@@ -61,6 +61,7 @@ func Run(t *testing.T, open func(t *testing.T) coffer.Store) {
 		{"SendIntents", testSendIntents},
 		{"SendAttempts", testSendAttempts},
 		{"SendCancelRace", testSendCancelRace},
+		{"ForgetSends", testForgetSends},
 		{"DemoWallets", testDemoWallets},
 		{"ChainReconciliations", testChainReconciliations},
 		{"MinedSendIntents", testMinedSendIntents},

@@ -63,8 +63,17 @@ func devSeed(t *testing.T) (seedFile, secretFile, mnemonic string) {
 	return seedFile, secretFile, strings.Join(words, " ")
 }
 
-// startDevServer runs serve --chain dev in the test's process, its logs kept.
+// startDevServer runs serve --chain dev in the test's process, its logs kept, until the test
+// ends.
 func startDevServer(t *testing.T, cfg Config) (*server, *syncBuffer) {
+	t.Helper()
+	s, logs, _ := runDevServer(t, cfg)
+	return s, logs
+}
+
+// runDevServer is startDevServer that also returns a stop, which stops the server and waits
+// for it to end (a clean shutdown); the test's end stops it too.
+func runDevServer(t *testing.T, cfg Config) (*server, *syncBuffer, func()) {
 	t.Helper()
 	logs := &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -80,16 +89,20 @@ func startDevServer(t *testing.T, cfg Config) (*server, *syncBuffer) {
 		cancel()
 		t.Fatalf("server did not start: %v\n%s", err, logs)
 	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("server: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("server logs:\n%s", logs)
-		}
-	})
-	return s, logs
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("server: %v", err)
+			}
+			if t.Failed() {
+				t.Logf("server logs:\n%s", logs)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return s, logs, stop
 }
 
 func devConfig(t *testing.T, seedFile, secretFile string) Config {
