@@ -72,18 +72,19 @@ type Books interface {
 	// transfer posted). The ledger credits a deposit a moment before the watcher records it
 	// confirmed, so the watcher's record alone may lag the custody.
 	Credited(ctx context.Context, keys []string) (map[string]bool, error)
-	// Settled reports, of the payouts with the ids (a payout's id is its send intent's), those
-	// the ledger has ended: posted or voided, with the gas it recorded. The ledger settles a
-	// payout a moment before the sender records its intent's end, so the sender's record alone
-	// may lag the custody. An id that is no payout, or one still held, is left out.
+	// Settled reports, of the send intents with the ids, those whose end the ledger has
+	// booked: a payout (its id is its intent's) posted or voided, a custody move (a sweep, a gas
+	// top-up) booked, with the gas it recorded. The ledger books an end a moment before the
+	// sender records it, so the sender's record alone may lag the custody. An id the ledger
+	// has booked nothing of, or a payout still held, is left out.
 	Settled(ctx context.Context, ids []string) (map[string]Settlement, error)
 }
 
-// Settlement is how the ledger ended a payout.
+// Settlement is how the ledger booked an intent's end.
 type Settlement struct {
-	// Posted is true when the payout was posted (its amount left the address), false when it
-	// was voided (its transaction failed).
-	Posted bool
+	// Moved is true when the amount left the sender (a payout posted, a custody move booked),
+	// false when it did not (a payout voided, the gas alone of a failed move).
+	Moved bool
 	// Fee is the gas the ledger recorded for its transaction, in the native coin's minor unit;
 	// nil when it recorded none.
 	Fee *big.Int
@@ -96,9 +97,9 @@ type Store interface {
 	Deposits(ctx context.Context, f coffer.DepositFilter) ([]coffer.Deposit, error)
 	// DepositAddresses lists the owners' deposit addresses (coffer.DepositAddressStore).
 	DepositAddresses(ctx context.Context, f coffer.DepositAddressFilter) ([]coffer.DepositAddress, error)
-	// SendIntents and SendAttempts read the intents in flight from Coffer's own addresses and
-	// their attempts (coffer.SendStore).
-	SendIntents(ctx context.Context, f coffer.SendFilter) ([]coffer.SendIntent, error)
+	// ListSendIntents (coffer.SendIntentLister) and SendAttempts (coffer.SendStore) read the
+	// chain's intents in flight and their attempts.
+	ListSendIntents(ctx context.Context, q coffer.SendIntentQuery) ([]coffer.SendIntent, error)
 	SendAttempts(ctx context.Context, intentID string) ([]coffer.SendAttempt, error)
 }
 

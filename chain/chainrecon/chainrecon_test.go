@@ -31,6 +31,7 @@ type store interface {
 	coffer.DepositAddressStore
 	coffer.ChainReconciliationStore
 	coffer.SendStore
+	coffer.SendIntentLister
 	coffer.LeaseStore
 	coffer.CursorStore
 }

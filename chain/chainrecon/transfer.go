@@ -191,7 +191,7 @@ func (r *Reconciler) nativeMoves(ctx context.Context, from, to uint64, custody m
 // booked returns what Coffer booked for the blocks from to to: the watcher's deposits in the
 // statuses, in a block of the range, and the sender's intents mined in the range (the amount out
 // of the sender and, when the recipient is a custody address, into it; the fee out of the sender
-// in the native coin), those the ledger settled before the sender recorded their end included.
+// in the native coin), those the ledger booked before the sender recorded their end included.
 // custody nil counts every recipient of an intent as one: a caller that passes nil reads the
 // figures of custody addresses only.
 func (r *Reconciler) booked(ctx context.Context, from, to uint64, statuses []coffer.DepositStatus, custody map[common.Address]bool) (tally, error) {
@@ -250,21 +250,28 @@ func (r *Reconciler) booked(ctx context.Context, from, to uint64, statuses []cof
 	return t, nil
 }
 
-// settledInFlight returns the intents in flight (signed or broadcast) from Coffer's configured
-// addresses whose payouts the ledger has already settled (Books.Settled), mined in the blocks
-// from to to, as the sender is about to record them: confirmed when the payout was posted,
-// failed when voided, with the mined attempt's hash and block (from the node's receipt) and the
-// fee the ledger recorded. Without them a run between the ledger's settlement and the sender's
-// record would find the custody short of the chain by the payout and its gas.
+// settledInFlight returns the chain's intents in flight (signed or broadcast) whose end the
+// ledger has already booked (Books.Settled), mined in the blocks from to to, as the sender is
+// about to record them: confirmed when the amount moved, failed when not, with the mined
+// attempt's hash and block (from the node's receipt) and the fee the ledger recorded. Without
+// them a run between the ledger's booking and the sender's record would find the custody short
+// of the chain by the amount and its gas.
 func (r *Reconciler) settledInFlight(ctx context.Context, from, to uint64) ([]coffer.SendIntent, error) {
 	var flying []coffer.SendIntent
-	for _, a := range r.cfg.Addresses {
-		ins, err := r.cfg.Store.SendIntents(ctx, coffer.SendFilter{Chain: r.cfg.Chain.Name, From: hexLower(a),
-			States: []coffer.SendState{coffer.SendSigned, coffer.SendBroadcast}, Limit: coffer.ListRowsMax})
-		if err != nil {
-			return nil, fmt.Errorf("intents in flight from %s: %w", a, err)
+	for _, st := range []coffer.SendState{coffer.SendSigned, coffer.SendBroadcast} {
+		q := coffer.SendIntentQuery{Chain: r.cfg.Chain.Name, State: st, Limit: coffer.ListRowsMax}
+		for {
+			page, err := r.cfg.Store.ListSendIntents(ctx, q)
+			if err != nil {
+				return nil, fmt.Errorf("intents in flight: %w", err)
+			}
+			flying = append(flying, page...)
+			if len(page) < coffer.ListRowsMax {
+				break
+			}
+			last := page[len(page)-1]
+			q.Before = &coffer.SendIntentCursor{CreatedAt: last.CreatedAt, ID: last.ID}
 		}
-		flying = append(flying, ins...)
 	}
 	if len(flying) == 0 {
 		return nil, nil
@@ -275,7 +282,7 @@ func (r *Reconciler) settledInFlight(ctx context.Context, from, to uint64) ([]co
 	}
 	settled, err := r.cfg.Books.Settled(ctx, ids)
 	if err != nil {
-		return nil, fmt.Errorf("settled payouts: %w", err)
+		return nil, fmt.Errorf("settled intents: %w", err)
 	}
 	var out []coffer.SendIntent
 	for _, in := range flying {
@@ -293,7 +300,7 @@ func (r *Reconciler) settledInFlight(ctx context.Context, from, to uint64) ([]co
 			continue
 		}
 		in.State = coffer.SendFailed
-		if s.Posted {
+		if s.Moved {
 			in.State = coffer.SendConfirmed
 		}
 		in.TxHash, in.BlockNumber, in.Fee = hexLower(rc.TxHash.Hex()), rc.BlockNumber.Uint64(), s.Fee

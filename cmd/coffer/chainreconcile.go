@@ -18,6 +18,7 @@ type reconcileStore interface {
 	chainStore
 	coffer.ChainReconciliationStore
 	coffer.SendStore
+	coffer.SendIntentLister
 }
 
 // startReconcilers makes a reconciler of each configured chain, for POST

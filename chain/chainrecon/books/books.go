@@ -50,27 +50,36 @@ func (b Ledger) Credited(ctx context.Context, keys []string) (map[string]bool, e
 	return out, nil
 }
 
-// Settled reports, for each id of a payout (a withdrawal or a payment) the ledger has posted or
-// voided, how, with the gas it recorded (the transfer ledger.PayoutGasID).
+// Settled reports, for each intent id whose end the ledger has booked, how: a payout (a
+// withdrawal or a payment) posted or voided, a custody move (ledger.MoveCustody: a sweep or a
+// gas top-up) booked, or the gas alone of a move that failed; with the gas recorded as
+// ledger.PayoutGasID.
 func (b Ledger) Settled(ctx context.Context, ids []string) (map[string]chainrecon.Settlement, error) {
 	out := map[string]chainrecon.Settlement{}
 	for _, id := range ids {
+		var s chainrecon.Settlement
 		t, err := b.Store.Transfer(ctx, id)
-		if coffer.ErrorCode(err) == coffer.ENOTFOUND {
-			continue
-		}
-		if err != nil {
+		switch {
+		case err == nil && (t.Type == coffer.TypeWithdrawal || t.Type == coffer.TypePayment):
+			if t.State == coffer.StatePending {
+				continue
+			}
+			s.Moved = t.State == coffer.StatePosted
+		case err == nil && t.Type == coffer.TypeTransfer && (t.Metadata["kind"] == ledger.MoveSweep || t.Metadata["kind"] == ledger.MoveGasTop):
+			s.Moved = true
+		case err == nil:
+			continue // not an intent's
+		case coffer.ErrorCode(err) != coffer.ENOTFOUND:
 			return nil, err
 		}
-		if (t.Type != coffer.TypeWithdrawal && t.Type != coffer.TypePayment) || t.State == coffer.StatePending {
-			continue
-		}
-		s := chainrecon.Settlement{Posted: t.State == coffer.StatePosted}
-		switch g, err := b.Store.Transfer(ctx, ledger.PayoutGasID(id)); {
+		g, err := b.Store.Transfer(ctx, ledger.PayoutGasID(id))
+		switch {
 		case err == nil:
 			s.Fee = g.Amount.Big()
 		case coffer.ErrorCode(err) != coffer.ENOTFOUND:
 			return nil, err
+		case !s.Moved && t.ID == "":
+			continue // neither an end nor its gas: nothing booked
 		}
 		out[id] = s
 	}
