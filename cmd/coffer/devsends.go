@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
+
+	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/ledger"
@@ -20,13 +23,14 @@ type devSendStore interface {
 
 // forgetDevSends forgets what was being sent on the dev chain before this start: that chain
 // no longer exists, so its unfinished intents will never be mined, and its nonces would make
-// the new chain's payouts wait behind nonces the new chain never saw. Each unfinished payout
-// first fails in the ledger (its hold voided, payout.failed with devChainGone, its one end),
-// then the store ends the intents and deletes the chain's attempts and nonces in one
-// transaction. A crash in between leaves the intents unfinished, and the next start fails them
-// again: a payout that already ended in the ledger is left as it ended, and an intent that is
-// no payout (a sweep's) holds nothing in the ledger.
-func forgetDevSends(ctx context.Context, store devSendStore, l *ledger.Ledger, logger *slog.Logger) error {
+// the new chain's payouts wait behind nonces the new chain never saw. Each unfinished intent
+// first ends in the ledger: a payout fails (its hold voided, payout.failed with devChainGone),
+// a sweep or gas top-up (one the gas wallet sends) fails with nothing booked but its
+// sweep.failed event; then the store ends the intents and deletes the chain's attempts and
+// nonces in one transaction. A crash in between leaves the intents unfinished, and the next
+// start ends them again as the same operations; one the ledger had already ended is left as it
+// ended.
+func forgetDevSends(ctx context.Context, store devSendStore, l *ledger.Ledger, gas common.Address, logger *slog.Logger) error {
 	var unfinished []coffer.SendIntent
 	for _, st := range []coffer.SendState{coffer.SendQueued, coffer.SendWaitingFunds, coffer.SendSigned, coffer.SendBroadcast} {
 		var before *coffer.SendIntentCursor
@@ -44,15 +48,26 @@ func forgetDevSends(ctx context.Context, store devSendStore, l *ledger.Ledger, l
 			before = &coffer.SendIntentCursor{CreatedAt: last.CreatedAt, ID: last.ID}
 		}
 	}
-	failed := 0
+	gasHex := strings.ToLower(gas.Hex())
 	for _, in := range unfinished {
 		_, err := l.Do(ctx, ledger.FailPayout{ID: in.ID, Reason: devChainGone})
+		if coffer.ErrorCode(err) == coffer.ENOTFOUND {
+			// No payout: a sweep's or a gas top-up's intent.
+			kind := ledger.MoveSweep
+			if in.From == gasHex {
+				kind = ledger.MoveGasTop
+			}
+			amount, ok := coffer.AmountFromBig(in.Amount)
+			if !ok {
+				return fmt.Errorf("dev chain: sweep %s: amount %s is past 2^127-1", in.ID, in.Amount)
+			}
+			_, err = l.Do(ctx, ledger.MoveCustody{ID: in.ID, Kind: kind, Chain: in.Chain, From: in.From, To: in.To,
+				Asset: in.Asset, Amount: amount, Failed: true, Reason: devChainGone})
+		}
 		switch coffer.ErrorCode(err) {
-		case "":
-			failed++
-		case coffer.ENOTFOUND, coffer.ECONFLICT:
+		case "", coffer.ECONFLICT:
 		default:
-			return fmt.Errorf("dev chain: fail payout %s: %w", in.ID, err)
+			return fmt.Errorf("dev chain: end %s: %w", in.ID, err)
 		}
 	}
 	ended, err := store.ForgetSends(ctx, devChainName, devChainGone)
@@ -60,7 +75,20 @@ func forgetDevSends(ctx context.Context, store devSendStore, l *ledger.Ledger, l
 		return fmt.Errorf("dev chain: %w", err)
 	}
 	if ended > 0 {
-		logger.Warn("dev chain: the sends unfinished on the earlier dev chain ended failed", "intents", ended, "payouts_voided", failed)
+		logger.Warn("dev chain: the sends unfinished on the earlier dev chain ended failed", "intents", ended)
 	}
 	return nil
+}
+
+// forgetDevSends runs forgetDevSends when the dev chain is one of the chains, before any
+// sender starts.
+func (c *chains) forgetDevSends(ctx context.Context, store coffer.Store, l *ledger.Ledger, gas common.Address, logger *slog.Logger) error {
+	if c.dev == nil {
+		return nil
+	}
+	ds, ok := store.(devSendStore)
+	if !ok {
+		return fmt.Errorf("the %T store cannot forget the dev chain's sends", store)
+	}
+	return forgetDevSends(ctx, ds, l, gas, logger)
 }

@@ -51,15 +51,6 @@ func (c *chains) startPayouts(ctx context.Context, cfg Config, clients map[strin
 			return usageErr("--payout-network-fee: the network fee of %s must not be negative", asset)
 		}
 	}
-	if c.dev != nil {
-		ds, ok := store.(devSendStore)
-		if !ok {
-			return fmt.Errorf("the %T store cannot forget the dev chain's sends", store)
-		}
-		if err := forgetDevSends(ctx, ds, l, logger); err != nil {
-			return err
-		}
-	}
 	from := crypto.PubkeyToAddress(hot.PublicKey)
 	hots := map[string]common.Address{}
 	for _, ch := range c.config.Chains {
