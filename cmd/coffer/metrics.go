@@ -14,6 +14,7 @@ import (
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/chain/chainrecon"
 	"github.com/cofferhq/coffer/chain/hotwallet"
+	"github.com/cofferhq/coffer/chain/sweep"
 	"github.com/cofferhq/coffer/chain/watch"
 	"github.com/cofferhq/coffer/duty"
 	"github.com/cofferhq/coffer/ledger"
@@ -335,7 +336,7 @@ type stateCollector struct {
 
 	queued, conns, connsMax, acquires, waits, waitSeconds *prometheus.Desc
 	behind, oldest, delivered, failures                   *prometheus.Desc
-	pending, waitingFunds                                 *prometheus.Desc
+	pending, waitingFunds, sweepsWaiting                  *prometheus.Desc
 }
 
 func newStateCollector(l *ledger.Ledger, store coffer.Store, relay *outbox.Relay, chains []string) *stateCollector {
@@ -356,12 +357,13 @@ func newStateCollector(l *ledger.Ledger, store coffer.Store, relay *outbox.Relay
 	c.failures = d("coffer_relay_delivery_failures_total", "Failed deliveries to the sink, in this process's relay runs.", sink, nil)
 	c.pending = d("coffer_chain_deposits_pending", "Deposits seen on the chain and not yet confirmed or orphaned.", []string{"chain"}, nil)
 	c.waitingFunds = d("coffer_payouts_waiting_funds", "Payouts waiting for the hot wallet's token or gas balance to cover them (counted up to 1000).", []string{"chain"}, nil)
+	c.sweepsWaiting = d("coffer_sweeps_waiting_funds", "Sweeps and gas top-ups waiting for the gas wallet's balance, or their address's gas, to cover them (counted up to 1000).", []string{"chain"}, nil)
 	return c
 }
 
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.queued, c.conns, c.connsMax, c.acquires, c.waits, c.waitSeconds,
-		c.behind, c.oldest, c.delivered, c.failures, c.pending, c.waitingFunds} {
+		c.behind, c.oldest, c.delivered, c.failures, c.pending, c.waitingFunds, c.sweepsWaiting} {
 		ch <- d
 	}
 }
@@ -421,11 +423,22 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 		if c.sends == nil {
 			continue
 		}
-		ws, err := c.sends.ListSendIntents(ctx, coffer.SendIntentQuery{Chain: name, State: coffer.SendWaitingFunds, Limit: coffer.ListRowsMax})
-		if err != nil {
-			ch <- prometheus.NewInvalidMetric(c.waitingFunds, err)
-			continue
+		// The payouts wait on the hot wallet, the sweeps on the gas wallet or their address's
+		// gas: two gauges, so that neither alert names the wrong wallet.
+		for _, w := range []struct {
+			desc *prometheus.Desc
+			q    coffer.SendIntentQuery
+		}{
+			{c.waitingFunds, coffer.SendIntentQuery{IDPrefixNot: sweep.Prefix}},
+			{c.sweepsWaiting, coffer.SendIntentQuery{IDPrefix: sweep.Prefix}},
+		} {
+			w.q.Chain, w.q.State, w.q.Limit = name, coffer.SendWaitingFunds, coffer.ListRowsMax
+			ws, err := c.sends.ListSendIntents(ctx, w.q)
+			if err != nil {
+				ch <- prometheus.NewInvalidMetric(w.desc, err)
+				continue
+			}
+			gauge(w.desc, float64(len(ws)), name)
 		}
-		gauge(c.waitingFunds, float64(len(ws)), name)
 	}
 }
