@@ -265,7 +265,7 @@ func startChains(ctx context.Context, cfg Config, store coffer.Store, l *ledger.
 	if err := out.startReconcilers(clients, cs, own, cfg.ChainReconcileInterval, logger); err != nil {
 		return nil, err
 	}
-	if err := out.forgetDevSends(ctx, store, l, keys.gas, logger); err != nil {
+	if err := out.forgetDevSends(ctx, store, l, logger); err != nil {
 		return nil, err
 	}
 	if err := out.startPayouts(ctx, cfg, clients, store, l, hot, logger); err != nil {

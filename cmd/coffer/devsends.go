@@ -6,9 +6,8 @@ import (
 	"log/slog"
 	"strings"
 
-	"github.com/ethereum/go-ethereum/common"
-
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/chain/sweep"
 	"github.com/cofferhq/coffer/ledger"
 )
 
@@ -25,12 +24,12 @@ type devSendStore interface {
 // no longer exists, so its unfinished intents will never be mined, and its nonces would make
 // the new chain's payouts wait behind nonces the new chain never saw. Each unfinished intent
 // first ends in the ledger: a payout fails (its hold voided, payout.failed with devChainGone),
-// a sweep or gas top-up (one the gas wallet sends) fails with nothing booked but its
+// a sweep or gas top-up (by its id, sweep.Prefix) fails with nothing booked but its
 // sweep.failed event; then the store ends the intents and deletes the chain's attempts and
 // nonces in one transaction. A crash in between leaves the intents unfinished, and the next
 // start ends them again as the same operations; one the ledger had already ended is left as it
 // ended.
-func forgetDevSends(ctx context.Context, store devSendStore, l *ledger.Ledger, gas common.Address, logger *slog.Logger) error {
+func forgetDevSends(ctx context.Context, store devSendStore, l *ledger.Ledger, logger *slog.Logger) error {
 	var unfinished []coffer.SendIntent
 	for _, st := range []coffer.SendState{coffer.SendQueued, coffer.SendWaitingFunds, coffer.SendSigned, coffer.SendBroadcast} {
 		var before *coffer.SendIntentCursor
@@ -48,21 +47,18 @@ func forgetDevSends(ctx context.Context, store devSendStore, l *ledger.Ledger, g
 			before = &coffer.SendIntentCursor{CreatedAt: last.CreatedAt, ID: last.ID}
 		}
 	}
-	gasHex := strings.ToLower(gas.Hex())
 	for _, in := range unfinished {
-		_, err := l.Do(ctx, ledger.FailPayout{ID: in.ID, Reason: devChainGone})
-		if coffer.ErrorCode(err) == coffer.ENOTFOUND {
-			// No payout: a sweep's or a gas top-up's intent.
-			kind := ledger.MoveSweep
-			if in.From == gasHex {
-				kind = ledger.MoveGasTop
-			}
+		var err error
+		if strings.HasPrefix(in.ID, sweep.Prefix) {
+			kind, _ := sweep.Kind(in.ID)
 			amount, ok := coffer.AmountFromBig(in.Amount)
 			if !ok {
 				return fmt.Errorf("dev chain: sweep %s: amount %s is past 2^127-1", in.ID, in.Amount)
 			}
 			_, err = l.Do(ctx, ledger.MoveCustody{ID: in.ID, Kind: kind, Chain: in.Chain, From: in.From, To: in.To,
 				Asset: in.Asset, Amount: amount, Failed: true, Reason: devChainGone})
+		} else {
+			_, err = l.Do(ctx, ledger.FailPayout{ID: in.ID, Reason: devChainGone})
 		}
 		switch coffer.ErrorCode(err) {
 		case "", coffer.ECONFLICT:
@@ -82,7 +78,7 @@ func forgetDevSends(ctx context.Context, store devSendStore, l *ledger.Ledger, g
 
 // forgetDevSends runs forgetDevSends when the dev chain is one of the chains, before any
 // sender starts.
-func (c *chains) forgetDevSends(ctx context.Context, store coffer.Store, l *ledger.Ledger, gas common.Address, logger *slog.Logger) error {
+func (c *chains) forgetDevSends(ctx context.Context, store coffer.Store, l *ledger.Ledger, logger *slog.Logger) error {
 	if c.dev == nil {
 		return nil
 	}
@@ -90,5 +86,5 @@ func (c *chains) forgetDevSends(ctx context.Context, store coffer.Store, l *ledg
 	if !ok {
 		return fmt.Errorf("the %T store cannot forget the dev chain's sends", store)
 	}
-	return forgetDevSends(ctx, ds, l, gas, logger)
+	return forgetDevSends(ctx, ds, l, logger)
 }

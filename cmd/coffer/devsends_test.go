@@ -3,11 +3,17 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
+	"math/big"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/chain/sweep"
 	"github.com/cofferhq/coffer/client"
+	"github.com/cofferhq/coffer/internal/testdb"
+	"github.com/cofferhq/coffer/ledger"
 )
 
 // TestDevChainRestartPayouts: serve --chain dev on a database pays out (nonce 0 of the hot
@@ -112,6 +118,91 @@ func waitPayout(ctx context.Context, t *testing.T, cl *client.Client, id string,
 		case <-ctx.Done():
 			t.Fatalf("payout %s: %+v", id, p)
 		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// TestForgetDevSweeps: a sweep and its gas top-up left unfinished on an earlier dev chain (one
+// signed, one waiting for funds) end failed at the next start, each with one sweep.failed
+// event of its kind and nothing booked; forgetting again changes nothing. (serve cannot be
+// stopped reliably with a sweep in flight, so this calls what serve calls at start, on a real
+// store and ledger.)
+func TestForgetDevSweeps(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s := testdb.SQLite(t)
+	l := ledger.New(s, ledger.Config{})
+	t.Cleanup(func() { l.Close() })
+	for _, a := range []ledger.CreateAsset{{Code: "ETH", Scale: 18}, {Code: "USDT", Scale: 6}} {
+		if _, err := l.Do(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ss := s.(devSendStore)
+	sends := s.(coffer.SendStore)
+	deposit, hot, gas := newAddress(t), newAddress(t), newAddress(t)
+	sweepID := sweep.ID(devChainName, deposit.Hex(), "USDT", 3)
+	topUpID := sweep.TopUpID(sweepID)
+	now := time.Now().UTC()
+	for _, in := range []coffer.SendIntent{
+		{ID: sweepID, Chain: devChainName, From: strings.ToLower(deposit.Hex()), To: strings.ToLower(hot.Hex()), Asset: "USDT",
+			Contract: strings.ToLower(newAddress(t).Hex()), Amount: big.NewInt(25_000_000), State: coffer.SendQueued, CreatedAt: now, UpdatedAt: now},
+		{ID: topUpID, Chain: devChainName, From: strings.ToLower(gas.Hex()), To: strings.ToLower(deposit.Hex()), Asset: "ETH",
+			Amount: big.NewInt(1e15), State: coffer.SendQueued, CreatedAt: now, UpdatedAt: now},
+	} {
+		if err := sends.CreateSendIntent(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lease, _, err := s.(coffer.LeaseStore).ClaimLease(ctx, "send:dev", "test", time.Hour, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fence := coffer.Fence{Lease: lease.Name, Token: lease.Token}
+	if err := sends.AddSendAttempt(ctx, coffer.SendAttempt{IntentID: topUpID, Chain: devChainName, From: strings.ToLower(gas.Hex()),
+		TxHash: "0x" + strings.Repeat("ab", 32), Raw: []byte{2, 1}, GasFeeCap: big.NewInt(1), GasTipCap: big.NewInt(1), Gas: 21_000}, fence); err != nil {
+		t.Fatal(err)
+	}
+	if err := sends.SetSendState(ctx, sweepID, []coffer.SendState{coffer.SendQueued}, coffer.SendWaitingFunds, fence); err != nil {
+		t.Fatal(err)
+	}
+
+	logger := slog.New(slog.DiscardHandler)
+	for range 2 {
+		if err := forgetDevSends(ctx, ss, l, logger); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range []string{sweepID, topUpID} {
+		in, err := sends.SendIntent(ctx, id)
+		if err != nil || in.State != coffer.SendFailed || in.Reason != devChainGone {
+			t.Errorf("%s after the restart: %+v, %v", id, in, err)
+		}
+	}
+	events, err := s.Events(ctx, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]string{}
+	for _, e := range events {
+		if e.Type != coffer.EventSweepFailed {
+			continue
+		}
+		var n coffer.SweepNotice
+		if err := json.Unmarshal(e.Data, &n); err != nil {
+			t.Fatal(err)
+		}
+		if _, twice := kinds[n.ID]; twice || n.Reason != devChainGone {
+			t.Errorf("sweep.failed %+v (seen before: %v)", n, twice)
+		}
+		kinds[n.ID] = n.Kind
+	}
+	if kinds[sweepID] != ledger.MoveSweep || kinds[topUpID] != ledger.MoveGasTop || len(kinds) != 2 {
+		t.Errorf("sweep.failed events by id and kind: %v", kinds)
+	}
+	for _, id := range []string{sweepID, topUpID, ledger.PayoutGasID(sweepID), ledger.PayoutGasID(topUpID)} {
+		if _, err := s.Transfer(ctx, id); coffer.ErrorCode(err) != coffer.ENOTFOUND {
+			t.Errorf("transfer %s booked: %v", id, err)
 		}
 	}
 }
