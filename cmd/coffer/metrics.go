@@ -314,10 +314,22 @@ func (m *metrics) observed(duties []duty.Duty) []duty.Duty {
 	for i, d := range duties {
 		run := d.Run
 		d.Run = func(ctx context.Context, fence coffer.Fence, report func(any)) error {
-			return run(ctx, fence, func(p any) {
+			var hot string // the chain whose hot wallet this run read
+			err := run(ctx, fence, func(p any) {
+				if h, ok := p.(hotwallet.Progress); ok {
+					hot = h.Chain
+				}
 				m.progress(p)
 				report(p)
 			})
+			if hot != "" {
+				// This process no longer reads the balance (the lease passed, or it stops): its
+				// last figures would go on standing beside the holder's, and a stale higher one
+				// would hide a low balance from CofferHotWalletLow's max.
+				m.hotBalance.DeletePartialMatch(prometheus.Labels{"chain": hot})
+				m.hotLow.DeletePartialMatch(prometheus.Labels{"chain": hot})
+			}
+			return err
 		}
 		out[i] = d
 	}
