@@ -10,23 +10,13 @@ import (
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/chain"
 	"github.com/cofferhq/coffer/chain/address"
-	"github.com/cofferhq/coffer/chain/hdkey"
+	"github.com/cofferhq/coffer/internal/chaintest"
 	"github.com/cofferhq/coffer/sqlite"
 )
 
-const golden = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
-
 func setup(t *testing.T) *address.Service {
 	t.Helper()
-	seed, err := hdkey.NewSeed(golden, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(seed.Zero)
-	xpub, err := seed.XPub()
-	if err != nil {
-		t.Fatal(err)
-	}
+	xpub := chaintest.XPub(t)
 	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "coffer.db"))
 	if err != nil {
 		t.Fatal(err)

@@ -16,14 +16,11 @@ import (
 	"github.com/cofferhq/coffer/chain/chainrecon/books"
 	"github.com/cofferhq/coffer/chain/credit"
 	"github.com/cofferhq/coffer/chain/devchain"
-	"github.com/cofferhq/coffer/chain/hdkey"
 	"github.com/cofferhq/coffer/chain/watch"
+	"github.com/cofferhq/coffer/internal/chaintest"
 	"github.com/cofferhq/coffer/internal/testdb"
 	"github.com/cofferhq/coffer/ledger"
 )
-
-// golden is BIP39's all-"abandon" mnemonic: the deposit addresses of these tests are its.
-const golden = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
 
 type store interface {
 	coffer.Store
@@ -54,42 +51,16 @@ const confirmations = 3
 
 func setup(t testing.TB, kind testdb.Kind) *fixture {
 	t.Helper()
-	dev, err := devchain.Start(t.Context(), devchain.Config{Manual: true})
-	if err != nil {
-		t.Fatalf("devchain: %v", err)
-	}
-	t.Cleanup(func() { dev.Close() })
+	dev := chaintest.DevChain(t)
 	s := kind.Open(t).(store)
-	l := ledger.New(s, ledger.Config{})
-	t.Cleanup(func() { l.Close() })
-	for _, a := range []ledger.CreateAsset{{Code: "ETH", Scale: 18}, {Code: "USDT", Scale: devchain.TokenDecimals}} {
-		if _, err := l.Do(t.Context(), a); err != nil {
-			t.Fatalf("create asset %s: %v", a.Code, err)
-		}
-	}
-	token := dev.Token()
-	cc := chain.Config{
-		Chains: []chain.Chain{{Name: "dev", ID: devchain.ChainID, Confirmations: confirmations, BlockRangeMax: 1000}},
-		Assets: []chain.Asset{
-			{Code: "ETH", Chain: "dev", Decimals: 18},
-			{Code: "USDT", Chain: "dev", Contract: &token, Decimals: devchain.TokenDecimals},
-		},
-	}
-	if err := cc.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	seed, err := hdkey.NewSeed(golden, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	xpub, err := seed.XPub()
-	seed.Zero()
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := chaintest.Ledger(t, s)
+	cc := chaintest.Config(t, chain.Chain{Name: "dev", ID: devchain.ChainID, Confirmations: confirmations, BlockRangeMax: 1000},
+		dev.Token())
+	xpub := chaintest.XPub(t)
 	hotKey, _ := crypto.GenerateKey()
 	f := &fixture{dev: dev, store: s, ledger: l, addrs: &address.Service{Config: cc, Keys: xpub, Store: s},
 		hot: crypto.PubkeyToAddress(hotKey.PublicKey), hotKey: hotKey, cc: cc}
+	var err error
 	f.w, err = watch.New(watch.Config{
 		Chain: cc.Chains[0], Assets: cc.Assets, Client: dev.Client(), Store: s,
 		Addresses: credit.Addresses(s, "dev"),

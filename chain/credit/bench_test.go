@@ -25,6 +25,7 @@ import (
 	"github.com/cofferhq/coffer/chain/hdkey"
 	"github.com/cofferhq/coffer/chain/testtoken"
 	"github.com/cofferhq/coffer/chain/watch"
+	"github.com/cofferhq/coffer/internal/chaintest"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/sqlite"
 )
@@ -54,7 +55,7 @@ var (
 
 func owners(b *testing.B) ([]common.Address, string) {
 	ownersOnce.Do(func() {
-		seed, err := hdkey.NewSeed(golden, "")
+		seed, err := hdkey.NewSeed(chaintest.Golden, "")
 		if err != nil {
 			templateErr = err
 			return

@@ -24,15 +24,12 @@ import (
 	"github.com/cofferhq/coffer/chain/address"
 	"github.com/cofferhq/coffer/chain/credit"
 	"github.com/cofferhq/coffer/chain/devchain"
-	"github.com/cofferhq/coffer/chain/hdkey"
 	"github.com/cofferhq/coffer/chain/testtoken"
 	"github.com/cofferhq/coffer/chain/watch"
+	"github.com/cofferhq/coffer/internal/chaintest"
 	"github.com/cofferhq/coffer/internal/testdb"
 	"github.com/cofferhq/coffer/ledger"
 )
-
-// golden is BIP39's all-"abandon" mnemonic: the deposit addresses of these tests are its.
-const golden = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
 
 // store is what both stores are: the ledger's, the watcher's and the deposit addresses'.
 type store interface {
@@ -55,39 +52,12 @@ type fixture struct {
 
 func setup(t *testing.T, kind testdb.Kind, confirmations uint64) *fixture {
 	t.Helper()
-	dev, err := devchain.Start(t.Context(), devchain.Config{Manual: true})
-	if err != nil {
-		t.Fatalf("devchain: %v", err)
-	}
-	t.Cleanup(func() { dev.Close() })
+	dev := chaintest.DevChain(t)
 	s := kind.Open(t).(store)
-	l := ledger.New(s, ledger.Config{})
-	t.Cleanup(func() { l.Close() })
-	for _, a := range []ledger.CreateAsset{{Code: "ETH", Scale: 18}, {Code: "USDT", Scale: devchain.TokenDecimals}} {
-		if _, err := l.Do(t.Context(), a); err != nil {
-			t.Fatalf("create asset %s: %v", a.Code, err)
-		}
-	}
-	token := dev.Token()
-	cc := chain.Config{
-		Chains: []chain.Chain{{Name: "dev", ID: devchain.ChainID, Confirmations: confirmations, BlockRangeMax: 1000}},
-		Assets: []chain.Asset{
-			{Code: "ETH", Chain: "dev", Decimals: 18},
-			{Code: "USDT", Chain: "dev", Contract: &token, Decimals: devchain.TokenDecimals},
-		},
-	}
-	if err := cc.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	seed, err := hdkey.NewSeed(golden, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	xpub, err := seed.XPub()
-	seed.Zero()
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := chaintest.Ledger(t, s)
+	cc := chaintest.Config(t, chain.Chain{Name: "dev", ID: devchain.ChainID, Confirmations: confirmations, BlockRangeMax: 1000},
+		dev.Token())
+	xpub := chaintest.XPub(t)
 	f := &fixture{dev: dev, store: s, ledger: l, addrs: &address.Service{Config: cc, Keys: xpub, Store: s}}
 	f.credit = &credit.Credit{Chain: cc.Chains[0], Ledger: l, Transfers: s, Tops: s}
 	f.cfg = watch.Config{

@@ -11,16 +11,13 @@ import (
 	"github.com/cofferhq/coffer/chain"
 	"github.com/cofferhq/coffer/chain/devchain"
 	"github.com/cofferhq/coffer/chain/hotwallet"
+	"github.com/cofferhq/coffer/internal/chaintest"
 )
 
 // TestRead reads a wallet's ether and token balances on the dev chain, each against its low
 // balance, and reports them through Run; a low balance of an asset not on the chain is refused.
 func TestRead(t *testing.T) {
-	dev, err := devchain.Start(t.Context(), devchain.Config{Manual: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { dev.Close() })
+	dev := chaintest.DevChain(t)
 	key, _ := crypto.GenerateKey()
 	hot := crypto.PubkeyToAddress(key.PublicKey)
 	for asset, amount := range map[string]int64{devchain.AssetETH: 2e18, devchain.AssetUSDT: 700_000_000} {
@@ -31,11 +28,8 @@ func TestRead(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	token := dev.Token()
 	c := chain.Chain{Name: "dev", ID: devchain.ChainID, Confirmations: 1}
-	assets := []chain.Asset{{Code: "ETH", Chain: "dev", Decimals: 18},
-		{Code: "USDT", Chain: "dev", Contract: &token, Decimals: devchain.TokenDecimals},
-		{Code: "DAI", Chain: "other", Decimals: 18}}
+	assets := append(chaintest.Assets(dev.Token()), chain.Asset{Code: "DAI", Chain: "other", Decimals: 18})
 	if _, err := hotwallet.New(hotwallet.Config{Chain: c, Assets: assets, Client: dev.Client(), Address: hot,
 		Low: map[string]*big.Int{"DAI": big.NewInt(1)}}); err == nil {
 		t.Fatal("a low balance of another chain's asset was taken")

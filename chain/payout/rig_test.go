@@ -20,6 +20,7 @@ import (
 	"github.com/cofferhq/coffer/chain/payout"
 	"github.com/cofferhq/coffer/chain/send"
 	"github.com/cofferhq/coffer/chain/testtoken"
+	"github.com/cofferhq/coffer/internal/chaintest"
 	"github.com/cofferhq/coffer/internal/testdb"
 	"github.com/cofferhq/coffer/ledger"
 )
@@ -78,8 +79,7 @@ func setup(t testing.TB, o options) *rig {
 	})
 	t.Cleanup(func() { sim.Close() })
 	st := o.open(t).(store)
-	l := ledger.New(st, ledger.Config{})
-	t.Cleanup(func() { l.Close() })
+	l := chaintest.Ledger(t, st)
 	r := &rig{sim: sim, store: st, ledger: l, faucet: faucet, hot: hot}
 	r.deployToken(t)
 	r.mint(t, o.hotUSDT)
@@ -89,17 +89,7 @@ func setup(t testing.TB, o options) *rig {
 		t.Fatalf("claim lease: %v %v", ok, err)
 	}
 	r.fence = coffer.Fence{Lease: lease, Token: le.Token}
-	token := r.token
-	cc := chain.Config{
-		Chains: []chain.Chain{{Name: "dev", ID: 1337, Confirmations: 2, Poll: time.Second}},
-		Assets: []chain.Asset{
-			{Code: "ETH", Chain: "dev", Decimals: 18},
-			{Code: "USDT", Chain: "dev", Contract: &token, Decimals: 6},
-		},
-	}
-	if err := cc.Validate(); err != nil {
-		t.Fatal(err)
-	}
+	cc := chaintest.Config(t, chain.Chain{Name: "dev", ID: 1337, Confirmations: 2, Poll: time.Second}, r.token)
 	fees := map[string]coffer.Amount{}
 	if o.networkFee > 0 {
 		fees["USDT"] = coffer.AmountFromInt64(o.networkFee)
@@ -108,11 +98,6 @@ func setup(t testing.TB, o options) *rig {
 		Ledger: l, Store: st, NetworkFee: fees})
 	if err != nil {
 		t.Fatal(err)
-	}
-	for _, a := range []ledger.Command{ledger.CreateAsset{Code: "ETH", Scale: 18}, ledger.CreateAsset{Code: "USDT", Scale: 6}} {
-		if _, err := l.Do(t.Context(), a); err != nil {
-			t.Fatal(err)
-		}
 	}
 	r.cfg = send.Config{
 		Chain:       cc.Chains[0],

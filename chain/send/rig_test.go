@@ -22,6 +22,7 @@ import (
 	"github.com/cofferhq/coffer/chain"
 	"github.com/cofferhq/coffer/chain/send"
 	"github.com/cofferhq/coffer/chain/testtoken"
+	"github.com/cofferhq/coffer/internal/chaintest"
 	"github.com/cofferhq/coffer/internal/testdb"
 )
 
@@ -183,13 +184,9 @@ func setup(t testing.TB, o options) *rig {
 		t.Fatalf("claim lease: %v %v", ok, err)
 	}
 	r.fence = coffer.Fence{Lease: lease, Token: l.Token}
-	token := r.token
 	r.cfg = send.Config{
-		Chain: chain.Chain{Name: "dev", ID: 1337, Confirmations: o.confirmations, Poll: time.Second},
-		Assets: []chain.Asset{
-			{Code: "ETH", Chain: "dev", Decimals: 18},
-			{Code: "USDT", Chain: "dev", Contract: &token, Decimals: 6},
-		},
+		Chain:     chain.Chain{Name: "dev", ID: 1337, Confirmations: o.confirmations, Poll: time.Second},
+		Assets:    chaintest.Assets(r.token),
 		Client:    r.client,
 		Store:     st,
 		Key:       hot,

@@ -25,13 +25,10 @@ import (
 	"github.com/cofferhq/coffer/chain/sweep"
 	"github.com/cofferhq/coffer/chain/testtoken"
 	"github.com/cofferhq/coffer/chain/watch"
+	"github.com/cofferhq/coffer/internal/chaintest"
 	"github.com/cofferhq/coffer/internal/testdb"
 	"github.com/cofferhq/coffer/ledger"
 )
-
-// golden is BIP39's all-"abandon" mnemonic: the deposit addresses and the gas wallet of these
-// tests are its.
-const golden = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
 
 const confirmations = 3
 
@@ -71,35 +68,12 @@ type fixture struct {
 
 func setup(t *testing.T, kind testdb.Kind, thresholds map[string]*big.Int) *fixture {
 	t.Helper()
-	dev, err := devchain.Start(t.Context(), devchain.Config{Manual: true})
-	if err != nil {
-		t.Fatalf("devchain: %v", err)
-	}
-	t.Cleanup(func() { dev.Close() })
+	dev := chaintest.DevChain(t)
 	s := kind.Open(t).(store)
-	l := ledger.New(s, ledger.Config{})
-	t.Cleanup(func() { l.Close() })
-	for _, a := range []ledger.CreateAsset{{Code: "ETH", Scale: 18}, {Code: "USDT", Scale: devchain.TokenDecimals}} {
-		if _, err := l.Do(t.Context(), a); err != nil {
-			t.Fatalf("create asset %s: %v", a.Code, err)
-		}
-	}
-	token := dev.Token()
-	cc := chain.Config{
-		Chains: []chain.Chain{{Name: "dev", ID: devchain.ChainID, Confirmations: confirmations, BlockRangeMax: 1000, Poll: time.Second}},
-		Assets: []chain.Asset{
-			{Code: "ETH", Chain: "dev", Decimals: 18},
-			{Code: "USDT", Chain: "dev", Contract: &token, Decimals: devchain.TokenDecimals},
-		},
-	}
-	if err := cc.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	seed, err := hdkey.NewSeed(golden, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(seed.Zero)
+	l := chaintest.Ledger(t, s)
+	cc := chaintest.Config(t, chain.Chain{Name: "dev", ID: devchain.ChainID, Confirmations: confirmations, BlockRangeMax: 1000,
+		Poll: time.Second}, dev.Token())
+	seed := chaintest.Seed(t)
 	xpub, err := seed.XPub()
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"github.com/cofferhq/coffer/chain/devchain"
 	"github.com/cofferhq/coffer/chain/testtoken"
 	"github.com/cofferhq/coffer/chain/watch"
+	"github.com/cofferhq/coffer/internal/chaintest"
 )
 
 // user is a key of the test's own, funded by the faucet, whose transactions the test signs:
@@ -279,11 +280,7 @@ func TestForgetAChainThatBeganAgain(t *testing.T) {
 	f.pass(t)
 	f.wantCalls(t, "pending", 1)
 
-	again, err := devchain.Start(t.Context(), devchain.Config{Manual: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { again.Close() })
+	again := chaintest.DevChain(t)
 	f.dev, f.cfg.Client, f.accepted = again, again.Client(), nil
 	f.restart(t)
 	if err := f.w.Forget(t.Context(), 0); err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/cofferhq/coffer/chain"
 	"github.com/cofferhq/coffer/chain/devchain"
 	"github.com/cofferhq/coffer/chain/watch"
+	"github.com/cofferhq/coffer/internal/chaintest"
 	"github.com/cofferhq/coffer/internal/testdb"
 )
 
@@ -88,24 +89,16 @@ func setup(t *testing.T, o options) *fixture {
 	if o.rangeMax == 0 {
 		o.rangeMax = 1000
 	}
-	dev, err := devchain.Start(t.Context(), devchain.Config{Manual: true})
-	if err != nil {
-		t.Fatalf("devchain: %v", err)
-	}
-	t.Cleanup(func() { dev.Close() })
+	dev := chaintest.DevChain(t)
 	store := o.store(t).(coffer.ChainWatchStore)
 	f := &fixture{dev: dev, store: store, ledger: &ledger{}, owners: map[common.Address]string{}}
-	token := dev.Token()
 	var client watch.Client = dev.Client()
 	if o.client != nil {
 		client = o.client(client)
 	}
 	f.cfg = watch.Config{
-		Chain: chain.Chain{Name: "dev", ID: devchain.ChainID, Confirmations: o.confirmations, Poll: time.Second, BlockRangeMax: o.rangeMax},
-		Assets: []chain.Asset{
-			{Code: "ETH", Chain: "dev", Decimals: 18},
-			{Code: "USDT", Chain: "dev", Contract: &token, Decimals: devchain.TokenDecimals},
-		},
+		Chain:  chain.Chain{Name: "dev", ID: devchain.ChainID, Confirmations: o.confirmations, Poll: time.Second, BlockRangeMax: o.rangeMax},
+		Assets: chaintest.Assets(dev.Token()),
 		Client: client,
 		Store:  store,
 		Addresses: func(_ context.Context, addrs []common.Address) (map[common.Address]string, error) {
