@@ -46,7 +46,7 @@ func TestPayoutsConfirmed(t *testing.T) {
 				}
 				gas += in.Fee.Int64()
 			}
-			if got := r.tokenBalance(t, to1); got.Cmp(big.NewInt(25_000_000)) != 0 {
+			if got := r.sim.TokenBalance(t, to1); got.Cmp(big.NewInt(25_000_000)) != 0 {
 				t.Fatalf("recipient holds %s USDT units", got)
 			}
 			if w = r.account(t, "wallet:alice:USDT"); w.Balance() != coffer.AmountFromInt64(74_500_000) || !w.Held().IsZero() {
@@ -55,7 +55,7 @@ func TestPayoutsConfirmed(t *testing.T) {
 			if f := r.account(t, "system:fees:USDT"); f.Balance() != coffer.AmountFromInt64(500_000) {
 				t.Fatalf("fees %s", f.Balance())
 			}
-			hot := r.hotAddr().Hex()
+			hot := r.sim.HotAddr().Hex()
 			cu := r.account(t, ledger.CustodyAccountID(hot, "USDT"))
 			if h := ledger.CustodyHolding(&cu); h != coffer.AmountFromInt64(-25_000_000) {
 				t.Fatalf("USDT custody holding %s", h)
@@ -120,7 +120,7 @@ func TestWaitingFundsThenFundsArrive(t *testing.T) {
 	if r.intent(t, "big").State != coffer.SendWaitingFunds {
 		t.Fatalf("big is %s before funds arrived", r.intent(t, "big").State)
 	}
-	r.mint(t, 40_000_000)
+	r.sim.Mint(t, 40_000_000)
 	r.settle(t, 8, "big", "small")
 	if _, err := r.svc.Cancel(t.Context(), "big"); coffer.ErrorCode(err) != coffer.ECONFLICT {
 		t.Fatalf("cancel of a confirmed payout: %v", err)
@@ -130,7 +130,7 @@ func TestWaitingFundsThenFundsArrive(t *testing.T) {
 		ends["gone"].Status != "failed" || ends["gone"].Reason != payout.ReasonCancelled {
 		t.Fatalf("ends %+v", ends)
 	}
-	if got := r.tokenBalance(t, to); got.Cmp(big.NewInt(40_000_000)) != 0 {
+	if got := r.sim.TokenBalance(t, to); got.Cmp(big.NewInt(40_000_000)) != 0 {
 		t.Fatalf("recipient holds %s", got)
 	}
 	if w := r.account(t, "wallet:alice:USDT"); w.Balance() != coffer.AmountFromInt64(59_000_000) || !w.Held().IsZero() {
@@ -146,7 +146,7 @@ func TestQueueRepairsLostIntent(t *testing.T) {
 	r := setup(t, options{hotUSDT: 5_000_000})
 	r.fund(t, "alice", "USDT", 5_000_000)
 	if _, err := r.ledger.Do(t.Context(), ledger.RequestPayout{ID: "lost", Kind: ledger.PayoutWithdrawal, Owner: "alice",
-		Asset: "USDT", Amount: coffer.AmountFromInt64(5_000_000), Chain: "dev", From: r.hotAddr().Hex(), To: newAddress().Hex()}); err != nil {
+		Asset: "USDT", Amount: coffer.AmountFromInt64(5_000_000), Chain: "dev", From: r.sim.HotAddr().Hex(), To: newAddress().Hex()}); err != nil {
 		t.Fatal(err)
 	}
 	fence := r.claim(t, payout.QueueDutyName)
@@ -179,7 +179,7 @@ func TestDestinationsRefused(t *testing.T) {
 		name, chain, asset, to, param string
 	}{
 		{"zero", "dev", "USDT", common.Address{}.Hex(), "to"},
-		{"hot wallet", "dev", "USDT", r.hotAddr().Hex(), "to"},
+		{"hot wallet", "dev", "USDT", r.sim.HotAddr().Hex(), "to"},
 		{"deposit address", "dev", "USDT", dep.Address, "to"},
 		{"bad checksum", "dev", "USDT", "0x" + "aB" + good[4:], "to"},
 		{"short", "dev", "USDT", "0x1234", "to"},
@@ -248,7 +248,7 @@ func TestRestartAtEveryStep(t *testing.T) {
 					t.Fatalf("%s: %+v", id, ends[id])
 				}
 			}
-			mined, err := r.sim.Client().NonceAt(t.Context(), r.hotAddr(), nil)
+			mined, err := r.sim.Client().NonceAt(t.Context(), r.sim.HotAddr(), nil)
 			if err != nil || mined != uint64(len(ids)) {
 				t.Fatalf("the hot wallet's nonce is %d (%v); want %d", mined, err, len(ids))
 			}

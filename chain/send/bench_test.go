@@ -11,6 +11,7 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/internal/chaintest"
 	"github.com/cofferhq/coffer/internal/testdb"
 )
 
@@ -34,7 +35,7 @@ func BenchmarkPipeline(b *testing.B) {
 }
 
 func benchRig(b *testing.B, open func(testing.TB) coffer.Store) *rig {
-	return setup(b, options{open: open, confirmations: 1, hotWei: ether(1_000_000)})
+	return setup(b, options{open: open, confirmations: 1, hotWei: chaintest.Ether(1_000_000)})
 }
 
 // perSecond reports the rate of payouts over the time the clock ran.
@@ -74,8 +75,8 @@ func (r *rig) drain(t testing.TB, all []string) {
 	t.Helper()
 	for range 100 {
 		r.mine(t, 1)
-		pending, _ := r.sim.Client().PendingNonceAt(t.Context(), r.hotAddr())
-		mined, _ := r.sim.Client().NonceAt(t.Context(), r.hotAddr(), nil)
+		pending, _ := r.sim.Client().PendingNonceAt(t.Context(), r.sim.HotAddr())
+		mined, _ := r.sim.Client().NonceAt(t.Context(), r.sim.HotAddr(), nil)
 		if pending == mined {
 			break
 		}
@@ -98,7 +99,7 @@ func (r *rig) signed(t testing.TB, nonce uint64) []*types.Transaction {
 	signer := types.LatestSignerForChainID(big.NewInt(1337))
 	out := make([]*types.Transaction, batch)
 	for i := range out {
-		tx, err := types.SignNewTx(r.hot, signer, &types.DynamicFeeTx{
+		tx, err := types.SignNewTx(r.sim.Hot, signer, &types.DynamicFeeTx{
 			ChainID: big.NewInt(1337), Nonce: nonce + uint64(i), GasTipCap: gwei, GasFeeCap: feeCap, Gas: 21_000,
 			To: &to, Value: big.NewInt(1),
 		})
@@ -144,7 +145,7 @@ func benchBroadcast(b *testing.B) {
 		n += batch
 		for range 100 {
 			r.mine(t, 1)
-			if mined, _ := r.sim.Client().NonceAt(t.Context(), r.hotAddr(), nil); mined == uint64(n) {
+			if mined, _ := r.sim.Client().NonceAt(t.Context(), r.sim.HotAddr(), nil); mined == uint64(n) {
 				break
 			}
 		}

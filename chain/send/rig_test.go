@@ -2,7 +2,6 @@ package send_test
 
 import (
 	"context"
-	"crypto/ecdsa"
 	"fmt"
 	"math/big"
 	"sync"
@@ -10,18 +9,13 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum"
-	"github.com/ethereum/go-ethereum/accounts/abi/bind/v2"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/ethereum/go-ethereum/eth/ethconfig"
-	"github.com/ethereum/go-ethereum/ethclient/simulated"
-	"github.com/ethereum/go-ethereum/node"
 
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/chain"
 	"github.com/cofferhq/coffer/chain/send"
-	"github.com/cofferhq/coffer/chain/testtoken"
 	"github.com/cofferhq/coffer/internal/chaintest"
 	"github.com/cofferhq/coffer/internal/testdb"
 )
@@ -125,32 +119,23 @@ type options struct {
 	open          func(testing.TB) coffer.Store
 	minTip        *big.Int // the miner's least tip
 	confirmations uint64
-	hotWei        *big.Int // the hot wallet's ether at genesis
+	hotWei        *big.Int // the hot wallet's ether at genesis: 100 ether if nil, none if zero
 	hotUSDT       int64    // its test tokens, minted after genesis
 }
 
 // rig is a simulated chain with a funded hot wallet and the test token, a store and the sender's
 // configuration.
 type rig struct {
-	sim     *simulated.Backend
-	client  *client
-	store   store
-	ledger  *ledger
-	faucet  *ecdsa.PrivateKey
-	hot     *ecdsa.PrivateKey
-	token   common.Address
-	fence   coffer.Fence
-	cfg     send.Config
-	s       *send.Sender
-	faucetN uint64
+	sim    *chaintest.Sim
+	client *client
+	store  store
+	ledger *ledger
+	fence  coffer.Fence
+	cfg    send.Config
+	s      *send.Sender
 }
 
-var (
-	gwei      = big.NewInt(1_000_000_000)
-	faucetTip = new(big.Int).Mul(big.NewInt(10), gwei)
-)
-
-func ether(n int64) *big.Int { return new(big.Int).Mul(big.NewInt(n), big.NewInt(1e18)) }
+var gwei = big.NewInt(1_000_000_000)
 
 func setup(t testing.TB, o options) *rig {
 	t.Helper()
@@ -160,36 +145,21 @@ func setup(t testing.TB, o options) *rig {
 	if o.confirmations == 0 {
 		o.confirmations = 2
 	}
-	if o.hotWei == nil {
-		o.hotWei = ether(100)
-	}
-	faucet, _ := crypto.GenerateKey()
-	hot, _ := crypto.GenerateKey()
-	alloc := types.GenesisAlloc{crypto.PubkeyToAddress(faucet.PublicKey): {Balance: ether(1_000_000)}}
-	if o.hotWei.Sign() > 0 {
-		alloc[crypto.PubkeyToAddress(hot.PublicKey)] = types.Account{Balance: o.hotWei}
-	}
-	var opts []func(*node.Config, *ethconfig.Config)
-	if o.minTip != nil {
-		opts = append(opts, simulated.WithMinerMinTip(o.minTip))
-	}
-	sim := simulated.NewBackend(alloc, opts...)
-	t.Cleanup(func() { sim.Close() })
+	sim := chaintest.NewSim(t, chaintest.SimConfig{HotWei: o.hotWei, HotUSDT: o.hotUSDT, MinerMinTip: o.minTip})
 	st := o.open(t).(store)
-	r := &rig{sim: sim, client: &client{Client: sim.Client()}, store: st, ledger: &ledger{}, faucet: faucet, hot: hot}
-	r.deployToken(t, o.hotUSDT)
-	lease := send.DutyName("dev", r.hotAddr())
+	r := &rig{sim: sim, client: &client{Client: sim.Client()}, store: st, ledger: &ledger{}}
+	lease := send.DutyName("dev", r.sim.HotAddr())
 	l, ok, err := st.ClaimLease(t.Context(), lease, "test", time.Hour, nil)
 	if err != nil || !ok {
 		t.Fatalf("claim lease: %v %v", ok, err)
 	}
 	r.fence = coffer.Fence{Lease: lease, Token: l.Token}
 	r.cfg = send.Config{
-		Chain:     chain.Chain{Name: "dev", ID: 1337, Confirmations: o.confirmations, Poll: time.Second},
-		Assets:    chaintest.Assets(r.token),
+		Chain:     chain.Chain{Name: "dev", ID: chaintest.SimChainID, Confirmations: o.confirmations, Poll: time.Second},
+		Assets:    chaintest.Assets(sim.Token),
 		Client:    r.client,
 		Store:     st,
-		Key:       hot,
+		Key:       sim.Hot,
 		Ledger:    r.ledger,
 		FeeCapMax: new(big.Int).Mul(big.NewInt(500), gwei),
 	}
@@ -207,66 +177,10 @@ func (r *rig) restart(t testing.TB) {
 	r.s = s
 }
 
-func (r *rig) hotAddr() common.Address { return crypto.PubkeyToAddress(r.hot.PublicKey) }
-
-// deployToken deploys the test token from the faucet and mints usdt to the hot wallet.
-func (r *rig) deployToken(t testing.TB, usdt int64) {
-	t.Helper()
-	token := testtoken.NewCofferTestToken()
-	opts := bind.NewKeyedTransactor(r.faucet, big.NewInt(1337))
-	opts.GasTipCap = faucetTip
-	addr, tx, err := bind.DeployContract(opts, common.FromHex(testtoken.CofferTestTokenMetaData.Bin),
-		r.sim.Client(), token.PackConstructor("Coffer Test USD", "USDT", 6))
-	if err != nil {
-		t.Fatalf("deploy token: %v", err)
-	}
-	r.faucetN++
-	r.mineOK(t, tx.Hash())
-	r.token = addr
-	if usdt > 0 {
-		r.faucetSend(t, addr, nil, token.PackMint(r.hotAddr(), big.NewInt(usdt)), 100_000)
-		r.mine(t, 1)
-	}
-}
-
-// faucetSend sends a transaction from the faucet, to be mined by the next block.
-func (r *rig) faucetSend(t testing.TB, to common.Address, value *big.Int, data []byte, gas uint64) common.Hash {
-	t.Helper()
-	head, err := r.sim.Client().HeaderByNumber(t.Context(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if value == nil {
-		value = new(big.Int)
-	}
-	tx, err := types.SignNewTx(r.faucet, types.LatestSignerForChainID(big.NewInt(1337)), &types.DynamicFeeTx{
-		ChainID: big.NewInt(1337), Nonce: r.faucetN, GasTipCap: faucetTip,
-		GasFeeCap: new(big.Int).Add(new(big.Int).Mul(head.BaseFee, big.NewInt(2)), faucetTip),
-		Gas:       gas, To: &to, Value: value, Data: data,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.sim.Client().SendTransaction(t.Context(), tx); err != nil {
-		t.Fatalf("faucet send: %v", err)
-	}
-	r.faucetN++
-	return tx.Hash()
-}
-
 func (r *rig) mine(t testing.TB, n int) {
 	t.Helper()
 	for range n {
 		r.sim.Commit()
-	}
-}
-
-func (r *rig) mineOK(t testing.TB, h common.Hash) {
-	t.Helper()
-	r.mine(t, 1)
-	rc, err := r.sim.Client().TransactionReceipt(t.Context(), h)
-	if err != nil || rc.Status != types.ReceiptStatusSuccessful {
-		t.Fatalf("faucet transaction %s: %+v %v", h, rc, err)
 	}
 }
 
@@ -299,23 +213,7 @@ func (r *rig) intent(t testing.TB, id string) coffer.SendIntent {
 // rounds times.
 func (r *rig) settle(t testing.TB, rounds int, ids ...string) {
 	t.Helper()
-	for range rounds {
-		r.pass(t)
-		done := true
-		for _, id := range ids {
-			if !r.intent(t, id).State.Final() {
-				done = false
-			}
-		}
-		if done {
-			return
-		}
-		r.mine(t, 1)
-	}
-	for _, id := range ids {
-		t.Logf("%s: %+v", id, r.intent(t, id))
-	}
-	t.Fatalf("not every intent ended in %d rounds", rounds)
+	r.sim.Settle(t, rounds, func() { r.pass(t) }, r.store, ids...)
 }
 
 func newAddress() common.Address {
@@ -330,20 +228,6 @@ func (r *rig) balance(t testing.TB, a common.Address) *big.Int {
 		t.Fatal(err)
 	}
 	return b
-}
-
-func (r *rig) tokenBalance(t testing.TB, a common.Address) *big.Int {
-	t.Helper()
-	token := testtoken.NewCofferTestToken()
-	out, err := r.sim.Client().CallContract(t.Context(), ethereumCall(r.token, token.PackBalanceOf(a)), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := token.UnpackBalanceOf(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
 }
 
 // wantOnce checks that the intent ended once in state, with one attempt mined and the others
@@ -402,7 +286,7 @@ func (r *rig) wantOnce(t testing.TB, id string, state coffer.SendState) coffer.S
 // nonces 0 to n-1, each once: no gap, no nonce twice.
 func (r *rig) wantNonces(t testing.TB, n uint64, ids ...string) {
 	t.Helper()
-	mined, err := r.sim.Client().NonceAt(t.Context(), r.hotAddr(), nil)
+	mined, err := r.sim.Client().NonceAt(t.Context(), r.sim.HotAddr(), nil)
 	if err != nil || mined != n {
 		t.Fatalf("the hot wallet's nonce is %d (%v); want %d", mined, err, n)
 	}

@@ -32,7 +32,7 @@ func TestRunAsDuty(t *testing.T) {
 	reports := make(chan send.Progress, 1)
 	runner := duty.New(duty.Config{Store: r.store, ClaimEvery: 20 * time.Millisecond, TTL: 5 * time.Second,
 		Changed: func(_ string, held bool) { claimed <- held }},
-		duty.Duty{Name: send.DutyName("dev", r.hotAddr()), Run: func(ctx context.Context, f coffer.Fence, report func(any)) error {
+		duty.Duty{Name: send.DutyName("dev", r.sim.HotAddr()), Run: func(ctx context.Context, f coffer.Fence, report func(any)) error {
 			return r.s.Run(ctx, f, func(p any) {
 				report(p)
 				select {
@@ -80,7 +80,7 @@ func TestRunAsDuty(t *testing.T) {
 	for {
 		select {
 		case p := <-reports:
-			if p.From == strings.ToLower(r.hotAddr().Hex()) && p.InFlight == 0 && p.Head >= 2 && p.LastError == "" {
+			if p.From == strings.ToLower(r.sim.HotAddr().Hex()) && p.InFlight == 0 && p.Head >= 2 && p.LastError == "" {
 				return
 			}
 		case <-time.After(30 * time.Second):

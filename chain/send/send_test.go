@@ -7,7 +7,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/ethereum/go-ethereum/accounts/abi/bind/v2"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/cofferhq/coffer/chain"
 	"github.com/cofferhq/coffer/chain/send"
 	"github.com/cofferhq/coffer/chain/testtoken"
+	"github.com/cofferhq/coffer/internal/chaintest"
 	"github.com/cofferhq/coffer/internal/testdb"
 )
 
@@ -50,7 +50,7 @@ func TestPayoutsConfirmed(t *testing.T) {
 			if got := r.balance(t, alice); got.Cmp(wei) != 0 {
 				t.Fatalf("alice holds %s wei; want %s", got, wei)
 			}
-			if got := r.tokenBalance(t, bob); got.Int64() != 25_000_001 {
+			if got := r.sim.TokenBalance(t, bob); got.Int64() != 25_000_001 {
 				t.Fatalf("bob holds %s USDT units; want 25000001", got)
 			}
 			if eth.GasUsed != 21_000 || usdt.GasUsed <= 21_000 || eth.Fee.Sign() <= 0 {
@@ -89,10 +89,10 @@ func TestRevertedTransferFails(t *testing.T) {
 			}
 			r.wantOnce(t, "eth", coffer.SendConfirmed)
 			r.wantOnce(t, "usdt", coffer.SendConfirmed)
-			if got := r.tokenBalance(t, alice); got.Sign() != 0 {
+			if got := r.sim.TokenBalance(t, alice); got.Sign() != 0 {
 				t.Fatalf("alice holds %s", got)
 			}
-			if got := r.tokenBalance(t, carol); got.Int64() != 1_000_000 {
+			if got := r.sim.TokenBalance(t, carol); got.Int64() != 1_000_000 {
 				t.Fatalf("carol holds %s", got)
 			}
 			r.wantNonces(t, 3, all...)
@@ -195,7 +195,7 @@ func TestLostBroadcastRepaired(t *testing.T) {
 			r.queue(t, "second", newAddress(), "ETH", big.NewInt(20))
 			r.pass(t)
 			r.mine(t, 1)
-			if n, err := r.sim.Client().NonceAt(t.Context(), r.hotAddr(), nil); err != nil || n != 0 || !dropped {
+			if n, err := r.sim.Client().NonceAt(t.Context(), r.sim.HotAddr(), nil); err != nil || n != 0 || !dropped {
 				t.Fatalf("mined nonce %d (%v), dropped %v: the gap did not hold nonce 1 back", n, err, dropped)
 			}
 			if in := r.intent(t, "first"); in.State != coffer.SendBroadcast {
@@ -218,8 +218,8 @@ func TestWaitingFundsThenSent(t *testing.T) {
 			t.Parallel()
 			r := setup(t, options{open: kind.Open, hotWei: new(big.Int)})
 			to, other := newAddress(), newAddress()
-			r.queue(t, "pay", to, "ETH", ether(1))
-			r.queue(t, "cancel-me", other, "ETH", ether(2))
+			r.queue(t, "pay", to, "ETH", chaintest.Ether(1))
+			r.queue(t, "cancel-me", other, "ETH", chaintest.Ether(2))
 			p := r.pass(t)
 			if p.WaitingFunds != 2 || !slices.Equal(p.Waiting, []string{"pay", "cancel-me"}) || p.InFlight != 0 {
 				t.Fatalf("progress %+v; want both waiting", p)
@@ -235,7 +235,7 @@ func TestWaitingFundsThenSent(t *testing.T) {
 			if p := r.pass(t); p.WaitingFunds != 1 {
 				t.Fatalf("progress %+v; want pay still waiting", p)
 			}
-			r.faucetSend(t, r.hotAddr(), new(big.Int).Add(ether(1), big.NewInt(1e16)), nil, 21_000)
+			r.sim.FaucetSend(t, r.sim.HotAddr(), new(big.Int).Add(chaintest.Ether(1), big.NewInt(1e16)), nil, 21_000)
 			r.mine(t, 1)
 			r.settle(t, 5, "pay")
 			r.wantOnce(t, "pay", coffer.SendConfirmed)
@@ -300,7 +300,7 @@ func TestStaleFenceSendsNothing(t *testing.T) {
 	if in := r.intent(t, "pay"); in.State != coffer.SendQueued || len(r.attempts(t, "pay")) != 0 {
 		t.Fatalf("intent %+v after a pass under a stale fence; want queued, no attempt", in)
 	}
-	if n, _ := r.sim.Client().PendingNonceAt(t.Context(), r.hotAddr()); n != 0 {
+	if n, _ := r.sim.Client().PendingNonceAt(t.Context(), r.sim.HotAddr()); n != 0 {
 		t.Fatalf("the node has %d of the hot wallet's transactions", n)
 	}
 }
@@ -363,7 +363,7 @@ func TestRestartAtEveryStep(t *testing.T) {
 					want := big.NewInt(int64(100 + i))
 					got := r.balance(t, tos[i])
 					if i == 1 {
-						got = r.tokenBalance(t, tos[i])
+						got = r.sim.TokenBalance(t, tos[i])
 					}
 					if got.Cmp(want) != 0 {
 						t.Fatalf("%s: the recipient holds %s; want %s", id, got, want)
@@ -463,17 +463,8 @@ func TestRestartDuringReplacement(t *testing.T) {
 func TestNoReturnTokenConfirmed(t *testing.T) {
 	r := setup(t, options{})
 	nrt := testtoken.NewNoReturnToken()
-	opts := bind.NewKeyedTransactor(r.faucet, big.NewInt(1337))
-	opts.GasTipCap = faucetTip
-	opts.Nonce = new(big.Int).SetUint64(r.faucetN)
-	addr, tx, err := bind.DeployContract(opts, common.FromHex(testtoken.NoReturnTokenMetaData.Bin),
-		r.sim.Client(), nrt.PackConstructor("No Return", "NRT", 6))
-	if err != nil {
-		t.Fatalf("deploy: %v", err)
-	}
-	r.faucetN++
-	r.mineOK(t, tx.Hash())
-	r.mineOK(t, r.faucetSend(t, addr, nil, nrt.PackMint(r.hotAddr(), big.NewInt(5_000_000)), 100_000))
+	addr := r.sim.Deploy(t, testtoken.NoReturnTokenMetaData.Bin, nrt.PackConstructor("No Return", "NRT", 6))
+	r.sim.MineOK(t, r.sim.FaucetSend(t, addr, nil, nrt.PackMint(r.sim.HotAddr(), big.NewInt(5_000_000)), 100_000))
 	r.cfg.Assets = append(r.cfg.Assets, chain.Asset{Code: "NRT", Chain: "dev", Contract: &addr, Decimals: 6})
 	r.restart(t)
 	to := newAddress()
