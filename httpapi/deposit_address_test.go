@@ -10,9 +10,9 @@ import (
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/chain"
 	"github.com/cofferhq/coffer/chain/address"
-	"github.com/cofferhq/coffer/chain/hdkey"
 	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/httpapi"
+	"github.com/cofferhq/coffer/internal/chaintest"
 	"github.com/cofferhq/coffer/internal/testdb"
 )
 
@@ -29,15 +29,7 @@ func setupDeposits(t *testing.T) *env {
 // setupDepositsOn is setupDeposits on the given store.
 func setupDepositsOn(t *testing.T, store coffer.Store) *env {
 	t.Helper()
-	seed, err := hdkey.NewSeed("abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	xpub, err := seed.XPub()
-	seed.Zero()
-	if err != nil {
-		t.Fatal(err)
-	}
+	xpub := chaintest.XPub(t)
 	cfg := chain.Config{
 		Chains: []chain.Chain{{Name: "dev", ID: 1337}, {Name: "bsc", ID: 56}},
 		Assets: []chain.Asset{{Code: "ETH", Chain: "dev", Decimals: 18}, {Code: "BNB", Chain: "bsc", Decimals: 18}},

@@ -19,20 +19,17 @@ import (
 	"github.com/cofferhq/coffer/chain/address"
 	"github.com/cofferhq/coffer/chain/credit"
 	"github.com/cofferhq/coffer/chain/devchain"
-	"github.com/cofferhq/coffer/chain/hdkey"
 	"github.com/cofferhq/coffer/chain/payout"
 	"github.com/cofferhq/coffer/chain/send"
 	"github.com/cofferhq/coffer/chain/watch"
 	"github.com/cofferhq/coffer/duty"
+	"github.com/cofferhq/coffer/internal/chaintest"
 	"github.com/cofferhq/coffer/internal/client004"
 	"github.com/cofferhq/coffer/internal/testdb"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/outbox"
 	"github.com/cofferhq/coffer/paymentqueue"
 )
-
-// golden is BIP39's all-"abandon" mnemonic: the deposit addresses of these tests are its.
-const golden = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
 
 // key is the shared signing key of the tests.
 var key = []byte("coffer-test-key")
@@ -82,11 +79,7 @@ func setup(t testing.TB, kind testdb.Kind) *fixture {
 	url := amqpURL(t)
 	ctx := t.Context()
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	dev, err := devchain.Start(ctx, devchain.Config{Manual: true})
-	if err != nil {
-		t.Fatalf("devchain: %v", err)
-	}
-	t.Cleanup(func() { dev.Close() })
+	dev := chaintest.DevChain(t)
 	s := kind.Open(t).(store)
 	relayWake := make(chan func(), 1)
 	l := ledger.New(s, ledger.Config{Committed: func() {
@@ -98,32 +91,11 @@ func setup(t testing.TB, kind testdb.Kind) *fixture {
 		}
 	}})
 	t.Cleanup(func() { l.Close() })
-	for _, a := range []ledger.CreateAsset{{Code: "ETH", Scale: 18}, {Code: "USDT", Scale: devchain.TokenDecimals}} {
-		if _, err := l.Do(ctx, a); err != nil {
-			t.Fatalf("create asset %s: %v", a.Code, err)
-		}
-	}
-	token := dev.Token()
-	cc := chain.Config{
-		Chains: []chain.Chain{{Name: "dev", ID: devchain.ChainID, Confirmations: 3, BlockRangeMax: 1000}},
-		Assets: []chain.Asset{
-			{Code: "ETH", Chain: "dev", Decimals: 18},
-			{Code: "USDT", Chain: "dev", Contract: &token, Decimals: devchain.TokenDecimals},
-		},
-	}
-	if err := cc.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	seed, err := hdkey.NewSeed(golden, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	xpub, err := seed.XPub()
-	seed.Zero()
-	if err != nil {
-		t.Fatal(err)
-	}
+	chaintest.CreateAssets(t, l)
+	cc := chaintest.Config(t, chain.Chain{Name: "dev", ID: devchain.ChainID, Confirmations: 3, BlockRangeMax: 1000}, dev.Token())
+	xpub := chaintest.XPub(t)
 	f := &fixture{dev: dev, store: s, ledger: l, addrs: &address.Service{Config: cc, Keys: xpub, Store: s}, handled: make(chan string, 100)}
+	var err error
 	f.watcher, err = watch.New(watch.Config{Chain: cc.Chains[0], Assets: cc.Assets, Client: dev.Client(), Store: s,
 		Addresses: credit.Addresses(s, "dev"), Ledger: &credit.Credit{Chain: cc.Chains[0], Ledger: l, Transfers: s, Tops: s}, From: 1,
 		Logger: logger})

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 
@@ -250,16 +249,7 @@ func (f *fixture) balance(t *testing.T, a common.Address) *big.Int {
 
 func (f *fixture) tokenBalance(t *testing.T, a common.Address) *big.Int {
 	t.Helper()
-	token := f.dev.Token()
-	out, err := f.dev.Client().CallContract(t.Context(), ethereum.CallMsg{To: &token, Data: erc20.PackBalanceOf(a)}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := erc20.UnpackBalanceOf(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
+	return chaintest.TokenBalance(t, f.dev.Client(), f.dev.Token(), a)
 }
 
 func (f *fixture) wallet(t *testing.T, owner, asset string) *big.Int {

@@ -31,18 +31,23 @@ func DevChain(t testing.TB) *devchain.Chain {
 	return dev
 }
 
-// Ledger returns a ledger over s, closed when the test ends, with the assets ETH (scale 18) and
-// USDT (the test token's decimals).
+// Ledger returns a ledger over s, closed when the test ends, with the assets of CreateAssets.
 func Ledger(t testing.TB, s coffer.Store) *ledger.Ledger {
 	t.Helper()
 	l := ledger.New(s, ledger.Config{})
 	t.Cleanup(func() { l.Close() })
+	CreateAssets(t, l)
+	return l
+}
+
+// CreateAssets creates in l the assets ETH (scale 18) and USDT (the test token's decimals).
+func CreateAssets(t testing.TB, l *ledger.Ledger) {
+	t.Helper()
 	for _, a := range []ledger.CreateAsset{{Code: "ETH", Scale: 18}, {Code: "USDT", Scale: devchain.TokenDecimals}} {
 		if _, err := l.Do(t.Context(), a); err != nil {
 			t.Fatalf("create asset %s: %v", a.Code, err)
 		}
 	}
-	return l
 }
 
 // Assets returns the assets of the chain "dev": its ether, and USDT, the test token at token.
@@ -75,16 +80,10 @@ func Seed(t testing.TB) *hdkey.Seed {
 	return seed
 }
 
-// XPub returns the extended public key of Golden's deposit addresses; the seed it comes from is
-// zeroed at once.
+// XPub returns the extended public key of Golden's deposit addresses.
 func XPub(t testing.TB) *hdkey.XPub {
 	t.Helper()
-	seed, err := hdkey.NewSeed(Golden, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	xpub, err := seed.XPub()
-	seed.Zero()
+	xpub, err := Seed(t).XPub()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -135,7 +135,13 @@ func (s *Sim) Mint(t testing.TB, usdt int64) {
 // TokenBalance returns a's test tokens.
 func (s *Sim) TokenBalance(t testing.TB, a common.Address) *big.Int {
 	t.Helper()
-	out, err := s.Client().CallContract(t.Context(), ethereum.CallMsg{To: &s.Token, Data: erc20.PackBalanceOf(a)}, nil)
+	return TokenBalance(t, s.Client(), s.Token, a)
+}
+
+// TokenBalance returns a's balance of the ERC-20 token at token, read through c.
+func TokenBalance(t testing.TB, c ethereum.ContractCaller, token, a common.Address) *big.Int {
+	t.Helper()
+	out, err := c.CallContract(t.Context(), ethereum.CallMsg{To: &token, Data: erc20.PackBalanceOf(a)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
