@@ -1,7 +1,8 @@
 // Package chaintest builds what the chain packages' tests share: an embedded dev chain mined by
 // the test, a ledger holding the ETH and USDT assets, the configuration of the one chain "dev"
-// with its ether and test token, and the HD seed of the golden mnemonic. What a package's own
-// tests add to it (a watcher, a sender, a sweeper) stays in that package.
+// with its ether and test token, the HD seed of the golden mnemonic, and (Sim) a simulated chain
+// with a faucet, a hot wallet and the test token. What a package's own tests add to it (a
+// watcher, a sender, a sweeper) stays in that package.
 package chaintest
 
 import (
