@@ -147,17 +147,12 @@ func (s *Server) listAccounts(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	as, more := cut(as, limit)
-	page := client.AccountPage{Accounts: make([]client.Account, len(as)), HasMore: more}
-	for i, a := range as {
-		if page.Accounts[i], err = s.renderAccount(r.Context(), a); err != nil {
-			return 0, nil, err
-		}
+	items, more, next, err := paged(as, limit, func(a coffer.Account) (client.Account, error) { return s.renderAccount(r.Context(), a) },
+		func(a coffer.Account) string { return encodeCursor(a.ID) })
+	if err != nil {
+		return 0, nil, err
 	}
-	if more {
-		page.NextCursor = encodeCursor(as[len(as)-1].ID)
-	}
-	return http.StatusOK, page, nil
+	return http.StatusOK, client.AccountPage{Accounts: items, HasMore: more, NextCursor: next}, nil
 }
 
 // existingAccount checks that the account in the path exists, so that a lock of a mistyped id

@@ -141,17 +141,12 @@ func (s *Server) listApprovals(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	list, more := cut(list, limit)
-	page := client.ApprovalPage{Approvals: make([]client.Approval, len(list)), HasMore: more}
-	for i, a := range list {
-		if page.Approvals[i], err = s.renderApproval(r.Context(), a); err != nil {
-			return 0, nil, err
-		}
+	items, more, next, err := paged(list, limit, func(a coffer.Approval) (client.Approval, error) { return s.renderApproval(r.Context(), a) },
+		approvalCursor)
+	if err != nil {
+		return 0, nil, err
 	}
-	if more {
-		page.NextCursor = approvalCursor(list[len(list)-1])
-	}
-	return http.StatusOK, page, nil
+	return http.StatusOK, client.ApprovalPage{Approvals: items, HasMore: more, NextCursor: next}, nil
 }
 
 // approvalCursor is the cursor after a: its part (w for waiting, d for decided), then the

@@ -131,13 +131,6 @@ func (s *Server) listAssets(r *http.Request) (int, any, error) {
 	if start < len(as) && as[start].Code == after {
 		start++
 	}
-	as, more := cut(as[start:], limit)
-	out := client.AssetPage{Assets: make([]client.Asset, len(as)), HasMore: more}
-	for i, a := range as {
-		out.Assets[i] = renderAsset(a)
-	}
-	if more {
-		out.NextCursor = encodeCursor(as[len(as)-1].Code)
-	}
-	return http.StatusOK, out, nil
+	items, more, next, _ := paged(as[start:], limit, infallible(renderAsset), func(a coffer.Asset) string { return encodeCursor(a.Code) })
+	return http.StatusOK, client.AssetPage{Assets: items, HasMore: more, NextCursor: next}, nil
 }

@@ -43,18 +43,12 @@ func (s *Server) listChainDeposits(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	ds, more := cut(ds, limit)
-	out := client.ChainDepositPage{Deposits: make([]client.ChainDeposit, len(ds)), HasMore: more}
-	for i, d := range ds {
-		if out.Deposits[i], err = s.renderChainDeposit(r.Context(), d); err != nil {
-			return 0, nil, err
-		}
+	items, more, next, err := paged(ds, limit, func(d chainview.Deposit) (client.ChainDeposit, error) { return s.renderChainDeposit(r.Context(), d) },
+		func(d chainview.Deposit) string { return timeCursor(d.CreatedAt, d.Key) })
+	if err != nil {
+		return 0, nil, err
 	}
-	if more {
-		last := ds[len(ds)-1]
-		out.NextCursor = timeCursor(last.CreatedAt, last.Key)
-	}
-	return http.StatusOK, out, nil
+	return http.StatusOK, client.ChainDepositPage{Deposits: items, HasMore: more, NextCursor: next}, nil
 }
 
 // renderChainDeposit writes the amount with the asset's decimals on its chain, or with the

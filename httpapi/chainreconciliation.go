@@ -99,16 +99,11 @@ func (s *Server) listChainReconciliations(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	list, more := cut(list, limit)
-	page := client.ChainReconciliationPage{Reconciliations: make([]client.ChainReconciliation, len(list)), HasMore: more}
-	for i, rec := range list {
-		page.Reconciliations[i] = s.renderChainReconciliation(r.Context(), rec)
+	render := func(rec coffer.ChainReconciliation) client.ChainReconciliation {
+		return s.renderChainReconciliation(r.Context(), rec)
 	}
-	if more {
-		last := list[len(list)-1]
-		page.NextCursor = timeCursor(last.CreatedAt, last.ID)
-	}
-	return http.StatusOK, page, nil
+	items, more, next, _ := paged(list, limit, infallible(render), func(rec coffer.ChainReconciliation) string { return timeCursor(rec.CreatedAt, rec.ID) })
+	return http.StatusOK, client.ChainReconciliationPage{Reconciliations: items, HasMore: more, NextCursor: next}, nil
 }
 
 // renderChainReconciliation writes the amounts in each asset's major unit: with its decimals on

@@ -83,14 +83,8 @@ func (s *Server) listDepositAddresses(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	as, more := cut(as, limit)
-	out := client.DepositAddressPage{Addresses: make([]client.DepositAddress, len(as)), HasMore: more}
-	for i, a := range as {
-		out.Addresses[i] = renderDepositAddress(a)
-	}
-	if more {
-		last := as[len(as)-1]
-		out.NextCursor = encodeCursor(strconv.FormatUint(uint64(last.Index), 10) + "\n" + last.Chain)
-	}
-	return http.StatusOK, out, nil
+	items, more, next, _ := paged(as, limit, infallible(renderDepositAddress), func(a coffer.DepositAddress) string {
+		return encodeCursor(strconv.FormatUint(uint64(a.Index), 10) + "\n" + a.Chain)
+	})
+	return http.StatusOK, client.DepositAddressPage{Addresses: items, HasMore: more, NextCursor: next}, nil
 }

@@ -82,16 +82,8 @@ func (s *Server) listKeys(r *http.Request) (int, any, error) {
 		}
 		ks = ks[start:]
 	}
-	ks, more := cut(ks, limit)
-	out := client.KeyPage{Keys: make([]client.Key, len(ks)), HasMore: more}
-	for i, k := range ks {
-		out.Keys[i] = renderKey(k)
-	}
-	if more {
-		last := ks[len(ks)-1]
-		out.NextCursor = timeCursor(last.CreatedAt, last.ID)
-	}
-	return http.StatusOK, out, nil
+	items, more, next, _ := paged(ks, limit, infallible(renderKey), func(k coffer.Key) string { return timeCursor(k.CreatedAt, k.ID) })
+	return http.StatusOK, client.KeyPage{Keys: items, HasMore: more, NextCursor: next}, nil
 }
 
 // compareKeys orders keys by creation, then id.

@@ -210,17 +210,12 @@ func (s *Server) listMonitors(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	list, more := cut(list, limit)
-	page := client.MonitorPage{Monitors: make([]client.Monitor, len(list)), HasMore: more}
-	for i, m := range list {
-		if page.Monitors[i], err = s.renderMonitor(r.Context(), ms, m, false); err != nil {
-			return 0, nil, err
-		}
+	items, more, next, err := paged(list, limit, func(m coffer.Monitor) (client.Monitor, error) { return s.renderMonitor(r.Context(), ms, m, false) },
+		func(m coffer.Monitor) string { return encodeCursor(m.ID) })
+	if err != nil {
+		return 0, nil, err
 	}
-	if more {
-		page.NextCursor = encodeCursor(list[len(list)-1].ID)
-	}
-	return http.StatusOK, page, nil
+	return http.StatusOK, client.MonitorPage{Monitors: items, HasMore: more, NextCursor: next}, nil
 }
 
 // renderMonitor renders m, with its states when states is set.

@@ -54,3 +54,24 @@ func decodeTimeCursor(c string) (time.Time, string, error) {
 	}
 	return t, id, nil
 }
+
+// paged cuts rows, read with fetchLimit(limit), to the page, renders each row, and when more
+// follow names the next page's cursor after the page's last row.
+func paged[T, R any](rows []T, limit int, render func(T) (R, error), cursor func(T) string) (items []R, more bool, next string, err error) {
+	rows, more = cut(rows, limit)
+	items = make([]R, len(rows))
+	for i, row := range rows {
+		if items[i], err = render(row); err != nil {
+			return nil, false, "", err
+		}
+	}
+	if more {
+		next = cursor(rows[len(rows)-1])
+	}
+	return items, more, next, nil
+}
+
+// infallible is render for paged, of a rendering that cannot fail.
+func infallible[T, R any](render func(T) R) func(T) (R, error) {
+	return func(row T) (R, error) { return render(row), nil }
+}

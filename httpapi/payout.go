@@ -85,18 +85,12 @@ func (s *Server) listPayouts(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	vs, more := cut(vs, limit)
-	out := client.PayoutPage{Payouts: make([]client.Payout, len(vs)), HasMore: more}
-	for i, v := range vs {
-		if out.Payouts[i], err = s.renderPayout(r.Context(), v); err != nil {
-			return 0, nil, err
-		}
+	items, more, next, err := paged(vs, limit, func(v payout.View) (client.Payout, error) { return s.renderPayout(r.Context(), v) },
+		func(v payout.View) string { return timeCursor(v.Intent.CreatedAt, v.Intent.ID) })
+	if err != nil {
+		return 0, nil, err
 	}
-	if more {
-		last := vs[len(vs)-1]
-		out.NextCursor = timeCursor(last.Intent.CreatedAt, last.Intent.ID)
-	}
-	return http.StatusOK, out, nil
+	return http.StatusOK, client.PayoutPage{Payouts: items, HasMore: more, NextCursor: next}, nil
 }
 
 // getPayout answers one payout.

@@ -101,18 +101,12 @@ func (s *Server) listReconciliations(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	list, more := cut(list, limit)
-	page := client.ReconciliationPage{Reconciliations: make([]client.Reconciliation, len(list)), HasMore: more}
-	for i, rec := range list {
-		if page.Reconciliations[i], err = s.renderReconciliation(r, rec); err != nil {
-			return 0, nil, err
-		}
+	items, more, next, err := paged(list, limit, func(rec coffer.Reconciliation) (client.Reconciliation, error) { return s.renderReconciliation(r, rec) },
+		func(rec coffer.Reconciliation) string { return timeCursor(rec.CreatedAt, rec.ID) })
+	if err != nil {
+		return 0, nil, err
 	}
-	if more {
-		last := list[len(list)-1]
-		page.NextCursor = timeCursor(last.CreatedAt, last.ID)
-	}
-	return http.StatusOK, page, nil
+	return http.StatusOK, client.ReconciliationPage{Reconciliations: items, HasMore: more, NextCursor: next}, nil
 }
 
 func (s *Server) renderReconciliation(r *http.Request, rec coffer.Reconciliation) (client.Reconciliation, error) {

@@ -137,15 +137,9 @@ func (s *Server) listStatementExceptions(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	list, more := cut(list, limit)
-	page := client.StatementExceptionPage{Exceptions: make([]client.StatementException, len(list)), HasMore: more}
-	for i, e := range list {
-		page.Exceptions[i] = renderException(e, scale)
-	}
-	if more {
-		page.NextCursor = strconv.FormatInt(list[len(list)-1].Seq, 10)
-	}
-	return http.StatusOK, page, nil
+	render := func(e coffer.StatementException) client.StatementException { return renderException(e, scale) }
+	items, more, next, _ := paged(list, limit, infallible(render), func(e coffer.StatementException) string { return strconv.FormatInt(e.Seq, 10) })
+	return http.StatusOK, client.StatementExceptionPage{Exceptions: items, HasMore: more, NextCursor: next}, nil
 }
 
 func (s *Server) listStatementMatches(r *http.Request) (int, any, error) {
@@ -175,17 +169,13 @@ func (s *Server) listStatementMatches(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	list, more := cut(list, limit)
-	page := client.StatementMatchPage{Matches: make([]client.StatementMatch, len(list)), HasMore: more}
-	for i, m := range list {
-		page.Matches[i] = client.StatementMatch{Line: m.Line, TransferID: m.TransferID, Rule: string(m.Rule), MatchedBy: m.By,
-			MatchedAt: apiTime(m.At)}
+	render := func(m coffer.StatementMatch) client.StatementMatch {
+		return client.StatementMatch{Line: m.Line, TransferID: m.TransferID, Rule: string(m.Rule), MatchedBy: m.By, MatchedAt: apiTime(m.At)}
 	}
-	if more {
-		last := list[len(list)-1]
-		page.NextCursor = strconv.FormatInt(last.Line, 10) + ":" + last.TransferID
-	}
-	return http.StatusOK, page, nil
+	items, more, next, _ := paged(list, limit, infallible(render), func(m coffer.StatementMatch) string {
+		return strconv.FormatInt(m.Line, 10) + ":" + m.TransferID
+	})
+	return http.StatusOK, client.StatementMatchPage{Matches: items, HasMore: more, NextCursor: next}, nil
 }
 
 func renderException(e coffer.StatementException, scale int) client.StatementException {

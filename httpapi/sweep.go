@@ -40,18 +40,12 @@ func (s *Server) listSweeps(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	ins, more := cut(ins, limit)
-	out := client.SweepPage{Sweeps: make([]client.Sweep, len(ins)), HasMore: more}
-	for i, in := range ins {
-		if out.Sweeps[i], err = s.renderSweep(r.Context(), svc, in); err != nil {
-			return 0, nil, err
-		}
+	items, more, next, err := paged(ins, limit, func(in coffer.SendIntent) (client.Sweep, error) { return s.renderSweep(r.Context(), svc, in) },
+		func(in coffer.SendIntent) string { return timeCursor(in.CreatedAt, in.ID) })
+	if err != nil {
+		return 0, nil, err
 	}
-	if more {
-		last := ins[len(ins)-1]
-		out.NextCursor = timeCursor(last.CreatedAt, last.ID)
-	}
-	return http.StatusOK, out, nil
+	return http.StatusOK, client.SweepPage{Sweeps: items, HasMore: more, NextCursor: next}, nil
 }
 
 // getSweep answers one sweep or top-up.

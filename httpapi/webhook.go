@@ -87,16 +87,8 @@ func (s *Server) listWebhooks(r *http.Request) (int, any, error) {
 		}
 		ws = ws[start:]
 	}
-	ws, more := cut(ws, limit)
-	out := client.WebhookPage{Webhooks: make([]client.Webhook, len(ws)), HasMore: more}
-	for i, w := range ws {
-		out.Webhooks[i] = renderWebhook(w)
-	}
-	if more {
-		last := ws[len(ws)-1]
-		out.NextCursor = timeCursor(last.CreatedAt, last.ID)
-	}
-	return http.StatusOK, out, nil
+	items, more, next, _ := paged(ws, limit, infallible(renderWebhook), func(w coffer.Webhook) string { return timeCursor(w.CreatedAt, w.ID) })
+	return http.StatusOK, client.WebhookPage{Webhooks: items, HasMore: more, NextCursor: next}, nil
 }
 
 // compareWebhooks orders endpoints by creation, then id.
@@ -255,15 +247,10 @@ func (s *Server) listWebhookDeliveries(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	as, more := cut(as, limit)
-	out := client.WebhookAttemptPage{Attempts: make([]client.WebhookAttempt, len(as)), HasMore: more}
-	for i, a := range as {
-		out.Attempts[i] = renderAttempt(a)
-	}
-	if more {
-		out.NextCursor = encodeCursor(strconv.FormatUint(as[len(as)-1].ID, 10))
-	}
-	return http.StatusOK, out, nil
+	items, more, next, _ := paged(as, limit, infallible(renderAttempt), func(a coffer.WebhookAttempt) string {
+		return encodeCursor(strconv.FormatUint(a.ID, 10))
+	})
+	return http.StatusOK, client.WebhookAttemptPage{Attempts: items, HasMore: more, NextCursor: next}, nil
 }
 
 // redeliverWebhook answers the attempt as recorded, whatever its outcome: the redelivery was
