@@ -174,6 +174,28 @@ type SendIntentLister interface {
 	ListSendIntents(ctx context.Context, q SendIntentQuery) ([]SendIntent, error)
 }
 
+// ListSendIntentsIn lists every intent q selects in each of the states, in turn, a page of
+// ListRowsMax at a time; q's State, Before and Limit are set here.
+func ListSendIntentsIn(ctx context.Context, l SendIntentLister, q SendIntentQuery, states ...SendState) ([]SendIntent, error) {
+	var out []SendIntent
+	for _, st := range states {
+		q.State, q.Before, q.Limit = st, nil, ListRowsMax
+		for {
+			page, err := l.ListSendIntents(ctx, q)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, page...)
+			if len(page) < ListRowsMax {
+				break
+			}
+			last := page[len(page)-1]
+			q.Before = &SendIntentCursor{CreatedAt: last.CreatedAt, ID: last.ID}
+		}
+	}
+	return out, nil
+}
+
 // SendForgetter forgets the send state of a chain that no longer exists (`coffer serve`'s
 // embedded dev chain, new at every start): a capability of its own beside SendStore,
 // implemented by both stores.

@@ -46,14 +46,10 @@ func (c MoveCustody) needs(n *needs) {
 		n.account(CustodyAccountID(c.To, c.Asset))
 		n.create(c.ID)
 	}
-	if c.Gas.Fee.Sign() > 0 || c.Gas.NativeAsset != "" {
+	if c.Gas.NativeAsset != "" {
 		n.asset(c.Gas.NativeAsset)
 	}
-	if c.Gas.Fee.Sign() > 0 {
-		n.account(GasAccountID(c.Gas.NativeAsset))
-		n.account(CustodyAccountID(c.Gas.From, c.Gas.NativeAsset))
-		n.create(PayoutGasID(c.ID))
-	}
+	gasNeeds(n, c.ID, c.Gas)
 }
 
 func (c MoveCustody) apply(b *batch) (*Result, error) {

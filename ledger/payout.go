@@ -158,6 +158,11 @@ func (c FailPayout) apply(b *batch) (*Result, error) {
 func settleNeeds(n *needs, id string, gas PayoutGas) {
 	n.transfer(id)
 	n.transfer(PayoutFeeID(id))
+	gasNeeds(n, id, gas)
+}
+
+// gasNeeds is what recording the gas of id (recordGas) needs, when there is any.
+func gasNeeds(n *needs, id string, gas PayoutGas) {
 	if gas.Fee.Sign() > 0 {
 		n.asset(gas.NativeAsset)
 		n.account(GasAccountID(gas.NativeAsset))

@@ -257,21 +257,10 @@ func (r *Reconciler) booked(ctx context.Context, from, to uint64, statuses []cof
 // them a run between the ledger's booking and the sender's record would find the custody short
 // of the chain by the amount and its gas.
 func (r *Reconciler) settledInFlight(ctx context.Context, from, to uint64) ([]coffer.SendIntent, error) {
-	var flying []coffer.SendIntent
-	for _, st := range []coffer.SendState{coffer.SendSigned, coffer.SendBroadcast} {
-		q := coffer.SendIntentQuery{Chain: r.cfg.Chain.Name, State: st, Limit: coffer.ListRowsMax}
-		for {
-			page, err := r.cfg.Store.ListSendIntents(ctx, q)
-			if err != nil {
-				return nil, fmt.Errorf("intents in flight: %w", err)
-			}
-			flying = append(flying, page...)
-			if len(page) < coffer.ListRowsMax {
-				break
-			}
-			last := page[len(page)-1]
-			q.Before = &coffer.SendIntentCursor{CreatedAt: last.CreatedAt, ID: last.ID}
-		}
+	flying, err := coffer.ListSendIntentsIn(ctx, r.cfg.Store, coffer.SendIntentQuery{Chain: r.cfg.Chain.Name},
+		coffer.SendSigned, coffer.SendBroadcast)
+	if err != nil {
+		return nil, fmt.Errorf("intents in flight: %w", err)
 	}
 	if len(flying) == 0 {
 		return nil, nil

@@ -291,25 +291,15 @@ func (f flight) busy(addr string) bool { return f.from[addr] > 0 || f.topped[add
 // inFlight reads what the sweeps have in flight.
 func (s *Sweeper) inFlight(ctx context.Context) (flight, error) {
 	f := flight{from: map[string]int{}, topped: map[string]bool{}}
-	for _, st := range []coffer.SendState{coffer.SendQueued, coffer.SendWaitingFunds, coffer.SendSigned, coffer.SendBroadcast} {
-		var before *coffer.SendIntentCursor
-		for {
-			page, err := s.cfg.Store.ListSendIntents(ctx, coffer.SendIntentQuery{Chain: s.cfg.Chain.Name, State: st,
-				IDPrefix: Prefix, Before: before, Limit: coffer.ListRowsMax})
-			if err != nil {
-				return f, fmt.Errorf("sweeps in flight: %w", err)
-			}
-			for _, in := range page {
-				f.from[in.From]++
-				if in.From == s.gasHex {
-					f.topped[in.To] = true
-				}
-			}
-			if len(page) < coffer.ListRowsMax {
-				break
-			}
-			last := page[len(page)-1]
-			before = &coffer.SendIntentCursor{CreatedAt: last.CreatedAt, ID: last.ID}
+	ins, err := coffer.ListSendIntentsIn(ctx, s.cfg.Store, coffer.SendIntentQuery{Chain: s.cfg.Chain.Name, IDPrefix: Prefix},
+		coffer.SendQueued, coffer.SendWaitingFunds, coffer.SendSigned, coffer.SendBroadcast)
+	if err != nil {
+		return f, fmt.Errorf("sweeps in flight: %w", err)
+	}
+	for _, in := range ins {
+		f.from[in.From]++
+		if in.From == s.gasHex {
+			f.topped[in.To] = true
 		}
 	}
 	return f, nil

@@ -30,22 +30,10 @@ type devSendStore interface {
 // start ends them again as the same operations; one the ledger had already ended is left as it
 // ended.
 func forgetDevSends(ctx context.Context, store devSendStore, l *ledger.Ledger, logger *slog.Logger) error {
-	var unfinished []coffer.SendIntent
-	for _, st := range []coffer.SendState{coffer.SendQueued, coffer.SendWaitingFunds, coffer.SendSigned, coffer.SendBroadcast} {
-		var before *coffer.SendIntentCursor
-		for {
-			page, err := store.ListSendIntents(ctx, coffer.SendIntentQuery{Chain: devChainName, State: st, Before: before,
-				Limit: coffer.ListRowsMax})
-			if err != nil {
-				return fmt.Errorf("dev chain: the unfinished sends: %w", err)
-			}
-			unfinished = append(unfinished, page...)
-			if len(page) < coffer.ListRowsMax {
-				break
-			}
-			last := page[len(page)-1]
-			before = &coffer.SendIntentCursor{CreatedAt: last.CreatedAt, ID: last.ID}
-		}
+	unfinished, err := coffer.ListSendIntentsIn(ctx, store, coffer.SendIntentQuery{Chain: devChainName},
+		coffer.SendQueued, coffer.SendWaitingFunds, coffer.SendSigned, coffer.SendBroadcast)
+	if err != nil {
+		return fmt.Errorf("dev chain: the unfinished sends: %w", err)
 	}
 	for _, in := range unfinished {
 		var err error
