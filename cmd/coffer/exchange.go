@@ -53,43 +53,10 @@ func (v pairsValue) Replace(items []string) error {
 	return nil
 }
 
-// floorsValue is --exchange-pool-floor ASSET=MINOR_UNITS: ledger.Config.ExchangePoolFloor.
-type floorsValue struct{ m *map[string]coffer.Amount }
-
-func (v floorsValue) Type() string { return "ASSET=MINOR_UNITS" }
-
-func (v floorsValue) String() string { return strings.Join(v.GetSlice(), ",") }
-
-func (v floorsValue) GetSlice() []string {
-	var out []string
-	for asset, a := range *v.m {
-		out = append(out, asset+"="+a.String())
-	}
-	slices.Sort(out)
-	return out
-}
-
-func (v floorsValue) Set(s string) error { return v.Append(s) }
-
-func (v floorsValue) Append(s string) error {
-	asset, minor, ok := strings.Cut(strings.TrimSpace(s), "=")
-	a, err := coffer.ParseMinor(minor)
-	if !ok || err != nil {
-		return fmt.Errorf("%q is not ASSET=MINOR_UNITS, such as EUR=-100000", s)
-	}
-	if *v.m == nil {
-		*v.m = map[string]coffer.Amount{}
-	}
-	(*v.m)[asset] = a
-	return nil
-}
-
-func (v floorsValue) Replace(items []string) error {
-	*v.m = nil
-	for _, s := range items {
-		if err := v.Append(s); err != nil {
-			return err
-		}
-	}
-	return nil
+// floorsValue is --exchange-pool-floor ASSET=MINOR_UNITS: ledger.Config.ExchangePoolFloor (and
+// --payout-network-fee's form).
+func floorsValue(m *map[string]coffer.Amount) assetMap[coffer.Amount] {
+	return assetMap[coffer.Amount]{m: m, form: "ASSET=MINOR_UNITS", example: "EUR=-100000",
+		parse:  func(_, minor string) (coffer.Amount, error) { return coffer.ParseMinor(minor) },
+		format: coffer.Amount.String}
 }

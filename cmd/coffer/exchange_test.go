@@ -21,7 +21,7 @@ func TestExchangeSettings(t *testing.T) {
 	if got := (pairsValue{&cfg.ExchangePairs}).String(); got != "EUR/USD=1.05:1.11,USD/EUR=0.90:0.95" {
 		t.Errorf("pairs from the environment: %s", got)
 	}
-	if got := (floorsValue{&cfg.ExchangePoolFloor}).String(); got != "EUR=-100000" {
+	if got := floorsValue(&cfg.ExchangePoolFloor).String(); got != "EUR=-100000" {
 		t.Errorf("floors from the environment: %s", got)
 	}
 	cfg, err = resolveSettings(t, serveSettings,

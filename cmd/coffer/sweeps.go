@@ -2,12 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/big"
 	"regexp"
-	"slices"
-	"strings"
 
 	"github.com/ethereum/go-ethereum/common"
 
@@ -27,46 +26,18 @@ var devGasFunding = new(big.Int).Mul(big.NewInt(10), big.NewInt(1e18))
 
 // thresholdsValue is --sweep-threshold: ASSET=DECIMAL, repeated, the decimal in the asset's
 // unit; it is read with the asset's decimals once the chains are known.
-type thresholdsValue struct{ m *map[string]string }
+func thresholdsValue(m *map[string]string) assetMap[string] {
+	return assetMap[string]{m: m, form: "ASSET=AMOUNT", example: "USDT=100 or ETH=0.5",
+		parse: func(asset, amount string) (string, error) {
+			if asset == "" || !thresholdRE.MatchString(amount) {
+				return "", errors.New("not ASSET=DECIMAL")
+			}
+			return amount, nil
+		},
+		format: func(a string) string { return a }}
+}
 
 var thresholdRE = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
-
-func (v thresholdsValue) Type() string   { return "ASSET=AMOUNT" }
-func (v thresholdsValue) String() string { return strings.Join(v.GetSlice(), ",") }
-func (v thresholdsValue) Set(s string) error {
-	return v.Append(s)
-}
-
-func (v thresholdsValue) GetSlice() []string {
-	var out []string
-	for asset, a := range *v.m {
-		out = append(out, asset+"="+a)
-	}
-	slices.Sort(out)
-	return out
-}
-
-func (v thresholdsValue) Append(s string) error {
-	asset, amount, ok := strings.Cut(strings.TrimSpace(s), "=")
-	if !ok || asset == "" || !thresholdRE.MatchString(amount) {
-		return fmt.Errorf("%q is not ASSET=AMOUNT, such as USDT=100 or ETH=0.5", s)
-	}
-	if *v.m == nil {
-		*v.m = map[string]string{}
-	}
-	(*v.m)[asset] = amount
-	return nil
-}
-
-func (v thresholdsValue) Replace(items []string) error {
-	*v.m = nil
-	for _, s := range items {
-		if err := v.Append(s); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // assetAmounts reads the values of a setting of thresholdsValue's form (ASSET=DECIMAL) with
 // each asset's decimals, by chain and then asset; each must be a positive amount of a chain
