@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/chain"
 	"github.com/cofferhq/coffer/ledger"
 )
 
@@ -99,12 +100,8 @@ func (s *Service) RunQueue(ctx context.Context, fence coffer.Fence, poll time.Du
 		}
 		p.At = time.Now().UTC()
 		report(p)
-		t := time.NewTimer(poll)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if err := chain.Wait(ctx, poll); err != nil {
+			return err
 		}
 	}
 }

@@ -228,12 +228,8 @@ func (s *Sweeper) Run(ctx context.Context, fence coffer.Fence, report func(progr
 			s.cfg.Logger.Warn("sweep pass failed", "chain", s.cfg.Chain.Name, "err", p.LastError)
 		}
 		report(p)
-		t := time.NewTimer(poll)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if err := chain.Wait(ctx, poll); err != nil {
+			return err
 		}
 	}
 }

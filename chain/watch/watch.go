@@ -180,12 +180,8 @@ func (w *Watcher) Run(ctx context.Context, fence coffer.Fence, report func(progr
 			p.LastError, p.LastErrorAt = chain.RedactRPC(err.Error(), w.cfg.Chain.RPC), &at
 		}
 		report(p)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if err := chain.Wait(ctx, wait); err != nil {
+			return err
 		}
 	}
 }
